@@ -1,0 +1,3 @@
+//! VexFS semantic event engine: durable ingest, a synchronous analytics core, and an HTTP API.
+//!
+//! The core (`event`, `core`) is pure and clock-free; I/O lives in `store` and `server`.

@@ -1,0 +1,5 @@
+//! `vexfs-engine` command-line entry point.
+
+fn main() {
+    println!("vexfs-engine");
+}

@@ -1,0 +1,3 @@
+//! Writes the generated CRD YAML.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! VexFS Semantic operator: the `VexfsSemantic` API and its reconcile pipeline.

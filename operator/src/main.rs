@@ -1,0 +1,5 @@
+//! `vexfs-operator` entry point.
+
+fn main() {
+    println!("vexfs-operator");
+}
