@@ -1,5 +1,77 @@
-//! `vexfs-engine` command-line entry point.
+//! `vexfs-engine` command-line entry point: parses arguments, sets up logging, dispatches.
 
-fn main() {
-    println!("vexfs-engine");
+use anyhow::Context;
+use clap::Parser;
+use vexfs_engine::cli::{Cli, Command, ServeArgs, backup, replay};
+use vexfs_engine::config::{Config, LogFormat};
+use vexfs_engine::server;
+
+fn init_logging(level: &str, format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+fn now_ns() -> i64 {
+    chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown signal received; draining");
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = Config::load(args.config.as_deref())?;
+    if let Some(listen) = args.listen {
+        config.server.listen = listen;
+    }
+    if let Some(dir) = args.data_dir {
+        config.storage.data_dir = dir;
+    }
+    init_logging(&config.logging.level, config.logging.format);
+    let data_dir = config.data_dir();
+    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    server::run(config, data_dir, listener, shutdown_signal()).await?;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    if !matches!(command, Command::Serve(_)) {
+        init_logging("warn", LogFormat::Text);
+    }
+    match command {
+        Command::Serve(args) => serve(args).await?,
+        Command::Backup(args) => println!("{}", backup::backup(&args, now_ns()).await?.to_line()),
+        Command::Verify(args) => println!("{}", backup::summarize(&args.backup)?.to_line()),
+        Command::Restore(args) => println!("{}", backup::restore(&args)?.to_line()),
+        Command::Replay(args) => {
+            let report = replay::replay(&args).await?;
+            println!("{}", serde_json::to_string(&report)?);
+        }
+    }
+    Ok(())
 }

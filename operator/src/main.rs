@@ -1,5 +1,157 @@
-//! `vexfs-operator` entry point.
+//! `vexfs-operator`: wiring only — flags, telemetry, leader election, controller and HTTP server.
 
-fn main() {
-    println!("vexfs-operator");
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{Parser, ValueEnum};
+use tokio_util::sync::CancellationToken;
+use vexfs_operator::controller::Context;
+use vexfs_operator::controller::run::{RunConfig, Shared, run};
+use vexfs_operator::http::{HttpState, router};
+use vexfs_operator::leader::LeaderElector;
+use vexfs_operator::metrics::Metrics;
+
+/// Log line format.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LogFormat {
+    Json,
+    Text,
+}
+
+/// Kubernetes operator for VexfsSemantic analytics stacks.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Namespaces to watch (comma separated); all namespaces when empty.
+    #[arg(
+        long,
+        env = "WATCH_NAMESPACES",
+        value_delimiter = ',',
+        default_value = ""
+    )]
+    namespaces: Vec<String>,
+    /// Objects reconciled concurrently.
+    #[arg(long, env = "CONCURRENCY", default_value_t = 16)]
+    concurrency: u16,
+    /// Log format.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "json")]
+    log_format: LogFormat,
+    /// Address of the /metrics, /healthz and /readyz server.
+    #[arg(long, env = "METRICS_ADDR", default_value = "0.0.0.0:8080")]
+    metrics_addr: SocketAddr,
+    /// Elect a leader through a Lease so several replicas can run.
+    #[arg(long, env = "LEADER_ELECT", default_value_t = false)]
+    leader_elect: bool,
+    /// Name of the leader-election Lease.
+    #[arg(long, env = "LEASE_NAME", default_value = "vexfs-operator")]
+    lease_name: String,
+    /// Namespace of the leader-election Lease (the operator's own namespace).
+    #[arg(long, env = "POD_NAMESPACE", default_value = "default")]
+    lease_namespace: String,
+    /// Identity of this replica (the pod name).
+    #[arg(long, env = "POD_NAME")]
+    identity: Option<String>,
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,kube=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn shutdown_signal(token: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutdown requested");
+    token.cancel();
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    init_tracing(args.log_format);
+    let namespaces: Vec<String> = args
+        .namespaces
+        .into_iter()
+        .filter(|ns| !ns.is_empty())
+        .collect();
+    let client = kube::Client::try_default()
+        .await
+        .context("connecting to the Kubernetes API")?;
+    let metrics = Metrics::new()?;
+    let shared = Arc::new(Shared::default());
+    let shutdown = CancellationToken::new();
+    tokio::spawn(shutdown_signal(shutdown.clone()));
+
+    let listener = tokio::net::TcpListener::bind(args.metrics_addr)
+        .await
+        .context("binding the metrics address")?;
+    let app = router(HttpState {
+        metrics: metrics.clone(),
+        shared: shared.clone(),
+    });
+    let http_shutdown = shutdown.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(http_shutdown.cancelled_owned())
+            .await
+    });
+    tracing::info!(addr = %args.metrics_addr, ?namespaces, concurrency = args.concurrency, "operator starting");
+
+    let identity = args
+        .identity
+        .unwrap_or_else(|| format!("vexfs-operator-{}", std::process::id()));
+    let elector = args.leader_elect.then(|| {
+        LeaderElector::new(
+            client.clone(),
+            &args.lease_namespace,
+            &args.lease_name,
+            &identity,
+        )
+    });
+    let mut renewal = None;
+    if let Some(elector) = elector {
+        if !elector.acquire(&shutdown).await {
+            return Ok(());
+        }
+        let token = shutdown.clone();
+        renewal = Some(tokio::spawn(async move {
+            let result = elector.keep_renewing(&token).await;
+            token.cancel();
+            result
+        }));
+    }
+
+    let ctx = Arc::new(Context::new(client, metrics, Some(identity)));
+    let config = RunConfig {
+        namespaces,
+        concurrency: args.concurrency,
+    };
+    run(ctx, config, shared, shutdown.clone()).await;
+    shutdown.cancel();
+    server.await?.context("HTTP server")?;
+    if let Some(renewal) = renewal {
+        renewal.await?.context("leader election")?;
+    }
+    tracing::info!("operator stopped");
+    Ok(())
 }

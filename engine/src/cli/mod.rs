@@ -1,0 +1,106 @@
+//! Command-line interface: `serve`, `backup`, `verify`, `restore` and `replay`.
+
+pub mod backup;
+pub mod replay;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+use std::path::PathBuf;
+use thiserror::Error;
+
+/// Command-line failures.
+#[derive(Debug, Error)]
+pub enum CliError {
+    /// Storage or archive failure.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// A file operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// An HTTP request failed.
+    #[error("request to {url} failed: {reason}")]
+    Http {
+        /// The URL.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The server refused a replay batch.
+    #[error("the engine refused the batch starting at line {first_line}: {message}")]
+    Refused {
+        /// First file line of the batch.
+        first_line: usize,
+        /// The server's explanation (line numbers relative to the file).
+        message: String,
+    },
+}
+
+/// VexFS semantic event engine.
+#[derive(Debug, Parser)]
+#[command(name = "vexfs-engine", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the engine (the default; with no options it uses the embedded configuration).
+    Serve(ServeArgs),
+    /// Take a backup from a running engine or from a data directory.
+    Backup(backup::BackupArgs),
+    /// Verify a backup archive (manifest, checksum, every event).
+    Verify(backup::VerifyArgs),
+    /// Restore a backup archive into a data directory.
+    Restore(backup::RestoreArgs),
+    /// Send an NDJSON file of events to a running engine.
+    Replay(replay::ReplayArgs),
+}
+
+/// Options of `serve`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// TOML configuration file (default: the embedded configuration).
+    #[arg(long, env = "VEXFS_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Listen address, overriding `[server] listen`.
+    #[arg(long, env = "VEXFS_LISTEN")]
+    pub listen: Option<String>,
+    /// Data directory, overriding `[storage] data_dir`.
+    #[arg(long, env = "VEXFS_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// The one-line JSON summary printed by `backup`, `verify` and `restore`
+/// (small enough for a Kubernetes termination message).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Archive path.
+    pub location: String,
+    /// Archive size.
+    pub size_bytes: u64,
+    /// Hex sha256 of the archive file.
+    pub sha256: String,
+    /// Events in the archive.
+    pub event_count: u64,
+}
+
+impl Summary {
+    /// The summary as one JSON line.
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> CliError {
+    let context = context.into();
+    move |source| CliError::Io { context, source }
+}

@@ -1,0 +1,89 @@
+//! Environment-variable overrides with the product brief's names (`ANALYTICS_SLIDING_WINDOW_SIZE`...).
+
+use super::{Config, ConfigError};
+use std::str::FromStr;
+
+type Setter = fn(&mut Config, &str, &'static str) -> Result<(), ConfigError>;
+
+fn parse<T: FromStr>(value: &str, var: &'static str) -> Result<T, ConfigError> {
+    value.trim().parse().map_err(|_| ConfigError::Env {
+        var,
+        value: value.to_string(),
+    })
+}
+
+macro_rules! setter {
+    ($($path:ident).+) => {
+        |c: &mut Config, v: &str, var: &'static str| {
+            c.$($path).+ = parse(v, var)?;
+            Ok(())
+        }
+    };
+}
+
+/// Every supported variable and the key it overrides.
+pub const OVERRIDES: &[(&str, Setter)] = &[
+    (
+        "ANALYTICS_PROCESSING_LATENCY_TARGET_NS",
+        setter!(analytics.processing_latency_target_ns),
+    ),
+    (
+        "ANALYTICS_SLIDING_WINDOW_SIZE",
+        setter!(analytics.sliding_window_size),
+    ),
+    (
+        "ANALYTICS_MAX_EVENT_HISTORY",
+        setter!(analytics.max_event_history),
+    ),
+    (
+        "ANALYTICS_ENABLE_PATTERN_DISCOVERY",
+        setter!(analytics.enable_pattern_discovery),
+    ),
+    (
+        "ANALYTICS_ENABLE_ANOMALY_DETECTION",
+        setter!(analytics.enable_anomaly_detection),
+    ),
+    (
+        "ANALYTICS_ENABLE_PREDICTIVE_ANALYTICS",
+        setter!(analytics.enable_predictive_analytics),
+    ),
+    (
+        "DASHBOARD_UPDATE_INTERVAL_MS",
+        setter!(dashboard.update_interval_ms),
+    ),
+    (
+        "DASHBOARD_MAX_HISTORY",
+        setter!(dashboard.max_dashboard_history),
+    ),
+    ("DASHBOARD_ENABLE_ALERTING", setter!(alerts.enabled)),
+    (
+        "PROFILER_INTERVAL_MS",
+        setter!(profiler.profiling_interval_ms),
+    ),
+    (
+        "PROFILER_MAX_HISTORY",
+        setter!(profiler.max_profile_history),
+    ),
+    (
+        "PROFILER_ENABLE_BOTTLENECK_DETECTION",
+        setter!(profiler.enable_bottleneck_detection),
+    ),
+    (
+        "PROFILER_BOTTLENECK_THRESHOLD_MS",
+        setter!(profiler.bottleneck_threshold_ms),
+    ),
+    ("PRODUCTION_LOG_LEVEL", setter!(logging.level)),
+];
+
+/// Applies every override present in `vars` (name, value pairs, e.g. `std::env::vars()`).
+pub fn apply_env<I>(config: &mut Config, vars: I) -> Result<(), ConfigError>
+where
+    I: IntoIterator<Item = (String, String)>,
+{
+    for (name, value) in vars {
+        if let Some((var, set)) = OVERRIDES.iter().find(|(n, _)| *n == name) {
+            set(config, &value, var)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! Engine configuration: one TOML file (sections and keys from the product brief), an embedded
+//! default, and environment-variable overrides. Unknown keys and bad values are refused by name.
+
+mod alerts;
+mod env;
+mod sections;
+
+pub use alerts::{
+    AlertsSection, EmailReceiver, ReceiverConfig, RuleConfig, SlackReceiver, WebhookReceiver,
+};
+pub use env::{OVERRIDES, apply_env};
+pub use sections::{
+    AnalyticsSection, AnomalyDetectionSection, DashboardSection, FsyncPolicy, LogFormat,
+    LoggingSection, PatternDiscoverySection, PredictionSection, ProfilerSection, ServerSection,
+    StorageSection,
+};
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// The embedded default configuration (`engine/config/default.toml`).
+pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
+
+/// Why a configuration was refused.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed, has an unknown key or a value of the wrong type.
+    #[error("invalid config {origin}: {message}")]
+    Parse {
+        /// File name or `embedded default`.
+        origin: String,
+        /// Parser message, naming the key and line.
+        message: String,
+    },
+    /// A value is out of range.
+    #[error("invalid config: key `{key}` {reason}")]
+    Invalid {
+        /// Dotted key.
+        key: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An environment override could not be parsed.
+    #[error("invalid value `{value}` in environment variable {var}")]
+    Env {
+        /// Variable name.
+        var: &'static str,
+        /// Its value.
+        value: String,
+    },
+}
+
+/// The whole engine configuration.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `[analytics]`.
+    pub analytics: AnalyticsSection,
+    /// `[pattern_discovery]`.
+    pub pattern_discovery: PatternDiscoverySection,
+    /// `[anomaly_detection]`.
+    pub anomaly_detection: AnomalyDetectionSection,
+    /// `[prediction]`.
+    pub prediction: PredictionSection,
+    /// `[profiler]`.
+    pub profiler: ProfilerSection,
+    /// `[dashboard]`.
+    pub dashboard: DashboardSection,
+    /// `[alerts]`.
+    pub alerts: AlertsSection,
+    /// `[server]`.
+    pub server: ServerSection,
+    /// `[storage]`.
+    pub storage: StorageSection,
+    /// `[logging]`.
+    pub logging: LoggingSection,
+}
+
+impl Config {
+    /// Parses TOML text; `origin` names it in errors. Missing keys take their defaults.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            origin: origin.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The embedded default.
+    pub fn embedded() -> Config {
+        Config::from_toml(DEFAULT_TOML, "embedded default").unwrap_or_default()
+    }
+
+    /// Loads `path` (or the embedded default) and applies environment overrides.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut config = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.to_path_buf(),
+                    source,
+                })?;
+                Config::from_toml(&text, &p.display().to_string())?
+            }
+            None => Config::embedded(),
+        };
+        apply_env(&mut config, std::env::vars())?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Range checks that types alone cannot express.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let invalid = |key, reason: &str| ConfigError::Invalid {
+            key,
+            reason: reason.to_string(),
+        };
+        if self.analytics.sliding_window_size == 0 {
+            return Err(invalid(
+                "analytics.sliding_window_size",
+                "must be at least 1",
+            ));
+        }
+        if self.analytics.max_event_history == 0 {
+            return Err(invalid("analytics.max_event_history", "must be at least 1"));
+        }
+        let pd = &self.pattern_discovery;
+        if pd.min_pattern_length == 0 || pd.min_pattern_length > pd.max_pattern_length {
+            return Err(invalid(
+                "pattern_discovery.min_pattern_length",
+                "must be between 1 and max_pattern_length",
+            ));
+        }
+        for (key, v) in [
+            (
+                "pattern_discovery.min_support_threshold",
+                pd.min_support_threshold,
+            ),
+            (
+                "pattern_discovery.confidence_threshold",
+                pd.confidence_threshold,
+            ),
+            (
+                "anomaly_detection.sensitivity",
+                self.anomaly_detection.sensitivity,
+            ),
+            (
+                "anomaly_detection.contamination_rate",
+                self.anomaly_detection.contamination_rate,
+            ),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(invalid(key, "must be between 0 and 1"));
+            }
+        }
+        if !["isolation_forest", "statistical", "both"]
+            .contains(&self.anomaly_detection.algorithm.as_str())
+        {
+            return Err(invalid(
+                "anomaly_detection.algorithm",
+                "must be isolation_forest, statistical or both",
+            ));
+        }
+        if self.profiler.profiling_interval_ms == 0 {
+            return Err(invalid(
+                "profiler.profiling_interval_ms",
+                "must be at least 1",
+            ));
+        }
+        if self.storage.segment_size_bytes < 4096 {
+            return Err(invalid(
+                "storage.segment_size_bytes",
+                "must be at least 4096",
+            ));
+        }
+        if let Some(r) = self.alerts.receivers.iter().find(|r| r.kinds() != 1) {
+            return Err(ConfigError::Invalid {
+                key: "alerts.receivers",
+                reason: format!(
+                    "receiver `{}` must have exactly one of webhook, slack, email",
+                    r.name
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// The data directory: `[storage] data_dir`, else the user's data dir.
+    pub fn data_dir(&self) -> PathBuf {
+        if self.storage.data_dir.as_os_str().is_empty() {
+            dirs::data_dir()
+                .unwrap_or_else(std::env::temp_dir)
+                .join("vexfs-engine")
+        } else {
+            self.storage.data_dir.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,78 @@
+//! Tests of configuration parsing, checks and overrides.
+
+use super::*;
+
+#[test]
+fn embedded_default_equals_the_code_defaults() {
+    assert_eq!(Config::embedded(), Config::default());
+    assert_eq!(Config::embedded().server.listen, "127.0.0.1:8080");
+}
+
+#[test]
+fn unknown_keys_are_refused_by_name() {
+    let err = Config::from_toml("[analytics]\nsliding_window_sise = 3\n", "t.toml").unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("sliding_window_sise") && msg.contains("t.toml"),
+        "{msg}"
+    );
+    let err = Config::from_toml("[nope]\n", "t.toml").unwrap_err();
+    assert!(err.to_string().contains("nope"));
+}
+
+#[test]
+fn bad_values_name_their_key() {
+    let err =
+        Config::from_toml("[pattern_discovery]\nmin_support_threshold = 1.5\n", "t").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("pattern_discovery.min_support_threshold")
+    );
+    let err = Config::from_toml("[storage]\nfsync = \"sometimes\"\n", "t").unwrap_err();
+    assert!(err.to_string().contains("sometimes"), "{err}");
+}
+
+#[test]
+fn rules_and_receivers_parse() {
+    let text = r#"
+[[alerts.rules]]
+name = "slow"
+condition = "latency_p99_ms > threshold"
+threshold = 5.0
+for_seconds = 30
+receivers = ["ops"]
+
+[[alerts.receivers]]
+name = "ops"
+webhook = { url_file = "/secrets/url" }
+
+[[alerts.receivers]]
+name = "mail"
+email = { smtp_host = "smtp.local", from = "a@b", to = ["c@d"], password_file = "/s/p" }
+"#;
+    let c = Config::from_toml(text, "t").unwrap();
+    assert_eq!(c.alerts.rules[0].severity, "warning");
+    assert_eq!(c.alerts.receivers[1].email.as_ref().unwrap().smtp_port, 587);
+    let two = "[[alerts.receivers]]\nname = \"x\"\nwebhook = { url = \"http://a\" }\nslack = { webhook_url_env = \"S\" }\n";
+    let err = Config::from_toml(two, "t").unwrap_err();
+    assert!(err.to_string().contains("receiver `x`"));
+}
+
+#[test]
+fn environment_overrides_keys() {
+    let mut c = Config::default();
+    let vars = [
+        ("ANALYTICS_SLIDING_WINDOW_SIZE", "42"),
+        ("ANALYTICS_ENABLE_ANOMALY_DETECTION", "false"),
+        ("PROFILER_BOTTLENECK_THRESHOLD_MS", "7.5"),
+        ("UNRELATED", "x"),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()));
+    apply_env(&mut c, vars).unwrap();
+    assert_eq!(c.analytics.sliding_window_size, 42);
+    assert!(!c.analytics.enable_anomaly_detection);
+    assert_eq!(c.profiler.bottleneck_threshold_ms, 7.5);
+    let bad = [("PROFILER_INTERVAL_MS".to_string(), "soon".to_string())];
+    let err = apply_env(&mut c, bad).unwrap_err();
+    assert!(err.to_string().contains("PROFILER_INTERVAL_MS"));
+}

@@ -1,0 +1,124 @@
+//! Serialisable query results of the analytics facade.
+
+use super::anomaly::detectors::Anomaly;
+use super::forecast::Fit;
+use super::next_event::Backtest;
+use serde::Serialize;
+
+/// A frequent sequential pattern of event types.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PatternView {
+    /// Event type names in order.
+    pub types: Vec<&'static str>,
+    /// Sessions containing the pattern.
+    pub support: usize,
+    /// Support as a fraction of sessions in the window.
+    pub support_ratio: f64,
+}
+
+/// A sequence rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleView {
+    /// What happened first.
+    pub antecedent: Vec<&'static str>,
+    /// What followed.
+    pub consequent: &'static str,
+    /// Sessions with both.
+    pub support: usize,
+    /// P(consequent | antecedent).
+    pub confidence: f64,
+}
+
+/// `GET /api/v1/patterns`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PatternsReport {
+    /// Completed sessions in the mining window.
+    pub sessions: usize,
+    /// Sessions still open.
+    pub open_sessions: usize,
+    /// Support (sessions) a pattern needed.
+    pub min_support: usize,
+    /// True when the pattern count hit the mining limit.
+    pub truncated: bool,
+    /// Patterns, highest support first.
+    pub patterns: Vec<PatternView>,
+    /// Rules, highest confidence first.
+    pub rules: Vec<RuleView>,
+}
+
+/// A correlated pair of event types.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CorrelationView {
+    /// First type.
+    pub a: &'static str,
+    /// Second type.
+    pub b: &'static str,
+    /// Pearson coefficient at the best lag.
+    pub coefficient: f64,
+    /// Seconds by which `b` follows `a`.
+    pub lag_seconds: i64,
+}
+
+/// `GET /api/v1/correlations`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CorrelationsReport {
+    /// Seconds of rate history used.
+    pub seconds: usize,
+    /// Pairs with |coefficient| ≥ the confidence threshold, strongest first.
+    pub pairs: Vec<CorrelationView>,
+}
+
+/// Isolation forest state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ForestView {
+    /// A model is trained.
+    pub trained: bool,
+    /// Samples in the training window.
+    pub window: usize,
+    /// Current score threshold.
+    pub threshold: Option<f64>,
+}
+
+/// `GET /api/v1/anomalies`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnomaliesReport {
+    /// Anomalies since start.
+    pub total: u64,
+    /// Most recent anomalies, newest first.
+    pub recent: Vec<Anomaly>,
+    /// Isolation forest state.
+    pub forest: ForestView,
+}
+
+/// A candidate next event type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NextEventView {
+    /// Event type name.
+    #[serde(rename = "type")]
+    pub event_type: &'static str,
+    /// Blended probability.
+    pub probability: f64,
+}
+
+/// `GET /api/v1/predictions`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PredictionsReport {
+    /// Forecast horizon in seconds.
+    pub horizon_seconds: u64,
+    /// Total event-rate forecast (events/s), with its one-step backtest error; absent until enough history.
+    pub rate_forecast: Option<Fit>,
+    /// Likely next event types of the most recently active session.
+    pub next_events: Vec<NextEventView>,
+    /// Running top-1 accuracy of next-event predictions (each checked before it was learned).
+    pub next_event_backtest: Backtest,
+    /// Top-1 accuracy as a fraction.
+    pub next_event_accuracy: f64,
+}

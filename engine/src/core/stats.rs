@@ -1,0 +1,186 @@
+//! Log-linear histograms for latency and size percentiles (±4.5% relative error, O(1) updates).
+
+use serde::Serialize;
+
+/// Sub-buckets per power of two (8 gives bucket edges 2^(1/8) ≈ 9% apart).
+const SUB_BITS: u32 = 3;
+const SUB: usize = 1 << SUB_BITS;
+/// Values below this are counted exactly, one bucket each.
+const LINEAR: u64 = SUB as u64;
+/// Number of buckets: covers the whole `u64` range.
+const BUCKETS: usize = SUB + (64 - SUB_BITS as usize) * SUB;
+
+/// A fixed-size histogram of `u64` values supporting removal (for count windows) and merging.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Histogram {
+    counts: Box<[u32]>,
+    total: u64,
+    max: u64,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Percentile summary of a histogram.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Percentiles {
+    /// Number of samples.
+    pub count: u64,
+    /// Median.
+    pub p50: u64,
+    /// 90th percentile.
+    pub p90: u64,
+    /// 95th percentile.
+    pub p95: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// Largest value seen (not decreased by removals).
+    pub max: u64,
+}
+
+fn bucket_of(value: u64) -> usize {
+    if value < LINEAR {
+        return value as usize;
+    }
+    let exp = 63 - value.leading_zeros();
+    let sub = ((value >> (exp - SUB_BITS)) as usize) & (SUB - 1);
+    SUB + (exp - SUB_BITS) as usize * SUB + sub
+}
+
+/// The midpoint of a bucket: the value reported for samples in it.
+fn value_of(bucket: usize) -> u64 {
+    if bucket < SUB {
+        return bucket as u64;
+    }
+    let exp = (bucket - SUB) / SUB + SUB_BITS as usize;
+    let sub = ((bucket - SUB) % SUB) as u64;
+    let low = (1u64 << exp) + (sub << (exp - SUB_BITS as usize));
+    let width = 1u64 << (exp - SUB_BITS as usize);
+    low + width / 2
+}
+
+impl Histogram {
+    /// An empty histogram.
+    pub fn new() -> Self {
+        Histogram {
+            counts: vec![0; BUCKETS].into_boxed_slice(),
+            total: 0,
+            max: 0,
+        }
+    }
+
+    /// Records one sample.
+    #[inline]
+    pub fn record(&mut self, value: u64) {
+        self.counts[bucket_of(value)] += 1;
+        self.total += 1;
+        self.max = self.max.max(value);
+    }
+
+    /// Removes one sample previously recorded.
+    #[inline]
+    pub fn remove(&mut self, value: u64) {
+        let slot = &mut self.counts[bucket_of(value)];
+        if *slot > 0 {
+            *slot -= 1;
+            self.total -= 1;
+        }
+    }
+
+    /// Adds every sample of `other`.
+    pub fn merge(&mut self, other: &Histogram) {
+        for (a, b) in self.counts.iter_mut().zip(other.counts.iter()) {
+            *a += *b;
+        }
+        self.total += other.total;
+        self.max = self.max.max(other.max);
+    }
+
+    /// Forgets every sample.
+    pub fn clear(&mut self) {
+        self.counts.fill(0);
+        self.total = 0;
+        self.max = 0;
+    }
+
+    /// Number of samples.
+    pub fn count(&self) -> u64 {
+        self.total
+    }
+
+    /// The value at quantile `q` (0..=1), 0 when empty.
+    pub fn quantile(&self, q: f64) -> u64 {
+        if self.total == 0 {
+            return 0;
+        }
+        let rank = ((q.clamp(0.0, 1.0) * self.total as f64).ceil() as u64).max(1);
+        let mut seen = 0u64;
+        for (bucket, count) in self.counts.iter().enumerate() {
+            seen += u64::from(*count);
+            if seen >= rank {
+                return value_of(bucket).min(self.max);
+            }
+        }
+        self.max
+    }
+
+    /// p50/p90/p95/p99/max in one pass-friendly summary.
+    pub fn percentiles(&self) -> Percentiles {
+        Percentiles {
+            count: self.total,
+            p50: self.quantile(0.50),
+            p90: self.quantile(0.90),
+            p95: self.quantile(0.95),
+            p99: self.quantile(0.99),
+            max: self.max,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_monotonic_and_cover_u64() {
+        let mut last = 0;
+        for v in (0..20_000u64).chain([u64::MAX / 2, u64::MAX]) {
+            let b = bucket_of(v);
+            assert!(b >= last && b < BUCKETS, "{v} -> {b}");
+            last = b;
+        }
+    }
+
+    #[test]
+    fn quantiles_are_within_five_percent() {
+        let mut h = Histogram::new();
+        for v in 1..=100_000u64 {
+            h.record(v);
+        }
+        for (q, exact) in [(0.5, 50_000.0), (0.95, 95_000.0), (0.99, 99_000.0)] {
+            let got = h.quantile(q) as f64;
+            assert!((got - exact).abs() / exact < 0.05, "q{q}: {got}");
+        }
+        assert_eq!(h.percentiles().max, 100_000);
+    }
+
+    #[test]
+    fn removal_and_merge_keep_counts_exact() {
+        let mut a = Histogram::new();
+        let mut b = Histogram::new();
+        a.record(3);
+        a.record(1_000);
+        b.record(7);
+        a.merge(&b);
+        assert_eq!(a.count(), 3);
+        a.remove(1_000);
+        assert_eq!(a.count(), 2);
+        assert_eq!(a.quantile(1.0), 7);
+        a.clear();
+        assert_eq!(a.quantile(0.5), 0);
+    }
+}

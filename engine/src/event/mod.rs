@@ -1,0 +1,19 @@
+//! The semantic event model: types and codes, attributes, context blocks, validation and decoding.
+
+mod attrs;
+mod context;
+mod decode;
+mod model;
+pub mod synth;
+mod types;
+mod validate;
+
+pub use attrs::{Flags, Priority, timestamp};
+pub use context::{
+    AgentContext, Causality, Context, FileType, FilesystemContext, GraphContext,
+    ObservabilityContext, SemanticContext, Sym, SystemContext, VectorContext,
+};
+pub use decode::{DecodeError, Decoded, decode, decode_batch};
+pub use model::Event;
+pub use types::{EventCategory, EventType};
+pub use validate::{ValidationError, validate};

@@ -1,0 +1,218 @@
+//! Alerting in the server: startup from `[alerts]`, periodic evaluation (fired alerts become
+//! `AlertTriggered` events through the log writer), and the API
+//! `GET /api/v1/alerts`, `GET /api/v1/alerts/{id}`, `POST /api/v1/alerts/{id}/ack`.
+
+use std::sync::Arc;
+use std::sync::mpsc::TrySendError;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::oneshot;
+
+use super::pipeline::{Command, IngestRequest};
+use super::state::{AppState, now_ns};
+use crate::core::alerts::{AlertError, AlertFilter, AlertId, AlertInputs, AlertStatus, Severity};
+use crate::notify::setup::{self, SetupError};
+use crate::notify::{AlertRuntime, NotifierOptions};
+
+/// Default and largest page of `GET /api/v1/alerts`.
+const DEFAULT_LIMIT: usize = 100;
+const MAX_LIMIT: usize = 1_000;
+
+/// Errors of the alerts API.
+#[derive(Debug, thiserror::Error)]
+pub enum AlertsApiError {
+    /// A query parameter is malformed.
+    #[error("query parameter `{param}` {reason}")]
+    BadQuery {
+        /// Parameter name.
+        param: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Alerting is disabled in the configuration.
+    #[error("alerting is disabled ([alerts] enabled = false)")]
+    Disabled,
+    /// Acknowledgement failed.
+    #[error(transparent)]
+    Alert(#[from] AlertError),
+}
+
+impl IntoResponse for AlertsApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            Self::BadQuery { .. } => (StatusCode::BAD_REQUEST, "invalid_query"),
+            Self::Disabled => (StatusCode::NOT_FOUND, "alerting_disabled"),
+            Self::Alert(AlertError::NotFound(_)) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Alert(AlertError::Resolved(_)) => (StatusCode::CONFLICT, "alert_resolved"),
+        };
+        let mut body = json!({"error": code, "message": self.to_string()});
+        if let Self::BadQuery { param, .. } = &self {
+            body["field"] = json!(param);
+        }
+        (status, Json(body)).into_response()
+    }
+}
+
+/// Starts alerting when `[alerts] enabled`, registering its metrics in the server's registry.
+pub fn start(state: &AppState) -> Result<Option<Arc<AlertRuntime>>, SetupError> {
+    let section = &state.config.alerts;
+    if !section.enabled {
+        return Ok(None);
+    }
+    let registry = &state.metrics.registry;
+    let (runtime, _workers) = setup::start(section, registry, NotifierOptions::default())?;
+    tracing::info!(
+        rules = section.rules.len(),
+        receivers = section.receivers.len(),
+        "alerting started"
+    );
+    Ok(Some(runtime))
+}
+
+/// Evaluates the rules at `now` and queues fired alerts as `AlertTriggered` events.
+pub fn evaluate(state: &AppState, now: i64) {
+    let Some(alerts) = &state.alerts else { return };
+    let inputs = {
+        let shared = state.shared.lock();
+        let engine = &shared.engine;
+        AlertInputs::default()
+            .with_stats(&engine.windows.stats(now))
+            .with_profile(&engine.profiler.report())
+    };
+    let events = alerts.evaluate(&inputs, now);
+    if events.is_empty() {
+        return;
+    }
+    let count = events.len();
+    let (reply, _receipt) = oneshot::channel();
+    match state
+        .queue
+        .try_send(Command::Ingest(IngestRequest { events, reply }))
+    {
+        Ok(()) => tracing::debug!(count, "queued AlertTriggered events"),
+        Err(TrySendError::Full(_)) => {
+            tracing::warn!(count, "ingest queue full; AlertTriggered events not stored")
+        }
+        Err(TrySendError::Disconnected(_)) => tracing::warn!(
+            count,
+            "log writer stopped; AlertTriggered events not stored"
+        ),
+    }
+}
+
+/// The alert routes, merged into the server's router.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/alerts", get(list))
+        .route("/api/v1/alerts/{id}", get(one))
+        .route("/api/v1/alerts/{id}/ack", post(acknowledge))
+}
+
+/// Query parameters of `GET /api/v1/alerts`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    severity: Option<String>,
+    rule: Option<String>,
+    since: Option<String>,
+    limit: Option<String>,
+}
+
+fn bad(param: &'static str, reason: impl Into<String>) -> AlertsApiError {
+    AlertsApiError::BadQuery {
+        param,
+        reason: reason.into(),
+    }
+}
+
+fn parse_since(text: &str) -> Result<i64, AlertsApiError> {
+    if let Ok(ns) = text.parse::<i64>() {
+        return Ok(ns);
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .and_then(|t| t.timestamp_nanos_opt())
+        .ok_or_else(|| bad("since", "must be RFC 3339 or nanoseconds since the epoch"))
+}
+
+fn filter(q: &ListQuery) -> Result<AlertFilter, AlertsApiError> {
+    let status = q.status.as_deref().map(|s| {
+        AlertStatus::parse(s)
+            .ok_or_else(|| bad("status", "must be firing, acknowledged or resolved"))
+    });
+    let severity = q.severity.as_deref().map(|s| {
+        Severity::parse(s).ok_or_else(|| bad("severity", "must be info, warning or critical"))
+    });
+    let limit = match q.limit.as_deref() {
+        None => DEFAULT_LIMIT,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| bad("limit", format!("must be an integer in 1..={MAX_LIMIT}")))?,
+    };
+    Ok(AlertFilter {
+        status: status.transpose()?,
+        min_severity: severity.transpose()?,
+        rule: q.rule.clone(),
+        since_ns: q.since.as_deref().map(parse_since).transpose()?,
+        limit: Some(limit),
+    })
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AlertsApiError> {
+    let filter = filter(&q)?;
+    let Some(alerts) = &state.alerts else {
+        return Ok(Json(json!({"enabled": false, "alerts": [], "summary": null})).into_response());
+    };
+    let body = json!({
+        "enabled": true,
+        "alerts": alerts.list(&filter),
+        "summary": alerts.summary(now_ns()),
+    });
+    Ok(Json(body).into_response())
+}
+
+async fn one(
+    State(state): State<AppState>,
+    Path(id): Path<AlertId>,
+) -> Result<Response, AlertsApiError> {
+    let alerts = state.alerts.as_ref().ok_or(AlertsApiError::Disabled)?;
+    let alert = alerts.get(id).ok_or(AlertError::NotFound(id))?;
+    Ok(Json(alert).into_response())
+}
+
+/// Body of `POST /api/v1/alerts/{id}/ack` (optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AckBody {
+    /// Who acknowledges.
+    by: Option<String>,
+}
+
+async fn acknowledge(
+    State(state): State<AppState>,
+    Path(id): Path<AlertId>,
+    body: Bytes,
+) -> Result<Response, AlertsApiError> {
+    let alerts = state.alerts.as_ref().ok_or(AlertsApiError::Disabled)?;
+    let by = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        let body: AckBody = serde_json::from_slice(&body)
+            .map_err(|e| bad("by", format!("body must be {{\"by\": \"name\"}}: {e}")))?;
+        body.by
+    };
+    let alert = alerts.acknowledge(id, by, now_ns())?;
+    Ok(Json(alert).into_response())
+}

@@ -1,0 +1,134 @@
+//! Analytics in the server: registering the [`Analytics`] hook from the configuration, and the API
+//! `GET /api/v1/patterns`, `/api/v1/correlations`, `/api/v1/anomalies`, `/api/v1/predictions`.
+
+use super::state::AppState;
+use crate::config::Config;
+use crate::core::Engine;
+use crate::core::analytics::Analytics;
+use crate::core::analytics::config::AnalyticsConfig;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::json;
+
+/// Errors of the analytics API.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyticsApiError {
+    /// Every analytic is disabled in the configuration.
+    #[error("analytics are disabled in the configuration")]
+    Disabled,
+}
+
+impl IntoResponse for AnalyticsApiError {
+    fn into_response(self) -> Response {
+        (StatusCode::NOT_FOUND, Json(json!({"error": "analytics_disabled", "message": self.to_string()}))).into_response()
+    }
+}
+
+/// Adds the analytics hook to `engine` unless every analytic is disabled.
+pub fn register(engine: &mut Engine, config: &Config) {
+    let a = &config.analytics;
+    if !(a.enable_pattern_discovery || a.enable_anomaly_detection || a.enable_predictive_analytics) {
+        return;
+    }
+    let cfg = AnalyticsConfig::from_config(config).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "invalid analytics settings; using the default session key");
+        let mut fixed = config.clone();
+        fixed.pattern_discovery.session_key = "auto".into();
+        AnalyticsConfig::from_config(&fixed).unwrap_or_default()
+    });
+    tracing::info!(
+        patterns = cfg.patterns,
+        anomalies = cfg.anomalies.is_some(),
+        prediction = cfg.prediction,
+        "analytics enabled"
+    );
+    engine.add_hook(Box::new(Analytics::new(cfg)));
+}
+
+/// The analytics routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/patterns", get(|s: State<AppState>| report(s, Analytics::patterns)))
+        .route("/api/v1/correlations", get(|s: State<AppState>| report(s, Analytics::correlations)))
+        .route("/api/v1/anomalies", get(|s: State<AppState>| report(s, Analytics::anomalies)))
+        .route("/api/v1/predictions", get(|s: State<AppState>| report(s, Analytics::predictions)))
+}
+
+async fn report<T: Serialize>(
+    State(state): State<AppState>,
+    query: fn(&Analytics) -> T,
+) -> Result<Json<T>, AnalyticsApiError> {
+    let shared = state.shared.lock();
+    let analytics = shared.engine.hook::<Analytics>().ok_or(AnalyticsApiError::Disabled)?;
+    Ok(Json(query(analytics)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::metrics::Metrics;
+    use super::super::{AppState, router};
+    use crate::config::Config;
+    use crate::event::{Event, EventType};
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use http_body_util::BodyExt;
+    use serde_json::Value;
+    use std::sync::Arc;
+    use tower::ServiceExt;
+
+    async fn get(state: &AppState, uri: &str) -> (StatusCode, Value) {
+        let resp = router(state.clone()).oneshot(Request::get(uri).body(Body::empty()).expect("request")).await;
+        let resp = resp.expect("response");
+        let status = resp.status();
+        let body = resp.into_body().collect().await.expect("body").to_bytes();
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    #[tokio::test]
+    async fn serves_the_four_reports() {
+        let (state, _rx) = AppState::new(Config::default(), Arc::new(Metrics::new().expect("metrics")));
+        {
+            let mut shared = state.shared.lock();
+            let sec = 1_000_000_000;
+            let events: Vec<Event> = (0..600)
+                .map(|i| {
+                    let mut e = Event::new(EventType::ALL[(i % 3) as usize], 1_000 * sec + i * sec / 10, "n");
+                    e.context.transaction_id = Some(format!("tx-{}", i / 3).into());
+                    e
+                })
+                .collect();
+            shared.engine.apply(&events, 1_100 * sec);
+            shared.engine.tick(1_500 * sec);
+        }
+        let (status, patterns) = get(&state, "/api/v1/patterns").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(patterns["sessions"], 200);
+        assert!(patterns["patterns"].as_array().is_some_and(|p| !p.is_empty()));
+        let (status, c) = get(&state, "/api/v1/correlations").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(c["pairs"].is_array());
+        let (status, a) = get(&state, "/api/v1/anomalies").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(a["forest"]["trained"], true);
+        let (status, p) = get(&state, "/api/v1/predictions").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(p["horizonSeconds"], 300);
+        assert!(p["nextEventBacktest"]["predictions"].as_u64().is_some_and(|n| n > 0));
+    }
+
+    #[tokio::test]
+    async fn disabled_analytics_answer_404() {
+        let mut config = Config::default();
+        config.analytics.enable_pattern_discovery = false;
+        config.analytics.enable_anomaly_detection = false;
+        config.analytics.enable_predictive_analytics = false;
+        let (state, _rx) = AppState::new(config, Arc::new(Metrics::new().expect("metrics")));
+        let (status, body) = get(&state, "/api/v1/patterns").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(body["error"], "analytics_disabled");
+    }
+}

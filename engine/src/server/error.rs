@@ -1,0 +1,80 @@
+//! API errors rendered as JSON (`{"error", "message", "line"?, "field"?}`) with proper status codes.
+
+use crate::event::DecodeError;
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use thiserror::Error;
+
+/// Everything a handler can answer with instead of success.
+#[derive(Debug, Error)]
+pub enum ApiError {
+    /// The batch is malformed or invalid; nothing was stored.
+    #[error("{0}; nothing from this batch was stored")]
+    InvalidBatch(DecodeError),
+    /// A query parameter is wrong.
+    #[error("query parameter `{param}` {reason}")]
+    BadQuery {
+        /// Parameter name.
+        param: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The ingest queue is full; retry after the given seconds.
+    #[error("ingest queue is full, retry after {0} s")]
+    Overloaded(u64),
+    /// Replay has not finished, or the engine is shutting down.
+    #[error("the engine is not ready: {0}")]
+    Unavailable(&'static str),
+    /// Storage failed.
+    #[error("{0}")]
+    Storage(String),
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::InvalidBatch(_) | ApiError::BadQuery { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Overloaded(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::InvalidBatch(_) => "invalid_batch",
+            ApiError::BadQuery { .. } => "invalid_query",
+            ApiError::Overloaded(_) => "overloaded",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Storage(_) => "storage_error",
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({"error": self.code(), "message": self.to_string()});
+        match &self {
+            ApiError::InvalidBatch(e) => {
+                body["stored"] = json!(0);
+                if let Some(line) = e.line() {
+                    body["line"] = json!(line);
+                }
+                if let Some(field) = e.field() {
+                    body["field"] = json!(field);
+                }
+            }
+            ApiError::BadQuery { param, .. } => body["field"] = json!(param),
+            _ => {}
+        }
+        let mut response = (self.status(), Json(body)).into_response();
+        if let ApiError::Overloaded(secs) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}

@@ -1,0 +1,140 @@
+//! Prometheus metrics of the engine (registry shared with the analytics and alerting modules).
+
+use crate::core::profiler::{ProcessCounters, Stage};
+use prometheus::{
+    Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec,
+    IntGauge, Opts, Registry, TextEncoder,
+};
+use thiserror::Error;
+
+/// Metric registration failures.
+#[derive(Debug, Error)]
+pub enum MetricsError {
+    /// The prometheus crate refused a metric.
+    #[error("metric registration failed: {0}")]
+    Register(#[from] prometheus::Error),
+}
+
+/// All engine metrics.
+pub struct Metrics {
+    /// The registry `/metrics` renders; other modules may register into it.
+    pub registry: Registry,
+    /// Events accepted and logged.
+    pub events_ingested: IntCounter,
+    /// Events skipped because their idempotency key was seen.
+    pub events_duplicate: IntCounter,
+    /// Ingest requests by outcome.
+    pub ingest_requests: IntCounterVec,
+    /// Events per accepted request.
+    pub batch_events: Histogram,
+    /// Per-stage durations.
+    pub stage_seconds: HistogramVec,
+    /// Bytes appended to the log.
+    pub wal_bytes: IntCounter,
+    /// Group commits.
+    pub wal_commits: IntCounter,
+    /// Events retained in memory.
+    pub events_retained: IntGauge,
+    /// 1 once replay finished.
+    pub ready: IntGauge,
+    /// Process counters from the profiler.
+    pub process: GaugeVec,
+    /// 1 for stages currently flagged as bottlenecks.
+    pub bottleneck: GaugeVec,
+    /// Connected stream clients.
+    pub stream_clients: Gauge,
+}
+
+impl Metrics {
+    /// Creates and registers every metric.
+    pub fn new() -> Result<Metrics, MetricsError> {
+        let registry = Registry::new();
+        let stage_buckets = prometheus::exponential_buckets(1e-6, 4.0, 12)?;
+        let m = Metrics {
+            events_ingested: IntCounter::new("vexfs_events_ingested_total", "Events accepted and logged")?,
+            events_duplicate: IntCounter::new(
+                "vexfs_events_duplicate_total",
+                "Events skipped because their idempotency key was already stored",
+            )?,
+            ingest_requests: IntCounterVec::new(
+                Opts::new("vexfs_ingest_requests_total", "Ingest requests by outcome"),
+                &["outcome"],
+            )?,
+            batch_events: Histogram::with_opts(
+                HistogramOpts::new("vexfs_ingest_batch_events", "Events per accepted ingest request")
+                    .buckets(prometheus::exponential_buckets(1.0, 4.0, 10)?),
+            )?,
+            stage_seconds: HistogramVec::new(
+                HistogramOpts::new("vexfs_stage_duration_seconds", "Time per pipeline stage call")
+                    .buckets(stage_buckets),
+                &["stage"],
+            )?,
+            wal_bytes: IntCounter::new("vexfs_wal_bytes_written_total", "Bytes appended to the log")?,
+            wal_commits: IntCounter::new("vexfs_wal_commits_total", "Group commits of the log")?,
+            events_retained: IntGauge::new("vexfs_events_retained", "Events retained in memory")?,
+            ready: IntGauge::new("vexfs_ready", "1 once log replay has finished")?,
+            process: GaugeVec::new(
+                Opts::new("vexfs_process", "Process counters (cpu_seconds, rss_bytes, io and network bytes)"),
+                &["counter"],
+            )?,
+            bottleneck: GaugeVec::new(
+                Opts::new("vexfs_profiler_bottleneck", "1 when the stage's p95 exceeds the threshold"),
+                &["stage"],
+            )?,
+            stream_clients: Gauge::new("vexfs_stream_clients", "Connected /api/v1/stream clients")?,
+            registry,
+        };
+        m.register_all()?;
+        Ok(m)
+    }
+
+    fn register_all(&self) -> Result<(), MetricsError> {
+        let r = &self.registry;
+        r.register(Box::new(self.events_ingested.clone()))?;
+        r.register(Box::new(self.events_duplicate.clone()))?;
+        r.register(Box::new(self.ingest_requests.clone()))?;
+        r.register(Box::new(self.batch_events.clone()))?;
+        r.register(Box::new(self.stage_seconds.clone()))?;
+        r.register(Box::new(self.wal_bytes.clone()))?;
+        r.register(Box::new(self.wal_commits.clone()))?;
+        r.register(Box::new(self.events_retained.clone()))?;
+        r.register(Box::new(self.ready.clone()))?;
+        r.register(Box::new(self.process.clone()))?;
+        r.register(Box::new(self.bottleneck.clone()))?;
+        r.register(Box::new(self.stream_clients.clone()))?;
+        Ok(())
+    }
+
+    /// Records one stage call.
+    pub fn stage(&self, stage: Stage, nanos: u64) {
+        self.stage_seconds
+            .with_label_values(&[stage.name()])
+            .observe(nanos as f64 / 1e9);
+    }
+
+    /// Publishes a process sample and the current bottlenecks.
+    pub fn publish_process(&self, c: &ProcessCounters, bottlenecks: &[Stage]) {
+        let set = |name: &str, v: f64| self.process.with_label_values(&[name]).set(v);
+        set("cpu_seconds", c.cpu_seconds);
+        set("rss_bytes", c.rss_bytes as f64);
+        set("read_bytes", c.read_bytes as f64);
+        set("write_bytes", c.write_bytes as f64);
+        set("net_rx_bytes", c.net_rx_bytes as f64);
+        set("net_tx_bytes", c.net_tx_bytes as f64);
+        set("threads", c.threads as f64);
+        if let Some(v) = c.cgroup_memory_bytes {
+            set("cgroup_memory_bytes", v as f64);
+        }
+        for stage in Stage::ALL {
+            let flagged = if bottlenecks.contains(&stage) { 1.0 } else { 0.0 };
+            self.bottleneck.with_label_values(&[stage.name()]).set(flagged);
+        }
+    }
+
+    /// Renders the registry in the Prometheus text format.
+    pub fn render(&self) -> String {
+        let mut out = Vec::new();
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+}

@@ -1,0 +1,51 @@
+//! The HTTP server: axum router over shared state, the log writer pipeline, and the runtime.
+
+pub mod alerts_api;
+pub mod analytics_api;
+pub mod error;
+pub mod ingest;
+pub mod metrics;
+pub mod ops;
+pub mod pipeline;
+pub mod procfs;
+pub mod query;
+pub mod runtime;
+pub mod state;
+pub mod stream;
+
+pub use runtime::{ServerError, run};
+pub use state::AppState;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tower_http::decompression::RequestDecompressionLayer;
+
+/// The engine's routes. Feature APIs (analytics, alerts) are merged in [`feature_routes`].
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.server.max_body_bytes;
+    let ingest = Router::new()
+        .route("/api/v1/events", post(ingest::post_events).get(query::get_events))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(RequestDecompressionLayer::new());
+    Router::new()
+        .merge(ingest)
+        .route("/api/v1/stats", get(query::get_stats))
+        .route("/api/v1/profile", get(query::get_profile))
+        .route("/api/v1/stream", get(stream::get_stream))
+        .route("/api/v1/admin/backup", get(ops::backup))
+        .route("/metrics", get(ops::metrics))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/dashboard", get(ops::dashboard))
+        .merge(feature_routes())
+        .with_state(state)
+}
+
+/// Routes contributed by the analytics and alerting modules (`analytics_api`, `alerts_api`).
+fn feature_routes() -> Router<AppState> {
+    Router::new().merge(alerts_api::routes()).merge(analytics_api::routes())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,70 @@
+//! Operational endpoints: `/healthz`, `/readyz`, `/metrics`, `/dashboard`, `/api/v1/admin/backup`.
+
+use super::error::ApiError;
+use super::state::{AppState, now_ns};
+use crate::store::snapshot;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderName, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::json;
+
+const DASHBOARD: &str = include_str!("dashboard.html");
+
+/// Liveness: the process serves requests.
+pub async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// Readiness: log replay finished and ingest is open.
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    if state.is_ready() {
+        Json(json!({"status": "ready"})).into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "replaying"}))).into_response()
+    }
+}
+
+/// Prometheus text exposition.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+/// The live dashboard (a self-contained page polling the JSON API).
+pub async fn dashboard(State(state): State<AppState>) -> Html<String> {
+    let interval = state.config.dashboard.update_interval_ms.max(250);
+    Html(DASHBOARD.replace("__INTERVAL_MS__", &interval.to_string()))
+}
+
+/// A consistent snapshot of the retained events as a backup archive (`application/gzip`).
+pub async fn backup(State(state): State<AppState>) -> Result<Response, ApiError> {
+    if !state.is_ready() {
+        return Err(ApiError::Unavailable("replaying the log"));
+    }
+    let (events, next_id) = {
+        let shared = state.shared.lock();
+        let events: Vec<_> = shared.retained.iter().cloned().collect();
+        (events, shared.retained.next_id())
+    };
+    let now = now_ns();
+    let built = tokio::task::spawn_blocking(move || {
+        let mut bytes = Vec::new();
+        snapshot::write_archive(&events, next_id, now, &mut bytes).map(|m| (m, bytes))
+    })
+    .await
+    .map_err(|e| ApiError::Storage(e.to_string()))?;
+    let (manifest, bytes) = built.map_err(|e| ApiError::Storage(e.to_string()))?;
+    tracing::info!(events = manifest.event_count, bytes = bytes.len(), "backup snapshot served");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/gzip".to_string()),
+            (HeaderName::from_static("x-vexfs-event-count"), manifest.event_count.to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,211 @@
+//! The log writer: one thread that group-commits ingest batches, then applies them to the core.
+//!
+//! Handlers decode and validate, then queue a batch; the writer assigns ids, drops duplicate
+//! idempotency keys, appends every queued batch to the log, commits once (fsync per policy),
+//! and only then applies the events and acknowledges each request.
+
+use super::metrics::Metrics;
+use super::state::{Shared, now_ns};
+use crate::core::profiler::Stage;
+use crate::event::Event;
+use crate::store::{Admission, Wal};
+use parking_lot::Mutex;
+use serde::Serialize;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+use thiserror::Error;
+use tokio::sync::{broadcast, oneshot};
+
+/// Most requests merged into one group commit.
+const MAX_GROUP: usize = 256;
+/// Housekeeping period when idle.
+const TICK: Duration = Duration::from_millis(50);
+
+/// Why a queued batch was not stored.
+#[derive(Debug, Clone, Error)]
+pub enum PipelineError {
+    /// The log write failed; nothing of the batch was stored.
+    #[error("write-ahead log failure, nothing stored: {0}")]
+    Storage(String),
+}
+
+/// The answer to an accepted ingest request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Receipt {
+    /// Newly stored events.
+    pub accepted: usize,
+    /// Events skipped because their idempotency key was already stored.
+    pub duplicates: usize,
+    /// Per input event, the id it is stored under (existing id for duplicates).
+    pub ids: Vec<u64>,
+}
+
+/// One queued ingest batch.
+pub struct IngestRequest {
+    /// Decoded, validated events.
+    pub events: Vec<Event>,
+    /// Where the outcome goes.
+    pub reply: Reply,
+}
+
+/// Where a request's outcome is sent.
+type Reply = oneshot::Sender<Result<Receipt, PipelineError>>;
+
+/// A request after id assignment: its reply, admissions and accepted events.
+type Plan = (Reply, (Vec<Admission>, Vec<Event>));
+
+/// Messages to the writer.
+pub enum Command {
+    /// Store a batch.
+    Ingest(IngestRequest),
+    /// Flush, checkpoint and stop; the sender is told when done.
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// The writer's state.
+pub struct Writer {
+    /// The log.
+    pub wal: Wal,
+    /// Retained events and core.
+    pub shared: Arc<Mutex<Shared>>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Stream subscribers.
+    pub stream: broadcast::Sender<Arc<[Event]>>,
+    /// How often to checkpoint and expire old events.
+    pub checkpoint_every: Duration,
+}
+
+impl Writer {
+    /// Runs until shutdown or until every sender is gone.
+    pub fn run(mut self, rx: Receiver<Command>) {
+        let mut last_checkpoint = Instant::now();
+        let done = loop {
+            match rx.recv_timeout(TICK) {
+                Ok(Command::Ingest(first)) => {
+                    let mut group = vec![first];
+                    let mut stop = None;
+                    while group.len() < MAX_GROUP {
+                        match rx.try_recv() {
+                            Ok(Command::Ingest(r)) => group.push(r),
+                            Ok(Command::Shutdown(ack)) => {
+                                stop = Some(ack);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    self.commit_group(group);
+                    if let Some(ack) = stop {
+                        break Some(ack);
+                    }
+                }
+                Ok(Command::Shutdown(ack)) => break Some(ack),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break None,
+            }
+            if let Err(e) = self.wal.commit() {
+                tracing::error!(error = %e, "periodic log flush failed");
+            }
+            if last_checkpoint.elapsed() >= self.checkpoint_every {
+                self.checkpoint();
+                last_checkpoint = Instant::now();
+            }
+        };
+        self.checkpoint();
+        tracing::info!("log writer stopped after a final flush and checkpoint");
+        if let Some(ack) = done {
+            let _ = ack.send(());
+        }
+    }
+
+    fn checkpoint(&mut self) {
+        let first = {
+            let mut shared = self.shared.lock();
+            shared.retained.expire(now_ns());
+            self.metrics.events_retained.set(shared.retained.len() as i64);
+            shared.retained.first_id()
+        };
+        match self.wal.checkpoint(first) {
+            Ok(removed) => tracing::debug!(first_retained_id = first, removed_segments = removed, "checkpoint written"),
+            Err(e) => tracing::error!(error = %e, "checkpoint failed"),
+        }
+    }
+
+    fn commit_group(&mut self, group: Vec<IngestRequest>) {
+        let now = now_ns();
+        let (saved, plans) = {
+            let mut shared = self.shared.lock();
+            let saved = shared.retained.next_id();
+            let plans: Vec<_> = group
+                .into_iter()
+                .map(|req| (req.reply, shared.retained.admit(req.events)))
+                .collect();
+            (saved, plans)
+        };
+        let started = Instant::now();
+        let written = plans
+            .iter()
+            .try_for_each(|(_, (_, accepted))| self.wal.append(accepted))
+            .and_then(|_| self.wal.commit());
+        let log_ns = started.elapsed().as_nanos() as u64;
+        let bytes = match written {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                tracing::error!(error = %e, "log append failed; rejecting the group");
+                self.shared.lock().retained.rollback(saved);
+                for (reply, _) in plans {
+                    let _ = reply.send(Err(PipelineError::Storage(e.to_string())));
+                }
+                return;
+            }
+        };
+        self.metrics.wal_bytes.inc_by(bytes as u64);
+        self.metrics.wal_commits.inc();
+        self.metrics.stage(Stage::Log, log_ns);
+        self.apply_and_reply(plans, log_ns, now);
+    }
+
+    fn apply_and_reply(&self, plans: Vec<Plan>, log_ns: u64, now: i64) {
+        let total: usize = plans.iter().map(|(_, (_, a))| a.len()).sum();
+        let streaming = self.stream.receiver_count() > 0;
+        let mut batches = Vec::new();
+        let mut replies = Vec::with_capacity(plans.len());
+        {
+            let mut shared = self.shared.lock();
+            shared.engine.profiler.record(Stage::Log, log_ns, total as u64);
+            for (reply, (admissions, accepted)) in plans {
+                shared.engine.apply(&accepted, now);
+                replies.push((reply, receipt(&admissions, accepted.len())));
+                if streaming && !accepted.is_empty() {
+                    batches.push(Arc::<[Event]>::from(accepted.clone()));
+                }
+                shared.retained.insert(accepted);
+            }
+            self.metrics.events_retained.set(shared.retained.len() as i64);
+        }
+        for (reply, receipt) in replies {
+            self.metrics.events_ingested.inc_by(receipt.accepted as u64);
+            self.metrics.events_duplicate.inc_by(receipt.duplicates as u64);
+            let _ = reply.send(Ok(receipt));
+        }
+        for batch in batches {
+            let _ = self.stream.send(batch);
+        }
+    }
+}
+
+fn receipt(admissions: &[Admission], accepted: usize) -> Receipt {
+    Receipt {
+        accepted,
+        duplicates: admissions.len() - accepted,
+        ids: admissions
+            .iter()
+            .map(|a| match a {
+                Admission::New(id) | Admission::Duplicate(id) => *id,
+            })
+            .collect(),
+    }
+}

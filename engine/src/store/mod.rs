@@ -1,0 +1,46 @@
+//! Durable storage: the write-ahead log, retained events in memory, and backup archives.
+
+mod intern;
+pub mod record;
+mod retained;
+pub mod snapshot;
+mod wal;
+
+pub use intern::Interner;
+pub use retained::{Admission, EventFilter, Page, Retained, Retention};
+pub use wal::{Checkpoint, ReplayStats, Wal, WalOptions, read_checkpoint, scan, write_checkpoint};
+
+use std::path::PathBuf;
+use thiserror::Error;
+
+/// Storage failures.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// A file operation failed.
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Stored data is damaged beyond a torn tail.
+    #[error("corrupt data in {path}: {reason}")]
+    Corrupt {
+        /// The damaged file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An event could not be encoded.
+    #[error("cannot encode event: {0}")]
+    Encode(String),
+    /// A backup archive is malformed or does not match its manifest.
+    #[error("invalid backup {path}: {reason}")]
+    Backup {
+        /// The archive.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}

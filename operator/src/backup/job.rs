@@ -1,0 +1,223 @@
+//! Pure builders of backup and cleanup Jobs.
+//!
+//! A backup Job runs `vexfs-engine backup --from http://NAME.NAMESPACE.svc:8080 --to /backups/FILE`;
+//! the engine prints a one-line JSON summary that becomes the container's termination message.
+//! For S3 targets the engine writes to scratch space in an init container and an `aws s3 cp`
+//! container uploads the archive.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::batch::v1::{Job, JobSpec};
+use k8s_openapi::api::core::v1::{
+    Capabilities, Container, EnvVar, PodSecurityContext, PodSpec, PodTemplateSpec, SecurityContext,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+
+use super::target::{AWS_CLI_IMAGE, Location, SHELL_IMAGE, archive_mount, endpoint_args, s3_env};
+use crate::crd::S3Target;
+
+/// Name of the container whose termination message carries the engine's JSON summary.
+pub const BACKUP_CONTAINER: &str = "backup";
+/// Label on every Job, VexfsBackup and pod naming the `VexfsSemantic`.
+pub const SEMANTIC_LABEL: &str = "vexfs.io/semantic";
+/// Label telling scheduled (`scheduled`) from on-demand (`manual`) backups.
+pub const TRIGGER_LABEL: &str = "vexfs.io/trigger";
+/// Label naming the `VexfsBackup` a Job belongs to.
+pub const BACKUP_LABEL: &str = "vexfs.io/backup";
+/// Unprivileged user the Jobs run as (the engine image's user).
+const RUN_AS: i64 = 65532;
+/// Seconds a backup Job may run before it is failed.
+const ACTIVE_DEADLINE_SECONDS: i64 = 3600;
+
+/// What a Job builder needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobContext<'a> {
+    /// The `VexfsBackup` name; the backup Job has the same name.
+    pub backup_name: &'a str,
+    /// Namespace of everything.
+    pub namespace: &'a str,
+    /// The `VexfsSemantic` name (and its client Service).
+    pub semantic: &'a str,
+    /// Engine image.
+    pub image: &'a str,
+    /// Where the archive goes.
+    pub location: &'a Location,
+    /// S3 settings when the location is in S3.
+    pub s3: Option<&'a S3Target>,
+    /// Controller owner: the `VexfsBackup`.
+    pub owner: OwnerReference,
+}
+
+/// Labels of a backup's Job and pods.
+pub fn job_labels(semantic: &str, backup_name: &str, component: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (
+            "app.kubernetes.io/name".to_owned(),
+            "vexfs-engine".to_owned(),
+        ),
+        ("app.kubernetes.io/instance".to_owned(), semantic.to_owned()),
+        (
+            "app.kubernetes.io/component".to_owned(),
+            component.to_owned(),
+        ),
+        (
+            "app.kubernetes.io/managed-by".to_owned(),
+            "vexfs-operator".to_owned(),
+        ),
+        (SEMANTIC_LABEL.to_owned(), semantic.to_owned()),
+        (BACKUP_LABEL.to_owned(), backup_name.to_owned()),
+    ])
+}
+
+/// The Job that writes one backup.
+pub fn backup_job(ctx: &JobContext<'_>) -> Job {
+    let from = format!("http://{}.{}.svc:8080", ctx.semantic, ctx.namespace);
+    let local = ctx.location.local_path();
+    let engine = Container {
+        name: BACKUP_CONTAINER.to_owned(),
+        image: Some(ctx.image.to_owned()),
+        args: Some(vec![
+            "backup".into(),
+            "--from".into(),
+            from,
+            "--to".into(),
+            local.clone(),
+        ]),
+        termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
+        volume_mounts: Some(vec![archive_mount(false)]),
+        ..hardened()
+    };
+    let (init, main) = match (ctx.location, ctx.s3) {
+        (Location::S3 { bucket, key }, Some(s3)) => {
+            let mut args = vec![
+                "s3".to_owned(),
+                "cp".to_owned(),
+                local,
+                format!("s3://{bucket}/{key}"),
+            ];
+            args.extend(endpoint_args(s3));
+            (vec![engine], aws_container("upload", args, s3))
+        }
+        _ => (Vec::new(), engine),
+    };
+    job(ctx, ctx.backup_name.to_owned(), "backup", init, main)
+}
+
+/// The Job that deletes a pruned backup's archive (deletion policy `Delete`).
+pub fn cleanup_job(ctx: &JobContext<'_>) -> Job {
+    let container = match (ctx.location, ctx.s3) {
+        (Location::S3 { bucket, key }, Some(s3)) => {
+            let mut args = vec![
+                "s3".to_owned(),
+                "rm".to_owned(),
+                format!("s3://{bucket}/{key}"),
+            ];
+            args.extend(endpoint_args(s3));
+            aws_container("delete", args, s3)
+        }
+        _ => Container {
+            name: "delete".to_owned(),
+            image: Some(SHELL_IMAGE.to_owned()),
+            command: Some(vec![
+                "rm".to_owned(),
+                "-f".to_owned(),
+                ctx.location.local_path(),
+            ]),
+            volume_mounts: Some(vec![archive_mount(false)]),
+            ..hardened()
+        },
+    };
+    job(
+        ctx,
+        cleanup_job_name(ctx.backup_name),
+        "backup-cleanup",
+        Vec::new(),
+        container,
+    )
+}
+
+/// Name of the cleanup Job of a backup.
+pub fn cleanup_job_name(backup_name: &str) -> String {
+    let base: String = backup_name.chars().take(52).collect();
+    format!("{}-cleanup", base.trim_end_matches('-'))
+}
+
+fn aws_container(name: &str, args: Vec<String>, s3: &S3Target) -> Container {
+    let mut env = s3_env(s3);
+    env.push(EnvVar {
+        name: "HOME".to_owned(),
+        value: Some("/tmp".to_owned()),
+        ..EnvVar::default()
+    });
+    Container {
+        name: name.to_owned(),
+        image: Some(AWS_CLI_IMAGE.to_owned()),
+        args: Some(args),
+        env: Some(env),
+        volume_mounts: Some(vec![archive_mount(false)]),
+        ..hardened()
+    }
+}
+
+fn hardened() -> Container {
+    Container {
+        security_context: Some(SecurityContext {
+            allow_privilege_escalation: Some(false),
+            capabilities: Some(Capabilities {
+                drop: Some(vec!["ALL".to_owned()]),
+                ..Capabilities::default()
+            }),
+            ..SecurityContext::default()
+        }),
+        ..Container::default()
+    }
+}
+
+fn job(
+    ctx: &JobContext<'_>,
+    name: String,
+    component: &str,
+    init: Vec<Container>,
+    main: Container,
+) -> Job {
+    let labels = job_labels(ctx.semantic, ctx.backup_name, component);
+    Job {
+        metadata: ObjectMeta {
+            name: Some(name),
+            namespace: Some(ctx.namespace.to_owned()),
+            labels: Some(labels.clone()),
+            owner_references: Some(vec![ctx.owner.clone()]),
+            ..ObjectMeta::default()
+        },
+        spec: Some(JobSpec {
+            backoff_limit: Some(1),
+            active_deadline_seconds: Some(ACTIVE_DEADLINE_SECONDS),
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels),
+                    ..ObjectMeta::default()
+                }),
+                spec: Some(PodSpec {
+                    restart_policy: Some("Never".to_owned()),
+                    security_context: Some(PodSecurityContext {
+                        run_as_non_root: Some(true),
+                        run_as_user: Some(RUN_AS),
+                        run_as_group: Some(RUN_AS),
+                        fs_group: Some(RUN_AS),
+                        ..PodSecurityContext::default()
+                    }),
+                    init_containers: (!init.is_empty()).then_some(init),
+                    containers: vec![main],
+                    volumes: Some(vec![ctx.location.volume(false)]),
+                    ..PodSpec::default()
+                }),
+            },
+            ..JobSpec::default()
+        }),
+        ..Job::default()
+    }
+}
+
+#[cfg(test)]
+#[path = "job_tests.rs"]
+mod tests;

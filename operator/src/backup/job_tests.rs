@@ -1,0 +1,178 @@
+//! Backup and cleanup Job builder tests.
+
+use super::*;
+use crate::crd::SecretRef;
+
+fn owner() -> OwnerReference {
+    OwnerReference {
+        api_version: "vexfs.io/v1alpha1".to_owned(),
+        kind: "VexfsBackup".to_owned(),
+        name: "vx-29390520".to_owned(),
+        uid: "uid-1".to_owned(),
+        controller: Some(true),
+        ..OwnerReference::default()
+    }
+}
+
+fn s3() -> S3Target {
+    S3Target {
+        bucket: "bk".to_owned(),
+        endpoint: Some("http://minio.storage:9000".to_owned()),
+        prefix: None,
+        region: Some("eu-west-1".to_owned()),
+        credentials_secret_ref: SecretRef {
+            name: "s3-creds".to_owned(),
+        },
+    }
+}
+
+fn ctx<'a>(location: &'a Location, s3: Option<&'a S3Target>) -> JobContext<'a> {
+    JobContext {
+        backup_name: "vx-29390520",
+        namespace: "analytics",
+        semantic: "vx",
+        image: "ghcr.io/vexfs/vexfs-engine:0.1.0",
+        location,
+        s3,
+        owner: owner(),
+    }
+}
+
+fn pod_spec(job: &Job) -> &PodSpec {
+    job.spec
+        .as_ref()
+        .and_then(|s| s.template.spec.as_ref())
+        .expect("pod spec")
+}
+
+#[test]
+fn volume_backup_runs_the_engine_against_the_service_into_the_claim() {
+    let location = Location::Volume {
+        claim: "archive".to_owned(),
+        file: "vx-29390520.tar.gz".to_owned(),
+    };
+    let job = backup_job(&ctx(&location, None));
+    assert_eq!(job.metadata.name.as_deref(), Some("vx-29390520"));
+    assert_eq!(job.metadata.owner_references, Some(vec![owner()]));
+    let labels = job.metadata.labels.as_ref().expect("labels");
+    assert_eq!(labels.get(SEMANTIC_LABEL).map(String::as_str), Some("vx"));
+    let pod = pod_spec(&job);
+    assert_eq!(pod.restart_policy.as_deref(), Some("Never"));
+    assert!(pod.init_containers.is_none());
+    let container = &pod.containers[0];
+    assert_eq!(container.name, BACKUP_CONTAINER);
+    assert_eq!(
+        container.args.as_deref(),
+        Some(
+            [
+                "backup",
+                "--from",
+                "http://vx.analytics.svc:8080",
+                "--to",
+                "/backups/vx-29390520.tar.gz"
+            ]
+            .map(str::to_owned)
+            .as_slice()
+        )
+    );
+    assert_eq!(
+        container.termination_message_policy.as_deref(),
+        Some("FallbackToLogsOnError")
+    );
+    let volume = &pod.volumes.as_ref().expect("volumes")[0];
+    let claim = volume.persistent_volume_claim.as_ref().expect("claim");
+    assert_eq!(
+        (claim.claim_name.as_str(), claim.read_only),
+        ("archive", Some(false))
+    );
+    assert_eq!(
+        pod.security_context
+            .as_ref()
+            .and_then(|s| s.run_as_non_root),
+        Some(true)
+    );
+}
+
+#[test]
+fn s3_backup_writes_to_scratch_then_uploads_with_secret_credentials() {
+    let location = Location::S3 {
+        bucket: "bk".to_owned(),
+        key: "vx-29390520.tar.gz".to_owned(),
+    };
+    let target = s3();
+    let job = backup_job(&ctx(&location, Some(&target)));
+    let pod = pod_spec(&job);
+    let init = pod.init_containers.as_ref().expect("engine runs first");
+    assert_eq!(init[0].name, BACKUP_CONTAINER);
+    let upload = &pod.containers[0];
+    assert_eq!(upload.image.as_deref(), Some(AWS_CLI_IMAGE));
+    assert_eq!(
+        upload.args.as_deref(),
+        Some(
+            [
+                "s3",
+                "cp",
+                "/backups/vx-29390520.tar.gz",
+                "s3://bk/vx-29390520.tar.gz",
+                "--endpoint-url",
+                "http://minio.storage:9000"
+            ]
+            .map(str::to_owned)
+            .as_slice()
+        )
+    );
+    let env = upload.env.as_ref().expect("env");
+    assert!(
+        env.iter().any(|e| e.name == "AWS_SECRET_ACCESS_KEY"
+            && e.value.is_none()
+            && e.value_from.is_some())
+    );
+    assert!(
+        env.iter()
+            .any(|e| e.name == "AWS_DEFAULT_REGION" && e.value.as_deref() == Some("eu-west-1"))
+    );
+    assert!(
+        pod.volumes.as_ref().expect("volumes")[0]
+            .empty_dir
+            .is_some()
+    );
+}
+
+#[test]
+fn cleanup_deletes_the_archive_where_it_lives() {
+    let volume = Location::Volume {
+        claim: "archive".to_owned(),
+        file: "vx-29390520.tar.gz".to_owned(),
+    };
+    let job = cleanup_job(&ctx(&volume, None));
+    assert_eq!(job.metadata.name.as_deref(), Some("vx-29390520-cleanup"));
+    let command = pod_spec(&job).containers[0]
+        .command
+        .clone()
+        .expect("command");
+    assert_eq!(
+        command,
+        ["rm", "-f", "/backups/vx-29390520.tar.gz"]
+            .map(str::to_owned)
+            .to_vec()
+    );
+    let object = Location::S3 {
+        bucket: "bk".to_owned(),
+        key: "p/vx-29390520.tar.gz".to_owned(),
+    };
+    let target = s3();
+    let job = cleanup_job(&ctx(&object, Some(&target)));
+    let args = pod_spec(&job).containers[0].args.clone().expect("args");
+    assert_eq!(
+        &args[..3],
+        ["s3", "rm", "s3://bk/p/vx-29390520.tar.gz"]
+            .map(str::to_owned)
+            .as_slice()
+    );
+}
+
+#[test]
+fn cleanup_job_names_stay_within_label_limits() {
+    let long = "x".repeat(80);
+    assert!(cleanup_job_name(&long).len() <= 63);
+}

@@ -1,0 +1,280 @@
+//! Bootstrap restore (pure): `spec.restore.backupName` becomes init containers on the engine StatefulSet
+//! that run `vexfs-engine restore ARCHIVE --data-dir DIR` before the engine starts.
+//!
+//! While the backup is missing or unfinished the engine is held at zero replicas, so it never starts
+//! empty. With persistent storage the init containers are dropped once the restore succeeded (the data
+//! is on the volume); with an emptyDir every new pod restores again.
+
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{Container, Pod, Volume, VolumeMount};
+
+use super::target::{AWS_CLI_IMAGE, Location, archive_mount, endpoint_args, s3_env};
+use crate::crd::{BackupPhase, RestoreSpec, RestoreStatus, S3Target, VexfsBackup};
+
+/// Name of the init container running `vexfs-engine restore`.
+pub const RESTORE_CONTAINER: &str = "restore";
+/// Name of the init container fetching an archive from S3.
+pub const DOWNLOAD_CONTAINER: &str = "restore-download";
+/// Name of the engine's data volume in the StatefulSet.
+const DATA_VOLUME: &str = "data";
+
+/// Restore phases shown in `status.restore.phase`.
+pub mod phases {
+    /// Waiting for the backup or for an engine pod.
+    pub const PENDING: &str = "Pending";
+    /// The restore init container is running.
+    pub const RUNNING: &str = "Running";
+    /// The data was restored.
+    pub const SUCCEEDED: &str = "Succeeded";
+    /// The restore cannot proceed or failed.
+    pub const FAILED: &str = "Failed";
+}
+
+/// What the restore needs done to the StatefulSet.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RestorePlan {
+    /// No restore wanted (or already done on persistent storage).
+    None,
+    /// Keep the engine at zero replicas until the backup can be restored.
+    Hold,
+    /// Run these init containers first, with the archive volume.
+    Inject {
+        /// Init containers, in order.
+        init_containers: Vec<Container>,
+        /// Volume holding (or receiving) the archive.
+        volume: Box<Volume>,
+    },
+}
+
+/// Inputs of the restore decision.
+#[derive(Debug, Clone, Copy)]
+pub struct RestoreInputs<'a> {
+    /// `spec.restore`.
+    pub restore: Option<&'a RestoreSpec>,
+    /// The named `VexfsBackup`, if it exists.
+    pub backup: Option<&'a VexfsBackup>,
+    /// The current `status.restore`.
+    pub previous: Option<&'a RestoreStatus>,
+    /// The engine keeps its data on a persistent volume.
+    pub persistent: bool,
+    /// `spec.backup.target.s3`, for S3 credentials.
+    pub s3: Option<&'a S3Target>,
+    /// Engine image.
+    pub image: &'a str,
+    /// The engine's data directory.
+    pub data_dir: &'a str,
+}
+
+/// Decides the restore plan and the status to report until pods say more.
+pub fn plan_restore(inputs: &RestoreInputs<'_>) -> (RestorePlan, Option<RestoreStatus>) {
+    let Some(restore) = inputs.restore else {
+        return (RestorePlan::None, None);
+    };
+    let name = &restore.backup_name;
+    let done = inputs
+        .previous
+        .is_some_and(|s| s.phase == phases::SUCCEEDED);
+    if done && inputs.persistent {
+        return (RestorePlan::None, inputs.previous.cloned());
+    }
+    let hold = |phase: &str, message: String| (RestorePlan::Hold, Some(status(phase, message)));
+    let Some(backup) = inputs.backup else {
+        return hold(
+            phases::PENDING,
+            format!("waiting for VexfsBackup {name} to exist"),
+        );
+    };
+    let backup_status = backup.status.clone().unwrap_or_default();
+    match backup_status.phase {
+        Some(BackupPhase::Succeeded) => {}
+        Some(BackupPhase::Failed) => {
+            return hold(
+                phases::FAILED,
+                format!("VexfsBackup {name} failed; nothing to restore"),
+            );
+        }
+        _ => {
+            return hold(
+                phases::PENDING,
+                format!("waiting for VexfsBackup {name} to succeed"),
+            );
+        }
+    }
+    let location = match backup_status.location.as_deref().map(Location::parse) {
+        Some(Ok(location)) => location,
+        Some(Err(error)) => return hold(phases::FAILED, error.to_string()),
+        None => {
+            return hold(
+                phases::FAILED,
+                format!("VexfsBackup {name} has no location"),
+            );
+        }
+    };
+    let mut init_containers = Vec::new();
+    if let Location::S3 { bucket, key } = &location {
+        let Some(s3) = inputs.s3 else {
+            return hold(
+                phases::FAILED,
+                "an S3 backup needs spec.backup.target.s3 for its credentials".to_owned(),
+            );
+        };
+        init_containers.push(download_container(bucket, key, &location, s3));
+    }
+    init_containers.push(restore_container(inputs, &location));
+    let previous = inputs.previous.cloned();
+    let shown = previous.unwrap_or_else(|| {
+        status(
+            phases::PENDING,
+            format!("restoring from VexfsBackup {name}"),
+        )
+    });
+    (
+        RestorePlan::Inject {
+            init_containers,
+            volume: Box::new(location.volume(true)),
+        },
+        Some(shown),
+    )
+}
+
+/// Applies the plan to the engine StatefulSet built by the pipeline.
+pub fn inject(statefulset: &mut StatefulSet, plan: &RestorePlan) {
+    let Some(spec) = statefulset.spec.as_mut() else {
+        return;
+    };
+    match plan {
+        RestorePlan::None => {}
+        RestorePlan::Hold => spec.replicas = Some(0),
+        RestorePlan::Inject {
+            init_containers,
+            volume,
+        } => {
+            let Some(pod) = spec.template.spec.as_mut() else {
+                return;
+            };
+            let mut all = init_containers.clone();
+            all.extend(pod.init_containers.take().unwrap_or_default());
+            pod.init_containers = Some(all);
+            pod.volumes
+                .get_or_insert_with(Vec::new)
+                .push(volume.as_ref().clone());
+        }
+    }
+}
+
+/// Restore progress read from the engine pods' init container statuses; `None` when no pod reports one.
+pub fn observe_restore(pods: &[Pod]) -> Option<RestoreStatus> {
+    let states: Vec<RestoreStatus> = pods.iter().filter_map(pod_restore_state).collect();
+    let by_phase = |phase: &str| states.iter().find(|s| s.phase == phase).cloned();
+    by_phase(phases::FAILED)
+        .or_else(|| by_phase(phases::RUNNING))
+        .or_else(|| by_phase(phases::PENDING))
+        .or_else(|| by_phase(phases::SUCCEEDED))
+}
+
+fn pod_restore_state(pod: &Pod) -> Option<RestoreStatus> {
+    let statuses = pod.status.as_ref()?.init_container_statuses.as_ref()?;
+    let restore = statuses.iter().find(|s| s.name == RESTORE_CONTAINER)?;
+    let pod_name = pod.metadata.name.as_deref().unwrap_or_default();
+    let state = restore.state.clone().unwrap_or_default();
+    let failed_before = restore
+        .last_state
+        .as_ref()
+        .and_then(|s| s.terminated.as_ref())
+        .filter(|t| t.exit_code != 0);
+    if let Some(done) = state.terminated.as_ref() {
+        if done.exit_code == 0 {
+            return Some(status(
+                phases::SUCCEEDED,
+                format!("restored in pod {pod_name}"),
+            ));
+        }
+        return Some(failure(pod_name, done.exit_code, done.message.as_deref()));
+    }
+    if let Some(earlier) = failed_before {
+        return Some(failure(
+            pod_name,
+            earlier.exit_code,
+            earlier.message.as_deref(),
+        ));
+    }
+    let phase = if state.running.is_some() {
+        phases::RUNNING
+    } else {
+        phases::PENDING
+    };
+    Some(status(
+        phase,
+        format!("restore in pod {pod_name} is {}", phase.to_lowercase()),
+    ))
+}
+
+fn failure(pod: &str, exit_code: i32, message: Option<&str>) -> RestoreStatus {
+    let detail = message
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .unwrap_or("no message");
+    status(
+        phases::FAILED,
+        format!("restore in pod {pod} exited with {exit_code}: {detail}"),
+    )
+}
+
+fn status(phase: &str, message: String) -> RestoreStatus {
+    RestoreStatus {
+        phase: phase.to_owned(),
+        message,
+    }
+}
+
+fn restore_container(inputs: &RestoreInputs<'_>, location: &Location) -> Container {
+    let args = [
+        "restore",
+        &location.local_path(),
+        "--data-dir",
+        inputs.data_dir,
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let data = VolumeMount {
+        name: DATA_VOLUME.to_owned(),
+        mount_path: inputs.data_dir.to_owned(),
+        ..VolumeMount::default()
+    };
+    Container {
+        name: RESTORE_CONTAINER.to_owned(),
+        image: Some(inputs.image.to_owned()),
+        args: Some(args),
+        termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
+        volume_mounts: Some(vec![archive_mount(true), data]),
+        ..Container::default()
+    }
+}
+
+fn download_container(bucket: &str, key: &str, location: &Location, s3: &S3Target) -> Container {
+    let mut args = vec![
+        "s3".to_owned(),
+        "cp".to_owned(),
+        format!("s3://{bucket}/{key}"),
+        location.local_path(),
+    ];
+    args.extend(endpoint_args(s3));
+    let mut env = s3_env(s3);
+    env.push(k8s_openapi::api::core::v1::EnvVar {
+        name: "HOME".to_owned(),
+        value: Some("/tmp".to_owned()),
+        ..Default::default()
+    });
+    Container {
+        name: DOWNLOAD_CONTAINER.to_owned(),
+        image: Some(AWS_CLI_IMAGE.to_owned()),
+        args: Some(args),
+        env: Some(env),
+        volume_mounts: Some(vec![archive_mount(false)]),
+        ..Container::default()
+    }
+}
+
+#[cfg(test)]
+#[path = "restore_tests.rs"]
+mod tests;

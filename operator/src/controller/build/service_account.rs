@@ -1,0 +1,15 @@
+//! The engine pods' ServiceAccount.
+
+use k8s_openapi::api::core::v1::ServiceAccount;
+
+use super::child_meta;
+use crate::controller::validate::ValidatedSpec;
+
+/// A dedicated ServiceAccount without an automatically mounted API token.
+pub fn service_account(spec: &ValidatedSpec) -> ServiceAccount {
+    ServiceAccount {
+        metadata: child_meta(spec, spec.name.clone(), "engine"),
+        automount_service_account_token: Some(false),
+        ..ServiceAccount::default()
+    }
+}

@@ -1,0 +1,269 @@
+//! The engine StatefulSet: probes, resources, storage, non-root security and Secret-backed files.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
+use k8s_openapi::api::core::v1::{
+    Capabilities, ConfigMapProjection, Container, ContainerPort, EmptyDirVolumeSource,
+    HTTPGetAction, KeyToPath, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSecurityContext,
+    PodSpec, PodTemplateSpec, Probe, ProjectedVolumeSource, ResourceRequirements, SeccompProfile,
+    SecretProjection, SecurityContext, Volume, VolumeMount, VolumeProjection,
+    VolumeResourceRequirements,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::engine_toml::DATA_DIR;
+use super::{
+    CONFIG_FILE, child_meta, config_map_name, headless_service_name, labels, selector_labels,
+};
+use crate::controller::validate::ValidatedSpec;
+use crate::crd::Receiver;
+
+/// Pod-template annotation carrying the hash of `engine.toml`, so pods roll only on a real change.
+pub const CONFIG_HASH_ANNOTATION: &str = "vexfs.io/config-hash";
+/// The engine's HTTP port (API, probes, metrics).
+pub const ENGINE_PORT: i32 = 8080;
+/// Unprivileged user and group the engine runs as.
+const ENGINE_UID: i64 = 65532;
+const CONFIG_DIR: &str = "/etc/vexfs";
+
+/// The engine StatefulSet.
+pub fn statefulset(spec: &ValidatedSpec, config_hash: &str) -> StatefulSet {
+    let persistent = spec
+        .engine
+        .storage
+        .as_ref()
+        .map(|storage| PersistentVolumeClaim {
+            metadata: ObjectMeta {
+                name: Some("data".to_owned()),
+                ..ObjectMeta::default()
+            },
+            spec: Some(PersistentVolumeClaimSpec {
+                access_modes: Some(vec!["ReadWriteOnce".to_owned()]),
+                storage_class_name: storage.storage_class_name.clone(),
+                resources: Some(VolumeResourceRequirements {
+                    requests: Some(BTreeMap::from([(
+                        "storage".to_owned(),
+                        Quantity(storage.size.clone()),
+                    )])),
+                    ..VolumeResourceRequirements::default()
+                }),
+                ..PersistentVolumeClaimSpec::default()
+            }),
+            ..PersistentVolumeClaim::default()
+        });
+    let mut volumes = vec![config_volume(spec)];
+    if persistent.is_none() {
+        volumes.push(Volume {
+            name: "data".to_owned(),
+            empty_dir: Some(EmptyDirVolumeSource::default()),
+            ..Volume::default()
+        });
+    }
+    StatefulSet {
+        metadata: child_meta(spec, spec.name.clone(), "engine"),
+        spec: Some(StatefulSetSpec {
+            replicas: Some(spec.desired_replicas()),
+            service_name: Some(headless_service_name(spec)),
+            pod_management_policy: Some("Parallel".to_owned()),
+            selector: LabelSelector {
+                match_labels: Some(selector_labels(spec)),
+                ..LabelSelector::default()
+            },
+            template: pod_template(spec, config_hash, volumes),
+            volume_claim_templates: persistent.map(|claim| vec![claim]),
+            ..StatefulSetSpec::default()
+        }),
+        ..StatefulSet::default()
+    }
+}
+
+fn pod_template(spec: &ValidatedSpec, config_hash: &str, volumes: Vec<Volume>) -> PodTemplateSpec {
+    PodTemplateSpec {
+        metadata: Some(ObjectMeta {
+            labels: Some(labels(spec, "engine")),
+            annotations: Some(BTreeMap::from([(
+                CONFIG_HASH_ANNOTATION.to_owned(),
+                config_hash.to_owned(),
+            )])),
+            ..ObjectMeta::default()
+        }),
+        spec: Some(PodSpec {
+            service_account_name: Some(spec.name.clone()),
+            automount_service_account_token: Some(false),
+            security_context: Some(PodSecurityContext {
+                run_as_non_root: Some(true),
+                run_as_user: Some(ENGINE_UID),
+                run_as_group: Some(ENGINE_UID),
+                fs_group: Some(ENGINE_UID),
+                seccomp_profile: Some(SeccompProfile {
+                    type_: "RuntimeDefault".to_owned(),
+                    ..SeccompProfile::default()
+                }),
+                ..PodSecurityContext::default()
+            }),
+            containers: vec![engine_container(spec)],
+            volumes: Some(volumes),
+            ..PodSpec::default()
+        }),
+    }
+}
+
+fn engine_container(spec: &ValidatedSpec) -> Container {
+    let listen = format!("0.0.0.0:{ENGINE_PORT}");
+    let config = format!("{CONFIG_DIR}/{CONFIG_FILE}");
+    Container {
+        name: "engine".to_owned(),
+        image: Some(spec.engine.image.clone()),
+        args: Some(
+            [
+                "serve",
+                "--config",
+                &config,
+                "--listen",
+                &listen,
+                "--data-dir",
+                DATA_DIR,
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        ),
+        ports: Some(vec![ContainerPort {
+            name: Some("http".to_owned()),
+            container_port: ENGINE_PORT,
+            protocol: Some("TCP".to_owned()),
+            ..ContainerPort::default()
+        }]),
+        readiness_probe: Some(http_probe("/readyz", 5, 3)),
+        liveness_probe: Some(http_probe("/healthz", 10, 6)),
+        resources: Some(
+            spec.engine
+                .resources
+                .clone()
+                .unwrap_or_else(default_resources),
+        ),
+        security_context: Some(SecurityContext {
+            allow_privilege_escalation: Some(false),
+            read_only_root_filesystem: Some(true),
+            capabilities: Some(Capabilities {
+                drop: Some(vec!["ALL".to_owned()]),
+                ..Capabilities::default()
+            }),
+            ..SecurityContext::default()
+        }),
+        volume_mounts: Some(vec![
+            VolumeMount {
+                name: "config".to_owned(),
+                mount_path: CONFIG_DIR.to_owned(),
+                read_only: Some(true),
+                ..VolumeMount::default()
+            },
+            VolumeMount {
+                name: "data".to_owned(),
+                mount_path: DATA_DIR.to_owned(),
+                ..VolumeMount::default()
+            },
+        ]),
+        ..Container::default()
+    }
+}
+
+fn http_probe(path: &str, period_seconds: i32, failure_threshold: i32) -> Probe {
+    Probe {
+        http_get: Some(HTTPGetAction {
+            path: Some(path.to_owned()),
+            port: IntOrString::String("http".to_owned()),
+            ..HTTPGetAction::default()
+        }),
+        period_seconds: Some(period_seconds),
+        failure_threshold: Some(failure_threshold),
+        ..Probe::default()
+    }
+}
+
+/// Requests of 100m CPU and 128Mi memory and a 1Gi memory limit.
+fn default_resources() -> ResourceRequirements {
+    let q = |s: &str| Quantity(s.to_owned());
+    ResourceRequirements {
+        requests: Some(BTreeMap::from([
+            ("cpu".to_owned(), q("100m")),
+            ("memory".to_owned(), q("128Mi")),
+        ])),
+        limits: Some(BTreeMap::from([("memory".to_owned(), q("1Gi"))])),
+        ..ResourceRequirements::default()
+    }
+}
+
+/// One projected volume at `/etc/vexfs`: `engine.toml`, receiver secrets under `secrets/<receiver>/`
+/// and the API authentication secret under `auth/secret` (no nested mounts).
+fn config_volume(spec: &ValidatedSpec) -> Volume {
+    let mut sources = vec![VolumeProjection {
+        config_map: Some(ConfigMapProjection {
+            name: config_map_name(spec),
+            items: Some(vec![key_to_path(CONFIG_FILE, CONFIG_FILE)]),
+            ..ConfigMapProjection::default()
+        }),
+        ..VolumeProjection::default()
+    }];
+    sources.extend(
+        spec.alerting
+            .receivers
+            .iter()
+            .filter_map(receiver_projection),
+    );
+    if let Some(auth) = &spec.rbac.auth {
+        sources.push(secret_projection(
+            &auth.secret_ref.name,
+            vec![key_to_path(&auth.secret_ref.key, "auth/secret")],
+        ));
+    }
+    Volume {
+        name: "config".to_owned(),
+        projected: Some(ProjectedVolumeSource {
+            sources: Some(sources),
+            ..ProjectedVolumeSource::default()
+        }),
+        ..Volume::default()
+    }
+}
+
+fn receiver_projection(receiver: &Receiver) -> Option<VolumeProjection> {
+    let file = |name: &str| format!("secrets/{}/{name}", receiver.name);
+    if let Some(webhook) = &receiver.webhook {
+        let r = &webhook.url_secret_ref;
+        return Some(secret_projection(
+            &r.name,
+            vec![key_to_path(&r.key, &file("url"))],
+        ));
+    }
+    if let Some(slack) = &receiver.slack {
+        let r = &slack.webhook_url_secret_ref;
+        return Some(secret_projection(
+            &r.name,
+            vec![key_to_path(&r.key, &file("url"))],
+        ));
+    }
+    let password = receiver.email.as_ref()?.password_secret_ref.as_ref()?;
+    Some(secret_projection(&password.name, vec![key_to_path(&password.key, &file("password"))]))
+}
+
+fn secret_projection(name: &str, items: Vec<KeyToPath>) -> VolumeProjection {
+    VolumeProjection {
+        secret: Some(SecretProjection {
+            name: name.to_owned(),
+            items: Some(items),
+            ..SecretProjection::default()
+        }),
+        ..VolumeProjection::default()
+    }
+}
+
+fn key_to_path(key: &str, path: &str) -> KeyToPath {
+    KeyToPath {
+        key: key.to_owned(),
+        path: path.to_owned(),
+        ..KeyToPath::default()
+    }
+}

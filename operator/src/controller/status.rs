@@ -1,0 +1,292 @@
+//! Pure status computation: conditions from what was validated, applied and observed.
+//!
+//! A condition keeps its `lastTransitionTime` unless its status changes, so recomputing the status of
+//! a steady object yields an identical value and no write.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+
+use crate::crd::{BackupStatus, EngineStatus, RecoveryStatus, RestoreStatus, VexfsSemanticStatus};
+
+/// Condition types owned by the core pipeline.
+pub mod types {
+    /// Everything enabled is available and the latest generation is applied.
+    pub const READY: &str = "Ready";
+    /// The operator is converging children towards the spec.
+    pub const RECONCILING: &str = "Reconciling";
+    /// Progress needs a human: invalid spec, missing Secret, missing API.
+    pub const STALLED: &str = "Stalled";
+    /// The engine StatefulSet has all desired pods ready.
+    pub const ENGINE_AVAILABLE: &str = "EngineAvailable";
+}
+
+/// CamelCase condition reasons.
+pub mod reasons {
+    /// Ready/EngineAvailable: all desired engine pods are ready.
+    pub const AVAILABLE: &str = "Available";
+    /// Ready/EngineAvailable: `spec.stopped` scaled the engine to zero.
+    pub const STOPPED: &str = "Stopped";
+    /// Ready/EngineAvailable/Reconciling: engine pods are starting or rolling.
+    pub const ENGINE_PROGRESSING: &str = "EngineProgressing";
+    /// Stalled/Ready: the spec breaks a validation rule.
+    pub const INVALID_SPEC: &str = "InvalidSpec";
+    /// Stalled/Ready: a referenced Secret or key does not exist.
+    pub const SECRET_NOT_FOUND: &str = "SecretNotFound";
+    /// Stalled/Ready: monitoring objects are `Enabled` but `monitoring.coreos.com` is not served.
+    pub const MONITORING_API_MISSING: &str = "MonitoringApiMissing";
+    /// Stalled: nothing blocks progress.
+    pub const AS_EXPECTED: &str = "AsExpected";
+    /// Reconciling: children match the spec.
+    pub const RECONCILED: &str = "Reconciled";
+    /// Reconciling: `spec.suspend` freezes the children.
+    pub const SUSPENDED: &str = "Suspended";
+    /// EngineAvailable: the StatefulSet does not exist (yet).
+    pub const ENGINE_MISSING: &str = "EngineMissing";
+}
+
+/// A condition that needs a human, with its reason and message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stall {
+    /// CamelCase reason (one of [`reasons`]).
+    pub reason: &'static str,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+/// What the engine StatefulSet looks like right now.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EngineObservation {
+    /// The StatefulSet exists.
+    pub exists: bool,
+    /// Ready pods.
+    pub ready_replicas: i32,
+    /// Pods running the current revision.
+    pub updated_replicas: i32,
+    /// The StatefulSet controller has seen its latest spec.
+    pub observed_current: bool,
+}
+
+/// Status reported by day-2 steps (backup, recovery, restore); carried over unchanged when absent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DayTwoReport {
+    /// `status.backup`.
+    pub backup: Option<BackupStatus>,
+    /// `status.recovery`.
+    pub recovery: Option<RecoveryStatus>,
+    /// `status.restore`.
+    pub restore: Option<RestoreStatus>,
+    /// Extra conditions, for example `BackupHealthy` or `RecoveryCircuitOpen`.
+    pub conditions: Vec<Condition>,
+    /// A day-2 reason that needs a human (open circuit); makes `Stalled=True`.
+    pub stall: Option<Stall>,
+}
+
+impl DayTwoReport {
+    /// Keeps the day-2 parts of an existing status as they are.
+    pub fn carry_over(previous: Option<&VexfsSemanticStatus>) -> Self {
+        let Some(previous) = previous else {
+            return Self::default();
+        };
+        let core = [
+            types::READY,
+            types::RECONCILING,
+            types::STALLED,
+            types::ENGINE_AVAILABLE,
+        ];
+        Self {
+            backup: previous.backup.clone(),
+            recovery: previous.recovery.clone(),
+            restore: previous.restore.clone(),
+            conditions: previous
+                .conditions
+                .iter()
+                .filter(|c| !core.contains(&c.type_.as_str()))
+                .cloned()
+                .collect(),
+            stall: None,
+        }
+    }
+}
+
+/// Everything the status is computed from.
+#[derive(Clone, Debug)]
+pub struct StatusInputs<'a> {
+    /// `metadata.generation`.
+    pub generation: Option<i64>,
+    /// The current status (for transition times).
+    pub previous: Option<&'a VexfsSemanticStatus>,
+    /// Why the core pipeline cannot progress, if it cannot.
+    pub stall: Option<Stall>,
+    /// Engine desired state, when the spec validated: `(desired replicas, image, config hash)`.
+    pub engine: Option<(i32, String, String)>,
+    /// What the StatefulSet looks like.
+    pub observed: EngineObservation,
+    /// `spec.suspend`.
+    pub suspended: bool,
+    /// Whether this pass applied changes to children.
+    pub changed: bool,
+    /// Risky configuration notes.
+    pub warnings: Vec<String>,
+    /// Day-2 observations.
+    pub day_two: DayTwoReport,
+    /// Now, for new transitions.
+    pub now: Time,
+}
+
+/// Computes the full status for `inputs`.
+pub fn compute(inputs: StatusInputs<'_>) -> VexfsSemanticStatus {
+    let engine = inputs
+        .engine
+        .as_ref()
+        .map(|(desired, image, hash)| EngineStatus {
+            replicas: *desired,
+            ready_replicas: inputs.observed.ready_replicas,
+            summary: format!("{}/{desired}", inputs.observed.ready_replicas),
+            image: image.clone(),
+            config_hash: hash.clone(),
+        });
+    let engine_cond = engine_condition(&inputs);
+    let stall = inputs
+        .stall
+        .clone()
+        .or_else(|| inputs.day_two.stall.clone());
+    let reconciling = reconciling_condition(&inputs, stall.as_ref(), &engine_cond);
+    let ready = match &stall {
+        Some(s) => ("False", s.reason, s.message.clone()),
+        None if engine_cond.0 == "True" || engine_cond.1 == reasons::STOPPED => (
+            "True",
+            engine_cond.1,
+            "all enabled components are available".to_owned(),
+        ),
+        None => ("False", engine_cond.1, engine_cond.2.clone()),
+    };
+    let stalled = match &stall {
+        Some(s) => ("True", s.reason, s.message.clone()),
+        None => ("False", reasons::AS_EXPECTED, String::new()),
+    };
+    let mut fresh = vec![
+        (types::READY, ready),
+        (types::RECONCILING, reconciling),
+        (types::STALLED, stalled),
+        (types::ENGINE_AVAILABLE, engine_cond),
+    ]
+    .into_iter()
+    .map(|(type_, (status, reason, message))| Condition {
+        type_: type_.to_owned(),
+        status: status.to_owned(),
+        reason: reason.to_owned(),
+        message,
+        observed_generation: inputs.generation,
+        last_transition_time: inputs.now.clone(),
+    })
+    .collect::<Vec<_>>();
+    fresh.extend(inputs.day_two.conditions.iter().cloned());
+    let previous = inputs
+        .previous
+        .map(|p| p.conditions.as_slice())
+        .unwrap_or_default();
+    VexfsSemanticStatus {
+        observed_generation: inputs.generation,
+        conditions: keep_transition_times(previous, fresh),
+        engine: engine.or_else(|| inputs.previous.and_then(|p| p.engine.clone())),
+        backup: inputs.day_two.backup,
+        recovery: inputs.day_two.recovery,
+        restore: inputs.day_two.restore,
+        warnings: inputs.warnings,
+    }
+}
+
+type Triple = (&'static str, &'static str, String);
+
+fn engine_condition(inputs: &StatusInputs<'_>) -> Triple {
+    let Some((desired, _, _)) = &inputs.engine else {
+        return (
+            "False",
+            reasons::ENGINE_MISSING,
+            "the spec has not been applied".to_owned(),
+        );
+    };
+    let observed = &inputs.observed;
+    if *desired == 0 {
+        return (
+            "False",
+            reasons::STOPPED,
+            "spec.stopped scaled the engine to zero".to_owned(),
+        );
+    }
+    if !observed.exists {
+        return (
+            "False",
+            reasons::ENGINE_MISSING,
+            "the engine StatefulSet does not exist yet".to_owned(),
+        );
+    }
+    let message = format!("{}/{desired} engine pods ready", observed.ready_replicas);
+    let rolled = observed.observed_current && observed.updated_replicas >= *desired;
+    if observed.ready_replicas >= *desired && rolled {
+        ("True", reasons::AVAILABLE, message)
+    } else {
+        ("False", reasons::ENGINE_PROGRESSING, message)
+    }
+}
+
+fn reconciling_condition(
+    inputs: &StatusInputs<'_>,
+    stall: Option<&Stall>,
+    engine: &Triple,
+) -> Triple {
+    if inputs.suspended {
+        return (
+            "False",
+            reasons::SUSPENDED,
+            "spec.suspend is true; children are not changed".to_owned(),
+        );
+    }
+    if let Some(stall) = stall {
+        return (
+            "False",
+            stall.reason,
+            "waiting for the spec or cluster to be fixed".to_owned(),
+        );
+    }
+    if inputs.changed
+        || engine.1 == reasons::ENGINE_PROGRESSING
+        || engine.1 == reasons::ENGINE_MISSING
+    {
+        return (
+            "True",
+            reasons::ENGINE_PROGRESSING,
+            "applying the spec to the engine".to_owned(),
+        );
+    }
+    (
+        "False",
+        reasons::RECONCILED,
+        "children match the spec".to_owned(),
+    )
+}
+
+/// Keeps each condition's previous `lastTransitionTime` when its status did not change.
+pub fn keep_transition_times(previous: &[Condition], fresh: Vec<Condition>) -> Vec<Condition> {
+    fresh
+        .into_iter()
+        .map(|mut condition| {
+            if let Some(old) = previous
+                .iter()
+                .find(|c| c.type_ == condition.type_ && c.status == condition.status)
+            {
+                condition.last_transition_time = old.last_transition_time.clone();
+            }
+            condition
+        })
+        .collect()
+}
+
+/// Ready condition's status and reason, for metrics and logs.
+pub fn ready_state(status: Option<&VexfsSemanticStatus>) -> &'static str {
+    let ready = status.and_then(|s| s.conditions.iter().find(|c| c.type_ == types::READY));
+    match ready.map(|c| c.status.as_str()) {
+        Some("True") => "True",
+        Some("False") => "False",
+        _ => "Unknown",
+    }
+}

@@ -1,0 +1,302 @@
+//! Pure validation: a `VexfsSemantic` becomes a [`ValidatedSpec`] with every default resolved.
+//!
+//! The checks mirror the CRD's CEL rules (same messages, see [`crate::crd::messages`]) so a spec that
+//! reached the operator without API-server validation (older CRD, dry runs, tests) is still rejected.
+
+use std::collections::HashSet;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+use kube::Resource;
+
+use crate::crd::{
+    AlertingSpec, AnalyticsSpec, BackupSpec, EngineSpec, MonitoringSpec, ProfilerSpec, RbacSpec,
+    RecoverySpec, RestoreSpec, VexfsSemantic, messages,
+};
+
+/// A spec the operator refuses to act on.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ValidationError {
+    /// The object lacks a name, namespace or uid (never true for objects read from the API server).
+    #[error("object metadata is incomplete: {0} is missing")]
+    Metadata(&'static str),
+    /// A field breaks a rule.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// JSON path of the offending field.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A `VexfsSemantic` that passed validation, with defaults resolved. Builders read only this.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidatedSpec {
+    /// Resource name; also the base name of every child.
+    pub name: String,
+    /// Resource namespace; every child lives here.
+    pub namespace: String,
+    /// Controller owner reference placed on every child.
+    pub owner: OwnerReference,
+    /// Engine workload.
+    pub engine: EngineSpec,
+    /// Analytics settings.
+    pub analytics: AnalyticsSpec,
+    /// Profiler settings.
+    pub profiler: ProfilerSpec,
+    /// Alerting settings.
+    pub alerting: AlertingSpec,
+    /// Scheduled backups, if any.
+    pub backup: Option<BackupSpec>,
+    /// Recovery settings.
+    pub recovery: RecoverySpec,
+    /// API access control.
+    pub rbac: RbacSpec,
+    /// Prometheus Operator integration.
+    pub monitoring: MonitoringSpec,
+    /// Bootstrap restore, if any.
+    pub restore: Option<RestoreSpec>,
+    /// Children are frozen.
+    pub suspend: bool,
+    /// The engine is scaled to zero.
+    pub stopped: bool,
+}
+
+impl ValidatedSpec {
+    /// Engine pods wanted right now (zero while stopped).
+    pub fn desired_replicas(&self) -> i32 {
+        if self.stopped {
+            0
+        } else {
+            self.engine.replicas
+        }
+    }
+}
+
+/// Validates `cr` and resolves its defaults.
+pub fn validate(cr: &VexfsSemantic) -> Result<ValidatedSpec, ValidationError> {
+    let name = cr
+        .metadata
+        .name
+        .clone()
+        .ok_or(ValidationError::Metadata("metadata.name"))?;
+    let namespace = cr
+        .metadata
+        .namespace
+        .clone()
+        .ok_or(ValidationError::Metadata("metadata.namespace"))?;
+    let owner = cr
+        .controller_owner_ref(&())
+        .ok_or(ValidationError::Metadata("metadata.uid"))?;
+    let spec = &cr.spec;
+    let validated = ValidatedSpec {
+        name,
+        namespace,
+        owner,
+        engine: spec.engine.clone().unwrap_or_default(),
+        analytics: spec.analytics.clone().unwrap_or_default(),
+        profiler: spec.profiler.clone().unwrap_or_default(),
+        alerting: spec.alerting.clone().unwrap_or_default(),
+        backup: spec.backup.clone(),
+        recovery: spec.recovery.clone().unwrap_or_default(),
+        rbac: spec.rbac.clone().unwrap_or_default(),
+        monitoring: spec.monitoring.clone().unwrap_or_default(),
+        restore: spec.restore.clone(),
+        suspend: spec.suspend,
+        stopped: spec.stopped,
+    };
+    check_analytics(&validated.analytics)?;
+    check_percent(
+        "spec.profiler.alertPercentile",
+        validated.profiler.alert_percentile,
+    )?;
+    check_alerting(&validated.alerting)?;
+    if let Some(backup) = &validated.backup {
+        check_backup(backup)?;
+    }
+    check_rbac(&validated.rbac)?;
+    Ok(validated)
+}
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> ValidationError {
+    ValidationError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn check_percent(field: &str, value: i32) -> Result<(), ValidationError> {
+    if (0..=100).contains(&value) {
+        Ok(())
+    } else {
+        Err(invalid(field, messages::PERCENT_RANGE))
+    }
+}
+
+fn check_analytics(analytics: &AnalyticsSpec) -> Result<(), ValidationError> {
+    let patterns = &analytics.pattern_discovery;
+    if patterns.min_pattern_length > patterns.max_pattern_length {
+        return Err(invalid(
+            "spec.analytics.patternDiscovery",
+            messages::PATTERN_LENGTH,
+        ));
+    }
+    check_percent(
+        "spec.analytics.patternDiscovery.minSupportPercent",
+        patterns.min_support_percent,
+    )?;
+    check_percent(
+        "spec.analytics.patternDiscovery.confidencePercent",
+        patterns.confidence_percent,
+    )?;
+    let anomaly = &analytics.anomaly_detection;
+    check_percent(
+        "spec.analytics.anomalyDetection.sensitivityPercent",
+        anomaly.sensitivity_percent,
+    )?;
+    check_percent(
+        "spec.analytics.anomalyDetection.contaminationPercent",
+        anomaly.contamination_percent,
+    )
+}
+
+/// Returns the first name that occurs twice.
+fn first_duplicate<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut seen = HashSet::new();
+    names.into_iter().find(|name| !seen.insert(*name))
+}
+
+fn check_alerting(alerting: &AlertingSpec) -> Result<(), ValidationError> {
+    for (i, receiver) in alerting.receivers.iter().enumerate() {
+        let kinds = [
+            receiver.webhook.is_some(),
+            receiver.slack.is_some(),
+            receiver.email.is_some(),
+        ];
+        if kinds.iter().filter(|set| **set).count() != 1 {
+            return Err(invalid(
+                format!("spec.alerting.receivers[{i}]"),
+                messages::ONE_RECEIVER_KIND,
+            ));
+        }
+    }
+    if first_duplicate(alerting.receivers.iter().map(|r| r.name.as_str())).is_some() {
+        return Err(invalid("spec.alerting", messages::UNIQUE_RECEIVERS));
+    }
+    if first_duplicate(alerting.rules.iter().map(|r| r.name.as_str())).is_some() {
+        return Err(invalid("spec.alerting", messages::UNIQUE_RULES));
+    }
+    let receivers: HashSet<&str> = alerting.receivers.iter().map(|r| r.name.as_str()).collect();
+    for (i, rule) in alerting.rules.iter().enumerate() {
+        match rule.threshold.as_deref().map(str::parse::<f64>) {
+            Some(Err(_)) => {
+                let field = format!("spec.alerting.rules[{i}].threshold");
+                return Err(invalid(field, "threshold must be a decimal number"));
+            }
+            None if !rule.condition.starts_with("pattern_") => {
+                return Err(invalid(format!("spec.alerting.rules[{i}]"), messages::RULE_THRESHOLD));
+            }
+            _ => {}
+        }
+        if rule
+            .receivers
+            .iter()
+            .any(|name| !receivers.contains(name.as_str()))
+        {
+            return Err(invalid("spec.alerting", messages::RULE_RECEIVERS_EXIST));
+        }
+    }
+    Ok(())
+}
+
+fn check_backup(backup: &BackupSpec) -> Result<(), ValidationError> {
+    if backup.schedule.split_whitespace().count() != 5 {
+        return Err(invalid("spec.backup.schedule", messages::SCHEDULE_FIELDS));
+    }
+    if backup.time_zone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(invalid(
+            "spec.backup.timeZone",
+            format!("unknown time zone {:?}", backup.time_zone),
+        ));
+    }
+    if backup.target.volume.is_some() == backup.target.s3.is_some() {
+        return Err(invalid("spec.backup.target", messages::ONE_BACKUP_TARGET));
+    }
+    Ok(())
+}
+
+fn check_rbac(rbac: &RbacSpec) -> Result<(), ValidationError> {
+    if first_duplicate(rbac.roles.iter().map(|r| r.name.as_str())).is_some() {
+        return Err(invalid("spec.rbac", messages::UNIQUE_ROLES));
+    }
+    let roles: HashSet<&str> = rbac.roles.iter().map(|r| r.name.as_str()).collect();
+    if rbac
+        .subjects
+        .iter()
+        .flat_map(|s| &s.roles)
+        .any(|role| !roles.contains(role.as_str()))
+    {
+        return Err(invalid("spec.rbac", messages::SUBJECT_ROLES_EXIST));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cr(spec_yaml: &str) -> VexfsSemantic {
+        let mut cr: VexfsSemantic = serde_yaml::from_str(&format!(
+            "apiVersion: vexfs.io/v1alpha1\nkind: VexfsSemantic\nmetadata: {{name: x, namespace: ns, uid: u1}}\nspec: {spec_yaml}"
+        ))
+        .expect("fixture parses");
+        cr.metadata.generation = Some(1);
+        cr
+    }
+
+    #[test]
+    fn empty_spec_resolves_seed_defaults() {
+        let spec = validate(&cr("{}")).expect("valid");
+        assert_eq!(spec.analytics.sliding_window_size, 10_000);
+        assert_eq!(spec.analytics.pattern_discovery.min_support_percent, 10);
+        assert_eq!(spec.recovery.circuit_breaker.failure_threshold, 5);
+        assert_eq!(spec.desired_replicas(), 1);
+        assert_eq!(spec.owner.uid, "u1");
+    }
+
+    #[test]
+    fn stopped_wants_zero_replicas() {
+        assert_eq!(
+            validate(&cr("{stopped: true, engine: {replicas: 3}}"))
+                .expect("valid")
+                .desired_replicas(),
+            0
+        );
+    }
+
+    #[test]
+    fn unknown_time_zone_is_rejected() {
+        let err = validate(&cr(
+            "{backup: {timeZone: Mars/Olympus, target: {volume: {claimName: b}}}}",
+        ));
+        assert!(
+            matches!(err, Err(ValidationError::Invalid { field, .. }) if field == "spec.backup.timeZone")
+        );
+    }
+
+    #[test]
+    fn non_numeric_threshold_is_rejected() {
+        let rules = "{alerting: {rules: [{name: r, severity: Info, condition: event_rate, threshold: x}]}}";
+        assert!(validate(&cr(rules)).is_err());
+    }
+
+    #[test]
+    fn missing_uid_is_a_metadata_error() {
+        let mut object = cr("{}");
+        object.metadata.uid = None;
+        assert_eq!(
+            validate(&object),
+            Err(ValidationError::Metadata("metadata.uid"))
+        );
+    }
+}

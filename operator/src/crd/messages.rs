@@ -1,0 +1,28 @@
+//! Validation messages shared by the CRD's CEL rules and the operator's own validation.
+//!
+//! The API server returns these strings when a CEL rule fails, and `controller::validate`
+//! reports the same text, so users see one message whichever layer rejects a spec.
+
+/// `minPatternLength` must not exceed `maxPatternLength`.
+pub const PATTERN_LENGTH: &str = "minPatternLength must be less than or equal to maxPatternLength";
+/// Percent fields accept 0 to 100.
+pub const PERCENT_RANGE: &str = "percentage must be between 0 and 100";
+/// A backup schedule is a standard 5-field cron expression.
+pub const SCHEDULE_FIELDS: &str = "schedule must have exactly 5 space-separated fields";
+/// A backup names exactly one target.
+pub const ONE_BACKUP_TARGET: &str = "backup target must set exactly one of volume or s3";
+/// A receiver has exactly one kind.
+pub const ONE_RECEIVER_KIND: &str = "receiver must set exactly one of webhook, slack or email";
+/// Receiver names are unique.
+pub const UNIQUE_RECEIVERS: &str = "receiver names must be unique";
+/// Role names are unique.
+pub const UNIQUE_ROLES: &str = "role names must be unique";
+/// Subjects reference roles declared in `rbac.roles`.
+pub const SUBJECT_ROLES_EXIST: &str = "every subject role must name a role in rbac.roles";
+/// Alert rules reference receivers declared in `alerting.receivers`.
+pub const RULE_RECEIVERS_EXIST: &str =
+    "every alert rule receiver must name a receiver in alerting.receivers";
+/// Alert rule names are unique.
+pub const UNIQUE_RULES: &str = "alert rule names must be unique";
+/// Metric conditions compare against a threshold.
+pub const RULE_THRESHOLD: &str = "a metric condition needs a threshold";

@@ -1,0 +1,94 @@
+//! The `vexfs.io/v1alpha1` API: `VexfsSemantic` (one analytics stack) and `VexfsBackup` (one backup).
+
+mod alerting;
+mod analytics;
+mod backup;
+mod engine;
+pub mod messages;
+mod monitoring;
+mod profiler;
+mod rbac;
+mod recovery;
+mod refs;
+mod schema;
+mod status;
+mod vexfs_backup;
+
+pub use alerting::{
+    AlertRule, AlertingSpec, EmailReceiver, Receiver, Severity, SlackReceiver,
+    WebhookReceiver,
+};
+pub use analytics::{
+    AnalyticsSpec, AnomalyAlgorithm, AnomalyDetectionSpec, PatternDiscoverySpec, PredictionSpec,
+};
+pub use backup::{BackupSpec, BackupTarget, RestoreSpec, RetentionSpec, S3Target, VolumeTarget};
+pub use engine::{DEFAULT_IMAGE, EngineSpec, LogFormat, LogLevel, StorageSpec};
+pub use monitoring::{MonitoringMode, MonitoringSpec};
+pub use profiler::ProfilerSpec;
+pub use rbac::{AuthMethod, AuthSpec, RbacSpec, Role, Subject, SubjectKind};
+pub use recovery::{CircuitBreakerSpec, RecoverySpec};
+pub use refs::{SecretKeyRef, SecretRef};
+pub use status::{
+    BackupStatus, CircuitState, EngineStatus, LastSuccessfulBackup, RecoveryAction, RecoveryStatus,
+    RestoreStatus, VexfsSemanticStatus,
+};
+pub use vexfs_backup::{
+    BackupPhase, DeletionPolicy, VexfsBackup, VexfsBackupSpec, VexfsBackupStatus,
+};
+
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Desired state of one VexFS Semantic analytics stack.
+#[derive(CustomResource, Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[kube(
+    group = "vexfs.io",
+    version = "v1alpha1",
+    kind = "VexfsSemantic",
+    namespaced,
+    status = "VexfsSemanticStatus",
+    shortname = "vxs",
+    category = "vexfs",
+    printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
+    printcolumn = r#"{"name":"Reason","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].reason"}"#,
+    printcolumn = r#"{"name":"Engine","type":"string","jsonPath":".status.engine.summary"}"#,
+    printcolumn = r#"{"name":"Last Backup","type":"date","jsonPath":".status.backup.lastSuccessful.completionTime"}"#,
+    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
+)]
+#[serde(rename_all = "camelCase")]
+pub struct VexfsSemanticSpec {
+    /// The engine workload; defaults apply when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<EngineSpec>,
+    /// Analytics settings; defaults apply when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analytics: Option<AnalyticsSpec>,
+    /// Self-profiler settings; defaults apply when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profiler: Option<ProfilerSpec>,
+    /// Alert rules and receivers; alerting is enabled without rules when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerting: Option<AlertingSpec>,
+    /// Scheduled backups; none when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup: Option<BackupSpec>,
+    /// Health-driven recovery; defaults apply when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<RecoverySpec>,
+    /// Engine API access control; open API when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rbac: Option<RbacSpec>,
+    /// Prometheus Operator objects; `Auto` for both when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<MonitoringSpec>,
+    /// Restore the event store from a backup when the engine is first created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore: Option<RestoreSpec>,
+    /// Freeze all changes to child objects; status stays current.
+    #[serde(default)]
+    pub suspend: bool,
+    /// Scale the engine to zero, keeping data and configuration.
+    #[serde(default)]
+    pub stopped: bool,
+}

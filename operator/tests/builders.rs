@@ -1,0 +1,140 @@
+//! Every builder's output for every valid sample, compared whole with committed snapshots.
+
+mod support;
+
+use serde::Serialize;
+use vexfs_operator::controller::build::{ClusterFacts, build_all};
+use vexfs_operator::controller::validate::validate;
+
+fn yaml(value: &impl Serialize) -> String {
+    serde_yaml::to_string(value).expect("serialises")
+}
+
+fn check_sample(sample: &str) {
+    let spec = validate(&support::load_sample(sample)).expect("sample is valid");
+    let children = build_all(
+        &spec,
+        ClusterFacts {
+            monitoring_api: true,
+        },
+    )
+    .expect("builds");
+    let dir = support::repo_root()
+        .join("operator/tests/snapshots")
+        .join(sample.trim_end_matches(".yaml"));
+    let engine_toml = children
+        .config_map
+        .data
+        .as_ref()
+        .and_then(|d| d.get("engine.toml"))
+        .expect("engine.toml");
+    support::assert_snapshot(&dir.join("engine.toml"), engine_toml);
+    support::assert_snapshot(&dir.join("configmap.yaml"), &yaml(&children.config_map));
+    support::assert_snapshot(&dir.join("statefulset.yaml"), &yaml(&children.statefulset));
+    support::assert_snapshot(
+        &dir.join("service-client.yaml"),
+        &yaml(&children.client_service),
+    );
+    support::assert_snapshot(
+        &dir.join("service-headless.yaml"),
+        &yaml(&children.headless_service),
+    );
+    support::assert_snapshot(
+        &dir.join("serviceaccount.yaml"),
+        &yaml(&children.service_account),
+    );
+    support::assert_snapshot(
+        &dir.join("poddisruptionbudget.yaml"),
+        &yaml(&children.pod_disruption_budget),
+    );
+    support::assert_snapshot(
+        &dir.join("servicemonitor.yaml"),
+        &yaml(&children.service_monitor),
+    );
+    support::assert_snapshot(
+        &dir.join("prometheusrule.yaml"),
+        &yaml(&children.prometheus_rule),
+    );
+}
+
+#[test]
+fn minimal_sample_children_match_snapshots() {
+    check_sample("minimal.yaml");
+}
+
+#[test]
+fn full_sample_children_match_snapshots() {
+    check_sample("full.yaml");
+}
+
+#[test]
+fn auto_monitoring_without_the_api_builds_no_monitoring_objects() {
+    let spec = validate(&support::load_sample("minimal.yaml")).expect("valid");
+    let children = build_all(
+        &spec,
+        ClusterFacts {
+            monitoring_api: false,
+        },
+    )
+    .expect("builds");
+    assert!(children.service_monitor.is_none() && children.prometheus_rule.is_none());
+    assert!(
+        children.pod_disruption_budget.is_none(),
+        "one replica needs no PDB"
+    );
+}
+
+#[test]
+fn config_hash_changes_only_with_the_rendered_config() {
+    let cr = support::load_sample("minimal.yaml");
+    let base = build_all(&validate(&cr).expect("valid"), ClusterFacts::default()).expect("builds");
+    let mut scaled = cr.clone();
+    scaled.spec.engine = Some(vexfs_operator::crd::EngineSpec {
+        replicas: 3,
+        ..Default::default()
+    });
+    let scaled =
+        build_all(&validate(&scaled).expect("valid"), ClusterFacts::default()).expect("builds");
+    assert_eq!(
+        base.config_hash, scaled.config_hash,
+        "replicas are not part of engine.toml"
+    );
+    let mut tuned = cr;
+    tuned.spec.analytics = Some(vexfs_operator::crd::AnalyticsSpec {
+        sliding_window_size: 5,
+        ..Default::default()
+    });
+    let tuned =
+        build_all(&validate(&tuned).expect("valid"), ClusterFacts::default()).expect("builds");
+    assert_ne!(base.config_hash, tuned.config_hash);
+}
+
+#[test]
+fn stopped_scales_the_statefulset_to_zero_and_keeps_storage() {
+    let mut cr = support::load_sample("full.yaml");
+    cr.spec.stopped = true;
+    let children =
+        build_all(&validate(&cr).expect("valid"), ClusterFacts::default()).expect("builds");
+    let sts = children.statefulset.spec.expect("spec");
+    assert_eq!(sts.replicas, Some(0));
+    assert_eq!(sts.volume_claim_templates.map(|v| v.len()), Some(1));
+    assert!(children.pod_disruption_budget.is_none());
+}
+
+#[test]
+fn children_never_carry_user_labels_or_annotations() {
+    let mut cr = support::load_sample("full.yaml");
+    cr.metadata.labels = Some([("argocd.argoproj.io/instance".to_owned(), "x".to_owned())].into());
+    cr.metadata.annotations = Some([("team".to_owned(), "y".to_owned())].into());
+    let children = build_all(
+        &validate(&cr).expect("valid"),
+        ClusterFacts {
+            monitoring_api: true,
+        },
+    )
+    .expect("builds");
+    let text = yaml(&children.statefulset)
+        + &yaml(&children.config_map)
+        + &yaml(&children.service_monitor);
+    assert!(!text.contains("argocd.argoproj.io") && !text.contains("team:"));
+}

@@ -1,0 +1,184 @@
+//! The reconcile driver against an in-memory API: exact requests on the first pass, no writes when
+//! nothing changed, a status-only write when the engine becomes ready, and a single Event on a stall.
+
+mod support;
+
+use std::sync::Arc;
+
+use http::Method;
+use serde_json::json;
+use support::fake_api::{Call, FakeApi};
+use vexfs_operator::controller::{Context, reconcile};
+use vexfs_operator::crd::VexfsSemantic;
+use vexfs_operator::metrics::Metrics;
+
+const CR_PATH: &str = "/apis/vexfs.io/v1alpha1/namespaces/vexfs/vexfssemantics/";
+
+fn setup(sample: &str) -> (FakeApi, Arc<Context>, String) {
+    let fake = FakeApi::default();
+    let cr = support::load_sample(sample);
+    let path = format!("{CR_PATH}{}", cr.metadata.name.clone().expect("name"));
+    fake.put(&path, serde_json::to_value(&cr).expect("json"));
+    let ctx = Arc::new(Context::new(
+        fake.client(),
+        Metrics::new().expect("metrics"),
+        None,
+    ));
+    (fake, ctx, path)
+}
+
+async fn pass(fake: &FakeApi, ctx: &Arc<Context>, path: &str) -> Vec<Call> {
+    let cr: VexfsSemantic =
+        serde_json::from_value(fake.get(path).expect("stored")).expect("decodes");
+    reconcile(Arc::new(cr), ctx.clone())
+        .await
+        .expect("reconcile succeeds");
+    fake.take_calls()
+}
+
+fn writes(calls: &[Call]) -> Vec<String> {
+    calls
+        .iter()
+        .filter(|c| c.method != Method::GET)
+        .map(|c| format!("{} {}", c.method, c.uri))
+        .collect()
+}
+
+fn condition(fake: &FakeApi, path: &str, type_: &str) -> (String, String, String) {
+    let object = fake.get(path).expect("stored");
+    let conditions = object["status"]["conditions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let c = conditions
+        .iter()
+        .find(|c| c["type"] == type_)
+        .expect("condition present");
+    let s = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
+    (s("status"), s("reason"), s("lastTransitionTime"))
+}
+
+#[tokio::test]
+async fn first_pass_applies_children_and_second_pass_writes_nothing() {
+    let (fake, ctx, path) = setup("minimal.yaml");
+    let calls = pass(&fake, &ctx, &path).await;
+    let apply = "?&force=true&fieldManager=vexfs-operator";
+    let ns = "namespaces/vexfs";
+    let expected = vec![
+        "GET /apis/monitoring.coreos.com/v1".to_owned(),
+        format!("GET /api/v1/{ns}/serviceaccounts/minimal"),
+        format!("GET /api/v1/{ns}/configmaps/minimal-config"),
+        format!("GET /api/v1/{ns}/services/minimal-headless"),
+        format!("GET /api/v1/{ns}/services/minimal"),
+        format!("GET /apis/apps/v1/{ns}/statefulsets/minimal"),
+        format!("GET /apis/policy/v1/{ns}/poddisruptionbudgets/minimal"),
+        format!("PATCH /api/v1/{ns}/serviceaccounts/minimal{apply}"),
+        format!("PATCH /api/v1/{ns}/configmaps/minimal-config{apply}"),
+        format!("PATCH /api/v1/{ns}/services/minimal-headless{apply}"),
+        format!("PATCH /api/v1/{ns}/services/minimal{apply}"),
+        format!("PATCH /apis/apps/v1/{ns}/statefulsets/minimal{apply}"),
+        // Day-2 recovery reads the engine pods.
+        format!(
+            "GET /api/v1/{ns}/pods?&labelSelector=app.kubernetes.io%2Fcomponent%3Dengine%2Capp.kubernetes.io%2Finstance%3Dminimal%2Capp.kubernetes.io%2Fname%3Dvexfs-engine"
+        ),
+        format!("PATCH {CR_PATH}minimal/status{apply}"),
+    ];
+    let got: Vec<String> = calls
+        .iter()
+        .map(|c| format!("{} {}", c.method, c.uri))
+        .collect();
+    pretty_assertions::assert_eq!(expected, got);
+    assert_eq!(condition(&fake, &path, "Ready").0, "False");
+    assert_eq!(condition(&fake, &path, "Reconciling").0, "True");
+
+    let second = pass(&fake, &ctx, &path).await;
+    assert_eq!(
+        writes(&second),
+        Vec::<String>::new(),
+        "nothing changed, nothing written"
+    );
+    assert_eq!(second.len(), 8, "only the reads of the first pass");
+}
+
+#[tokio::test]
+async fn engine_becoming_ready_writes_status_once_and_keeps_other_transition_times() {
+    let (fake, ctx, path) = setup("minimal.yaml");
+    pass(&fake, &ctx, &path).await;
+    let stalled_before = condition(&fake, &path, "Stalled");
+    let sts_path = "/apis/apps/v1/namespaces/vexfs/statefulsets/minimal";
+    let mut sts = fake.get(sts_path).expect("applied");
+    sts["status"] =
+        json!({"observedGeneration": 1, "readyReplicas": 1, "updatedReplicas": 1, "replicas": 1});
+    fake.put(sts_path, sts);
+
+    let third = pass(&fake, &ctx, &path).await;
+    assert_eq!(
+        writes(&third),
+        vec![format!(
+            "PATCH {CR_PATH}minimal/status?&force=true&fieldManager=vexfs-operator"
+        )]
+    );
+    assert_eq!(condition(&fake, &path, "Ready").0, "True");
+    assert_eq!(condition(&fake, &path, "Ready").1, "Available");
+    assert_eq!(
+        condition(&fake, &path, "Stalled"),
+        stalled_before,
+        "Stalled did not transition"
+    );
+    let status = fake.get(&path).expect("stored")["status"].clone();
+    assert_eq!(status["engine"]["summary"], "1/1");
+    assert_eq!(status["observedGeneration"], 1);
+
+    let fourth = pass(&fake, &ctx, &path).await;
+    assert!(writes(&fourth).is_empty());
+}
+
+#[tokio::test]
+async fn missing_secret_stalls_with_one_event_and_no_children() {
+    let (fake, ctx, path) = setup("full.yaml");
+    let first = pass(&fake, &ctx, &path).await;
+    let first_writes = writes(&first);
+    assert_eq!(
+        first_writes.len(),
+        2,
+        "one Event and one status patch: {first_writes:?}"
+    );
+    assert!(first_writes[0].starts_with("POST /apis/events.k8s.io/v1/namespaces/vexfs/events"));
+    assert!(first_writes[1].contains("/status"));
+    let (status, reason, _) = condition(&fake, &path, "Stalled");
+    assert_eq!(
+        (status.as_str(), reason.as_str()),
+        ("True", "SecretNotFound")
+    );
+    assert_eq!(condition(&fake, &path, "Ready").1, "SecretNotFound");
+
+    let second = pass(&fake, &ctx, &path).await;
+    assert!(
+        writes(&second).is_empty(),
+        "no repeated Event, no status rewrite"
+    );
+}
+
+#[tokio::test]
+async fn suspend_freezes_children_but_status_stays_current() {
+    let (fake, ctx, path) = setup("minimal.yaml");
+    let mut cr = fake.get(&path).expect("stored");
+    cr["spec"]["suspend"] = json!(true);
+    fake.put(&path, cr);
+    let calls = pass(&fake, &ctx, &path).await;
+    let w = writes(&calls);
+    assert_eq!(w.len(), 1, "only the status: {w:?}");
+    assert_eq!(condition(&fake, &path, "Reconciling").1, "Suspended");
+}
+
+#[tokio::test]
+async fn invalid_spec_stalls_without_touching_children() {
+    let (fake, ctx, path) = setup("invalid-schedule.yaml");
+    let calls = pass(&fake, &ctx, &path).await;
+    assert!(
+        calls.iter().all(|c| !c.uri.contains("statefulsets")),
+        "no child reads or writes"
+    );
+    let (status, reason, _) = condition(&fake, &path, "Stalled");
+    assert_eq!((status.as_str(), reason.as_str()), ("True", "InvalidSpec"));
+}

@@ -1,0 +1,79 @@
+//! The fixture most operator tests share: CRDs installed, a fresh namespace, the operator
+//! running as a real process, and a lock so that operator tests of one binary run one at a time.
+
+use std::net::TcpListener;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use crate::{Cluster, OperatorProcess, Result, TestNamespace, crds};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// A test's cluster, namespace and operator.
+#[derive(Debug)]
+pub struct Scenario {
+    /// The started cluster.
+    pub cluster: Cluster,
+    /// The test's own namespace.
+    pub namespace: TestNamespace,
+    name: String,
+    _serial: MutexGuard<'static, ()>,
+}
+
+impl Scenario {
+    /// Installs the CRDs and creates a namespace named after `name`; holds the per-binary
+    /// lock for the test's lifetime. The operator is started separately.
+    pub fn new(name: &str) -> Result<Self> {
+        let serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+        let cluster = Cluster::from_env()?;
+        crds::install(&cluster)?;
+        let namespace = TestNamespace::create(&cluster.kubectl(), name)?;
+        Ok(Self {
+            cluster,
+            namespace,
+            name: name.to_owned(),
+            _serial: serial,
+        })
+    }
+
+    /// The namespace name.
+    pub fn ns(&self) -> &str {
+        self.namespace.name()
+    }
+
+    /// Starts an operator replica watching this scenario's namespace; `replica` names its log.
+    pub fn start_operator(&self, replica: &str) -> Result<OperatorProcess> {
+        let log = format!("{}-{}-{replica}", self.name, self.ns());
+        let metrics = format!("127.0.0.1:{}", free_port()?);
+        let args = operator_args(self.ns(), &metrics);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        Ok(OperatorProcess::start(&self.cluster, &log, &args)?)
+    }
+}
+
+/// Command-line flags of one operator replica scoped to `namespace`, electing its leader
+/// through a Lease in that namespace.
+pub fn operator_args(namespace: &str, metrics_address: &str) -> Vec<String> {
+    vec![
+        format!("--namespaces={namespace}"),
+        format!("--metrics-addr={metrics_address}"),
+        "--leader-elect".to_owned(),
+        format!("--lease-namespace={namespace}"),
+        "--log-format=text".to_owned(),
+    ]
+}
+
+fn free_port() -> Result<u16> {
+    let listener =
+        TcpListener::bind("127.0.0.1:0").map_err(|source| crate::operator::OperatorError::Io {
+            action: "finding a free port",
+            source,
+        })?;
+    let port = listener
+        .local_addr()
+        .map_err(|source| crate::operator::OperatorError::Io {
+            action: "finding a free port",
+            source,
+        })?
+        .port();
+    Ok(port)
+}
