@@ -34,8 +34,24 @@ fn variants() -> Vec<(&'static str, AnalyticsConfig)> {
     };
     vec![
         ("all", all.clone()),
-        ("no_forest", with(|c| c.anomalies = Some(DetectorChoice { forest: false, statistical: true }))),
-        ("no_statistical", with(|c| c.anomalies = Some(DetectorChoice { forest: true, statistical: false }))),
+        (
+            "no_forest",
+            with(|c| {
+                c.anomalies = Some(DetectorChoice {
+                    forest: false,
+                    statistical: true,
+                })
+            }),
+        ),
+        (
+            "no_statistical",
+            with(|c| {
+                c.anomalies = Some(DetectorChoice {
+                    forest: true,
+                    statistical: false,
+                })
+            }),
+        ),
         ("no_anomalies", with(|c| c.anomalies = None)),
         ("no_pattern_mining", with(|c| c.patterns = false)),
     ]
@@ -48,7 +64,11 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     for (name, cfg) in variants() {
         group.bench_function(name, |b| {
-            b.iter_batched(|| (), |()| black_box(run(&cfg, &events)), BatchSize::SmallInput)
+            b.iter_batched(
+                || (),
+                |()| black_box(run(&cfg, &events)),
+                BatchSize::SmallInput,
+            )
         });
     }
     group.finish();

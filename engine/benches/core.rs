@@ -2,7 +2,7 @@
 //! update, the in-process core (windows + profiler), and log append. Also prints the per-event
 //! core latency distribution.
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use vexfs_engine::config::FsyncPolicy;
@@ -87,7 +87,10 @@ fn bench_log(c: &mut Criterion) {
     let events = events(1000);
     let mut g = c.benchmark_group("log_append");
     g.throughput(Throughput::Elements(events.len() as u64));
-    for (name, fsync) in [("fsync_never", FsyncPolicy::Never), ("fsync_batch", FsyncPolicy::Batch)] {
+    for (name, fsync) in [
+        ("fsync_never", FsyncPolicy::Never),
+        ("fsync_batch", FsyncPolicy::Batch),
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let opts = WalOptions {
             fsync,
@@ -133,5 +136,9 @@ fn all(c: &mut Criterion) {
     bench_log(c);
 }
 
-criterion_group!(benches, all);
-criterion_main!(benches);
+/// Runs every benchmark with command-line settings (e.g. `--measurement-time 3`).
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    all(&mut c);
+    c.final_summary();
+}

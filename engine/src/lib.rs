@@ -7,6 +7,6 @@ pub mod config;
 pub mod core;
 pub mod event;
 pub mod notify;
-pub mod store;
 pub mod server;
 pub mod sources;
+pub mod store;

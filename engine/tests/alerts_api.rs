@@ -12,6 +12,7 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 use vexfs_engine::config::Config;
+use vexfs_engine::core::profiler::Stage;
 use vexfs_engine::event::{Event, EventType};
 use vexfs_engine::server::metrics::Metrics;
 use vexfs_engine::server::pipeline::Command;
@@ -70,6 +71,13 @@ async fn evaluation_fires_lists_acknowledges_and_counts() {
         panic!("an AlertTriggered batch is queued")
     };
     assert_eq!(request.events.len(), 1);
+    let report = state.shared.lock().engine.profiler.report();
+    let timed = report.stages.iter().find(|s| s.stage == Stage::Alerts);
+    assert_eq!(
+        timed.map(|s| s.duration_ns.count),
+        Some(1),
+        "evaluation is profiled"
+    );
     assert_eq!(
         request.events[0].event_type,
         EventType::ObservabilityAlertTriggered

@@ -170,6 +170,7 @@ fn every_metric_is_read_from_its_input() {
         memory_bytes: Some(10.0),
         cpu_percent: Some(10.0),
         anomaly_score: Some(10.0),
+        anomaly_count: Some(10.0),
         forecast_peak_rate: Some(10.0),
         ..AlertInputs::default()
     };
@@ -183,6 +184,7 @@ fn every_metric_is_read_from_its_input() {
         "memory_bytes",
         "cpu_percent",
         "anomaly_score",
+        "anomaly_count",
         "forecast_peak_rate",
         "type_rate(FilesystemWrite)",
         "stage_p95_ms(wal)",

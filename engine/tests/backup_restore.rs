@@ -5,7 +5,13 @@ mod common;
 use common::{Engine, run_cli};
 use serde_json::{Value, json};
 
-const TYPES: [&str; 5] = ["FilesystemRead", "FilesystemWrite", "VectorSearch", "AgentDecision", "GraphQuery"];
+const TYPES: [&str; 5] = [
+    "FilesystemRead",
+    "FilesystemWrite",
+    "VectorSearch",
+    "AgentDecision",
+    "GraphQuery",
+];
 
 fn events(n: usize) -> String {
     (0..n)
@@ -40,7 +46,11 @@ async fn answers(engine: &Engine) -> (Vec<Vec<Value>>, Value) {
 }
 
 fn summary(out: &std::process::Output) -> Value {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("one JSON summary line")
 }
 
@@ -56,10 +66,19 @@ async fn a_restored_engine_answers_the_same_queries() {
         .unwrap();
     assert!(resp.status().is_success());
     let (pages, stats) = answers(&original).await;
-    assert!(pages.iter().all(|p| !p.is_empty()), "every query matches something");
+    assert!(
+        pages.iter().all(|p| !p.is_empty()),
+        "every query matches something"
+    );
 
     let backups = root.path().join("backups");
-    let out = run_cli(&["backup", "--from", &original.url, "--to", backups.to_str().unwrap()]);
+    let out = run_cli(&[
+        "backup",
+        "--from",
+        &original.url,
+        "--to",
+        backups.to_str().unwrap(),
+    ]);
     let taken = summary(&out);
     assert_eq!(taken["eventCount"], 3000);
     assert_eq!(taken["sha256"].as_str().unwrap().len(), 64);
@@ -67,9 +86,22 @@ async fn a_restored_engine_answers_the_same_queries() {
     assert_eq!(summary(&run_cli(&["verify", &archive])), taken);
 
     let restored_dir = root.path().join("b");
-    summary(&run_cli(&["restore", &archive, "--data-dir", restored_dir.to_str().unwrap()]));
-    let refused = run_cli(&["restore", &archive, "--data-dir", restored_dir.to_str().unwrap()]);
-    assert!(!refused.status.success(), "a non-empty data dir is refused without --force");
+    summary(&run_cli(&[
+        "restore",
+        &archive,
+        "--data-dir",
+        restored_dir.to_str().unwrap(),
+    ]));
+    let refused = run_cli(&[
+        "restore",
+        &archive,
+        "--data-dir",
+        restored_dir.to_str().unwrap(),
+    ]);
+    assert!(
+        !refused.status.success(),
+        "a non-empty data dir is refused without --force"
+    );
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not empty"));
 
     let restored = Engine::start(&restored_dir).await;
@@ -83,7 +115,13 @@ async fn a_restored_engine_answers_the_same_queries() {
     // An offline backup of the stopped original holds the same events.
     let offline = root.path().join("offline.tar.gz");
     let from_dir = root.path().join("a");
-    let out = run_cli(&["backup", "--data-dir", from_dir.to_str().unwrap(), "--to", offline.to_str().unwrap()]);
+    let out = run_cli(&[
+        "backup",
+        "--data-dir",
+        from_dir.to_str().unwrap(),
+        "--to",
+        offline.to_str().unwrap(),
+    ]);
     assert_eq!(summary(&out)["eventCount"], 3000);
 }
 

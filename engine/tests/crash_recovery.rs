@@ -28,11 +28,20 @@ fn batch(writer: usize, seq: usize) -> (String, Vec<String>) {
     (body, keys)
 }
 
-async fn load(url: String, writer: usize, acked: Arc<Mutex<Vec<String>>>, batches: Arc<AtomicUsize>) {
+async fn load(
+    url: String,
+    writer: usize,
+    acked: Arc<Mutex<Vec<String>>>,
+    batches: Arc<AtomicUsize>,
+) {
     let client = reqwest::Client::new();
     for seq in 0.. {
         let (body, keys) = batch(writer, seq);
-        let sent = client.post(format!("{url}/api/v1/events")).body(body).send().await;
+        let sent = client
+            .post(format!("{url}/api/v1/events"))
+            .body(body)
+            .send()
+            .await;
         match sent {
             Ok(r) if r.status().is_success() => {
                 let receipt: serde_json::Value = r.json().await.unwrap_or_default();
@@ -72,15 +81,30 @@ async fn sigkill_under_load_loses_no_acknowledged_event() {
     let stored = engine.all_events("").await;
     let mut seen: HashMap<String, usize> = HashMap::new();
     for e in &stored {
-        *seen.entry(e["idempotencyKey"].as_str().unwrap().to_string()).or_default() += 1;
+        *seen
+            .entry(e["idempotencyKey"].as_str().unwrap().to_string())
+            .or_default() += 1;
     }
     let missing: Vec<_> = acked.iter().filter(|k| !seen.contains_key(*k)).collect();
-    assert!(missing.is_empty(), "{} acknowledged events lost, e.g. {:?}", missing.len(), missing.first());
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged events lost, e.g. {:?}",
+        missing.len(),
+        missing.first()
+    );
     let doubled: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
     assert!(doubled.is_empty(), "events stored twice: {doubled:?}");
     let ids: Vec<u64> = stored.iter().map(|e| e["id"].as_u64().unwrap()).collect();
-    assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "ids stay contiguous");
-    println!("acknowledged {} events, recovered {} (unacknowledged in flight: {})", acked.len(), stored.len(), stored.len() - acked.len());
+    assert!(
+        ids.windows(2).all(|w| w[1] == w[0] + 1),
+        "ids stay contiguous"
+    );
+    println!(
+        "acknowledged {} events, recovered {} (unacknowledged in flight: {})",
+        acked.len(),
+        stored.len(),
+        stored.len() - acked.len()
+    );
 
     // Resending everything after the restart stores nothing new.
     let client = reqwest::Client::new();

@@ -11,12 +11,35 @@ async fn replaying_a_file_twice_stores_it_once() {
     let root = tempfile::tempdir().unwrap();
     let engine = Engine::start(&root.path().join("data")).await;
     let file = root.path().join("events.ndjson");
-    std::fs::write(&file, Synthetic::new(3, 1_800_000_000_000_000_000, 1000).ndjson(2500)).unwrap();
-    let args = ["replay", file.to_str().unwrap(), "--to", &engine.url, "--batch", "1000", "--no-progress"];
+    std::fs::write(
+        &file,
+        Synthetic::new(3, 1_800_000_000_000_000_000, 1000).ndjson(2500),
+    )
+    .unwrap();
+    let args = [
+        "replay",
+        file.to_str().unwrap(),
+        "--to",
+        &engine.url,
+        "--batch",
+        "1000",
+        "--no-progress",
+    ];
     let first = run_cli(&args);
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let report: Value = serde_json::from_slice(&first.stdout).unwrap();
-    assert_eq!((report["sent"].as_u64(), report["accepted"].as_u64(), report["batches"].as_u64()), (Some(2500), Some(2500), Some(3)));
+    assert_eq!(
+        (
+            report["sent"].as_u64(),
+            report["accepted"].as_u64(),
+            report["batches"].as_u64()
+        ),
+        (Some(2500), Some(2500), Some(3))
+    );
     let second: Value = serde_json::from_slice(&run_cli(&args).stdout).unwrap();
     assert_eq!(second["duplicates"], 2500);
     assert_eq!(engine.get("/api/v1/stats").await["retainedEvents"], 2500);
@@ -25,9 +48,20 @@ async fn replaying_a_file_twice_stores_it_once() {
     let mut text = Synthetic::new(4, 1_800_000_000_000_000_000, 1000).ndjson(1500);
     text.push_str("{\"type\":\"SystemSync\"}\n");
     std::fs::write(&bad, text).unwrap();
-    let out = run_cli(&["replay", bad.to_str().unwrap(), "--to", &engine.url, "--batch", "1000", "--no-progress"]);
+    let out = run_cli(&[
+        "replay",
+        bad.to_str().unwrap(),
+        "--to",
+        &engine.url,
+        "--batch",
+        "1000",
+        "--no-progress",
+    ]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("file line 1501") && stderr.contains("source"), "{stderr}");
+    assert!(
+        stderr.contains("file line 1501") && stderr.contains("source"),
+        "{stderr}"
+    );
     engine.stop();
 }

@@ -89,6 +89,9 @@ async fn shutdown_signal(token: CancellationToken) {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     init_tracing(args.log_format);
+    // rustls is built with both crypto backends here (kube's ring, the workspace's aws-lc-rs),
+    // so it cannot choose one by itself: install one before the first TLS connection.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let namespaces: Vec<String> = args
         .namespaces
         .into_iter()

@@ -14,4 +14,4 @@ trap '"$here/cluster/down.sh"' EXIT
 eval "$("$here/cluster/up.sh")"
 cd "$repo"
 cargo build -p vexfs-operator --bins
-cargo test -p vexfs-e2e "$@"
+cargo test -p vexfs-e2e --no-fail-fast "$@"

@@ -11,7 +11,10 @@ use vexfs_engine::event::synth::Synthetic;
 
 /// Load generator options.
 #[derive(Debug, Parser)]
-#[command(name = "vexfs-loadgen", about = "HTTP ingest load generator for vexfs-engine")]
+#[command(
+    name = "vexfs-loadgen",
+    about = "HTTP ingest load generator for vexfs-engine"
+)]
 struct Args {
     /// Engine base URL.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
@@ -28,14 +31,28 @@ struct Args {
     /// Random seed of the synthetic workload.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Wait before each memory reading so the engine's profiler has sampled (> its interval).
+    #[arg(long, default_value_t = 1500)]
+    settle_ms: u64,
 }
 
-async fn rss(client: &reqwest::Client, url: &str) -> anyhow::Result<u64> {
-    let profile: Value = client.get(format!("{url}/api/v1/profile")).send().await?.json().await?;
+async fn rss(client: &reqwest::Client, url: &str, settle: Duration) -> anyhow::Result<u64> {
+    tokio::time::sleep(settle).await;
+    let profile: Value = client
+        .get(format!("{url}/api/v1/profile"))
+        .send()
+        .await?
+        .json()
+        .await?;
     Ok(profile["process"]["rssBytes"].as_u64().unwrap_or(0))
 }
 
-async fn worker(client: reqwest::Client, url: String, bodies: Arc<Vec<String>>, next: Arc<AtomicUsize>) -> anyhow::Result<(Vec<Duration>, u64)> {
+async fn worker(
+    client: reqwest::Client,
+    url: String,
+    bodies: Arc<Vec<String>>,
+    next: Arc<AtomicUsize>,
+) -> anyhow::Result<(Vec<Duration>, u64)> {
     let mut latencies = Vec::new();
     let mut throttled = 0;
     loop {
@@ -45,7 +62,11 @@ async fn worker(client: reqwest::Client, url: String, bodies: Arc<Vec<String>>, 
         };
         loop {
             let started = Instant::now();
-            let resp = client.post(format!("{url}/api/v1/events")).body(body.clone()).send().await?;
+            let resp = client
+                .post(format!("{url}/api/v1/events"))
+                .body(body.clone())
+                .send()
+                .await?;
             let status = resp.status();
             let _ = resp.bytes().await?;
             if status.as_u16() == 429 {
@@ -81,12 +102,22 @@ async fn main() -> anyhow::Result<()> {
         .collect();
     let body_bytes: usize = bodies.iter().map(String::len).sum();
     let client = reqwest::Client::new();
-    let rss_before = rss(&client, &args.url).await.context("engine not reachable")?;
+    let settle = Duration::from_millis(args.settle_ms);
+    let rss_before = rss(&client, &args.url, settle)
+        .await
+        .context("engine not reachable")?;
     let bodies = Arc::new(bodies);
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let workers: Vec<_> = (0..args.concurrency)
-        .map(|_| tokio::spawn(worker(client.clone(), args.url.clone(), bodies.clone(), next.clone())))
+        .map(|_| {
+            tokio::spawn(worker(
+                client.clone(),
+                args.url.clone(),
+                bodies.clone(),
+                next.clone(),
+            ))
+        })
         .collect();
     let mut latencies = Vec::new();
     let mut throttled = 0;
@@ -97,7 +128,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let secs = started.elapsed().as_secs_f64();
     latencies.sort();
-    let rss_after = rss(&client, &args.url).await?;
+    let rss_after = rss(&client, &args.url, settle).await?;
     let report = json!({
         "events": args.events, "batch": args.batch, "concurrency": args.concurrency,
         "seconds": secs, "eventsPerSec": args.events as f64 / secs,

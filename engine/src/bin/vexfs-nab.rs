@@ -30,20 +30,37 @@ fn report(name: &str, scored: &ScoredCorpus, rate: Option<f64>) {
         .iter()
         .map(|p| {
             let r = scored.optimised(p);
-            format!("\"{}\":{{\"score\":{:.2},\"threshold\":{:.6}}}", p.name, r.normalised, r.threshold)
+            format!(
+                "\"{}\":{{\"score\":{:.2},\"threshold\":{:.6}}}",
+                p.name, r.normalised, r.threshold
+            )
         })
         .collect();
-    let rate = rate.map(|r| format!(",\"pointsPerSec\":{r:.0}")).unwrap_or_default();
+    let rate = rate
+        .map(|r| format!(",\"pointsPerSec\":{r:.0}"))
+        .unwrap_or_default();
     println!("{{\"detector\":\"{name}\",{}{rate}}}", results.join(","));
 }
 
 fn main() -> Result<()> {
     let args = Args::parse();
     let corpus = Corpus::load(&args.nab).context("loading NAB")?;
-    ensure!(corpus.files.len() == 58, "expected 58 NAB files, found {}", corpus.files.len());
+    ensure!(
+        corpus.files.len() == 58,
+        "expected 58 NAB files, found {}",
+        corpus.files.len()
+    );
     for detector in ["windowedGaussian", "randomCutForest"] {
-        let scores = corpus.files.iter().map(|f| corpus.published_scores(detector, f)).collect::<Result<Vec<_>, _>>()?;
-        report(&format!("published:{detector}"), &ScoredCorpus::new(&corpus, &scores), None);
+        let scores = corpus
+            .files
+            .iter()
+            .map(|f| corpus.published_scores(detector, f))
+            .collect::<Result<Vec<_>, _>>()?;
+        report(
+            &format!("published:{detector}"),
+            &ScoredCorpus::new(&corpus, &scores),
+            None,
+        );
     }
     let start = Instant::now();
     let scores: Vec<Vec<f64>> = corpus
@@ -55,13 +72,31 @@ fn main() -> Result<()> {
         })
         .collect();
     let rate = corpus.row_count() as f64 / start.elapsed().as_secs_f64();
-    report("vexfs:series", &ScoredCorpus::new(&corpus, &scores), Some(rate));
+    report(
+        "vexfs:series",
+        &ScoredCorpus::new(&corpus, &scores),
+        Some(rate),
+    );
     if let Some(dir) = &args.external {
-        let scores = corpus.files.iter().map(|f| external_scores(dir, f)).collect::<Result<Vec<_>, _>>()?;
+        let scores = corpus
+            .files
+            .iter()
+            .map(|f| external_scores(dir, f))
+            .collect::<Result<Vec<_>, _>>()?;
         for (f, s) in corpus.files.iter().zip(&scores) {
-            ensure!(s.len() == f.values.len(), "{}: {} scores for {} rows", f.name, s.len(), f.values.len());
+            ensure!(
+                s.len() == f.values.len(),
+                "{}: {} scores for {} rows",
+                f.name,
+                s.len(),
+                f.values.len()
+            );
         }
-        report(&args.external_name, &ScoredCorpus::new(&corpus, &scores), args.external_rate);
+        report(
+            &args.external_name,
+            &ScoredCorpus::new(&corpus, &scores),
+            args.external_rate,
+        );
     }
     Ok(())
 }

@@ -87,7 +87,8 @@ pub async fn backup(args: &BackupArgs, now_ns: i64) -> Result<Summary, CliError>
         ..summary
     };
     if let Some(file) = &args.summary_file {
-        std::fs::write(file, summary.to_line()).map_err(io(format!("writing {}", file.display())))?;
+        std::fs::write(file, summary.to_line())
+            .map_err(io(format!("writing {}", file.display())))?;
     }
     Ok(summary)
 }
@@ -104,13 +105,16 @@ async fn download(base: &str, path: &Path) -> Result<(), CliError> {
         let body = response.text().await.unwrap_or_default();
         return Err(http(format!("{status}: {body}")));
     }
-    let mut file = std::fs::File::create(path).map_err(io(format!("creating {}", path.display())))?;
+    let mut file =
+        std::fs::File::create(path).map_err(io(format!("creating {}", path.display())))?;
     let mut body = response.bytes_stream();
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|e| http(e.to_string()))?;
-        file.write_all(&chunk).map_err(io(format!("writing {}", path.display())))?;
+        file.write_all(&chunk)
+            .map_err(io(format!("writing {}", path.display())))?;
     }
-    file.sync_all().map_err(io(format!("syncing {}", path.display())))
+    file.sync_all()
+        .map_err(io(format!("syncing {}", path.display())))
 }
 
 fn from_data_dir(dir: &Path, path: &Path, now_ns: i64) -> Result<(), CliError> {
@@ -118,7 +122,8 @@ fn from_data_dir(dir: &Path, path: &Path, now_ns: i64) -> Result<(), CliError> {
     let stats = scan(dir, false, &mut |e| events.push(e))?;
     let file = std::fs::File::create(path).map_err(io(format!("creating {}", path.display())))?;
     snapshot::write_archive(&events, stats.next_id, now_ns, &file)?;
-    file.sync_all().map_err(io(format!("syncing {}", path.display())))
+    file.sync_all()
+        .map_err(io(format!("syncing {}", path.display())))
 }
 
 /// Restores an archive; returns its summary.

@@ -60,9 +60,14 @@ struct Refusal {
 
 /// Sends the file; fails on the first batch the engine refuses as invalid.
 pub async fn replay(args: &ReplayArgs) -> Result<ReplayReport, CliError> {
-    let file = std::fs::File::open(&args.file).map_err(io(format!("opening {}", args.file.display())))?;
+    let file =
+        std::fs::File::open(&args.file).map_err(io(format!("opening {}", args.file.display())))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let bar = if args.no_progress { ProgressBar::hidden() } else { ProgressBar::new(size) };
+    let bar = if args.no_progress {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(size)
+    };
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -80,7 +85,15 @@ pub async fn replay(args: &ReplayArgs) -> Result<ReplayReport, CliError> {
         if lines == 0 {
             break;
         }
-        let receipt = send(&client, &url, body, first_line, args.max_retries, &mut report).await?;
+        let receipt = send(
+            &client,
+            &url,
+            body,
+            first_line,
+            args.max_retries,
+            &mut report,
+        )
+        .await?;
         report.sent += lines as u64;
         report.accepted += receipt.accepted;
         report.duplicates += receipt.duplicates;
@@ -93,7 +106,11 @@ pub async fn replay(args: &ReplayArgs) -> Result<ReplayReport, CliError> {
     Ok(report)
 }
 
-fn read_batch(reader: &mut impl BufRead, max: usize, line_no: &mut usize) -> std::io::Result<(String, usize, u64)> {
+fn read_batch(
+    reader: &mut impl BufRead,
+    max: usize,
+    line_no: &mut usize,
+) -> std::io::Result<(String, usize, u64)> {
     let mut body = String::new();
     let mut lines = 0;
     let mut bytes = 0u64;
@@ -166,7 +183,13 @@ async fn send(
 }
 
 fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
-    let secs: u64 = resp.headers().get("retry-after")?.to_str().ok()?.parse().ok()?;
+    let secs: u64 = resp
+        .headers()
+        .get("retry-after")?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()?;
     Some(Duration::from_secs(secs))
 }
 
@@ -177,7 +200,10 @@ fn refused(first_line: usize, refusal: Option<Refusal>) -> CliError {
                 Some(line) => format!("file line {}: {}", first_line + line - 1, r.message),
                 None => r.message,
             };
-            CliError::Refused { first_line, message }
+            CliError::Refused {
+                first_line,
+                message,
+            }
         }
         None => CliError::Refused {
             first_line,
@@ -205,7 +231,13 @@ mod tests {
 
     #[test]
     fn refusals_point_at_the_file_line() {
-        let err = refused(101, Some(Refusal { message: "bad".into(), line: Some(3) }));
+        let err = refused(
+            101,
+            Some(Refusal {
+                message: "bad".into(),
+                line: Some(3),
+            }),
+        );
         assert!(err.to_string().contains("file line 103: bad"), "{err}");
     }
 }

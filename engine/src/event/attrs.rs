@@ -1,6 +1,6 @@
 //! Small event attributes: priority, flags and timestamps with their wire encodings.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::DateTime;
 use serde::de::{self, SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -192,7 +192,7 @@ pub mod timestamp {
 
     /// Formats nanoseconds since the epoch as RFC 3339 with nanosecond precision.
     pub fn format(ns: i64) -> String {
-        DateTime::<Utc>::from_timestamp_nanos(ns).to_rfc3339_opts(SecondsFormat::AutoSi, true)
+        super::super::rfc3339::format(ns)
     }
 
     /// Parses RFC 3339 text into nanoseconds since the epoch.

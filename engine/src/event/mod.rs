@@ -4,6 +4,7 @@ mod attrs;
 mod context;
 mod decode;
 mod model;
+mod rfc3339;
 pub mod synth;
 mod types;
 mod validate;

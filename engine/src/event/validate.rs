@@ -111,12 +111,18 @@ fn validate_context(event: &Event) -> Result<(), ValidationError> {
     if let Some(conf) = ctx.agent.as_ref().and_then(|a| a.confidence)
         && !(0.0..=1.0).contains(&conf)
     {
-        return Err(invalid("context.agent.confidence", "must be between 0 and 1"));
+        return Err(invalid(
+            "context.agent.confidence",
+            "must be between 0 and 1",
+        ));
     }
     if let Some(value) = ctx.observability.as_ref().and_then(|o| o.value)
         && !value.is_finite()
     {
-        return Err(invalid("context.observability.value", "must be a finite number"));
+        return Err(invalid(
+            "context.observability.value",
+            "must be a finite number",
+        ));
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use super::metrics::AlertMetrics;
 use super::queue::Notifier;
 use crate::core::alerts::{
     Alert, AlertEffect, AlertEngine, AlertError, AlertFilter, AlertId, AlertInputs, AlertSummary,
-    Severity,
+    InputNeeds, Severity,
 };
 use crate::event::{Event, EventType, Priority};
 
@@ -20,6 +20,7 @@ pub const ALERT_EVENT_SOURCE: &str = "vexfs-engine/alerts";
 #[derive(Debug)]
 pub struct AlertRuntime {
     engine: Mutex<AlertEngine>,
+    needs: InputNeeds,
     notifier: Notifier,
     metrics: AlertMetrics,
 }
@@ -28,6 +29,7 @@ impl AlertRuntime {
     /// Wires an alert engine to a running notifier and the counters.
     pub fn new(engine: AlertEngine, notifier: Notifier, metrics: AlertMetrics) -> Self {
         Self {
+            needs: engine.needs(),
             engine: Mutex::new(engine),
             notifier,
             metrics,
@@ -62,6 +64,11 @@ impl AlertRuntime {
                 .enqueue(Notification { kind, alert }, &targets);
         }
         events
+    }
+
+    /// Which costly inputs the rules read.
+    pub fn needs(&self) -> InputNeeds {
+        self.needs
     }
 
     /// Acknowledges an alert; it stops escalating.

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 use std::sync::mpsc::TrySendError;
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -18,6 +19,8 @@ use tokio::sync::oneshot;
 use super::pipeline::{Command, IngestRequest};
 use super::state::{AppState, now_ns};
 use crate::core::alerts::{AlertError, AlertFilter, AlertId, AlertInputs, AlertStatus, Severity};
+use crate::core::analytics::Analytics;
+use crate::core::profiler::Stage;
 use crate::notify::setup::{self, SetupError};
 use crate::notify::{AlertRuntime, NotifierOptions};
 
@@ -76,17 +79,31 @@ pub fn start(state: &AppState) -> Result<Option<Arc<AlertRuntime>>, SetupError> 
     Ok(Some(runtime))
 }
 
-/// Evaluates the rules at `now` and queues fired alerts as `AlertTriggered` events.
+/// Evaluates the rules at `now` and queues fired alerts as `AlertTriggered` events; the time
+/// taken is profiled as the `alerts` stage.
 pub fn evaluate(state: &AppState, now: i64) {
     let Some(alerts) = &state.alerts else { return };
+    let started = Instant::now();
     let inputs = {
         let shared = state.shared.lock();
         let engine = &shared.engine;
-        AlertInputs::default()
+        let inputs = AlertInputs::default()
             .with_stats(&engine.windows.stats(now))
-            .with_profile(&engine.profiler.report())
+            .with_profile(&engine.profiler.report());
+        match engine.hook::<Analytics>() {
+            Some(analytics) => inputs.with_analytics(analytics, alerts.needs(), now),
+            None => inputs,
+        }
     };
     let events = alerts.evaluate(&inputs, now);
+    let elapsed_ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    state
+        .shared
+        .lock()
+        .engine
+        .profiler
+        .record(Stage::Alerts, elapsed_ns, 0);
+    state.metrics.stage(Stage::Alerts, elapsed_ns);
     if events.is_empty() {
         return;
     }

@@ -24,14 +24,19 @@ pub enum AnalyticsApiError {
 
 impl IntoResponse for AnalyticsApiError {
     fn into_response(self) -> Response {
-        (StatusCode::NOT_FOUND, Json(json!({"error": "analytics_disabled", "message": self.to_string()}))).into_response()
+        (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": "analytics_disabled", "message": self.to_string()})),
+        )
+            .into_response()
     }
 }
 
 /// Adds the analytics hook to `engine` unless every analytic is disabled.
 pub fn register(engine: &mut Engine, config: &Config) {
     let a = &config.analytics;
-    if !(a.enable_pattern_discovery || a.enable_anomaly_detection || a.enable_predictive_analytics) {
+    if !(a.enable_pattern_discovery || a.enable_anomaly_detection || a.enable_predictive_analytics)
+    {
         return;
     }
     let cfg = AnalyticsConfig::from_config(config).unwrap_or_else(|e| {
@@ -52,10 +57,22 @@ pub fn register(engine: &mut Engine, config: &Config) {
 /// The analytics routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/patterns", get(|s: State<AppState>| report(s, Analytics::patterns)))
-        .route("/api/v1/correlations", get(|s: State<AppState>| report(s, Analytics::correlations)))
-        .route("/api/v1/anomalies", get(|s: State<AppState>| report(s, Analytics::anomalies)))
-        .route("/api/v1/predictions", get(|s: State<AppState>| report(s, Analytics::predictions)))
+        .route(
+            "/api/v1/patterns",
+            get(|s: State<AppState>| report(s, Analytics::patterns)),
+        )
+        .route(
+            "/api/v1/correlations",
+            get(|s: State<AppState>| report(s, Analytics::correlations)),
+        )
+        .route(
+            "/api/v1/anomalies",
+            get(|s: State<AppState>| report(s, Analytics::anomalies)),
+        )
+        .route(
+            "/api/v1/predictions",
+            get(|s: State<AppState>| report(s, Analytics::predictions)),
+        )
 }
 
 async fn report<T: Serialize>(
@@ -63,7 +80,10 @@ async fn report<T: Serialize>(
     query: fn(&Analytics) -> T,
 ) -> Result<Json<T>, AnalyticsApiError> {
     let shared = state.shared.lock();
-    let analytics = shared.engine.hook::<Analytics>().ok_or(AnalyticsApiError::Disabled)?;
+    let analytics = shared
+        .engine
+        .hook::<Analytics>()
+        .ok_or(AnalyticsApiError::Disabled)?;
     Ok(Json(query(analytics)))
 }
 
@@ -81,7 +101,9 @@ mod tests {
     use tower::ServiceExt;
 
     async fn get(state: &AppState, uri: &str) -> (StatusCode, Value) {
-        let resp = router(state.clone()).oneshot(Request::get(uri).body(Body::empty()).expect("request")).await;
+        let resp = router(state.clone())
+            .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
+            .await;
         let resp = resp.expect("response");
         let status = resp.status();
         let body = resp.into_body().collect().await.expect("body").to_bytes();
@@ -90,13 +112,20 @@ mod tests {
 
     #[tokio::test]
     async fn serves_the_four_reports() {
-        let (state, _rx) = AppState::new(Config::default(), Arc::new(Metrics::new().expect("metrics")));
+        let (state, _rx) = AppState::new(
+            Config::default(),
+            Arc::new(Metrics::new().expect("metrics")),
+        );
         {
             let mut shared = state.shared.lock();
             let sec = 1_000_000_000;
             let events: Vec<Event> = (0..600)
                 .map(|i| {
-                    let mut e = Event::new(EventType::ALL[(i % 3) as usize], 1_000 * sec + i * sec / 10, "n");
+                    let mut e = Event::new(
+                        EventType::ALL[(i % 3) as usize],
+                        1_000 * sec + i * sec / 10,
+                        "n",
+                    );
                     e.context.transaction_id = Some(format!("tx-{}", i / 3).into());
                     e
                 })
@@ -107,7 +136,11 @@ mod tests {
         let (status, patterns) = get(&state, "/api/v1/patterns").await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(patterns["sessions"], 200);
-        assert!(patterns["patterns"].as_array().is_some_and(|p| !p.is_empty()));
+        assert!(
+            patterns["patterns"]
+                .as_array()
+                .is_some_and(|p| !p.is_empty())
+        );
         let (status, c) = get(&state, "/api/v1/correlations").await;
         assert_eq!(status, StatusCode::OK);
         assert!(c["pairs"].is_array());
@@ -117,7 +150,11 @@ mod tests {
         let (status, p) = get(&state, "/api/v1/predictions").await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(p["horizonSeconds"], 300);
-        assert!(p["nextEventBacktest"]["predictions"].as_u64().is_some_and(|n| n > 0));
+        assert!(
+            p["nextEventBacktest"]["predictions"]
+                .as_u64()
+                .is_some_and(|n| n > 0)
+        );
     }
 
     #[tokio::test]

@@ -16,11 +16,18 @@ use tokio::sync::oneshot;
 const RETRY_AFTER_SECS: u64 = 1;
 
 fn outcome(state: &AppState, label: &str) {
-    state.metrics.ingest_requests.with_label_values(&[label]).inc();
+    state
+        .metrics
+        .ingest_requests
+        .with_label_values(&[label])
+        .inc();
 }
 
 /// Accepts a JSON array or NDJSON body (gzip allowed). All or nothing per request.
-pub async fn post_events(State(state): State<AppState>, body: Bytes) -> Result<Json<Receipt>, ApiError> {
+pub async fn post_events(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Json<Receipt>, ApiError> {
     if !state.is_ready() {
         outcome(&state, "unavailable");
         return Err(ApiError::Unavailable("replaying the log"));
@@ -36,7 +43,10 @@ pub async fn post_events(State(state): State<AppState>, body: Bytes) -> Result<J
     {
         let mut shared = state.shared.lock();
         shared.engine.profiler.record(Stage::Decode, decode_ns, n);
-        shared.engine.profiler.record(Stage::Validate, validate_ns, n);
+        shared
+            .engine
+            .profiler
+            .record(Stage::Validate, validate_ns, n);
     }
     state.metrics.stage(Stage::Decode, decode_ns);
     state.metrics.stage(Stage::Validate, validate_ns);

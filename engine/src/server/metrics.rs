@@ -51,7 +51,10 @@ impl Metrics {
         let registry = Registry::new();
         let stage_buckets = prometheus::exponential_buckets(1e-6, 4.0, 12)?;
         let m = Metrics {
-            events_ingested: IntCounter::new("vexfs_events_ingested_total", "Events accepted and logged")?,
+            events_ingested: IntCounter::new(
+                "vexfs_events_ingested_total",
+                "Events accepted and logged",
+            )?,
             events_duplicate: IntCounter::new(
                 "vexfs_events_duplicate_total",
                 "Events skipped because their idempotency key was already stored",
@@ -61,24 +64,39 @@ impl Metrics {
                 &["outcome"],
             )?,
             batch_events: Histogram::with_opts(
-                HistogramOpts::new("vexfs_ingest_batch_events", "Events per accepted ingest request")
-                    .buckets(prometheus::exponential_buckets(1.0, 4.0, 10)?),
+                HistogramOpts::new(
+                    "vexfs_ingest_batch_events",
+                    "Events per accepted ingest request",
+                )
+                .buckets(prometheus::exponential_buckets(1.0, 4.0, 10)?),
             )?,
             stage_seconds: HistogramVec::new(
-                HistogramOpts::new("vexfs_stage_duration_seconds", "Time per pipeline stage call")
-                    .buckets(stage_buckets),
+                HistogramOpts::new(
+                    "vexfs_stage_duration_seconds",
+                    "Time per pipeline stage call",
+                )
+                .buckets(stage_buckets),
                 &["stage"],
             )?,
-            wal_bytes: IntCounter::new("vexfs_wal_bytes_written_total", "Bytes appended to the log")?,
+            wal_bytes: IntCounter::new(
+                "vexfs_wal_bytes_written_total",
+                "Bytes appended to the log",
+            )?,
             wal_commits: IntCounter::new("vexfs_wal_commits_total", "Group commits of the log")?,
             events_retained: IntGauge::new("vexfs_events_retained", "Events retained in memory")?,
             ready: IntGauge::new("vexfs_ready", "1 once log replay has finished")?,
             process: GaugeVec::new(
-                Opts::new("vexfs_process", "Process counters (cpu_seconds, rss_bytes, io and network bytes)"),
+                Opts::new(
+                    "vexfs_process",
+                    "Process counters (cpu_seconds, rss_bytes, io and network bytes)",
+                ),
                 &["counter"],
             )?,
             bottleneck: GaugeVec::new(
-                Opts::new("vexfs_profiler_bottleneck", "1 when the stage's p95 exceeds the threshold"),
+                Opts::new(
+                    "vexfs_profiler_bottleneck",
+                    "1 when the stage's p95 exceeds the threshold",
+                ),
                 &["stage"],
             )?,
             stream_clients: Gauge::new("vexfs_stream_clients", "Connected /api/v1/stream clients")?,
@@ -126,8 +144,14 @@ impl Metrics {
             set("cgroup_memory_bytes", v as f64);
         }
         for stage in Stage::ALL {
-            let flagged = if bottlenecks.contains(&stage) { 1.0 } else { 0.0 };
-            self.bottleneck.with_label_values(&[stage.name()]).set(flagged);
+            let flagged = if bottlenecks.contains(&stage) {
+                1.0
+            } else {
+                0.0
+            };
+            self.bottleneck
+                .with_label_values(&[stage.name()])
+                .set(flagged);
         }
     }
 

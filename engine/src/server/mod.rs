@@ -25,7 +25,10 @@ use tower_http::decompression::RequestDecompressionLayer;
 pub fn router(state: AppState) -> Router {
     let limit = state.config.server.max_body_bytes;
     let ingest = Router::new()
-        .route("/api/v1/events", post(ingest::post_events).get(query::get_events))
+        .route(
+            "/api/v1/events",
+            post(ingest::post_events).get(query::get_events),
+        )
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestDecompressionLayer::new());
     Router::new()
@@ -44,7 +47,9 @@ pub fn router(state: AppState) -> Router {
 
 /// Routes contributed by the analytics and alerting modules (`analytics_api`, `alerts_api`).
 fn feature_routes() -> Router<AppState> {
-    Router::new().merge(alerts_api::routes()).merge(analytics_api::routes())
+    Router::new()
+        .merge(alerts_api::routes())
+        .merge(analytics_api::routes())
 }
 
 #[cfg(test)]

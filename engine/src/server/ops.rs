@@ -21,7 +21,11 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     if state.is_ready() {
         Json(json!({"status": "ready"})).into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "replaying"}))).into_response()
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "replaying"})),
+        )
+            .into_response()
     }
 }
 
@@ -58,11 +62,18 @@ pub async fn backup(State(state): State<AppState>) -> Result<Response, ApiError>
     .await
     .map_err(|e| ApiError::Storage(e.to_string()))?;
     let (manifest, bytes) = built.map_err(|e| ApiError::Storage(e.to_string()))?;
-    tracing::info!(events = manifest.event_count, bytes = bytes.len(), "backup snapshot served");
+    tracing::info!(
+        events = manifest.event_count,
+        bytes = bytes.len(),
+        "backup snapshot served"
+    );
     Ok((
         [
             (header::CONTENT_TYPE, "application/gzip".to_string()),
-            (HeaderName::from_static("x-vexfs-event-count"), manifest.event_count.to_string()),
+            (
+                HeaderName::from_static("x-vexfs-event-count"),
+                manifest.event_count.to_string(),
+            ),
         ],
         bytes,
     )

@@ -125,11 +125,17 @@ impl Writer {
         let first = {
             let mut shared = self.shared.lock();
             shared.retained.expire(now_ns());
-            self.metrics.events_retained.set(shared.retained.len() as i64);
+            self.metrics
+                .events_retained
+                .set(shared.retained.len() as i64);
             shared.retained.first_id()
         };
         match self.wal.checkpoint(first) {
-            Ok(removed) => tracing::debug!(first_retained_id = first, removed_segments = removed, "checkpoint written"),
+            Ok(removed) => tracing::debug!(
+                first_retained_id = first,
+                removed_segments = removed,
+                "checkpoint written"
+            ),
             Err(e) => tracing::error!(error = %e, "checkpoint failed"),
         }
     }
@@ -175,7 +181,10 @@ impl Writer {
         let mut replies = Vec::with_capacity(plans.len());
         {
             let mut shared = self.shared.lock();
-            shared.engine.profiler.record(Stage::Log, log_ns, total as u64);
+            shared
+                .engine
+                .profiler
+                .record(Stage::Log, log_ns, total as u64);
             for (reply, (admissions, accepted)) in plans {
                 shared.engine.apply(&accepted, now);
                 replies.push((reply, receipt(&admissions, accepted.len())));
@@ -184,11 +193,15 @@ impl Writer {
                 }
                 shared.retained.insert(accepted);
             }
-            self.metrics.events_retained.set(shared.retained.len() as i64);
+            self.metrics
+                .events_retained
+                .set(shared.retained.len() as i64);
         }
         for (reply, receipt) in replies {
             self.metrics.events_ingested.inc_by(receipt.accepted as u64);
-            self.metrics.events_duplicate.inc_by(receipt.duplicates as u64);
+            self.metrics
+                .events_duplicate
+                .inc_by(receipt.duplicates as u64);
             let _ = reply.send(Ok(receipt));
         }
         for batch in batches {

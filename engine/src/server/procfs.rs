@@ -49,7 +49,12 @@ fn parse_stat(stat: &str, c: &mut ProcessCounters) {
         return;
     };
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let num = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let num = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     c.cpu_seconds = (num(11) + num(12)) as f64 / TICKS_PER_SEC;
     c.threads = num(17);
 }
@@ -65,7 +70,10 @@ fn parse_net_dev(dev: &str) -> (u64, u64) {
         if name.trim() == "lo" {
             continue;
         }
-        let nums: Vec<u64> = data.split_whitespace().filter_map(|v| v.parse().ok()).collect();
+        let nums: Vec<u64> = data
+            .split_whitespace()
+            .filter_map(|v| v.parse().ok())
+            .collect();
         rx += nums.first().copied().unwrap_or(0);
         tx += nums.get(8).copied().unwrap_or(0);
     }
@@ -78,7 +86,8 @@ mod tests {
 
     #[test]
     fn stat_fields_are_parsed_after_the_command_name() {
-        let stat = "42 (vexfs (x) engine) S 1 42 42 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 7 0 1 2 3";
+        let stat =
+            "42 (vexfs (x) engine) S 1 42 42 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 7 0 1 2 3";
         let mut c = ProcessCounters::default();
         parse_stat(stat, &mut c);
         assert_eq!(c.cpu_seconds, 3.0);

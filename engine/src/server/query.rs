@@ -63,7 +63,11 @@ fn parse_time(param: &'static str, text: &Option<String>) -> Result<Option<i64>,
         .transpose()
 }
 
-fn parse_list<T>(param: &'static str, text: &Option<String>, parse: fn(&str) -> Option<T>) -> Result<Vec<T>, ApiError> {
+fn parse_list<T>(
+    param: &'static str,
+    text: &Option<String>,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Vec<T>, ApiError> {
     let Some(text) = text else {
         return Ok(Vec::new());
     };
@@ -89,7 +93,10 @@ impl EventsQuery {
             min_priority: self
                 .min_priority
                 .as_deref()
-                .map(|p| Priority::parse(p).ok_or_else(|| bad("minPriority", format!("is not a priority: `{p}`"))))
+                .map(|p| {
+                    Priority::parse(p)
+                        .ok_or_else(|| bad("minPriority", format!("is not a priority: `{p}`")))
+                })
                 .transpose()?,
         })
     }
@@ -107,7 +114,10 @@ pub struct EventsPage {
 }
 
 /// `GET /api/v1/events`.
-pub async fn get_events(State(state): State<AppState>, Query(q): Query<EventsQuery>) -> Result<Json<EventsPage>, ApiError> {
+pub async fn get_events(
+    State(state): State<AppState>,
+    Query(q): Query<EventsQuery>,
+) -> Result<Json<EventsPage>, ApiError> {
     let filter = q.filter()?;
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 || limit > MAX_LIMIT {
@@ -118,10 +128,15 @@ pub async fn get_events(State(state): State<AppState>, Query(q): Query<EventsQue
         let mut shared = state.shared.lock();
         let page = shared.retained.page(&filter, q.cursor, limit);
         let ns = started.elapsed().as_nanos() as u64;
-        shared.engine.profiler.record(Stage::Query, ns, page.events.len() as u64);
+        shared
+            .engine
+            .profiler
+            .record(Stage::Query, ns, page.events.len() as u64);
         page
     };
-    state.metrics.stage(Stage::Query, started.elapsed().as_nanos() as u64);
+    state
+        .metrics
+        .stage(Stage::Query, started.elapsed().as_nanos() as u64);
     Ok(Json(EventsPage {
         events: page.events,
         next_cursor: page.next_cursor,

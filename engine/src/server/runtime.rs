@@ -4,8 +4,8 @@
 use super::metrics::{Metrics, MetricsError};
 use super::pipeline::{Command, Writer};
 use super::procfs::read_counters;
-use super::state::{AppState, Shared, now_ns};
 use super::router;
+use super::state::{AppState, Shared, now_ns};
 use crate::config::Config;
 use crate::core::profiler::Stage;
 use crate::store::{ReplayStats, StoreError, Wal, WalOptions};
@@ -57,7 +57,12 @@ fn replay(state: &AppState, dir: &Path) -> Result<(Wal, ReplayStats), StoreError
 }
 
 /// Runs the engine on `listener` with its log in `data_dir` until `shutdown` resolves.
-pub async fn run<F>(config: Config, data_dir: PathBuf, listener: TcpListener, shutdown: F) -> Result<(), ServerError>
+pub async fn run<F>(
+    config: Config,
+    data_dir: PathBuf,
+    listener: TcpListener,
+    shutdown: F,
+) -> Result<(), ServerError>
 where
     F: Future<Output = ()> + Send + 'static,
 {
@@ -65,7 +70,11 @@ where
     let (mut state, rx) = AppState::new(config, metrics);
     state.alerts = super::alerts_api::start(&state)?;
     let addr = listener.local_addr()?;
-    let server = tokio::spawn(axum::serve(listener, router(state.clone())).with_graceful_shutdown(shutdown).into_future());
+    let server = tokio::spawn(
+        axum::serve(listener, router(state.clone()))
+            .with_graceful_shutdown(shutdown)
+            .into_future(),
+    );
     tracing::info!(%addr, data_dir = %data_dir.display(), "listening; replaying the log");
     let replay_state = state.clone();
     let writer = tokio::task::spawn_blocking(move || open_store(&replay_state, &data_dir, rx))
@@ -80,7 +89,11 @@ where
 
 /// Replays the log in `data_dir` into the state, starts the log writer on `rx` and marks the
 /// state ready. Blocking; returns the writer thread.
-pub fn open_store(state: &AppState, data_dir: &Path, rx: Receiver<Command>) -> Result<std::thread::JoinHandle<()>, ServerError> {
+pub fn open_store(
+    state: &AppState,
+    data_dir: &Path,
+    rx: Receiver<Command>,
+) -> Result<std::thread::JoinHandle<()>, ServerError> {
     let (wal, stats) = replay(state, data_dir)?;
     tracing::info!(
         events = stats.events,
@@ -90,18 +103,27 @@ pub fn open_store(state: &AppState, data_dir: &Path, rx: Receiver<Command>) -> R
         "log replayed; ready"
     );
     let writer = start_writer(state, wal, rx)?;
-    state.metrics.events_retained.set(state.shared.lock().retained.len() as i64);
+    state
+        .metrics
+        .events_retained
+        .set(state.shared.lock().retained.len() as i64);
     state.set_ready();
     Ok(writer)
 }
 
-fn start_writer(state: &AppState, wal: Wal, rx: Receiver<Command>) -> Result<std::thread::JoinHandle<()>, ServerError> {
+fn start_writer(
+    state: &AppState,
+    wal: Wal,
+    rx: Receiver<Command>,
+) -> Result<std::thread::JoinHandle<()>, ServerError> {
     let writer = Writer {
         wal,
         shared: state.shared.clone(),
         metrics: state.metrics.clone(),
         stream: state.stream.clone(),
-        checkpoint_every: Duration::from_secs(state.config.storage.checkpoint_interval_seconds.max(1)),
+        checkpoint_every: Duration::from_secs(
+            state.config.storage.checkpoint_interval_seconds.max(1),
+        ),
     };
     Ok(std::thread::Builder::new()
         .name("vexfs-log-writer".into())
@@ -109,7 +131,10 @@ fn start_writer(state: &AppState, wal: Wal, rx: Receiver<Command>) -> Result<std
 }
 
 /// Asks the log writer to flush, checkpoint and stop, and waits for it.
-pub async fn stop_writer(state: &AppState, writer: std::thread::JoinHandle<()>) -> Result<(), ServerError> {
+pub async fn stop_writer(
+    state: &AppState,
+    writer: std::thread::JoinHandle<()>,
+) -> Result<(), ServerError> {
     let (ack, done) = oneshot::channel();
     let queue = state.queue.clone();
     tokio::task::spawn_blocking(move || queue.send(Command::Shutdown(ack)))
@@ -139,13 +164,22 @@ async fn sample_profile(state: AppState) {
         let now = now_ns();
         let slow: Vec<Stage> = {
             let mut shared = state.shared.lock();
-            let slow = shared.engine.profiler.sample(now, counters).iter().map(|b| b.stage).collect();
+            let slow = shared
+                .engine
+                .profiler
+                .sample(now, counters)
+                .iter()
+                .map(|b| b.stage)
+                .collect();
             shared.engine.tick(now);
             slow
         };
         super::alerts_api::evaluate(&state, now);
         for stage in &slow {
-            tracing::warn!(stage = stage.name(), "pipeline stage p95 exceeds the bottleneck threshold");
+            tracing::warn!(
+                stage = stage.name(),
+                "pipeline stage p95 exceeds the bottleneck threshold"
+            );
         }
         state.metrics.publish_process(&counters, &slow);
     }

@@ -46,12 +46,20 @@ impl Harness {
         let resp = router(self.state.clone()).oneshot(req).await.unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
         (status, headers, body)
     }
 
     async fn get(&self, uri: &str) -> (StatusCode, Value) {
-        let (status, _, body) = self.call(Request::get(uri).body(Body::empty()).unwrap()).await;
+        let (status, _, body) = self
+            .call(Request::get(uri).body(Body::empty()).unwrap())
+            .await;
         (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
     }
 
@@ -81,9 +89,15 @@ async fn ingest_query_and_retry_without_duplicates() {
     let batch = ndjson(&[fs_event("/a/1", Some("k1")), fs_event("/b/2", Some("k2"))]);
     let (status, receipt) = h.post(batch.clone()).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(receipt, json!({"accepted": 2, "duplicates": 0, "ids": [1, 2]}));
+    assert_eq!(
+        receipt,
+        json!({"accepted": 2, "duplicates": 0, "ids": [1, 2]})
+    );
     let (_, again) = h.post(batch).await;
-    assert_eq!(again, json!({"accepted": 0, "duplicates": 2, "ids": [1, 2]}));
+    assert_eq!(
+        again,
+        json!({"accepted": 0, "duplicates": 2, "ids": [1, 2]})
+    );
     let (_, page) = h.get("/api/v1/events?pathPrefix=/a/&agent=agent-1").await;
     assert_eq!(page["events"].as_array().unwrap().len(), 1);
     assert_eq!(page["events"][0]["id"], 1);
@@ -108,7 +122,12 @@ async fn an_invalid_event_rejects_the_whole_batch_naming_line_and_field() {
     assert_eq!(err["line"], 2);
     assert_eq!(err["field"], "context.filesystem.path");
     assert_eq!(err["stored"], 0);
-    assert!(err["message"].as_str().unwrap().contains("nothing from this batch was stored"));
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("nothing from this batch was stored")
+    );
     let (_, page) = h.get("/api/v1/events").await;
     assert_eq!(page["events"].as_array().unwrap().len(), 0);
     let (status, err) = h.get("/api/v1/events?type=Nope").await;
@@ -120,7 +139,10 @@ async fn an_invalid_event_rejects_the_whole_batch_naming_line_and_field() {
 #[tokio::test]
 async fn gzip_bodies_and_json_arrays_are_accepted() {
     let h = Harness::start(Config::default());
-    let array = Value::Array(vec![fs_event("/z", None), json!({"type": 0x0501, "source": "s"})]);
+    let array = Value::Array(vec![
+        fs_event("/z", None),
+        json!({"type": 0x0501, "source": "s"}),
+    ]);
     let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
     gz.write_all(array.to_string().as_bytes()).unwrap();
     let req = Request::post("/api/v1/events")
@@ -141,7 +163,9 @@ async fn oversized_bodies_are_refused() {
     config.server.max_body_bytes = 1024;
     let h = Harness::start(config);
     let body = ndjson(&vec![fs_event("/big", None); 50]);
-    let req = Request::post("/api/v1/events").body(Body::from(body)).unwrap();
+    let req = Request::post("/api/v1/events")
+        .body(Body::from(body))
+        .unwrap();
     let (status, _, _) = h.call(req).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     h.stop().await;
@@ -163,7 +187,10 @@ async fn a_full_queue_answers_429_with_retry_after() {
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(resp.headers()[header::RETRY_AFTER], "1");
     let metrics = state.metrics.render();
-    assert!(metrics.contains("vexfs_ingest_requests_total{outcome=\"throttled\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("vexfs_ingest_requests_total{outcome=\"throttled\"} 1"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
@@ -174,22 +201,44 @@ async fn events_survive_a_restart_and_ops_endpoints_answer() {
     let (status, _) = h.get("/readyz").await;
     assert_eq!(status, StatusCode::OK);
     h.post(ndjson(&[fs_event("/r", Some("once"))])).await;
-    let (_, _, metrics) = h.call(Request::get("/metrics").body(Body::empty()).unwrap()).await;
+    let (_, _, metrics) = h
+        .call(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await;
     let metrics = String::from_utf8(metrics).unwrap();
-    assert!(metrics.contains("vexfs_events_ingested_total 1"), "{metrics}");
+    assert!(
+        metrics.contains("vexfs_events_ingested_total 1"),
+        "{metrics}"
+    );
     let (_, profile) = h.get("/api/v1/profile").await;
-    assert!(profile["stages"].as_array().unwrap().iter().any(|s| s["stage"] == "log" && s["events"] == 1));
-    let (status, _, html) = h.call(Request::get("/dashboard").body(Body::empty()).unwrap()).await;
+    assert!(
+        profile["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["stage"] == "log" && s["events"] == 1)
+    );
+    let (status, _, html) = h
+        .call(Request::get("/dashboard").body(Body::empty()).unwrap())
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(String::from_utf8(html).unwrap().contains("/api/v1/stats"));
-    let (status, headers, archive) = h.call(Request::get("/api/v1/admin/backup").body(Body::empty()).unwrap()).await;
+    let (status, headers, archive) = h
+        .call(
+            Request::get("/api/v1/admin/backup")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["x-vexfs-event-count"], "1");
     assert!(archive.starts_with(&[0x1f, 0x8b]), "gzip magic");
     let dir = h.stop().await;
     let h = Harness::start_in(Config::default(), dir);
     let (_, again) = h.post(ndjson(&[fs_event("/r", Some("once"))])).await;
-    assert_eq!(again["duplicates"], 1, "idempotency keys are rebuilt on replay");
+    assert_eq!(
+        again["duplicates"], 1,
+        "idempotency keys are rebuilt on replay"
+    );
     let (_, page) = h.get("/api/v1/events").await;
     assert_eq!(page["events"].as_array().unwrap().len(), 1);
     h.stop().await;
@@ -204,7 +253,11 @@ async fn not_ready_engines_refuse_ingest_with_503() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     let resp = router(state)
-        .oneshot(Request::post("/api/v1/events").body(Body::from("{}")).unwrap())
+        .oneshot(
+            Request::post("/api/v1/events")
+                .body(Body::from("{}"))
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -214,12 +267,19 @@ async fn not_ready_engines_refuse_ingest_with_503() {
 async fn the_stream_delivers_matching_events_as_sse() {
     let h = Harness::start(Config::default());
     let resp = router(h.state.clone())
-        .oneshot(Request::get("/api/v1/stream?type=VectorSearch").body(Body::empty()).unwrap())
+        .oneshot(
+            Request::get("/api/v1/stream?type=VectorSearch")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(resp.headers()[header::CONTENT_TYPE], "text/event-stream");
     let mut body = resp.into_body();
-    let batch = ndjson(&[fs_event("/skip", None), json!({"type": "VectorSearch", "source": "v"})]);
+    let batch = ndjson(&[
+        fs_event("/skip", None),
+        json!({"type": "VectorSearch", "source": "v"}),
+    ]);
     h.post(batch).await;
     let frame = tokio::time::timeout(std::time::Duration::from_secs(10), body.frame())
         .await
@@ -227,8 +287,14 @@ async fn the_stream_delivers_matching_events_as_sse() {
         .unwrap()
         .unwrap();
     let text = String::from_utf8(frame.into_data().unwrap().to_vec()).unwrap();
-    assert!(text.contains("event: event") && text.contains("id: 2"), "{text}");
-    assert!(text.contains("\"VectorSearch\"") && !text.contains("/skip"), "{text}");
+    assert!(
+        text.contains("event: event") && text.contains("id: 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"VectorSearch\"") && !text.contains("/skip"),
+        "{text}"
+    );
     drop(body);
     h.stop().await;
 }

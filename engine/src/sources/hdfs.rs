@@ -69,10 +69,16 @@ pub fn convert_csv(text: &str) -> Result<Vec<Value>, HdfsError> {
     let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
     let header = reader
         .headers()
-        .map_err(|e| HdfsError::Csv { line: 1, reason: e.to_string() })?
+        .map_err(|e| HdfsError::Csv {
+            line: 1,
+            reason: e.to_string(),
+        })?
         .clone();
     let col = |name: &'static str| {
-        header.iter().position(|h| h == name).ok_or(HdfsError::MissingColumn(name))
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or(HdfsError::MissingColumn(name))
     };
     let cols = Columns {
         line_id: col("LineId")?,
@@ -86,7 +92,10 @@ pub fn convert_csv(text: &str) -> Result<Vec<Value>, HdfsError> {
     let mut events = Vec::new();
     for (index, record) in reader.records().enumerate() {
         let line = index as u64 + 2;
-        let record = record.map_err(|e| HdfsError::Csv { line, reason: e.to_string() })?;
+        let record = record.map_err(|e| HdfsError::Csv {
+            line,
+            reason: e.to_string(),
+        })?;
         let field = |i: usize| record.get(i).unwrap_or_default();
         let row = Row {
             line,
@@ -126,17 +135,26 @@ struct Row<'a> {
 }
 
 fn convert_row(row: &Row<'_>) -> Result<Value, HdfsError> {
-    let (event_type, priority) = template_event_type(row.event_id).ok_or_else(|| {
-        HdfsError::UnknownTemplate { line: row.line, id: row.event_id.to_string() }
-    })?;
+    let (event_type, priority) =
+        template_event_type(row.event_id).ok_or_else(|| HdfsError::UnknownTemplate {
+            line: row.line,
+            id: row.event_id.to_string(),
+        })?;
     let timestamp = timestamp(row)?;
-    let priority = if row.level == "WARN" || row.level == "ERROR" { "High" } else { priority };
+    let priority = if row.level == "WARN" || row.level == "ERROR" {
+        "High"
+    } else {
+        priority
+    };
     let mut event = Map::new();
     event.insert("type".into(), json!(event_type));
     event.insert("timestamp".into(), json!(timestamp));
     event.insert("source".into(), json!(source(row)));
     event.insert("priority".into(), json!(priority));
-    event.insert("idempotencyKey".into(), json!(format!("hdfs-2k-{}", row.line_id)));
+    event.insert(
+        "idempotencyKey".into(),
+        json!(format!("hdfs-2k-{}", row.line_id)),
+    );
     if let Some(size) = size_bytes(row.content) {
         event.insert("sizeBytes".into(), json!(size));
     }
@@ -164,8 +182,10 @@ fn timestamp(row: &Row<'_>) -> Result<String, HdfsError> {
         date: row.date.to_string(),
         time: row.time.to_string(),
     };
-    let date = NaiveDate::parse_from_str(&format!("20{:0>6}", row.date), "%Y%m%d").map_err(|_| bad())?;
-    let time = NaiveTime::parse_from_str(&format!("{:0>6}", row.time), "%H%M%S").map_err(|_| bad())?;
+    let date =
+        NaiveDate::parse_from_str(&format!("20{:0>6}", row.date), "%Y%m%d").map_err(|_| bad())?;
+    let time =
+        NaiveTime::parse_from_str(&format!("{:0>6}", row.time), "%H%M%S").map_err(|_| bad())?;
     let micros = row.line_id % 1_000_000;
     let at = NaiveDateTime::new(date, time) + chrono::Duration::microseconds(micros as i64);
     Ok(at.and_utc().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
@@ -183,12 +203,19 @@ fn block_id(content: &str) -> Option<&str> {
 
 /// The data node (`10.251.73.220`) that logged or is named first in the line, else the component.
 fn source(row: &Row<'_>) -> String {
-    let ip = row.content.split(|c: char| !(c.is_ascii_digit() || c == '.')).find(|part| {
-        part.split('.').count() == 4 && part.split('.').all(|o| !o.is_empty() && o.len() <= 3)
-    });
+    let ip = row
+        .content
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .find(|part| {
+            part.split('.').count() == 4 && part.split('.').all(|o| !o.is_empty() && o.len() <= 3)
+        });
     match ip {
         Some(ip) => format!("datanode-{ip}"),
-        None => row.component.trim_start_matches("dfs.").replace('$', "-").to_lowercase(),
+        None => row
+            .component
+            .trim_start_matches("dfs.")
+            .replace('$', "-")
+            .to_lowercase(),
     }
 }
 
@@ -202,7 +229,9 @@ fn size_bytes(content: &str) -> Option<u64> {
 fn path(content: &str) -> Option<&str> {
     content
         .split_whitespace()
-        .find(|w| w.starts_with('/') && w.len() > 1 && !w[1..].starts_with(|c: char| c.is_ascii_digit()))
+        .find(|w| {
+            w.starts_with('/') && w.len() > 1 && !w[1..].starts_with(|c: char| c.is_ascii_digit())
+        })
         .map(|w| w.trim_end_matches(['.', ':']))
 }
 
@@ -220,7 +249,9 @@ mod tests {
 
     #[test]
     fn stored_block_becomes_sync_with_size_source_and_transaction() {
-        let e = one("3,081109,204005,35,INFO,dfs.FSNamesystem,BLOCK* NameSystem.addStoredBlock: blockMap updated: 10.251.73.220:50010 is added to blk_7128370237687728475 size 67108864,E6,x");
+        let e = one(
+            "3,081109,204005,35,INFO,dfs.FSNamesystem,BLOCK* NameSystem.addStoredBlock: blockMap updated: 10.251.73.220:50010 is added to blk_7128370237687728475 size 67108864,E6,x",
+        );
         assert_eq!(e["type"], "SystemSync");
         assert_eq!(e["timestamp"], "2008-11-09T20:40:05.000003Z");
         assert_eq!(e["source"], "datanode-10.251.73.220");
@@ -231,24 +262,39 @@ mod tests {
 
     #[test]
     fn allocation_names_path_and_negative_block_ids_survive() {
-        let e = one("9,081109,204106,26,INFO,dfs.FSNamesystem,BLOCK* NameSystem.allocateBlock: /mnt/hadoop/mapred/system/job_200811092030_0001/job.jar. blk_-1608999687919862906,E7,x");
+        let e = one(
+            "9,081109,204106,26,INFO,dfs.FSNamesystem,BLOCK* NameSystem.allocateBlock: /mnt/hadoop/mapred/system/job_200811092030_0001/job.jar. blk_-1608999687919862906,E7,x",
+        );
         assert_eq!(e["type"], "FilesystemCreate");
-        assert_eq!(e["context"]["filesystem"]["path"], "/mnt/hadoop/mapred/system/job_200811092030_0001/job.jar");
+        assert_eq!(
+            e["context"]["filesystem"]["path"],
+            "/mnt/hadoop/mapred/system/job_200811092030_0001/job.jar"
+        );
         assert_eq!(e["context"]["transactionId"], "blk_-1608999687919862906");
     }
 
     #[test]
     fn warnings_are_high_priority_errors() {
-        let e = one("40,081109,213000,19,WARN,dfs.DataNode$DataXceiver,10.251.30.6:50010:Got exception while serving blk_-2918118818249673980 to /10.251.90.64:,E3,x");
+        let e = one(
+            "40,081109,213000,19,WARN,dfs.DataNode$DataXceiver,10.251.30.6:50010:Got exception while serving blk_-2918118818249673980 to /10.251.90.64:,E3,x",
+        );
         assert_eq!(e["type"], "ObservabilityErrorReported");
         assert_eq!(e["priority"], "High");
     }
 
     #[test]
     fn errors_name_the_line() {
-        let err = convert_csv(&format!("{HEADER}1,081109,203615,1,INFO,c,text,E99,x\n")).unwrap_err();
-        assert_eq!(err, HdfsError::UnknownTemplate { line: 2, id: "E99".into() });
-        let err = convert_csv(&format!("{HEADER}1,081399,203615,1,INFO,c,text,E1,x\n")).unwrap_err();
+        let err =
+            convert_csv(&format!("{HEADER}1,081109,203615,1,INFO,c,text,E99,x\n")).unwrap_err();
+        assert_eq!(
+            err,
+            HdfsError::UnknownTemplate {
+                line: 2,
+                id: "E99".into()
+            }
+        );
+        let err =
+            convert_csv(&format!("{HEADER}1,081399,203615,1,INFO,c,text,E1,x\n")).unwrap_err();
         assert!(matches!(err, HdfsError::Timestamp { line: 2, .. }));
         let err = convert_csv("LineId,Date\n1,2\n").unwrap_err();
         assert_eq!(err, HdfsError::MissingColumn("Time"));

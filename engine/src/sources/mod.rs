@@ -12,9 +12,13 @@ mod tests {
 
     #[test]
     fn every_type_a_converter_emits_is_a_known_event_type() {
-        let hdfs = (1..=14).filter_map(|i| super::hdfs::template_event_type(&format!("E{i}")).map(|(t, _)| t));
+        let hdfs = (1..=14)
+            .filter_map(|i| super::hdfs::template_event_type(&format!("E{i}")).map(|(t, _)| t));
         for name in hdfs.chain(super::sessions::KEY_TYPES) {
-            assert!(EventType::from_name(name).is_some(), "{name} is not an event type");
+            assert!(
+                EventType::from_name(name).is_some(),
+                "{name} is not an event type"
+            );
         }
     }
 }

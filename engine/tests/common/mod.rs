@@ -31,7 +31,12 @@ impl Engine {
         let port = free_port();
         let log = std::fs::File::create(data_dir.with_extension(format!("{port}.log"))).unwrap();
         let child = Command::new(BIN)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
             .arg(data_dir)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
@@ -67,7 +72,9 @@ impl Engine {
 
     /// Stops the process gracefully (SIGTERM) and waits for it.
     pub fn stop(mut self) {
-        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
         let status = self.child.wait().expect("reaped");
         assert!(status.success(), "graceful shutdown exits 0, got {status}");
     }
@@ -88,7 +95,9 @@ impl Engine {
         let mut cursor: Option<u64> = None;
         loop {
             let c = cursor.map(|c| format!("&cursor={c}")).unwrap_or_default();
-            let page = self.get(&format!("/api/v1/events?limit=10000{filter}{c}")).await;
+            let page = self
+                .get(&format!("/api/v1/events?limit=10000{filter}{c}"))
+                .await;
             out.extend(page["events"].as_array().cloned().unwrap_or_default());
             match page["nextCursor"].as_u64() {
                 Some(next) => cursor = Some(next),

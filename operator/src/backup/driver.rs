@@ -28,6 +28,8 @@ use crate::crd::{
 
 /// Annotation on scheduled backups carrying their schedule time.
 pub const SCHEDULED_TIME_ANNOTATION: &str = "vexfs.io/scheduled-time";
+/// How far back the first evaluation looks for a due run when no starting deadline is set.
+const FIRST_LOOK_BACK: Duration = Duration::minutes(5);
 /// How often unfinished backups are polled.
 const ACTIVE_POLL: StdDuration = StdDuration::from_secs(10);
 
@@ -100,21 +102,25 @@ fn plan_input(
     records: &[VexfsBackup],
     now: DateTime<Utc>,
 ) -> PlanInput {
+    let starting_deadline = backup.starting_deadline_seconds.map(Duration::seconds);
     let created = cr
         .meta()
         .creation_timestamp
         .as_ref()
         .map(from_time)
         .unwrap_or(now);
+    // Before the first run, only a run due within the look-back counts: backups enabled on an old
+    // resource do not report every earlier schedule time as missed.
+    let first_look_back = now - starting_deadline.unwrap_or(FIRST_LOOK_BACK);
     let cursor = previous
         .and_then(|s| s.last_schedule_time.as_ref())
-        .map_or(created, from_time);
+        .map_or(created.max(first_look_back), from_time);
     PlanInput {
         cursor,
         now,
         suspended: backup.suspend,
         active: records.iter().any(|r| is_scheduled(r) && !is_finished(r)),
-        starting_deadline: backup.starting_deadline_seconds.map(Duration::seconds),
+        starting_deadline,
     }
 }
 
@@ -130,29 +136,7 @@ async fn start_scheduled(
     run_plan: &RunPlan,
     records: &mut Vec<VexfsBackup>,
 ) -> Result<(), BackupError> {
-    if !run_plan.missed.is_empty() {
-        deps.metrics
-            .missed_runs
-            .inc_by(run_plan.missed.len() as u64);
-        let last = run_plan
-            .missed
-            .last()
-            .map(DateTime::to_rfc3339)
-            .unwrap_or_default();
-        let note = format!(
-            "{} scheduled runs missed (most recent {last})",
-            run_plan.missed.len()
-        );
-        tracing::warn!(object = %spec.name, missed = run_plan.missed.len(), "missed backup runs");
-        publish(
-            deps.recorder,
-            cr,
-            EventType::Warning,
-            "MissedSchedule",
-            note,
-        )
-        .await;
-    }
+    report_missed(deps, cr, spec, &run_plan.missed).await;
     let RunAction::Start(at) = run_plan.action else {
         return Ok(());
     };
@@ -184,6 +168,31 @@ async fn start_scheduled(
         records.push(created);
     }
     Ok(())
+}
+
+/// Counts and announces runs that could not start (never silently dropped).
+async fn report_missed(
+    deps: &BackupDeps<'_>,
+    cr: &VexfsSemantic,
+    spec: &ValidatedSpec,
+    missed: &[DateTime<Utc>],
+) {
+    let Some(last) = missed.last() else { return };
+    deps.metrics.missed_runs.inc_by(missed.len() as u64);
+    tracing::warn!(object = %spec.name, missed = missed.len(), last = %last, "missed backup runs");
+    let note = format!(
+        "{} scheduled runs missed (most recent {})",
+        missed.len(),
+        last.to_rfc3339()
+    );
+    publish(
+        deps.recorder,
+        cr,
+        EventType::Warning,
+        "MissedSchedule",
+        note,
+    )
+    .await;
 }
 
 /// The `VexfsBackup` of the run scheduled at `at`; its name is derived from the time, so a retried

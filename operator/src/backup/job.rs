@@ -1,7 +1,8 @@
 //! Pure builders of backup and cleanup Jobs.
 //!
-//! A backup Job runs `vexfs-engine backup --from http://NAME.NAMESPACE.svc:8080 --to /backups/FILE`;
-//! the engine prints a one-line JSON summary that becomes the container's termination message.
+//! A backup Job runs `vexfs-engine backup --from http://NAME.NAMESPACE.svc:8080 --to /backups/FILE
+//! --summary-file /dev/termination-log`: the engine's one-line JSON summary becomes the container's
+//! termination message (and, on failure, the log tail does).
 //! For S3 targets the engine writes to scratch space in an init container and an `aws s3 cp`
 //! container uploads the archive.
 
@@ -24,6 +25,8 @@ pub const SEMANTIC_LABEL: &str = "vexfs.io/semantic";
 pub const TRIGGER_LABEL: &str = "vexfs.io/trigger";
 /// Label naming the `VexfsBackup` a Job belongs to.
 pub const BACKUP_LABEL: &str = "vexfs.io/backup";
+/// Where the engine writes its JSON summary so the kubelet reports it as the termination message.
+pub const TERMINATION_LOG: &str = "/dev/termination-log";
 /// Unprivileged user the Jobs run as (the engine image's user).
 const RUN_AS: i64 = 65532;
 /// Seconds a backup Job may run before it is failed.
@@ -82,6 +85,8 @@ pub fn backup_job(ctx: &JobContext<'_>) -> Job {
             from,
             "--to".into(),
             local.clone(),
+            "--summary-file".into(),
+            TERMINATION_LOG.into(),
         ]),
         termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
         volume_mounts: Some(vec![archive_mount(false)]),

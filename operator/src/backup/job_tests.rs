@@ -69,7 +69,9 @@ fn volume_backup_runs_the_engine_against_the_service_into_the_claim() {
                 "--from",
                 "http://vx.analytics.svc:8080",
                 "--to",
-                "/backups/vx-29390520.tar.gz"
+                "/backups/vx-29390520.tar.gz",
+                "--summary-file",
+                "/dev/termination-log"
             ]
             .map(str::to_owned)
             .as_slice()

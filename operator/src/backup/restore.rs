@@ -77,45 +77,17 @@ pub fn plan_restore(inputs: &RestoreInputs<'_>) -> (RestorePlan, Option<RestoreS
     if done && inputs.persistent {
         return (RestorePlan::None, inputs.previous.cloned());
     }
-    let hold = |phase: &str, message: String| (RestorePlan::Hold, Some(status(phase, message)));
-    let Some(backup) = inputs.backup else {
-        return hold(
-            phases::PENDING,
-            format!("waiting for VexfsBackup {name} to exist"),
-        );
-    };
-    let backup_status = backup.status.clone().unwrap_or_default();
-    match backup_status.phase {
-        Some(BackupPhase::Succeeded) => {}
-        Some(BackupPhase::Failed) => {
-            return hold(
-                phases::FAILED,
-                format!("VexfsBackup {name} failed; nothing to restore"),
-            );
-        }
-        _ => {
-            return hold(
-                phases::PENDING,
-                format!("waiting for VexfsBackup {name} to succeed"),
-            );
-        }
-    }
-    let location = match backup_status.location.as_deref().map(Location::parse) {
-        Some(Ok(location)) => location,
-        Some(Err(error)) => return hold(phases::FAILED, error.to_string()),
-        None => {
-            return hold(
-                phases::FAILED,
-                format!("VexfsBackup {name} has no location"),
-            );
-        }
+    let location = match restorable_location(name, inputs.backup) {
+        Ok(location) => location,
+        Err(held) => return (RestorePlan::Hold, Some(held)),
     };
     let mut init_containers = Vec::new();
     if let Location::S3 { bucket, key } = &location {
         let Some(s3) = inputs.s3 else {
-            return hold(
-                phases::FAILED,
-                "an S3 backup needs spec.backup.target.s3 for its credentials".to_owned(),
+            let message = "an S3 backup needs spec.backup.target.s3 for its credentials";
+            return (
+                RestorePlan::Hold,
+                Some(status(phases::FAILED, message.to_owned())),
             );
         };
         init_containers.push(download_container(bucket, key, &location, s3));
@@ -135,6 +107,39 @@ pub fn plan_restore(inputs: &RestoreInputs<'_>) -> (RestorePlan, Option<RestoreS
         },
         Some(shown),
     )
+}
+
+/// Where the named backup's archive is, or the status explaining why it cannot be restored yet.
+fn restorable_location(
+    name: &str,
+    backup: Option<&VexfsBackup>,
+) -> Result<Location, RestoreStatus> {
+    let Some(backup) = backup else {
+        return Err(status(
+            phases::PENDING,
+            format!("waiting for VexfsBackup {name} to exist"),
+        ));
+    };
+    let backup_status = backup.status.clone().unwrap_or_default();
+    match backup_status.phase {
+        Some(BackupPhase::Succeeded) => {}
+        Some(BackupPhase::Failed) => {
+            let message = format!("VexfsBackup {name} failed; nothing to restore");
+            return Err(status(phases::FAILED, message));
+        }
+        _ => {
+            let message = format!("waiting for VexfsBackup {name} to succeed");
+            return Err(status(phases::PENDING, message));
+        }
+    }
+    match backup_status.location.as_deref().map(Location::parse) {
+        Some(Ok(location)) => Ok(location),
+        Some(Err(error)) => Err(status(phases::FAILED, error.to_string())),
+        None => Err(status(
+            phases::FAILED,
+            format!("VexfsBackup {name} has no location"),
+        )),
+    }
 }
 
 /// Applies the plan to the engine StatefulSet built by the pipeline.

@@ -49,12 +49,13 @@ pub fn referenced_secret_keys(spec: &ValidatedSpec) -> Vec<SecretKey> {
                 s.webhook_url_secret_ref.key.clone(),
             ));
         }
-        if let Some(password) = receiver.email.as_ref().and_then(|e| e.password_secret_ref.as_ref()) {
+        if let Some(password) = receiver
+            .email
+            .as_ref()
+            .and_then(|e| e.password_secret_ref.as_ref())
+        {
             keys.push((password.name.clone(), password.key.clone()));
         }
-    }
-    if let Some(auth) = &spec.rbac.auth {
-        keys.push((auth.secret_ref.name.clone(), auth.secret_ref.key.clone()));
     }
     keys
 }

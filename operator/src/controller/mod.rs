@@ -232,6 +232,11 @@ async fn converge(
     let changes = apply::plan(slots, &live, spec.suspend);
     apply::execute(client, &spec.namespace, &changes, &mut live).await?;
     let mut warnings = Vec::new();
+    if spec.rbac.auth.is_some() || !spec.rbac.roles.is_empty() {
+        warnings.push(
+            "spec.rbac is not enforced: this engine version has no API authentication".to_owned(),
+        );
+    }
     if spec.engine.storage.is_none() {
         warnings.push(
             "spec.engine.storage is not set: events live in an emptyDir and are lost with the pod"

@@ -194,7 +194,10 @@ fn check_alerting(alerting: &AlertingSpec) -> Result<(), ValidationError> {
                 return Err(invalid(field, "threshold must be a decimal number"));
             }
             None if !rule.condition.starts_with("pattern_") => {
-                return Err(invalid(format!("spec.alerting.rules[{i}]"), messages::RULE_THRESHOLD));
+                return Err(invalid(
+                    format!("spec.alerting.rules[{i}]"),
+                    messages::RULE_THRESHOLD,
+                ));
             }
             _ => {}
         }
@@ -286,7 +289,8 @@ mod tests {
 
     #[test]
     fn non_numeric_threshold_is_rejected() {
-        let rules = "{alerting: {rules: [{name: r, severity: Info, condition: event_rate, threshold: x}]}}";
+        let rules =
+            "{alerting: {rules: [{name: r, severity: Info, condition: event_rate, threshold: x}]}}";
         assert!(validate(&cr(rules)).is_err());
     }
 

@@ -50,7 +50,10 @@ impl Default for AlertingSpec {
 #[schemars(extend("x-kubernetes-validations" = [{"rule": "self.condition.startsWith('pattern_') || has(self.threshold)", "message": super::messages::RULE_THRESHOLD}]))]
 pub struct AlertRule {
     /// Unique rule name.
-    #[schemars(length(min = 1, max = 63), regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"))]
+    #[schemars(
+        length(min = 1, max = 63),
+        regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    )]
     pub name: String,
     /// Severity attached to fired alerts.
     pub severity: Severity,

@@ -15,8 +15,7 @@ mod status;
 mod vexfs_backup;
 
 pub use alerting::{
-    AlertRule, AlertingSpec, EmailReceiver, Receiver, Severity, SlackReceiver,
-    WebhookReceiver,
+    AlertRule, AlertingSpec, EmailReceiver, Receiver, Severity, SlackReceiver, WebhookReceiver,
 };
 pub use analytics::{
     AnalyticsSpec, AnomalyAlgorithm, AnomalyDetectionSpec, PatternDiscoverySpec, PredictionSpec,
@@ -76,7 +75,8 @@ pub struct VexfsSemanticSpec {
     /// Health-driven recovery; defaults apply when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery: Option<RecoverySpec>,
-    /// Engine API access control; open API when omitted.
+    /// Engine API access control (roles, subjects, authentication). The current engine does not
+    /// enforce it yet; while set, status carries a warning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rbac: Option<RbacSpec>,
     /// Prometheus Operator objects; `Auto` for both when omitted.

@@ -8,13 +8,14 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
-use kube::runtime::events::{Event, EventType, Recorder};
+use kube::runtime::events::{Event, Recorder};
 use kube::{Client, Resource};
 use serde_json::json;
 use thiserror::Error;
 
 use super::assess::{WorkloadHealth, assess};
-use super::breaker::{BreakerChange, BreakerConfig};
+use super::breaker::BreakerConfig;
+use super::events::{breaker_state, describe};
 use super::ladder::{ActionKind, ActionRecord, Decision, LadderConfig, RecoveryEvent, StepInput};
 use super::metrics::DayTwoMetrics;
 use super::signals::pod_health;
@@ -235,79 +236,5 @@ async fn report_event(deps: &RecoveryDeps<'_>, cr: &VexfsSemantic, event: &Recov
     };
     if let Err(error) = deps.recorder.publish(&published, &cr.object_ref(&())).await {
         tracing::warn!(%error, reason, "publishing recovery event failed");
-    }
-}
-
-fn breaker_state(change: BreakerChange) -> &'static str {
-    match change {
-        BreakerChange::Opened => "Open",
-        BreakerChange::HalfOpened => "HalfOpen",
-        BreakerChange::Closed => "Closed",
-    }
-}
-
-/// Event type, reason and note of a recovery event.
-pub fn describe(event: &RecoveryEvent) -> (EventType, &'static str, String) {
-    match event {
-        RecoveryEvent::Reset => (
-            EventType::Normal,
-            "RecoveryReset",
-            "resetToken changed: breaker and ladder reset".to_owned(),
-        ),
-        RecoveryEvent::ActionTaken(record) => {
-            let target = record
-                .pod
-                .as_deref()
-                .map(|p| format!(" pod {p}"))
-                .unwrap_or_default();
-            let reason = match record.kind {
-                ActionKind::DeletePod => "RecoveryDeletePod",
-                ActionKind::RolloutRestart => "RecoveryRolloutRestart",
-            };
-            (
-                EventType::Warning,
-                reason,
-                format!(
-                    "{}{target} because of {}",
-                    record.kind.as_str(),
-                    record.reason
-                ),
-            )
-        }
-        RecoveryEvent::ActionSucceeded(kind) => (
-            EventType::Normal,
-            "RecoverySucceeded",
-            format!("{} restored health", kind.as_str()),
-        ),
-        RecoveryEvent::ActionFailed(kind) => (
-            EventType::Warning,
-            "RecoveryFailed",
-            format!("{} did not restore health in time", kind.as_str()),
-        ),
-        RecoveryEvent::Breaker(BreakerChange::Opened) => (
-            EventType::Warning,
-            "CircuitOpened",
-            "recovery paused: circuit breaker open".to_owned(),
-        ),
-        RecoveryEvent::Breaker(BreakerChange::HalfOpened) => (
-            EventType::Normal,
-            "CircuitHalfOpen",
-            "probing with one recovery action".to_owned(),
-        ),
-        RecoveryEvent::Breaker(BreakerChange::Closed) => (
-            EventType::Normal,
-            "CircuitClosed",
-            "circuit breaker closed".to_owned(),
-        ),
-        RecoveryEvent::GaveUp => (
-            EventType::Warning,
-            "RecoveryGaveUp",
-            "the half-open probe failed; recovery gave up".to_owned(),
-        ),
-        RecoveryEvent::Recovered => (
-            EventType::Normal,
-            "Recovered",
-            "the engine is healthy again".to_owned(),
-        ),
     }
 }

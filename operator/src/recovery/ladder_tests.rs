@@ -90,7 +90,12 @@ fn a_persistent_failure_deletes_the_pod_and_sustained_health_is_a_success() {
 }
 
 #[test]
-fn the_ladder_escalates_opens_the_circuit_probes_and_gives_up() {
+fn the_ladder_escalates_and_opens_the_circuit() {
+    open_circuit();
+}
+
+/// Drives a crash loop through DeletePod, two RolloutRestarts and an opening circuit (at t=420).
+fn open_circuit() -> RecoveryState {
     let mut state = RecoveryState::default();
     step(&mut state, &sick(), 0);
     assert_eq!(
@@ -122,6 +127,12 @@ fn the_ladder_escalates_opens_the_circuit_probes_and_gives_up() {
         step(&mut state, &sick(), 719).decision,
         Decision::Wait(Wait::CircuitOpen(t(720)))
     );
+    state
+}
+
+#[test]
+fn a_failed_probe_gives_up_until_health_returns() {
+    let mut state = open_circuit();
     let probe = step(&mut state, &sick(), 720);
     assert!(
         probe

@@ -4,6 +4,7 @@ pub mod assess;
 pub mod breaker;
 pub mod day_two;
 pub mod driver;
+pub mod events;
 pub mod ladder;
 pub mod metrics;
 pub mod signals;

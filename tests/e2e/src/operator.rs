@@ -1,8 +1,11 @@
 //! The operator as a real process against the started cluster; the guard kills it on drop.
 
 use std::fs::File;
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::Cluster;
 use crate::cluster::KUBECONFIG_VAR;
@@ -18,6 +21,26 @@ pub enum OperatorError {
         "operator binary not found at {0}: build it first with `cargo build -p vexfs-operator`"
     )]
     NotBuilt(PathBuf),
+    /// The process exited on its own.
+    #[error("operator exited ({status}); last log lines:\n{log_tail}")]
+    Exited {
+        /// Its exit status.
+        status: String,
+        /// The end of its log.
+        log_tail: String,
+    },
+    /// `/readyz` did not answer 200 in time.
+    #[error(
+        "operator not ready on http://{addr}/readyz after {timeout:?}; last log lines:\n{log_tail}"
+    )]
+    NotReady {
+        /// The metrics address.
+        addr: String,
+        /// How long was waited.
+        timeout: Duration,
+        /// The end of its log.
+        log_tail: String,
+    },
     /// Spawning, signalling or logging failed.
     #[error("operator process {action}: {source}")]
     Io {
@@ -53,6 +76,7 @@ impl OperatorProcess {
             .args(args)
             .env(KUBECONFIG_VAR, cluster.kubeconfig())
             .env("NO_COLOR", "1")
+            .env("RUST_BACKTRACE", "0")
             .env(
                 "RUST_LOG",
                 std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
@@ -80,6 +104,48 @@ impl OperatorProcess {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The last lines of the operator's log.
+    pub fn log_tail(&self) -> String {
+        let text = self.log_text();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    /// Fails with [`OperatorError::Exited`] if the process has exited.
+    pub fn ensure_running(&mut self) -> Result<(), OperatorError> {
+        match self.child.try_wait() {
+            Ok(None) => Ok(()),
+            Ok(Some(status)) => Err(OperatorError::Exited {
+                status: status.to_string(),
+                log_tail: self.log_tail(),
+            }),
+            Err(source) => Err(OperatorError::Io {
+                action: "checking",
+                source,
+            }),
+        }
+    }
+
+    /// Waits until `GET http://<addr>/readyz` answers 200 (caches synced), failing fast if the
+    /// process exits first.
+    pub fn wait_ready(&mut self, addr: &str, timeout: Duration) -> Result<(), OperatorError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            self.ensure_running()?;
+            if readyz_ok(addr) {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(OperatorError::NotReady {
+                    addr: addr.to_owned(),
+                    timeout,
+                    log_tail: self.log_tail(),
+                });
+            }
+            std::thread::sleep(crate::wait::POLL_INTERVAL);
+        }
+    }
+
     /// Kills the process abruptly (SIGKILL) and reaps it.
     pub fn kill(mut self) -> Result<(), OperatorError> {
         self.stop()
@@ -105,6 +171,19 @@ impl Drop for OperatorProcess {
         // Best effort: the process must not outlive the test, and drop cannot report errors.
         let _ = self.stop();
     }
+}
+
+/// True when `GET /readyz` on `addr` answers with status 200.
+fn readyz_ok(addr: &str) -> bool {
+    let Ok(mut stream) = TcpStream::connect(addr) else {
+        return false;
+    };
+    let request = format!("GET /readyz HTTP/1.0\r\nHost: {addr}\r\n\r\n");
+    let mut response = String::new();
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    stream.write_all(request.as_bytes()).is_ok()
+        && stream.read_to_string(&mut response).is_ok()
+        && response.split_whitespace().nth(1) == Some("200")
 }
 
 /// `$VEXFS_OPERATOR_BIN`, else `vexfs-operator` in the Cargo target directory's debug profile.

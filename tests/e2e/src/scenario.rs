@@ -3,10 +3,14 @@
 
 use std::net::TcpListener;
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use crate::{Cluster, OperatorProcess, Result, TestNamespace, crds};
 
 static SERIAL: Mutex<()> = Mutex::new(());
+
+/// How long an operator replica may take to lead and sync its caches.
+pub const OPERATOR_READY: Duration = Duration::from_secs(60);
 
 /// A test's cluster, namespace and operator.
 #[derive(Debug)]
@@ -40,13 +44,29 @@ impl Scenario {
         self.namespace.name()
     }
 
-    /// Starts an operator replica watching this scenario's namespace; `replica` names its log.
+    /// Starts an operator replica watching this scenario's namespace and waits until it serves
+    /// `/readyz` (it leads and its caches are synced); `replica` names its log.
     pub fn start_operator(&self, replica: &str) -> Result<OperatorProcess> {
+        let (mut operator, metrics) = self.spawn_operator(replica)?;
+        operator.wait_ready(&metrics, OPERATOR_READY)?;
+        Ok(operator)
+    }
+
+    /// Starts a replica that is expected to stand by (another replica leads); only checks
+    /// that it has not exited.
+    pub fn start_standby_operator(&self, replica: &str) -> Result<OperatorProcess> {
+        let (mut operator, _) = self.spawn_operator(replica)?;
+        std::thread::sleep(crate::wait::POLL_INTERVAL);
+        operator.ensure_running()?;
+        Ok(operator)
+    }
+
+    fn spawn_operator(&self, replica: &str) -> Result<(OperatorProcess, String)> {
         let log = format!("{}-{}-{replica}", self.name, self.ns());
         let metrics = format!("127.0.0.1:{}", free_port()?);
         let args = operator_args(self.ns(), &metrics);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        Ok(OperatorProcess::start(&self.cluster, &log, &args)?)
+        Ok((OperatorProcess::start(&self.cluster, &log, &args)?, metrics))
     }
 }
 

@@ -38,6 +38,27 @@ impl Stack {
         })
     }
 
+    /// Creates or updates `config/samples/<sample>` in `namespace` by server-side apply under
+    /// `field_manager`, as a GitOps tool in server-side mode does.
+    pub fn server_side_apply_sample(
+        cluster: &Cluster,
+        namespace: &str,
+        sample: &str,
+        field_manager: &str,
+    ) -> Result<Self> {
+        let path = cluster.repo_path(&format!("config/samples/{sample}"));
+        let doc = samples::read_yaml(&path)?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Error::Expectation(format!("reading {sample}: {e}")))?;
+        let kubectl = cluster.kubectl();
+        kubectl.server_side_apply(&text, namespace, field_manager)?;
+        Ok(Self {
+            kubectl,
+            namespace: namespace.to_owned(),
+            name: object::name(&doc).to_owned(),
+        })
+    }
+
     /// The resource's name.
     pub fn name(&self) -> &str {
         &self.name

@@ -68,7 +68,7 @@ fn only_the_lease_holder_writes() -> Result<()> {
     let kubectl = s.cluster.kubectl();
     let leader = s.start_operator("a")?;
     let first_holder = wait_holder(&kubectl, s.ns(), None)?;
-    let _follower = s.start_operator("b")?;
+    let _follower = s.start_standby_operator("b")?;
     let stack = Stack::apply_sample(&s.cluster, s.ns(), "minimal.yaml")?;
     let ready = stack.wait_ready(READY)?;
     ensure(

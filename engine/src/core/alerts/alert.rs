@@ -77,7 +77,7 @@ impl Alert {
     /// A new firing alert for `rule` with the observed `value`.
     pub fn fire(id: AlertId, rule: &AlertRule, value: f64, now_ns: i64) -> Self {
         let threshold = match &rule.condition {
-            super::rule::Condition::Threshold { threshold, .. } => Some(*threshold),
+            super::condition::Condition::Threshold { threshold, .. } => Some(*threshold),
             _ => None,
         };
         let summary = match threshold {

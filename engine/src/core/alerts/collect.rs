@@ -1,6 +1,8 @@
 //! Filling [`AlertInputs`] from the core's reports: window statistics and the profiler.
 
-use super::inputs::AlertInputs;
+use super::inputs::{AlertInputs, InputNeeds};
+use crate::core::analytics::Analytics;
+use crate::core::analytics::anomaly::detectors::Anomaly;
 use crate::core::profiler::ProfileReport;
 use crate::core::stats::Percentiles;
 use crate::core::windows_report::StatsReport;
@@ -10,6 +12,7 @@ use crate::event::EventType;
 pub const RATE_WINDOW: &str = "1m";
 
 const NS_PER_MS: f64 = 1_000_000.0;
+const MINUTE_NS: i64 = 60 * 1_000_000_000;
 
 fn ms(p: &Percentiles, pick: fn(&Percentiles) -> u64) -> Option<f64> {
     (p.count > 0).then(|| pick(p) as f64 / NS_PER_MS)
@@ -61,5 +64,127 @@ impl AlertInputs {
             self.memory_bytes = Some(last.rss_bytes as f64);
         }
         self
+    }
+}
+
+impl AlertInputs {
+    /// Sets the analytics inputs the rules need: anomaly score and count of the last minute,
+    /// frequent patterns, and the peak upper bound of the event-rate forecast.
+    pub fn with_analytics(mut self, analytics: &Analytics, needs: InputNeeds, now_ns: i64) -> Self {
+        if needs.anomalies {
+            let report = analytics.anomalies();
+            let recent: Vec<_> = report
+                .recent
+                .iter()
+                .filter(|a| now_ns.saturating_sub(a.timestamp_ns) < MINUTE_NS)
+                .collect();
+            let relative = |a: &&Anomaly| {
+                if a.threshold > 0.0 {
+                    a.score / a.threshold
+                } else {
+                    a.score
+                }
+            };
+            self.anomaly_score = Some(recent.iter().map(relative).fold(0.0, f64::max));
+            self.anomaly_count = Some(recent.len() as f64);
+        }
+        if needs.patterns {
+            let report = analytics.patterns();
+            let set = report
+                .patterns
+                .iter()
+                .map(|p| p.types.iter().map(|t| (*t).to_owned()).collect())
+                .collect();
+            self.patterns = Some(set);
+        }
+        if needs.forecast {
+            let peak = analytics
+                .predictions()
+                .rate_forecast
+                .and_then(|fit| fit.forecast.iter().map(|p| p.upper).reduce(f64::max));
+            self.forecast_peak_rate = peak;
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::profiler::{ProcessCounters, Profiler, ProfilerSettings, Stage};
+    use crate::core::windows::Windows;
+    use crate::event::Event;
+
+    const SEC: i64 = 1_000_000_000;
+
+    fn close(a: Option<f64>, b: f64) -> bool {
+        a.is_some_and(|a| (a - b).abs() <= b.abs() * 0.05 + 1e-9)
+    }
+
+    #[test]
+    fn rates_and_latency_come_from_the_minute_window() {
+        let now = 1_000_000 * SEC;
+        let mut windows = Windows::new(1_000);
+        for i in 0..120 {
+            let kind = if i % 4 == 0 {
+                EventType::ObservabilityErrorReported
+            } else {
+                EventType::FilesystemWrite
+            };
+            let event = Event::new(kind, now - i * SEC / 4, "n").with_measures(2_000_000, 10);
+            windows.observe(&event);
+        }
+        let inputs = AlertInputs::default().with_stats(&windows.stats(now));
+        let rate = inputs.event_rate.expect("a rate");
+        assert!(rate > 0.0);
+        assert!(close(inputs.error_rate, rate / 4.0), "{inputs:?}");
+        assert!(close(
+            inputs.type_rates.get("FilesystemWrite").copied(),
+            rate * 0.75
+        ));
+        assert!(close(inputs.latency_p95_ms, 2.0) && close(inputs.latency_p99_ms, 2.0));
+    }
+
+    #[test]
+    fn empty_windows_give_zero_rates_and_no_latency() {
+        let inputs = AlertInputs::default().with_stats(&Windows::new(10).stats(SEC));
+        assert_eq!(
+            (inputs.event_rate, inputs.error_rate),
+            (Some(0.0), Some(0.0))
+        );
+        assert_eq!((inputs.latency_p95_ms, inputs.latency_p99_ms), (None, None));
+    }
+
+    #[test]
+    fn stage_memory_and_cpu_come_from_the_profiler() {
+        let mut profiler = Profiler::new(ProfilerSettings {
+            max_history: 10,
+            bottleneck_threshold_ms: 100.0,
+            detect_bottlenecks: true,
+        });
+        for _ in 0..10 {
+            profiler.record(Stage::Log, 3_000_000, 1);
+        }
+        let counters = |cpu_seconds, rss_bytes| ProcessCounters {
+            cpu_seconds,
+            rss_bytes,
+            ..ProcessCounters::default()
+        };
+        profiler.sample(0, counters(1.0, 1_000));
+        profiler.sample(2 * SEC, counters(2.0, 4_096));
+        let inputs = AlertInputs::default().with_profile(&profiler.report());
+        assert!(
+            close(inputs.stage_p95_ms.get("log").copied(), 3.0),
+            "{inputs:?}"
+        );
+        assert!(
+            !inputs.stage_p95_ms.contains_key("decode"),
+            "stages without samples are absent"
+        );
+        assert_eq!(inputs.memory_bytes, Some(4_096.0));
+        assert!(
+            close(inputs.cpu_percent, 50.0),
+            "1 CPU second over 2 s: {inputs:?}"
+        );
     }
 }

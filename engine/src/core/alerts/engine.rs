@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use super::alert::{Alert, AlertFilter, AlertId, AlertStatus, fingerprint};
-use super::inputs::AlertInputs;
+use super::inputs::{AlertInputs, InputNeeds};
 use super::limiter::{Limiter, SuppressionReason};
 use super::rule::AlertRule;
 
@@ -125,6 +125,17 @@ impl AlertEngine {
     /// The configured rules.
     pub fn rules(&self) -> impl Iterator<Item = &AlertRule> {
         self.rules.iter().map(|(r, _)| r)
+    }
+
+    /// Which costly inputs any rule reads.
+    pub fn needs(&self) -> InputNeeds {
+        self.rules()
+            .map(AlertRule::needs)
+            .fold(InputNeeds::default(), |a, b| InputNeeds {
+                patterns: a.patterns || b.patterns,
+                forecast: a.forecast || b.forecast,
+                anomalies: a.anomalies || b.anomalies,
+            })
     }
 
     /// Evaluates every rule against `inputs` at `now_ns`, then escalates overdue alerts.

@@ -2,6 +2,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Which costly inputs the rules read (the others are always collected).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InputNeeds {
+    /// Frequent patterns.
+    pub patterns: bool,
+    /// The event-rate forecast.
+    pub forecast: bool,
+    /// Anomaly scores and counts.
+    pub anomalies: bool,
+}
+
 /// A snapshot of everything a rule may look at, in plain numbers.
 ///
 /// The pipeline fills it from the sliding windows, the profiler and the analytics reports; a field
@@ -25,8 +36,11 @@ pub struct AlertInputs {
     pub memory_bytes: Option<f64>,
     /// CPU use of the engine, percent of one core.
     pub cpu_percent: Option<f64>,
-    /// Highest anomaly score reported in the current window (0..1).
+    /// Highest anomaly score of the last minute relative to its detector's threshold
+    /// (1.0 = at the threshold; 0 when nothing was anomalous).
     pub anomaly_score: Option<f64>,
+    /// Anomalies detected in the last minute.
+    pub anomaly_count: Option<f64>,
     /// Currently frequent sequential patterns, each a list of event type names.
     pub patterns: Option<BTreeSet<Vec<String>>>,
     /// Highest upper bound of the event-rate forecast over the horizon, events per second.

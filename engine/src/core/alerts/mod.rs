@@ -4,6 +4,7 @@
 
 mod alert;
 mod collect;
+mod condition;
 mod engine;
 mod inputs;
 mod limiter;
@@ -11,7 +12,8 @@ mod rule;
 
 pub use alert::{Alert, AlertFilter, AlertId, AlertStatus, fingerprint};
 pub use collect::RATE_WINDOW;
+pub use condition::{Comparison, Condition, Metric};
 pub use engine::{AlertEffect, AlertEngine, AlertError, AlertSettings, AlertSummary};
-pub use inputs::AlertInputs;
+pub use inputs::{AlertInputs, InputNeeds};
 pub use limiter::{Limiter, SuppressionReason};
-pub use rule::{AlertRule, Comparison, Condition, Metric, RuleError, RuleSpec, Severity};
+pub use rule::{AlertRule, RuleError, RuleSpec, Severity};

@@ -51,14 +51,19 @@ pub struct AnalyticsConfig {
 
 impl Default for AnalyticsConfig {
     fn default() -> Self {
-        AnalyticsConfig::from_config(&Config::default()).unwrap_or_else(|_| unreachable!("defaults are valid"))
+        AnalyticsConfig::from_config(&Config::default())
+            .unwrap_or_else(|_| unreachable!("defaults are valid"))
     }
 }
 
 impl AnalyticsConfig {
     /// Resolves settings from the engine configuration.
     pub fn from_config(cfg: &Config) -> Result<AnalyticsConfig, SessionError> {
-        let (a, p, d) = (&cfg.analytics, &cfg.pattern_discovery, &cfg.anomaly_detection);
+        let (a, p, d) = (
+            &cfg.analytics,
+            &cfg.pattern_discovery,
+            &cfg.anomaly_detection,
+        );
         let algorithm = d.algorithm.to_ascii_lowercase();
         let choice = DetectorChoice {
             forest: d.enable_ml_detection && algorithm != "statistical",
@@ -66,7 +71,8 @@ impl AnalyticsConfig {
         };
         Ok(AnalyticsConfig {
             session_key: SessionKey::parse(&p.session_key)?,
-            temporal_window_ns: (p.temporal_window_seconds.max(1) as i64).saturating_mul(1_000_000_000),
+            temporal_window_ns: (p.temporal_window_seconds.max(1) as i64)
+                .saturating_mul(1_000_000_000),
             session_window: (a.sliding_window_size / 10).clamp(100, 10_000),
             patterns: a.enable_pattern_discovery && p.enable_sequence_mining,
             min_pattern_length: p.min_pattern_length.max(1),

@@ -38,11 +38,18 @@ pub fn best_lag(a: &[f64], b: &[f64], max_lag: usize) -> Option<LaggedCorrelatio
         if shift + 3 > n {
             continue;
         }
-        let (x, y) = if lag >= 0 { (&a[..n - shift], &b[shift..n]) } else { (&a[shift..n], &b[..n - shift]) };
+        let (x, y) = if lag >= 0 {
+            (&a[..n - shift], &b[shift..n])
+        } else {
+            (&a[shift..n], &b[..n - shift])
+        };
         if let Some(r) = pearson(x, y)
             && best.is_none_or(|b| r.abs() > b.coefficient.abs() + 1e-12)
         {
-            best = Some(LaggedCorrelation { coefficient: r, lag });
+            best = Some(LaggedCorrelation {
+                coefficient: r,
+                lag,
+            });
         }
     }
     best

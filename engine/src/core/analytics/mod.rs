@@ -46,7 +46,9 @@ const MINED_ITEMS: usize = 64;
 const BACKTEST_EVERY: u64 = 8;
 
 fn name(item: u32) -> &'static str {
-    EventType::ALL.get(item as usize).map_or("Unknown", |t| t.name())
+    EventType::ALL
+        .get(item as usize)
+        .map_or("Unknown", |t| t.name())
 }
 
 /// The analytics facade.
@@ -110,8 +112,12 @@ impl Analytics {
         }
         let sample = self.observed % BACKTEST_EVERY == 0;
         let model = &self.model;
-        let probability = |h: &[u32]| model.probability(&h[h.len().saturating_sub(next_event::MAX_ORDER)..], item);
-        let Some((history, closed)) = self.sessions.observe(event, item, probability) else { return };
+        let probability = |h: &[u32]| {
+            model.probability(&h[h.len().saturating_sub(next_event::MAX_ORDER)..], item)
+        };
+        let Some((history, closed)) = self.sessions.observe(event, item, probability) else {
+            return;
+        };
         let tail = &history[history.len().saturating_sub(next_event::MAX_ORDER)..];
         if sample {
             self.model.observe(tail, item);
@@ -119,7 +125,8 @@ impl Analytics {
             self.model.learn(tail, item);
         }
         self.recent_history.clear();
-        self.recent_history.extend_from_slice(&history[history.len().saturating_sub(next_event::MAX_ORDER - 1)..]);
+        self.recent_history
+            .extend_from_slice(&history[history.len().saturating_sub(next_event::MAX_ORDER - 1)..]);
         self.recent_history.push(item);
         if let Some(session) = closed {
             self.score_session(&session, event.timestamp_ns);
@@ -145,7 +152,9 @@ impl Analytics {
 
     fn score_session(&mut self, session: &OpenSession, ts: i64) {
         let Some(d) = &mut self.detectors else { return };
-        let Some(s) = self.sequence.score(&session.probabilities) else { return };
+        let Some(s) = self.sequence.score(&session.probabilities) else {
+            return;
+        };
         let session = &session.items;
         let threshold = self.cfg.sequence_z();
         if s.z >= threshold {
@@ -167,10 +176,19 @@ impl Analytics {
     }
 
     fn mine(&self) -> PatternsReport {
-        let db: Vec<Vec<u32>> =
-            self.sessions.completed().iter().map(|s| s[..s.len().min(MINED_ITEMS)].to_vec()).collect();
+        let db: Vec<Vec<u32>> = self
+            .sessions
+            .completed()
+            .iter()
+            .map(|s| s[..s.len().min(MINED_ITEMS)].to_vec())
+            .collect();
         let min_support = ((self.cfg.min_support * db.len() as f64).ceil() as usize).max(2);
-        let params = MineParams { min_support, min_len: 1, max_len: self.cfg.max_pattern_length, limit: PATTERN_LIMIT };
+        let params = MineParams {
+            min_support,
+            min_len: 1,
+            max_len: self.cfg.max_pattern_length,
+            limit: PATTERN_LIMIT,
+        };
         let mined = prefixspan::mine(&db, params);
         let rules = prefixspan::rules(&mined, self.cfg.confidence);
         let mut patterns: Vec<PatternView> = mined
@@ -182,7 +200,11 @@ impl Analytics {
                 support_ratio: p.support as f64 / db.len().max(1) as f64,
             })
             .collect();
-        patterns.sort_by(|a, b| b.support.cmp(&a.support).then(b.types.len().cmp(&a.types.len())));
+        patterns.sort_by(|a, b| {
+            b.support
+                .cmp(&a.support)
+                .then(b.types.len().cmp(&a.types.len()))
+        });
         PatternsReport {
             sessions: db.len(),
             open_sessions: self.sessions.open_count(),
@@ -203,7 +225,10 @@ impl Analytics {
 
     /// Frequent patterns and rules as of the last tick.
     pub fn patterns(&self) -> PatternsReport {
-        PatternsReport { open_sessions: self.sessions.open_count(), ..self.patterns.clone() }
+        PatternsReport {
+            open_sessions: self.sessions.open_count(),
+            ..self.patterns.clone()
+        }
     }
 
     /// Correlated event-type rates over the recent seconds.
@@ -238,17 +263,26 @@ impl Analytics {
             }
         }
         pairs.sort_by(|a, b| b.coefficient.abs().total_cmp(&a.coefficient.abs()));
-        CorrelationsReport { seconds: series.first().map_or(0, Vec::len), pairs }
+        CorrelationsReport {
+            seconds: series.first().map_or(0, Vec::len),
+            pairs,
+        }
     }
 
     /// Recent anomalies and detector state.
     pub fn anomalies(&self) -> AnomaliesReport {
-        let Some(d) = &self.detectors else { return AnomaliesReport::default() };
+        let Some(d) = &self.detectors else {
+            return AnomaliesReport::default();
+        };
         let (trained, window, threshold) = d.forest_status();
         AnomaliesReport {
             total: d.detected(),
             recent: d.recent().iter().rev().take(100).cloned().collect(),
-            forest: ForestView { trained, window, threshold },
+            forest: ForestView {
+                trained,
+                window,
+                threshold,
+            },
         }
     }
 
@@ -267,7 +301,10 @@ impl Analytics {
                 .ranked(&self.recent_history)
                 .into_iter()
                 .take(5)
-                .map(|(i, p)| NextEventView { event_type: name(i), probability: p })
+                .map(|(i, p)| NextEventView {
+                    event_type: name(i),
+                    probability: p,
+                })
                 .collect(),
             next_event_backtest: backtest,
             next_event_accuracy: backtest.accuracy(),

@@ -104,12 +104,18 @@ impl NextEventModel {
             if k == 0 && weight_sum > 0.0 {
                 break;
             }
-            let Some(f) = self.contexts.get(&key(&history[history.len() - k..])) else { continue };
+            let Some(f) = self.contexts.get(&key(&history[history.len() - k..])) else {
+                continue;
+            };
             let weight = ((k + 1) * (k + 1)) as f64 * (1.0 - 1.0 / (1.0 + f64::from(f.total)));
             weight_sum += weight;
             p += weight * f64::from(f.counts.get(&item).copied().unwrap_or(0)) / f64::from(f.total);
         }
-        if weight_sum > 0.0 { (p / weight_sum).max(1e-6) } else { 1e-6 }
+        if weight_sum > 0.0 {
+            (p / weight_sum).max(1e-6)
+        } else {
+            1e-6
+        }
     }
 
     /// The running backtest.
@@ -143,11 +149,14 @@ impl NextEventModel {
             if k == 0 && weight_sum > 0.0 {
                 break;
             }
-            let Some(f) = self.contexts.get(&key(&history[history.len() - k..])) else { continue };
+            let Some(f) = self.contexts.get(&key(&history[history.len() - k..])) else {
+                continue;
+            };
             let weight = ((k + 1) * (k + 1)) as f64 * (1.0 - 1.0 / (1.0 + f64::from(f.total)));
             weight_sum += weight;
             for (&item, &count) in &f.counts {
-                *scores.entry(item).or_insert(0.0) += weight * f64::from(count) / f64::from(f.total);
+                *scores.entry(item).or_insert(0.0) +=
+                    weight * f64::from(count) / f64::from(f.total);
             }
         }
         (scores, weight_sum.max(f64::MIN_POSITIVE))

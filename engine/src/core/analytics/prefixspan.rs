@@ -178,7 +178,15 @@ mod tests {
 
     #[test]
     fn limit_bounds_output() {
-        let got = mine(&db(), MineParams { min_support: 1, min_len: 1, max_len: 3, limit: 4 });
+        let got = mine(
+            &db(),
+            MineParams {
+                min_support: 1,
+                min_len: 1,
+                max_len: 3,
+                limit: 4,
+            },
+        );
         assert_eq!(got.len(), 4);
     }
 

@@ -17,7 +17,11 @@ pub struct RateRing {
 impl RateRing {
     /// Keeps the last `capacity` seconds.
     pub fn new(capacity: usize) -> RateRing {
-        RateRing { capacity: capacity.max(2), newest: None, rows: VecDeque::new() }
+        RateRing {
+            capacity: capacity.max(2),
+            newest: None,
+            rows: VecDeque::new(),
+        }
     }
 
     /// Counts one event of type `item` at `ts_ns`; returns the seconds completed by advancing.
@@ -68,12 +72,16 @@ impl RateRing {
 
     /// Series of total events per completed second, oldest first.
     pub fn total_series(&self) -> Vec<f64> {
-        self.completed_rows().map(|r| r.iter().map(|&c| f64::from(c)).sum()).collect()
+        self.completed_rows()
+            .map(|r| r.iter().map(|&c| f64::from(c)).sum())
+            .collect()
     }
 
     /// Series of one type's events per completed second.
     pub fn type_series(&self, item: usize) -> Vec<f64> {
-        self.completed_rows().map(|r| f64::from(r[item.min(TYPES - 1)])).collect()
+        self.completed_rows()
+            .map(|r| f64::from(r[item.min(TYPES - 1)]))
+            .collect()
     }
 
     /// Events per type over the completed seconds.

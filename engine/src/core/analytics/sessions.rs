@@ -45,9 +45,12 @@ impl SessionKey {
     pub fn of<'e>(&self, event: &'e Event) -> Option<&'e Sym> {
         let c = &event.context;
         match self {
-            SessionKey::Auto => {
-                c.transaction_id.as_ref().or(c.session_id.as_ref()).or(c.agent_id.as_ref()).or(Some(&event.source))
-            }
+            SessionKey::Auto => c
+                .transaction_id
+                .as_ref()
+                .or(c.session_id.as_ref())
+                .or(c.agent_id.as_ref())
+                .or(Some(&event.source)),
             SessionKey::Transaction => c.transaction_id.as_ref(),
             SessionKey::Session => c.session_id.as_ref(),
             SessionKey::Agent => c.agent_id.as_ref(),
@@ -95,7 +98,13 @@ pub struct SessionTracker {
 impl SessionTracker {
     /// A tracker with the given policy.
     pub fn new(key: SessionKey, limits: SessionLimits) -> SessionTracker {
-        SessionTracker { key, limits, open: HashMap::new(), completed: VecDeque::new(), generation: 0 }
+        SessionTracker {
+            key,
+            limits,
+            open: HashMap::new(),
+            completed: VecDeque::new(),
+            generation: 0,
+        }
     }
 
     /// Appends `item` to the event's session, first asking `probability` how likely it is after the
@@ -121,7 +130,10 @@ impl SessionTracker {
         if let Some(s) = &closed {
             self.complete(s.items.clone());
         }
-        let session = self.open.entry(key.clone()).or_insert_with(|| OpenSession { first_ns: ts, ..Default::default() });
+        let session = self.open.entry(key.clone()).or_insert_with(|| OpenSession {
+            first_ns: ts,
+            ..Default::default()
+        });
         session.last_ns = ts;
         if session.items.len() < self.limits.max_items {
             if !session.items.is_empty() {
@@ -136,8 +148,12 @@ impl SessionTracker {
     /// Closes sessions whose window has elapsed at `now_ns`; returns them.
     pub fn expire(&mut self, now_ns: i64) -> Vec<OpenSession> {
         let window = self.limits.window_ns;
-        let expired: Vec<Sym> =
-            self.open.iter().filter(|(_, s)| now_ns - s.first_ns > window).map(|(k, _)| k.clone()).collect();
+        let expired: Vec<Sym> = self
+            .open
+            .iter()
+            .filter(|(_, s)| now_ns - s.first_ns > window)
+            .map(|(k, _)| k.clone())
+            .collect();
         let mut out = Vec::with_capacity(expired.len());
         for k in expired {
             if let Some(s) = self.open.remove(&k) {
@@ -149,7 +165,11 @@ impl SessionTracker {
     }
 
     fn evict_stalest(&mut self) {
-        if let Some(k) = self.open.iter().min_by_key(|(_, s)| s.last_ns).map(|(k, _)| k.clone())
+        if let Some(k) = self
+            .open
+            .iter()
+            .min_by_key(|(_, s)| s.last_ns)
+            .map(|(k, _)| k.clone())
             && let Some(s) = self.open.remove(&k)
         {
             self.complete(s.items);
@@ -188,7 +208,12 @@ mod tests {
     const SEC: i64 = 1_000_000_000;
 
     fn limits() -> SessionLimits {
-        SessionLimits { window_ns: 10 * SEC, retained: 3, max_items: 100, max_open: 10 }
+        SessionLimits {
+            window_ns: 10 * SEC,
+            retained: 3,
+            max_items: 100,
+            max_open: 10,
+        }
     }
 
     fn event(ts: i64, source: &str, tx: Option<&str>) -> Event {
@@ -202,7 +227,9 @@ mod tests {
         let mut t = SessionTracker::new(SessionKey::Auto, limits());
         t.observe(&event(0, "a", Some("tx1")), 1, |_| 1.0);
         t.observe(&event(1, "a", None), 2, |_| 1.0);
-        let (history, _) = t.observe(&event(2, "b", Some("tx1")), 3, |h| h.len() as f64).expect("keyed");
+        let (history, _) = t
+            .observe(&event(2, "b", Some("tx1")), 3, |h| h.len() as f64)
+            .expect("keyed");
         assert_eq!(history, &[1]);
         assert_eq!(t.open_count(), 2);
     }
@@ -212,10 +239,15 @@ mod tests {
         let mut t = SessionTracker::new(SessionKey::Source, limits());
         t.observe(&event(0, "a", None), 1, |_| 1.0);
         t.observe(&event(5 * SEC, "a", None), 2, |_| 0.5);
-        let (history, closed) = t.observe(&event(11 * SEC, "a", None), 3, |_| 1.0).expect("keyed");
+        let (history, closed) = t
+            .observe(&event(11 * SEC, "a", None), 3, |_| 1.0)
+            .expect("keyed");
         assert!(history.is_empty());
         let closed = closed.expect("closed");
-        assert_eq!((closed.items, closed.probabilities), (vec![1, 2], vec![0.5]));
+        assert_eq!(
+            (closed.items, closed.probabilities),
+            (vec![1, 2], vec![0.5])
+        );
         assert_eq!(t.expire(30 * SEC)[0].items, vec![3]);
         assert_eq!(t.completed().len(), 2);
     }
@@ -228,6 +260,9 @@ mod tests {
             t.observe(&event(i * 20 * SEC, "a", Some("tx")), i as u32, |_| 1.0);
         }
         assert_eq!(t.completed().len(), 3);
-        assert_eq!(SessionKey::parse("bogus"), Err(SessionError::UnknownKey("bogus".into())));
+        assert_eq!(
+            SessionKey::parse("bogus"),
+            Err(SessionError::UnknownKey("bogus".into()))
+        );
     }
 }

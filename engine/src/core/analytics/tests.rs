@@ -40,13 +40,35 @@ fn mines_the_transaction_pattern_and_rule() {
     transactions(&mut a, 200);
     let p = a.patterns();
     assert!(p.sessions >= 100, "sessions {}", p.sessions);
-    let full = p.patterns.iter().find(|v| v.types == ["FilesystemCreate", "FilesystemWrite", "FilesystemRename"]);
-    assert!(full.is_some_and(|v| v.support_ratio > 0.99), "{:?}", p.patterns);
-    assert!(p.patterns.iter().all(|v| v.types.len() >= 2 && v.support_ratio >= 0.1));
-    let rule = p.rules.iter().find(|r| r.antecedent == ["FilesystemCreate", "FilesystemWrite"]);
-    assert!(rule.is_some_and(|r| r.consequent == "FilesystemRename" && (r.confidence - 1.0).abs() < 1e-9));
+    let full = p
+        .patterns
+        .iter()
+        .find(|v| v.types == ["FilesystemCreate", "FilesystemWrite", "FilesystemRename"]);
+    assert!(
+        full.is_some_and(|v| v.support_ratio > 0.99),
+        "{:?}",
+        p.patterns
+    );
+    assert!(
+        p.patterns
+            .iter()
+            .all(|v| v.types.len() >= 2 && v.support_ratio >= 0.1)
+    );
+    let rule = p
+        .rules
+        .iter()
+        .find(|r| r.antecedent == ["FilesystemCreate", "FilesystemWrite"]);
+    assert!(
+        rule.is_some_and(
+            |r| r.consequent == "FilesystemRename" && (r.confidence - 1.0).abs() < 1e-9
+        )
+    );
     // Chmod appears in a quarter of the sessions: above 10% support, far below 80% confidence.
-    assert!(p.patterns.iter().any(|v| v.types == ["FilesystemCreate", "FilesystemChmod"]));
+    assert!(
+        p.patterns
+            .iter()
+            .any(|v| v.types == ["FilesystemCreate", "FilesystemChmod"])
+    );
     assert!(p.rules.iter().all(|r| r.consequent != "FilesystemChmod"));
 }
 
@@ -56,10 +78,17 @@ fn next_event_prediction_learns_the_cycle() {
     transactions(&mut a, 200);
     let pr = a.predictions();
     assert!(pr.next_event_backtest.predictions > 50);
-    assert!(pr.next_event_accuracy > 0.7, "accuracy {}", pr.next_event_accuracy);
+    assert!(
+        pr.next_event_accuracy > 0.7,
+        "accuracy {}",
+        pr.next_event_accuracy
+    );
     // The last session ended with Rename; within a transaction nothing followed Rename yet,
     // after Create the model must say Write.
-    let after_create = a.model.predict(&[FilesystemCreate.index() as u32]).map(|p| p.0);
+    let after_create = a
+        .model
+        .predict(&[FilesystemCreate.index() as u32])
+        .map(|p| p.0);
     assert_eq!(after_create, Some(FilesystemWrite.index() as u32));
 }
 
@@ -79,10 +108,17 @@ fn correlates_rates_with_a_lag() {
     }
     a.tick((start + 301) * SEC);
     let c = a.correlations();
-    let pair = c.pairs.iter().find(|p| [p.a, p.b].contains(&"VectorSearch") && [p.a, p.b].contains(&"GraphQuery"));
+    let pair = c
+        .pairs
+        .iter()
+        .find(|p| [p.a, p.b].contains(&"VectorSearch") && [p.a, p.b].contains(&"GraphQuery"));
     let pair = pair.expect("pair found");
     assert!(pair.coefficient > 0.95, "{pair:?}");
-    let lag = if pair.a == "VectorSearch" { pair.lag_seconds } else { -pair.lag_seconds };
+    let lag = if pair.a == "VectorSearch" {
+        pair.lag_seconds
+    } else {
+        -pair.lag_seconds
+    };
     assert_eq!(lag, 2);
 }
 
@@ -110,26 +146,57 @@ fn flags_latency_outlier_rate_spike_and_trains_the_forest() {
     a.tick(base + 903 * SEC);
     let report = a.anomalies();
     assert!(report.forest.trained);
-    let latency = report.recent.iter().find(|x| x.kind == AnomalyKind::Latency).expect("latency anomaly");
+    let latency = report
+        .recent
+        .iter()
+        .find(|x| x.kind == AnomalyKind::Latency)
+        .expect("latency anomaly");
     assert_eq!(latency.event_id, Some(slow.id));
     assert!(latency.explanation.contains("latencyNs"));
-    assert!(report.recent.iter().any(|x| x.kind == AnomalyKind::Rate && x.subject.as_deref() == Some("all")));
-    assert!(report.recent.iter().any(|x| x.kind == AnomalyKind::Event && x.event_id == Some(slow.id)));
+    assert!(
+        report
+            .recent
+            .iter()
+            .any(|x| x.kind == AnomalyKind::Rate && x.subject.as_deref() == Some("all"))
+    );
+    assert!(
+        report
+            .recent
+            .iter()
+            .any(|x| x.kind == AnomalyKind::Event && x.event_id == Some(slow.id))
+    );
     let after = base + 901 * SEC;
-    let forest_flags = report.recent.iter().filter(|x| x.kind == AnomalyKind::Event && x.timestamp_ns >= after).count();
-    assert!(forest_flags <= 40, "{forest_flags} of 400 ordinary events flagged by the forest (contamination 5%)");
+    let forest_flags = report
+        .recent
+        .iter()
+        .filter(|x| x.kind == AnomalyKind::Event && x.timestamp_ns >= after)
+        .count();
+    assert!(
+        forest_flags <= 40,
+        "{forest_flags} of 400 ordinary events flagged by the forest (contamination 5%)"
+    );
 }
 
 #[test]
 fn flags_an_unusual_session() {
     let mut a = analytics();
     let ts = transactions(&mut a, 200);
-    let odd = [AgentDecision, SystemUnmount, VectorDelete, GraphEdgeDelete, SystemRecovery];
+    let odd = [
+        AgentDecision,
+        SystemUnmount,
+        VectorDelete,
+        GraphEdgeDelete,
+        SystemRecovery,
+    ];
     for (i, t) in odd.iter().enumerate() {
         a.observe(&event(*t, ts + i as i64 * 1000, "odd"), ts);
     }
     a.tick(ts + 20 * SEC);
-    let seq = a.anomalies().recent.into_iter().find(|x| x.kind == AnomalyKind::Sequence);
+    let seq = a
+        .anomalies()
+        .recent
+        .into_iter()
+        .find(|x| x.kind == AnomalyKind::Sequence);
     assert!(seq.is_some_and(|x| x.explanation.contains("least likely step")));
 }
 

@@ -7,8 +7,6 @@ use crate::crd::{AlertRule, AnomalyAlgorithm, Receiver};
 
 /// Directory the Secret-backed files are mounted under.
 pub const SECRETS_DIR: &str = "/etc/vexfs/secrets";
-/// File holding the API authentication secret.
-pub const AUTH_SECRET_FILE: &str = "/etc/vexfs/auth/secret";
 /// Engine data directory.
 pub const DATA_DIR: &str = "/var/lib/vexfs";
 
@@ -28,8 +26,6 @@ struct EngineToml {
     prediction: Prediction,
     profiler: Profiler,
     alerts: Alerts,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    auth: Option<Auth>,
     storage: Storage,
     server: Server,
     logging: Logging,
@@ -144,27 +140,6 @@ struct EmailToml {
 }
 
 #[derive(Serialize)]
-struct Auth {
-    method: &'static str,
-    secret_file: String,
-    roles: Vec<AuthRole>,
-    subjects: Vec<AuthSubject>,
-}
-
-#[derive(Serialize)]
-struct AuthRole {
-    name: String,
-    permissions: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct AuthSubject {
-    kind: &'static str,
-    name: String,
-    roles: Vec<String>,
-}
-
-#[derive(Serialize)]
 struct Storage {
     data_dir: &'static str,
 }
@@ -192,7 +167,6 @@ pub fn render_engine_toml(spec: &ValidatedSpec) -> Result<String, EngineTomlErro
         },
         profiler: profiler(spec),
         alerts: alerts(spec),
-        auth: auth(spec),
         storage: Storage { data_dir: DATA_DIR },
         server: Server {
             listen: format!("0.0.0.0:{}", super::ENGINE_PORT),
@@ -303,8 +277,13 @@ fn receiver(r: &Receiver) -> ReceiverToml {
     let file = |name: &str| receiver_file(&r.name, name);
     ReceiverToml {
         name: r.name.clone(),
-        webhook: r.webhook.as_ref().map(|_| WebhookToml { url_file: file("url") }),
-        slack: r.slack.as_ref().map(|slack| SlackToml { webhook_url_file: file("url"), channel: slack.channel.clone() }),
+        webhook: r.webhook.as_ref().map(|_| WebhookToml {
+            url_file: file("url"),
+        }),
+        slack: r.slack.as_ref().map(|slack| SlackToml {
+            webhook_url_file: file("url"),
+            channel: slack.channel.clone(),
+        }),
         email: r.email.as_ref().map(|email| EmailToml {
             smtp_host: email.smtp_host.clone(),
             smtp_port: email.smtp_port.unwrap_or(587),
@@ -315,31 +294,4 @@ fn receiver(r: &Receiver) -> ReceiverToml {
             password_file: email.password_secret_ref.as_ref().map(|_| file("password")),
         }),
     }
-}
-
-fn auth(spec: &ValidatedSpec) -> Option<Auth> {
-    let auth = spec.rbac.auth.as_ref()?;
-    Some(Auth {
-        method: auth.method.as_config(),
-        secret_file: AUTH_SECRET_FILE.to_owned(),
-        roles: spec
-            .rbac
-            .roles
-            .iter()
-            .map(|r| AuthRole {
-                name: r.name.clone(),
-                permissions: r.permissions.clone(),
-            })
-            .collect(),
-        subjects: spec
-            .rbac
-            .subjects
-            .iter()
-            .map(|s| AuthSubject {
-                kind: s.kind.as_config(),
-                name: s.name.clone(),
-                roles: s.roles.clone(),
-            })
-            .collect(),
-    })
 }

@@ -28,6 +28,8 @@ pub const ENGINE_PORT: i32 = 8080;
 /// Unprivileged user and group the engine runs as.
 const ENGINE_UID: i64 = 65532;
 const CONFIG_DIR: &str = "/etc/vexfs";
+/// Memory limit of the engine container when `spec.engine.resources` is omitted (1Gi).
+pub const DEFAULT_MEMORY_LIMIT_BYTES: f64 = 1_073_741_824.0;
 
 /// The engine StatefulSet.
 pub fn statefulset(spec: &ValidatedSpec, config_hash: &str) -> StatefulSet {
@@ -197,7 +199,7 @@ fn default_resources() -> ResourceRequirements {
 }
 
 /// One projected volume at `/etc/vexfs`: `engine.toml`, receiver secrets under `secrets/<receiver>/`
-/// and the API authentication secret under `auth/secret` (no nested mounts).
+/// (no nested mounts).
 fn config_volume(spec: &ValidatedSpec) -> Volume {
     let mut sources = vec![VolumeProjection {
         config_map: Some(ConfigMapProjection {
@@ -213,12 +215,6 @@ fn config_volume(spec: &ValidatedSpec) -> Volume {
             .iter()
             .filter_map(receiver_projection),
     );
-    if let Some(auth) = &spec.rbac.auth {
-        sources.push(secret_projection(
-            &auth.secret_ref.name,
-            vec![key_to_path(&auth.secret_ref.key, "auth/secret")],
-        ));
-    }
     Volume {
         name: "config".to_owned(),
         projected: Some(ProjectedVolumeSource {
@@ -246,7 +242,10 @@ fn receiver_projection(receiver: &Receiver) -> Option<VolumeProjection> {
         ));
     }
     let password = receiver.email.as_ref()?.password_secret_ref.as_ref()?;
-    Some(secret_projection(&password.name, vec![key_to_path(&password.key, &file("password"))]))
+    Some(secret_projection(
+        &password.name,
+        vec![key_to_path(&password.key, &file("password"))],
+    ))
 }
 
 fn secret_projection(name: &str, items: Vec<KeyToPath>) -> VolumeProjection {

@@ -149,7 +149,11 @@ impl Detectors {
         let st = &mut self.forest;
         let window = st.samples.len().max(1) as f64;
         let rarity = -((f64::from(st.type_counts[t]) + 1.0) / (window + 1.0)).ln();
-        let x = [(event.latency_ns as f64).ln_1p(), (event.size_bytes as f64).ln_1p(), rarity];
+        let x = [
+            (event.latency_ns as f64).ln_1p(),
+            (event.size_bytes as f64).ln_1p(),
+            rarity,
+        ];
         if let Some(forest) = &st.forest {
             let score = forest.score(&x);
             if score > forest.threshold() {
@@ -185,7 +189,7 @@ impl Detectors {
         let due = st.forest.is_none() && st.samples.len() >= self.settings.min_samples
             || st.since_training >= self.settings.window_size;
         if due && st.samples.len() >= self.settings.min_samples {
-            let data: Vec<Vec<f64>> = st.samples.iter().map(|(_, s)| s.to_vec()).collect();
+            let data: Vec<[f64; 3]> = st.samples.iter().map(|(_, s)| *s).collect();
             let params = ForestParams {
                 trees: 32,
                 sample_size: 256,
@@ -195,7 +199,11 @@ impl Detectors {
             st.forest = IsolationForest::fit(&data, params);
             st.trainings += 1;
             st.since_training = 0;
-            tracing::debug!(samples = data.len(), trainings = st.trainings, "isolation forest retrained");
+            tracing::debug!(
+                samples = data.len(),
+                trainings = st.trainings,
+                "isolation forest retrained"
+            );
         }
     }
 
@@ -254,17 +262,30 @@ impl Detectors {
     /// Forest status: (trained, training window fill, threshold).
     pub fn forest_status(&self) -> (bool, usize, Option<f64>) {
         let f = &self.forest;
-        (f.forest.is_some(), f.samples.len(), f.forest.as_ref().map(IsolationForest::threshold))
+        (
+            f.forest.is_some(),
+            f.samples.len(),
+            f.forest.as_ref().map(IsolationForest::threshold),
+        )
     }
 }
 
 fn explain_series(field: &str, s: &SeriesScore) -> String {
-    let mut parts = vec![format!("{field} {:.1} sd from baseline {:.1}", s.z, s.expected)];
+    let mut parts = vec![format!(
+        "{field} {:.1} sd from baseline {:.1}",
+        s.z, s.expected
+    )];
     if s.range_excess > 0.0 {
-        parts.push(format!("outside the observed range by {:.0}% of its width", s.range_excess * 100.0));
+        parts.push(format!(
+            "outside the observed range by {:.0}% of its width",
+            s.range_excess * 100.0
+        ));
     }
     if s.novelty > 0.0 {
-        parts.push(format!("{:.0}% of its recent value context never seen before", s.novelty * 100.0));
+        parts.push(format!(
+            "{:.0}% of its recent value context never seen before",
+            s.novelty * 100.0
+        ));
     }
     parts.join("; ")
 }

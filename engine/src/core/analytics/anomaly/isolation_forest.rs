@@ -15,10 +15,22 @@ pub fn average_path_length(n: usize) -> f64 {
     }
 }
 
+/// Widest feature vector used (further features are ignored).
+pub const MAX_FEATURES: usize = 16;
+
+/// Training points scored to place the contamination threshold.
+const THRESHOLD_SAMPLE: usize = 256;
+
 #[derive(Debug, Clone, Copy)]
 enum Node {
-    Split { feature: usize, value: f64, left: u32, right: u32 },
-    Leaf { size: u32 },
+    Split {
+        feature: usize,
+        value: f64,
+        left: u32,
+        right: u32,
+    },
+    /// A leaf with `c(size)` precomputed.
+    Leaf { adjust: f64 },
 }
 
 #[derive(Debug, Clone)]
@@ -28,29 +40,34 @@ struct Tree {
 
 impl Tree {
     fn build(rows: &mut [&[f64]], height_limit: usize, rng: &mut StdRng) -> Tree {
-        let mut tree = Tree { nodes: Vec::with_capacity(2 * rows.len()) };
+        let mut tree = Tree {
+            nodes: Vec::with_capacity(2 * rows.len()),
+        };
         tree.grow(rows, 0, height_limit, rng);
         tree
     }
 
     fn grow(&mut self, rows: &mut [&[f64]], depth: usize, limit: usize, rng: &mut StdRng) -> u32 {
         let id = self.nodes.len() as u32;
-        self.nodes.push(Node::Leaf { size: rows.len() as u32 });
+        self.nodes.push(Node::Leaf {
+            adjust: average_path_length(rows.len()),
+        });
         if depth >= limit || rows.len() <= 1 {
             return id;
         }
-        let dims = rows[0].len();
-        let candidates: Vec<(usize, f64, f64)> = (0..dims)
-            .map(|f| {
-                let (lo, hi) = rows.iter().fold((f64::MAX, f64::MIN), |(a, b), r| (a.min(r[f]), b.max(r[f])));
-                (f, lo, hi)
-            })
-            .filter(|&(_, lo, hi)| hi > lo)
-            .collect();
-        if candidates.is_empty() {
+        let mut candidates = [(0usize, 0.0f64, 0.0f64); MAX_FEATURES];
+        let mut count = 0;
+        for f in 0..rows[0].len().min(MAX_FEATURES) {
+            let (lo, hi) = rows.iter().fold((f64::MAX, f64::MIN), |(a, b), r| (a.min(r[f]), b.max(r[f])));
+            if hi > lo {
+                candidates[count] = (f, lo, hi);
+                count += 1;
+            }
+        }
+        if count == 0 {
             return id;
         }
-        let (feature, lo, hi) = candidates[rng.random_range(0..candidates.len())];
+        let (feature, lo, hi) = candidates[rng.random_range(0..count)];
         let value = rng.random_range(lo..hi);
         let mut split = 0;
         for i in 0..rows.len() {
@@ -62,7 +79,12 @@ impl Tree {
         let (left_rows, right_rows) = rows.split_at_mut(split);
         let left = self.grow(left_rows, depth + 1, limit, rng);
         let right = self.grow(right_rows, depth + 1, limit, rng);
-        self.nodes[id as usize] = Node::Split { feature, value, left, right };
+        self.nodes[id as usize] = Node::Split {
+            feature,
+            value,
+            left,
+            right,
+        };
         id
     }
 
@@ -71,8 +93,13 @@ impl Tree {
         let mut depth = 0.0;
         loop {
             match self.nodes[node] {
-                Node::Leaf { size } => return depth + average_path_length(size as usize),
-                Node::Split { feature, value, left, right } => {
+                Node::Leaf { adjust } => return depth + adjust,
+                Node::Split {
+                    feature,
+                    value,
+                    left,
+                    right,
+                } => {
                     node = if x[feature] < value { left } else { right } as usize;
                     depth += 1.0;
                 }
@@ -96,7 +123,12 @@ pub struct ForestParams {
 
 impl Default for ForestParams {
     fn default() -> Self {
-        ForestParams { trees: 64, sample_size: 256, contamination: 0.05, seed: 7 }
+        ForestParams {
+            trees: 64,
+            sample_size: 256,
+            contamination: 0.05,
+            seed: 7,
+        }
     }
 }
 
@@ -110,7 +142,7 @@ pub struct IsolationForest {
 
 impl IsolationForest {
     /// Trains on `data` (rows of equal width); returns `None` for fewer than two rows.
-    pub fn fit(data: &[Vec<f64>], params: ForestParams) -> Option<IsolationForest> {
+    pub fn fit<R: AsRef<[f64]>>(data: &[R], params: ForestParams) -> Option<IsolationForest> {
         if data.len() < 2 {
             return None;
         }
@@ -120,11 +152,21 @@ impl IsolationForest {
         let mut trees = Vec::with_capacity(params.trees);
         for _ in 0..params.trees.max(1) {
             let picked = rand::seq::index::sample(&mut rng, data.len(), sample);
-            let mut rows: Vec<&[f64]> = picked.iter().map(|i| data[i].as_slice()).collect();
+            let mut rows: Vec<&[f64]> = picked.iter().map(|i| data[i].as_ref()).collect();
             trees.push(Tree::build(&mut rows, height_limit, &mut rng));
         }
-        let mut forest = IsolationForest { trees, normaliser: average_path_length(sample), threshold: 1.0 };
-        let mut scores: Vec<f64> = data.iter().map(|x| forest.score(x)).collect();
+        let mut forest = IsolationForest {
+            trees,
+            normaliser: average_path_length(sample),
+            threshold: 1.0,
+        };
+        // The threshold is a quantile of training scores, estimated on at most THRESHOLD_SAMPLE points.
+        let picked =
+            rand::seq::index::sample(&mut rng, data.len(), THRESHOLD_SAMPLE.min(data.len()));
+        let mut scores: Vec<f64> = picked
+            .iter()
+            .map(|i| forest.score(data[i].as_ref()))
+            .collect();
         scores.sort_by(f64::total_cmp);
         let rank = ((1.0 - params.contamination.clamp(0.0, 0.5)) * scores.len() as f64) as usize;
         forest.threshold = scores[rank.min(scores.len() - 1)];
@@ -133,7 +175,8 @@ impl IsolationForest {
 
     /// Anomaly score `2^(-E[h(x)] / c(n))` in (0, 1]; near 1 is anomalous, about 0.5 or less is normal.
     pub fn score(&self, x: &[f64]) -> f64 {
-        let mean = self.trees.iter().map(|t| t.path_length(x)).sum::<f64>() / self.trees.len() as f64;
+        let mean =
+            self.trees.iter().map(|t| t.path_length(x)).sum::<f64>() / self.trees.len() as f64;
         2f64.powf(-mean / self.normaliser.max(f64::MIN_POSITIVE))
     }
 
@@ -148,7 +191,9 @@ mod tests {
     use super::*;
 
     fn cluster() -> Vec<Vec<f64>> {
-        (0..500).map(|i| vec![((i * 7) % 50) as f64 / 50.0, ((i * 13) % 50) as f64 / 50.0]).collect()
+        (0..500)
+            .map(|i| vec![((i * 7) % 50) as f64 / 50.0, ((i * 13) % 50) as f64 / 50.0])
+            .collect()
     }
 
     #[test]
@@ -171,8 +216,18 @@ mod tests {
     #[test]
     fn threshold_flags_about_the_contamination_share() {
         let data = cluster();
-        let forest = IsolationForest::fit(&data, ForestParams { contamination: 0.1, ..Default::default() }).expect("trained");
-        let flagged = data.iter().filter(|x| forest.score(x) > forest.threshold()).count();
+        let forest = IsolationForest::fit(
+            &data,
+            ForestParams {
+                contamination: 0.1,
+                ..Default::default()
+            },
+        )
+        .expect("trained");
+        let flagged = data
+            .iter()
+            .filter(|x| forest.score(x) > forest.threshold())
+            .count();
         assert!(flagged <= 50, "flagged {flagged}");
     }
 

@@ -25,7 +25,10 @@ pub struct SequenceScorer {
 impl SequenceScorer {
     /// A scorer that starts judging after `min_sessions` sessions.
     pub fn new(min_sessions: u64) -> SequenceScorer {
-        SequenceScorer { baseline: Ewma::new(0.01), min_sessions }
+        SequenceScorer {
+            baseline: Ewma::new(0.01),
+            min_sessions,
+        }
     }
 
     /// Scores a session from the probabilities its transitions had when they happened (before the
@@ -43,9 +46,18 @@ impl SequenceScorer {
             }
         }
         let mean_surprisal = total / probabilities.len() as f64;
-        let z = if self.baseline.count() >= self.min_sessions { self.baseline.z(mean_surprisal, 1e-3) } else { 0.0 };
+        let z = if self.baseline.count() >= self.min_sessions {
+            self.baseline.z(mean_surprisal, 1e-3)
+        } else {
+            0.0
+        };
         self.baseline.update(mean_surprisal);
-        Some(SessionSurprise { mean_surprisal, z, worst_index, worst_probability })
+        Some(SessionSurprise {
+            mean_surprisal,
+            z,
+            worst_index,
+            worst_probability,
+        })
     }
 }
 
@@ -55,7 +67,9 @@ mod tests {
     use crate::core::analytics::next_event::NextEventModel;
 
     fn probabilities(model: &NextEventModel, session: &[u32]) -> Vec<f64> {
-        (1..session.len()).map(|i| model.probability(&session[..i], session[i])).collect()
+        (1..session.len())
+            .map(|i| model.probability(&session[..i], session[i]))
+            .collect()
     }
 
     #[test]
@@ -65,7 +79,9 @@ mod tests {
         for _ in 0..200 {
             let normal = [1, 2, 3, 4, 1, 2, 3, 4];
             model.learn_sequence(&normal);
-            let s = scorer.score(&probabilities(&model, &normal)).expect("scored");
+            let s = scorer
+                .score(&probabilities(&model, &normal))
+                .expect("scored");
             assert!(s.z < 3.0, "normal session z {}", s.z);
         }
         let odd = [1, 4, 2, 9, 3, 1, 1, 9];

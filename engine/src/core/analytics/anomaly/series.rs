@@ -24,11 +24,12 @@ pub struct SeriesConfig {
     pub alpha: f64,
 }
 
+/// Defaults chosen on the NAB corpus (see BENCHMARKS.md): 7 levels, 150 warm-up points, a 50-point gate.
 impl Default for SeriesConfig {
     fn default() -> Self {
         SeriesConfig {
-            bins: 10,
-            warmup: 300,
+            bins: 7,
+            warmup: 150,
             gate: 50,
             z_weight: 0.01,
             alpha: 0.003,

@@ -15,7 +15,11 @@ pub struct Smoothing {
 
 impl Default for Smoothing {
     fn default() -> Self {
-        Smoothing { alpha: 0.3, beta: 0.02, gamma: 0.2 }
+        Smoothing {
+            alpha: 0.3,
+            beta: 0.02,
+            gamma: 0.2,
+        }
     }
 }
 
@@ -57,8 +61,16 @@ pub fn fit(xs: &[f64], period: usize, horizon: usize, s: Smoothing) -> Option<Fi
     let first: f64 = xs[..period].iter().sum::<f64>() / period as f64;
     let second: f64 = xs[period..2 * period].iter().sum::<f64>() / period as f64;
     let mut level = first;
-    let mut trend = if period > 1 { (second - first) / period as f64 } else { xs[1] - xs[0] };
-    let mut season: Vec<f64> = if period > 1 { xs[..period].iter().map(|x| x - first).collect() } else { vec![0.0] };
+    let mut trend = if period > 1 {
+        (second - first) / period as f64
+    } else {
+        xs[1] - xs[0]
+    };
+    let mut season: Vec<f64> = if period > 1 {
+        xs[..period].iter().map(|x| x - first).collect()
+    } else {
+        vec![0.0]
+    };
     let (mut abs_sum, mut sq_sum, mut n) = (0.0_f64, 0.0_f64, 0.0_f64);
     for (t, &x) in xs.iter().enumerate().skip(period) {
         let si = t % period;
@@ -79,10 +91,20 @@ pub fn fit(xs: &[f64], period: usize, horizon: usize, s: Smoothing) -> Option<Fi
         .map(|h| {
             let value = level + h as f64 * trend + season[(xs.len() + h - 1) % period];
             let spread = 1.96 * residual_std * (1.0 + (h as f64 - 1.0) * s.alpha * s.alpha).sqrt();
-            ForecastPoint { step: h, value, lower: value - spread, upper: value + spread }
+            ForecastPoint {
+                step: h,
+                value,
+                lower: value - spread,
+                upper: value + spread,
+            }
         })
         .collect();
-    Some(Fit { period, forecast, mae: abs_sum / n.max(1.0), residual_std })
+    Some(Fit {
+        period,
+        forecast,
+        mae: abs_sum / n.max(1.0),
+        residual_std,
+    })
 }
 
 #[cfg(test)]
@@ -96,7 +118,12 @@ mod tests {
         let fit = fit(&xs, 6, 6, Smoothing::default()).expect("fits");
         for p in &fit.forecast {
             let truth = f(119 + p.step);
-            assert!((p.value - truth).abs() < 1.0, "step {}: {} vs {truth}", p.step, p.value);
+            assert!(
+                (p.value - truth).abs() < 1.0,
+                "step {}: {} vs {truth}",
+                p.step,
+                p.value
+            );
             assert!(p.lower <= p.value && p.value <= p.upper);
         }
         assert!(fit.mae < 2.0, "mae {}", fit.mae);

@@ -10,7 +10,11 @@ pub fn autocorrelation(xs: &[f64], lag: usize) -> f64 {
     if var <= f64::EPSILON {
         return 0.0;
     }
-    let cov: f64 = xs.iter().zip(&xs[lag..]).map(|(a, b)| (a - mean) * (b - mean)).sum();
+    let cov: f64 = xs
+        .iter()
+        .zip(&xs[lag..])
+        .map(|(a, b)| (a - mean) * (b - mean))
+        .sum();
     cov / var
 }
 
@@ -18,7 +22,9 @@ pub fn autocorrelation(xs: &[f64], lag: usize) -> f64 {
 /// and needing at least two full seasons of data.
 pub fn detect_period(xs: &[f64], max_period: usize, min_acf: f64) -> Option<usize> {
     let limit = max_period.min(xs.len() / 2);
-    let acf: Vec<f64> = (0..=limit + 1).map(|lag| autocorrelation(xs, lag)).collect();
+    let acf: Vec<f64> = (0..=limit + 1)
+        .map(|lag| autocorrelation(xs, lag))
+        .collect();
     (2..=limit)
         .filter(|&p| acf[p] >= min_acf && acf[p] >= acf[p - 1] && acf[p] >= acf[p + 1])
         .max_by(|&a, &b| acf[a].total_cmp(&acf[b]).then(b.cmp(&a)))
@@ -31,7 +37,10 @@ mod tests {
     #[test]
     fn finds_the_period_of_a_noisy_cycle() {
         let xs: Vec<f64> = (0..600)
-            .map(|i| (i as f64 * std::f64::consts::TAU / 24.0).sin() * 10.0 + ((i * 7919) % 13) as f64 * 0.2)
+            .map(|i| {
+                (i as f64 * std::f64::consts::TAU / 24.0).sin() * 10.0
+                    + ((i * 7919) % 13) as f64 * 0.2
+            })
             .collect();
         assert_eq!(detect_period(&xs, 100, 0.3), Some(24));
     }

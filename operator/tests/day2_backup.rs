@@ -1,0 +1,238 @@
+//! Scheduled backups through the whole reconcile against an in-memory API: a due run creates a
+//! `VexfsBackup` and its Job; the Job's termination message becomes the backup's status and
+//! `BackupHealthy`; retention prunes to `keepLast` and deletes archives for `deletionPolicy: Delete`.
+
+mod support;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use http::Method;
+use serde_json::{Value, json};
+use support::fake_api::{Call, FakeApi};
+use vexfs_operator::controller::{Context, reconcile};
+use vexfs_operator::crd::VexfsSemantic;
+use vexfs_operator::metrics::Metrics;
+
+const NS: &str = "/namespaces/vexfs";
+const CR: &str = "/apis/vexfs.io/v1alpha1/namespaces/vexfs/vexfssemantics/vx";
+const BACKUPS: &str = "/apis/vexfs.io/v1alpha1/namespaces/vexfs/vexfsbackups";
+const JOBS: &str = "/apis/batch/v1/namespaces/vexfs/jobs";
+const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+fn resource(created: DateTime<Utc>) -> Value {
+    json!({
+        "apiVersion": "vexfs.io/v1alpha1",
+        "kind": "VexfsSemantic",
+        "metadata": {"name": "vx", "namespace": "vexfs", "uid": "uid-vx", "generation": 1,
+                     "creationTimestamp": created.to_rfc3339()},
+        "spec": {
+            "recovery": {"enabled": false},
+            "backup": {
+                "schedule": "* * * * *",
+                "timeZone": "UTC",
+                "retention": {"keepLast": 2, "maxAgeDays": 30},
+                "target": {"volume": {"claimName": "archive"}},
+                "deletionPolicy": "Delete"
+            }
+        }
+    })
+}
+
+fn old_backup(name: &str, completed: DateTime<Utc>) -> Value {
+    json!({
+        "apiVersion": "vexfs.io/v1alpha1", "kind": "VexfsBackup",
+        "metadata": {"name": name, "namespace": "vexfs", "uid": format!("uid-{name}"),
+                     "creationTimestamp": completed.to_rfc3339(),
+                     "labels": {"vexfs.io/semantic": "vx", "vexfs.io/trigger": "scheduled"}},
+        "spec": {"semanticRef": "vx", "deletionPolicy": "Delete"},
+        "status": {"phase": "Succeeded", "completionTime": completed.to_rfc3339(),
+                   "location": format!("pvc://archive/{name}.tar.gz"), "sizeBytes": 10, "sha256": SHA, "eventCount": 1}
+    })
+}
+
+async fn pass(fake: &FakeApi, ctx: &Arc<Context>) -> Vec<Call> {
+    let cr: VexfsSemantic = serde_json::from_value(fake.get(CR).expect("stored")).expect("decodes");
+    reconcile(Arc::new(cr), ctx.clone())
+        .await
+        .expect("reconcile succeeds");
+    fake.take_calls()
+}
+
+fn context(fake: &FakeApi) -> Arc<Context> {
+    Arc::new(Context::new(
+        fake.client(),
+        Metrics::new().expect("metrics"),
+        None,
+    ))
+}
+
+fn condition(fake: &FakeApi, type_: &str) -> (String, String) {
+    let cr = fake.get(CR).expect("stored");
+    let conditions = cr["status"]["conditions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let c = conditions
+        .iter()
+        .find(|c| c["type"] == type_)
+        .cloned()
+        .unwrap_or_default();
+    (
+        c["status"].as_str().unwrap_or_default().to_owned(),
+        c["reason"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+fn uris(calls: &[Call], method: Method) -> Vec<String> {
+    calls
+        .iter()
+        .filter(|c| c.method == method)
+        .map(|c| c.uri.clone())
+        .collect()
+}
+
+/// The scheduled backup the first pass created.
+fn scheduled_name(calls: &[Call]) -> String {
+    let created = uris(calls, Method::POST);
+    assert!(
+        created.iter().any(|u| u.starts_with(BACKUPS)),
+        "a VexfsBackup was created: {created:?}"
+    );
+    let minute = Utc::now()
+        .duration_trunc(Duration::minutes(1))
+        .expect("truncates");
+    format!("vx-{}", minute.timestamp() / 60)
+}
+
+#[tokio::test]
+async fn a_due_run_creates_a_backup_and_job_whose_result_lands_in_status() {
+    let fake = FakeApi::default();
+    let minute = Utc::now()
+        .duration_trunc(Duration::minutes(1))
+        .expect("truncates");
+    fake.put(CR, resource(minute - Duration::seconds(30)));
+    let ctx = context(&fake);
+
+    let first = pass(&fake, &ctx).await;
+    let name = scheduled_name(&first);
+    let backup = fake
+        .get(&format!("{BACKUPS}/{name}"))
+        .expect("VexfsBackup stored");
+    assert_eq!(
+        backup["metadata"]["labels"]["vexfs.io/trigger"],
+        "scheduled"
+    );
+    assert_eq!(backup["metadata"]["ownerReferences"][0]["name"], "vx");
+    assert_eq!(backup["status"]["phase"], "Pending");
+    assert_eq!(
+        backup["status"]["location"],
+        format!("pvc://archive/{name}.tar.gz")
+    );
+    let job = fake.get(&format!("{JOBS}/{name}")).expect("Job stored");
+    let args = &job["spec"]["template"]["spec"]["containers"][0]["args"];
+    assert_eq!(args[2], "http://vx.vexfs.svc:8080");
+    assert_eq!(args[4], format!("/backups/{name}.tar.gz"));
+    assert_eq!(job["metadata"]["ownerReferences"][0]["kind"], "VexfsBackup");
+    let status = fake.get(CR).expect("stored")["status"]["backup"].clone();
+    assert_eq!(
+        status["lastScheduleTime"],
+        minute.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    );
+    assert!(status["nextScheduleTime"].is_string());
+
+    // The Job completes and its pod's termination message carries the engine's summary.
+    let mut job = job;
+    job["status"] = json!({"succeeded": 1, "startTime": minute.to_rfc3339(), "completionTime": Utc::now().to_rfc3339(),
+                           "conditions": [{"type": "Complete", "status": "True"}]});
+    fake.put(&format!("{JOBS}/{name}"), job);
+    let summary = format!(
+        r#"{{"location":"/backups/{name}.tar.gz","sizeBytes":4096,"sha256":"{SHA}","eventCount":120}}"#
+    );
+    fake.put(
+        &format!("/api/v1{NS}/pods/{name}-x7k2p"),
+        json!({"metadata": {"name": format!("{name}-x7k2p"), "namespace": "vexfs",
+                            "labels": {"batch.kubernetes.io/job-name": name}},
+               "status": {"containerStatuses": [{"name": "backup", "ready": false, "restartCount": 0, "image": "e",
+                          "imageID": "", "state": {"terminated": {"exitCode": 0, "message": summary}}}]}}),
+    );
+    let second = pass(&fake, &ctx).await;
+    let backup = fake
+        .get(&format!("{BACKUPS}/{name}"))
+        .expect("VexfsBackup stored");
+    assert_eq!(backup["status"]["phase"], "Succeeded");
+    assert_eq!(
+        (
+            backup["status"]["sizeBytes"].clone(),
+            backup["status"]["eventCount"].clone()
+        ),
+        (json!(4096), json!(120))
+    );
+    let status = fake.get(CR).expect("stored")["status"]["backup"].clone();
+    assert_eq!(status["lastSuccessful"]["name"], name.as_str());
+    assert_eq!(status["lastSuccessful"]["sha256"], SHA);
+    assert_eq!(
+        condition(&fake, "BackupHealthy"),
+        ("True".to_owned(), "BackupSucceeded".to_owned())
+    );
+    assert!(
+        uris(&second, Method::POST)
+            .iter()
+            .any(|u| u.contains("/events")),
+        "a BackupSucceeded Event"
+    );
+}
+
+#[tokio::test]
+async fn retention_prunes_to_keep_last_and_deletes_archives() {
+    let fake = FakeApi::default();
+    let now = Utc::now();
+    fake.put(CR, resource(now - Duration::seconds(5)));
+    for (i, name) in ["vx-old1", "vx-old2", "vx-old3"].iter().enumerate() {
+        let completed = now - Duration::hours(10 - i as i64);
+        fake.put(&format!("{BACKUPS}/{name}"), old_backup(name, completed));
+    }
+    let ctx = context(&fake);
+    let calls = pass(&fake, &ctx).await;
+    let deleted = uris(&calls, Method::DELETE);
+    assert_eq!(deleted.len(), 1, "{deleted:?}");
+    assert!(deleted[0].starts_with(&format!("{BACKUPS}/vx-old1")));
+    let cleanup = fake
+        .get(&format!("{JOBS}/vx-old1-cleanup"))
+        .expect("cleanup Job for deletionPolicy Delete");
+    let command = &cleanup["spec"]["template"]["spec"]["containers"][0]["command"];
+    assert_eq!(command, &json!(["rm", "-f", "/backups/vx-old1.tar.gz"]));
+    assert_eq!(cleanup["metadata"]["ownerReferences"][0]["name"], "vx");
+    assert!(
+        fake.get(&format!("{BACKUPS}/vx-old2")).is_some()
+            && fake.get(&format!("{BACKUPS}/vx-old3")).is_some()
+    );
+    assert_eq!(
+        fake.get(CR).expect("stored")["status"]["backup"]["retained"],
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_failed_job_makes_backups_unhealthy_with_its_reason() {
+    let fake = FakeApi::default();
+    let minute = Utc::now()
+        .duration_trunc(Duration::minutes(1))
+        .expect("truncates");
+    fake.put(CR, resource(minute - Duration::seconds(30)));
+    let ctx = context(&fake);
+    let name = scheduled_name(&pass(&fake, &ctx).await);
+    let mut job = fake.get(&format!("{JOBS}/{name}")).expect("Job stored");
+    job["status"] = json!({"failed": 2, "conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
+                           "message": "Job has reached the specified backoff limit", "lastTransitionTime": Utc::now().to_rfc3339()}]});
+    fake.put(&format!("{JOBS}/{name}"), job);
+    pass(&fake, &ctx).await;
+    let backup = fake
+        .get(&format!("{BACKUPS}/{name}"))
+        .expect("VexfsBackup stored");
+    assert_eq!(backup["status"]["phase"], "Failed");
+    assert_eq!(
+        condition(&fake, "BackupHealthy"),
+        ("False".to_owned(), "BackupFailed".to_owned())
+    );
+}
