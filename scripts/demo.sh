@@ -47,7 +47,7 @@ export PATH="$VEXFS_E2E_BIN:$PATH"
 say "Installing the CRDs and starting the operator"
 kubectl apply --server-side -f crds/ > /dev/null
 kubectl wait --for=condition=Established crd --all --timeout=60s > /dev/null
-"$bin/vexfs-operator" --log-format text > "$work/operator.log" 2>&1 &
+"$bin/vexfs-operator" --log-format text --metrics-addr "127.0.0.1:$((port + 1))" > "$work/operator.log" 2>&1 &
 echo $! >> "$work/pids"
 
 say "Applying config/samples/minimal.yaml"

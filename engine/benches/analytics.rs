@@ -2,7 +2,7 @@
 //! detectors, isolation forest, sequence scoring, periodic pattern mining) and the cost of each part
 //! (measured by switching parts off).
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput};
 use std::hint::black_box;
 use vexfs_engine::core::analytics::Analytics;
 use vexfs_engine::core::analytics::config::{AnalyticsConfig, DetectorChoice};
@@ -74,5 +74,41 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+/// CPU time (user + system) of the calling thread in seconds, from `/proc/thread-self/stat`
+/// (Linux, 100 ticks per second). Wall time is misleading on a shared machine; this is per core.
+fn thread_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
+/// Prints events per CPU-second for each variant (10 passes over the stream each).
+fn cpu_report(events: &[Event]) {
+    const PASSES: usize = 10;
+    for (name, cfg) in variants() {
+        let Some(start) = thread_cpu_seconds() else {
+            return;
+        };
+        for _ in 0..PASSES {
+            black_box(run(&cfg, events));
+        }
+        let Some(end) = thread_cpu_seconds() else {
+            return;
+        };
+        let rate = (PASSES * events.len()) as f64 / (end - start).max(0.01);
+        println!(
+            "cpu-time analytics/{name}: {rate:.0} events per CPU-second ({:.2} us/event)",
+            1e6 / rate
+        );
+    }
+}
+
+/// Runs the benchmarks with command-line settings (e.g. `--measurement-time 5`), then the
+/// CPU-time report.
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    bench(&mut c);
+    c.final_summary();
+    cpu_report(&Synthetic::new(42, START_NS, STEP_NS).take_events(EVENTS));
+}

@@ -47,30 +47,22 @@ fn rules(base: &str) -> String {
     )
 }
 
-#[tokio::test]
-async fn evaluation_fires_lists_acknowledges_and_counts() {
-    let (base, rec) = alerts_common::start_http().await;
-    let (state, rx) = state(&rules(&base));
-    let (status, body) = call(&state, Method::GET, "/api/v1/alerts", "").await;
-    assert_eq!(
-        (
-            status,
-            &body["enabled"],
-            body["alerts"].as_array().map(Vec::len)
-        ),
-        (StatusCode::OK, &Value::Bool(true), Some(0))
-    );
-
+/// Puts 600 writes into the last 30 s, evaluates, and checks the queued `AlertTriggered` event.
+fn fire_one(state: &AppState, rx: &Receiver<Command>) {
     let now = 1_790_000_000_000_000_000;
     let events: Vec<Event> = (0..600)
         .map(|i| Event::new(EventType::FilesystemWrite, now - i * 50_000_000, "n"))
         .collect();
     state.shared.lock().engine.apply(&events, now);
-    alerts_api::evaluate(&state, now);
+    alerts_api::evaluate(state, now);
     let Ok(Command::Ingest(request)) = rx.try_recv() else {
         panic!("an AlertTriggered batch is queued")
     };
     assert_eq!(request.events.len(), 1);
+    assert_eq!(
+        request.events[0].event_type,
+        EventType::ObservabilityAlertTriggered
+    );
     let report = state.shared.lock().engine.profiler.report();
     let timed = report.stages.iter().find(|s| s.stage == Stage::Alerts);
     assert_eq!(
@@ -78,18 +70,41 @@ async fn evaluation_fires_lists_acknowledges_and_counts() {
         Some(1),
         "evaluation is profiled"
     );
-    assert_eq!(
-        request.events[0].event_type,
-        EventType::ObservabilityAlertTriggered
-    );
+}
 
+async fn acknowledge_first(state: &AppState) {
     let (status, body) = call(
-        &state,
-        Method::GET,
-        "/api/v1/alerts?status=firing&severity=warning&rule=HighRate",
-        "",
+        state,
+        Method::POST,
+        "/api/v1/alerts/1/ack",
+        r#"{"by":"oncall"}"#,
     )
     .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (body["status"].as_str(), body["acknowledgedBy"].as_str()),
+        (Some("acknowledged"), Some("oncall"))
+    );
+    let (_, body) = call(state, Method::GET, "/api/v1/alerts/1", "").await;
+    assert_eq!(body["status"], "acknowledged");
+    let (_, body) = call(state, Method::GET, "/api/v1/alerts?status=firing", "").await;
+    assert_eq!(body["alerts"].as_array().map(Vec::len), Some(0));
+}
+
+#[tokio::test]
+async fn evaluation_fires_lists_acknowledges_and_counts() {
+    let (base, rec) = alerts_common::start_http().await;
+    let (state, rx) = state(&rules(&base));
+    let (status, body) = call(&state, Method::GET, "/api/v1/alerts", "").await;
+    assert_eq!(
+        (status, &body["enabled"]),
+        (StatusCode::OK, &Value::Bool(true))
+    );
+    assert_eq!(body["alerts"].as_array().map(Vec::len), Some(0));
+
+    fire_one(&state, &rx);
+    let uri = "/api/v1/alerts?status=firing&severity=warning&rule=HighRate";
+    let (status, body) = call(&state, Method::GET, uri, "").await;
     assert_eq!(status, StatusCode::OK);
     let alert = &body["alerts"][0];
     assert_eq!(
@@ -102,32 +117,11 @@ async fn evaluation_fires_lists_acknowledges_and_counts() {
     );
     assert_eq!(body["summary"]["firing"], 1);
 
-    let (status, body) = call(
-        &state,
-        Method::POST,
-        "/api/v1/alerts/1/ack",
-        r#"{"by":"oncall"}"#,
-    )
-    .await;
-    assert_eq!(
-        (
-            status,
-            body["status"].as_str(),
-            body["acknowledgedBy"].as_str()
-        ),
-        (StatusCode::OK, Some("acknowledged"), Some("oncall"))
-    );
-    let (_, body) = call(&state, Method::GET, "/api/v1/alerts/1", "").await;
-    assert_eq!(body["status"], "acknowledged");
-    let (_, body) = call(&state, Method::GET, "/api/v1/alerts?status=firing", "").await;
-    assert_eq!(body["alerts"].as_array().map(Vec::len), Some(0));
-
+    acknowledge_first(&state).await;
     let (_, metrics) = call(&state, Method::GET, "/metrics", "").await;
     let text = metrics.as_str().unwrap();
-    assert!(
-        text.contains("vexfs_alerts_fired_total{rule=\"HighRate\",severity=\"warning\"} 1"),
-        "{text}"
-    );
+    let fired = "vexfs_alerts_fired_total{rule=\"HighRate\",severity=\"warning\"} 1";
+    assert!(text.contains(fired), "{text}");
     while rec.bodies("/hook/ops").is_empty() {
         rec.arrived.notified().await;
     }

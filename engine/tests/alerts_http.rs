@@ -62,13 +62,8 @@ async fn drain(handles: Vec<tokio::task::JoinHandle<()>>) {
     }
 }
 
-#[tokio::test]
-async fn webhook_and_slack_payloads_through_the_runtime() {
-    let (base, rec) = start_http().await;
-    let dir = tempfile::tempdir().unwrap();
-    let slack_url = dir.path().join("slack-url");
-    std::fs::write(&slack_url, format!("{base}/hook/chat\n")).unwrap();
-    let receivers = vec![
+fn ops_and_chat(base: &str, slack_url_file: std::path::PathBuf) -> Vec<Receiver> {
+    vec![
         Receiver {
             name: "ops".into(),
             kind: ReceiverKind::Webhook {
@@ -80,31 +75,14 @@ async fn webhook_and_slack_payloads_through_the_runtime() {
         Receiver {
             name: "chat".into(),
             kind: ReceiverKind::Slack {
-                webhook_url: SecretSource::File(slack_url),
+                webhook_url: SecretSource::File(slack_url_file),
                 channel: Some("#alerts".into()),
             },
         },
-    ];
-    let metrics = AlertMetrics::unregistered().unwrap();
-    let (notifier, handles) = Notifier::start(receivers, fast_retry(3), metrics.clone());
-    let engine = AlertEngine::new(
-        vec![rate_rule("HighRate", "critical", 10.0, &[])],
-        AlertSettings::default(),
-    );
-    let runtime = AlertRuntime::new(engine, notifier, metrics.clone());
+    ]
+}
 
-    let events = runtime.evaluate(&rate(50.0), T0);
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].event_type, EventType::ObservabilityAlertTriggered);
-    assert_eq!(events[0].priority, Priority::Critical);
-    let payload: Value = serde_json::from_str(events[0].payload.as_ref().unwrap().get()).unwrap();
-    assert_eq!(payload["rule"], "HighRate");
-    assert!(runtime.evaluate(&rate(1.0), T0 + 60_000_000_000).is_empty());
-    drop(runtime);
-    drain(handles).await;
-
-    let hooks = rec.requests.lock().clone();
-    let ops: Vec<_> = hooks.iter().filter(|r| r.path == "/hook/ops").collect();
+fn assert_webhook_payloads(ops: &[&alerts_common::Recorded]) {
     assert_eq!(ops.len(), 2);
     assert_eq!(ops[0].authorization.as_deref(), Some("Bearer vexfs-engine"));
     assert_eq!(ops[0].content_type.as_deref(), Some("application/json"));
@@ -122,32 +100,69 @@ async fn webhook_and_slack_payloads_through_the_runtime() {
     assert_eq!(fired["alert"]["severity"], "critical");
     assert_eq!(ops[1].body["kind"], "resolved");
     assert_eq!(ops[1].body["alert"]["status"], "resolved");
+}
 
-    let chat = rec.bodies("/hook/chat");
+fn assert_slack_payloads(chat: &[Value]) {
     assert_eq!(chat.len(), 2);
     assert_eq!(chat[0]["channel"], "#alerts");
+    let text = chat[0]["text"].as_str().unwrap();
     assert!(
-        chat[0]["text"]
-            .as_str()
-            .unwrap()
-            .starts_with("[CRITICAL] HighRate fired: HighRate: event_rate >")
+        text.starts_with("[CRITICAL] HighRate fired: HighRate: event_rate >"),
+        "{text}"
     );
     let attachment = &chat[0]["attachments"][0];
     assert_eq!(attachment["color"], "#d00000");
     assert_eq!(attachment["ts"], T0 / 1_000_000_000);
     let fields = attachment["fields"].as_array().unwrap();
-    assert!(
+    let has = |title: &str, value: &str| {
         fields
             .iter()
-            .any(|f| f["title"] == "Rule" && f["value"] == "HighRate")
-    );
+            .any(|f| f["title"] == title && f["value"] == value)
+    };
     assert!(
-        fields
-            .iter()
-            .any(|f| f["title"] == "Threshold" && f["value"] == "10")
+        has("Rule", "HighRate") && has("Threshold", "10") && has("Value", "50"),
+        "{fields:?}"
     );
     assert_eq!(chat[1]["attachments"][0]["color"], "#2eb886");
+}
 
+#[tokio::test]
+async fn webhook_and_slack_payloads_through_the_runtime() {
+    let (base, rec) = start_http().await;
+    let dir = tempfile::tempdir().unwrap();
+    let slack_url = dir.path().join("slack-url");
+    std::fs::write(&slack_url, format!("{base}/hook/chat\n")).unwrap();
+    let metrics = AlertMetrics::unregistered().unwrap();
+    let (notifier, handles) = Notifier::start(
+        ops_and_chat(&base, slack_url),
+        fast_retry(3),
+        metrics.clone(),
+    );
+    let rules = vec![rate_rule("HighRate", "critical", 10.0, &[])];
+    let runtime = AlertRuntime::new(
+        AlertEngine::new(rules, AlertSettings::default()),
+        notifier,
+        metrics.clone(),
+    );
+
+    let events = runtime.evaluate(&rate(50.0), T0);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].event_type, EventType::ObservabilityAlertTriggered);
+    assert_eq!(events[0].priority, Priority::Critical);
+    let payload: Value = serde_json::from_str(events[0].payload.as_ref().unwrap().get()).unwrap();
+    assert_eq!(payload["rule"], "HighRate");
+    assert!(runtime.evaluate(&rate(1.0), T0 + 60_000_000_000).is_empty());
+    drop(runtime);
+    drain(handles).await;
+
+    let hooks = rec.requests.lock().clone();
+    assert_webhook_payloads(
+        &hooks
+            .iter()
+            .filter(|r| r.path == "/hook/ops")
+            .collect::<Vec<_>>(),
+    );
+    assert_slack_payloads(&rec.bodies("/hook/chat"));
     assert_eq!(
         metrics
             .fired

@@ -92,17 +92,44 @@ fn uris(calls: &[Call], method: Method) -> Vec<String> {
         .collect()
 }
 
-/// The scheduled backup the first pass created.
-fn scheduled_name(calls: &[Call]) -> String {
+/// The scheduled backup the first pass created, named after `status.backup.lastScheduleTime`.
+fn scheduled_name(fake: &FakeApi, calls: &[Call]) -> String {
     let created = uris(calls, Method::POST);
     assert!(
         created.iter().any(|u| u.starts_with(BACKUPS)),
         "a VexfsBackup was created: {created:?}"
     );
-    let minute = Utc::now()
-        .duration_trunc(Duration::minutes(1))
-        .expect("truncates");
-    format!("vx-{}", minute.timestamp() / 60)
+    let status = fake.get(CR).expect("stored")["status"]["backup"].clone();
+    let scheduled: DateTime<Utc> = status["lastScheduleTime"]
+        .as_str()
+        .expect("lastScheduleTime")
+        .parse()
+        .expect("time");
+    assert_eq!(
+        scheduled,
+        scheduled
+            .duration_trunc(Duration::minutes(1))
+            .expect("truncates")
+    );
+    assert!(status["nextScheduleTime"].is_string());
+    format!("vx-{}", scheduled.timestamp() / 60)
+}
+
+/// Marks the backup Job complete, with the engine's summary as its pod's termination message.
+fn complete_job(fake: &FakeApi, name: &str, mut job: Value) {
+    job["status"] = json!({"succeeded": 1, "startTime": Utc::now().to_rfc3339(), "completionTime": Utc::now().to_rfc3339(),
+                           "conditions": [{"type": "Complete", "status": "True"}]});
+    fake.put(&format!("{JOBS}/{name}"), job);
+    let summary = format!(
+        r#"{{"location":"/backups/{name}.tar.gz","sizeBytes":4096,"sha256":"{SHA}","eventCount":120}}"#
+    );
+    fake.put(
+        &format!("/api/v1{NS}/pods/{name}-x7k2p"),
+        json!({"metadata": {"name": format!("{name}-x7k2p"), "namespace": "vexfs",
+                            "labels": {"batch.kubernetes.io/job-name": name}},
+               "status": {"containerStatuses": [{"name": "backup", "ready": false, "restartCount": 0, "image": "e",
+                          "imageID": "", "state": {"terminated": {"exitCode": 0, "message": summary}}}]}}),
+    );
 }
 
 #[tokio::test]
@@ -115,7 +142,7 @@ async fn a_due_run_creates_a_backup_and_job_whose_result_lands_in_status() {
     let ctx = context(&fake);
 
     let first = pass(&fake, &ctx).await;
-    let name = scheduled_name(&first);
+    let name = scheduled_name(&fake, &first);
     let backup = fake
         .get(&format!("{BACKUPS}/{name}"))
         .expect("VexfsBackup stored");
@@ -134,28 +161,8 @@ async fn a_due_run_creates_a_backup_and_job_whose_result_lands_in_status() {
     assert_eq!(args[2], "http://vx.vexfs.svc:8080");
     assert_eq!(args[4], format!("/backups/{name}.tar.gz"));
     assert_eq!(job["metadata"]["ownerReferences"][0]["kind"], "VexfsBackup");
-    let status = fake.get(CR).expect("stored")["status"]["backup"].clone();
-    assert_eq!(
-        status["lastScheduleTime"],
-        minute.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-    );
-    assert!(status["nextScheduleTime"].is_string());
 
-    // The Job completes and its pod's termination message carries the engine's summary.
-    let mut job = job;
-    job["status"] = json!({"succeeded": 1, "startTime": minute.to_rfc3339(), "completionTime": Utc::now().to_rfc3339(),
-                           "conditions": [{"type": "Complete", "status": "True"}]});
-    fake.put(&format!("{JOBS}/{name}"), job);
-    let summary = format!(
-        r#"{{"location":"/backups/{name}.tar.gz","sizeBytes":4096,"sha256":"{SHA}","eventCount":120}}"#
-    );
-    fake.put(
-        &format!("/api/v1{NS}/pods/{name}-x7k2p"),
-        json!({"metadata": {"name": format!("{name}-x7k2p"), "namespace": "vexfs",
-                            "labels": {"batch.kubernetes.io/job-name": name}},
-               "status": {"containerStatuses": [{"name": "backup", "ready": false, "restartCount": 0, "image": "e",
-                          "imageID": "", "state": {"terminated": {"exitCode": 0, "message": summary}}}]}}),
-    );
+    complete_job(&fake, &name, job);
     let second = pass(&fake, &ctx).await;
     let backup = fake
         .get(&format!("{BACKUPS}/{name}"))
@@ -221,7 +228,8 @@ async fn a_failed_job_makes_backups_unhealthy_with_its_reason() {
         .expect("truncates");
     fake.put(CR, resource(minute - Duration::seconds(30)));
     let ctx = context(&fake);
-    let name = scheduled_name(&pass(&fake, &ctx).await);
+    let first = pass(&fake, &ctx).await;
+    let name = scheduled_name(&fake, &first);
     let mut job = fake.get(&format!("{JOBS}/{name}")).expect("Job stored");
     job["status"] = json!({"failed": 2, "conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
                            "message": "Job has reached the specified backoff limit", "lastTransitionTime": Utc::now().to_rfc3339()}]});

@@ -191,15 +191,26 @@ async fn scaling_down_to_one_replica_deletes_the_disruption_budget() {
     fake.put(&path, cr.clone());
     let first = pass(&fake, &ctx, &path).await;
     let pdb = "/apis/policy/v1/namespaces/vexfs/poddisruptionbudgets/minimal";
-    assert!(writes(&first).iter().any(|w| w.starts_with(&format!("PATCH {pdb}"))), "PDB applied for two replicas");
+    assert!(
+        writes(&first)
+            .iter()
+            .any(|w| w.starts_with(&format!("PATCH {pdb}"))),
+        "PDB applied for two replicas"
+    );
     assert!(fake.get(pdb).is_some());
 
     cr["spec"]["engine"] = json!({"replicas": 1});
     fake.put(&path, cr);
     let second = pass(&fake, &ctx, &path).await;
     let w = writes(&second);
-    assert!(w.contains(&format!("DELETE {pdb}")), "PDB deleted: {w:?}");
-    assert!(w.iter().any(|w| w.contains("/statefulsets/minimal?")), "StatefulSet rescaled: {w:?}");
+    assert!(
+        w.iter().any(|w| w.starts_with(&format!("DELETE {pdb}"))),
+        "PDB deleted: {w:?}"
+    );
+    assert!(
+        w.iter().any(|w| w.contains("/statefulsets/minimal?")),
+        "StatefulSet rescaled: {w:?}"
+    );
     assert!(fake.get(pdb).is_none());
 }
 
@@ -208,14 +219,25 @@ async fn enabled_monitoring_without_the_api_stalls_once_secrets_exist() {
     let (fake, ctx, path) = setup("full.yaml");
     let secrets = "/api/v1/namespaces/vexfs/secrets";
     let secret = |keys: &[&str]| {
-        let data: serde_json::Map<String, serde_json::Value> =
-            keys.iter().map(|k| ((*k).to_owned(), json!("eA=="))).collect();
+        let data: serde_json::Map<String, serde_json::Value> = keys
+            .iter()
+            .map(|k| ((*k).to_owned(), json!("eA==")))
+            .collect();
         json!({"apiVersion": "v1", "kind": "Secret", "data": data})
     };
-    fake.put(&format!("{secrets}/vexfs-alerts"), secret(&["webhook-url", "slack-url"]));
+    fake.put(
+        &format!("{secrets}/vexfs-alerts"),
+        secret(&["webhook-url", "slack-url"]),
+    );
     fake.put(&format!("{secrets}/vexfs-smtp"), secret(&["password"]));
     let calls = pass(&fake, &ctx, &path).await;
     let (status, reason, _) = condition(&fake, &path, "Stalled");
-    assert_eq!((status.as_str(), reason.as_str()), ("True", "MonitoringApiMissing"));
-    assert!(calls.iter().all(|c| !c.uri.contains("statefulsets")), "children untouched while stalled");
+    assert_eq!(
+        (status.as_str(), reason.as_str()),
+        ("True", "MonitoringApiMissing")
+    );
+    assert!(
+        calls.iter().all(|c| !c.uri.contains("statefulsets")),
+        "children untouched while stalled"
+    );
 }

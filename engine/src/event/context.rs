@@ -29,6 +29,7 @@ pub enum FileType {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FilesystemContext {
     /// Absolute path of the object.
+    #[serde(deserialize_with = "super::sym::deserialize")]
     pub path: Sym,
     /// Inode number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -142,13 +143,25 @@ pub struct ObservabilityContext {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Context {
     /// Transaction id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::sym::deserialize_opt"
+    )]
     pub transaction_id: Option<Sym>,
     /// Session id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::sym::deserialize_opt"
+    )]
     pub session_id: Option<Sym>,
     /// Agent id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::sym::deserialize_opt"
+    )]
     pub agent_id: Option<Sym>,
     /// File system block.
     #[serde(default, skip_serializing_if = "Option::is_none")]

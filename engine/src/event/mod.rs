@@ -5,6 +5,7 @@ mod context;
 mod decode;
 mod model;
 mod rfc3339;
+mod sym;
 pub mod synth;
 mod types;
 mod validate;

@@ -20,6 +20,7 @@ pub struct Event {
     #[serde(rename = "timestamp", with = "timestamp", default)]
     pub timestamp_ns: i64,
     /// Emitting node or component.
+    #[serde(deserialize_with = "super::sym::deserialize")]
     pub source: Sym,
     /// Importance.
     #[serde(default)]
@@ -43,7 +44,11 @@ pub struct Event {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<Box<RawValue>>,
     /// Client key that makes retries idempotent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::sym::deserialize_opt"
+    )]
     pub idempotency_key: Option<Sym>,
 }
 

@@ -46,9 +46,9 @@ pub fn format(ns: i64) -> String {
     push_digits(&mut out, sod % 60, 2);
     if nanos != 0 {
         out.push('.');
-        if nanos % 1_000_000 == 0 {
+        if nanos.is_multiple_of(1_000_000) {
             push_digits(&mut out, nanos / 1_000_000, 3);
-        } else if nanos % 1_000 == 0 {
+        } else if nanos.is_multiple_of(1_000) {
             push_digits(&mut out, nanos / 1_000, 6);
         } else {
             push_digits(&mut out, nanos, 9);

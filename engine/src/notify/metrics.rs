@@ -9,7 +9,8 @@ pub struct AlertMetrics {
     pub fired: IntCounterVec,
     /// `vexfs_alerts_suppressed_total{reason}`.
     pub suppressed: IntCounterVec,
-    /// `vexfs_alert_deliveries_total{receiver,outcome}`; outcome is success, failure, retry or dropped.
+    /// `vexfs_alert_deliveries_total{receiver,outcome}`; outcome is success, failure, retry or
+    /// dropped.
     pub deliveries: IntCounterVec,
 }
 

@@ -94,7 +94,8 @@ impl Notifier {
             match lane.tx.try_send(Arc::clone(&shared)) {
                 Ok(()) => accepted += 1,
                 Err(_) => {
-                    tracing::warn!(receiver = %lane.name, alert = shared.alert.id, "alert queue full, dropping");
+                    let alert = shared.alert.id;
+                    tracing::warn!(receiver = %lane.name, alert, "alert queue full, dropping");
                     self.metrics.delivery(&lane.name, "dropped");
                 }
             }
@@ -111,21 +112,24 @@ async fn worker(
     metrics: AlertMetrics,
 ) {
     while let Some(notification) = rx.recv().await {
+        let name = receiver.name.as_str();
         let on_retry = |attempt: u32, error: &_, delay: std::time::Duration| {
-            metrics.delivery(&receiver.name, "retry");
-            tracing::warn!(receiver = %receiver.name, attempt, %error, delay_ms = delay.as_millis() as u64, "alert delivery failed, retrying");
+            metrics.delivery(name, "retry");
+            let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+            tracing::warn!(receiver = name, attempt, %error, delay_ms, "alert delivery failed, retrying");
         };
         let (result, attempts) =
             with_retry(retry, || deliver(&http, &receiver, &notification), on_retry).await;
         let alert = notification.alert.id;
         match result {
             Ok(()) => {
-                metrics.delivery(&receiver.name, "success");
-                tracing::info!(receiver = %receiver.name, kind = receiver.kind.label(), alert, attempts, "alert delivered");
+                metrics.delivery(name, "success");
+                let kind = receiver.kind.label();
+                tracing::info!(receiver = name, kind, alert, attempts, "alert delivered");
             }
             Err(error) => {
-                metrics.delivery(&receiver.name, "failure");
-                tracing::error!(receiver = %receiver.name, alert, attempts, %error, "alert delivery failed");
+                metrics.delivery(name, "failure");
+                tracing::error!(receiver = name, alert, attempts, %error, "alert delivery failed");
             }
         }
     }

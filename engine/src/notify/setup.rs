@@ -95,7 +95,8 @@ pub fn receivers(section: &AlertsSection) -> Result<Vec<Receiver>, SetupError> {
         if enabled {
             out.push(receiver);
         } else {
-            tracing::info!(receiver = %receiver.name, kind = receiver.kind.label(), "receiver kind disabled");
+            let (name, kind) = (receiver.name.as_str(), receiver.kind.label());
+            tracing::info!(receiver = name, kind, "receiver kind disabled");
         }
     }
     Ok(out)

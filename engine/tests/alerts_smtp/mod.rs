@@ -136,14 +136,7 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
             .unwrap_or_default()
             .to_ascii_uppercase();
         let reply: String = match verb.as_str() {
-            "EHLO" | "HELO" => {
-                let tls_line = if offer_starttls {
-                    "250-STARTTLS\r\n"
-                } else {
-                    ""
-                };
-                format!("250-localhost\r\n{tls_line}250-AUTH PLAIN\r\n250 8BITMIME\r\n")
-            }
+            "EHLO" | "HELO" => ehlo_reply(offer_starttls),
             "STARTTLS" if offer_starttls => {
                 stream.write_all(b"220 go ahead\r\n").await.ok()?;
                 return Some(stream.into_inner());
@@ -176,6 +169,15 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
         };
         stream.write_all(reply.as_bytes()).await.ok()?;
     }
+}
+
+fn ehlo_reply(offer_starttls: bool) -> String {
+    let tls_line = if offer_starttls {
+        "250-STARTTLS\r\n"
+    } else {
+        ""
+    };
+    format!("250-localhost\r\n{tls_line}250-AUTH PLAIN\r\n250 8BITMIME\r\n")
 }
 
 fn between_brackets(line: &str) -> String {

@@ -194,7 +194,12 @@ async fn write_status(
     let name = record.name_any();
     let namespace = record.namespace().unwrap_or_default();
     let api: Api<VexfsBackup> = Api::namespaced(deps.client.clone(), &namespace);
-    let patch = json!({"apiVersion": "vexfs.io/v1alpha1", "kind": "VexfsBackup", "status": status});
+    let patch = json!({
+        "apiVersion": "vexfs.io/v1alpha1",
+        "kind": "VexfsBackup",
+        "metadata": {"name": name},
+        "status": status,
+    });
     api.patch_status(
         &name,
         &PatchParams::apply(MANAGER).force(),

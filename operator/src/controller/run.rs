@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Service};
 use kube::runtime::reflector::Store;
 use kube::runtime::{Config, Controller, watcher};
@@ -12,7 +13,8 @@ use kube::{Api, Client};
 use tokio_util::sync::CancellationToken;
 
 use super::{Context, error_policy, reconcile};
-use crate::crd::VexfsSemantic;
+use crate::backup::watch::{semantic_of_backup, semantic_of_job};
+use crate::crd::{VexfsBackup, VexfsSemantic};
 
 /// Runtime settings of the controller.
 #[derive(Clone, Debug)]
@@ -47,31 +49,40 @@ impl Shared {
     }
 }
 
+/// Typed access to `K` in `namespace`, or in every namespace when `None`.
+fn api<K>(client: &Client, namespace: Option<&str>) -> Api<K>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+    <K as kube::Resource>::DynamicType: Default,
+{
+    match namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    }
+}
+
+/// The controller of one namespace (or all): the resource, its owned children, and the backup
+/// records and Jobs mapped back to their `VexfsSemantic`.
 fn controller_for(
     client: &Client,
     namespace: Option<&str>,
     config: &RunConfig,
 ) -> Controller<VexfsSemantic> {
-    let (main, sts, cm, svc) = match namespace {
-        Some(ns) => (
-            Api::<VexfsSemantic>::namespaced(client.clone(), ns),
-            Api::<StatefulSet>::namespaced(client.clone(), ns),
-            Api::<ConfigMap>::namespaced(client.clone(), ns),
-            Api::<Service>::namespaced(client.clone(), ns),
-        ),
-        None => (
-            Api::all(client.clone()),
-            Api::all(client.clone()),
-            Api::all(client.clone()),
-            Api::all(client.clone()),
-        ),
-    };
     let children = watcher::Config::default().labels("app.kubernetes.io/managed-by=vexfs-operator");
-    Controller::new(main, watcher::Config::default().any_semantic())
-        .owns(sts, children.clone())
-        .owns(cm, children.clone())
-        .owns(svc, children)
-        .with_config(Config::default().concurrency(config.concurrency))
+    Controller::new(
+        api::<VexfsSemantic>(client, namespace),
+        watcher::Config::default().any_semantic(),
+    )
+    .owns(api::<StatefulSet>(client, namespace), children.clone())
+    .owns(api::<ConfigMap>(client, namespace), children.clone())
+    .owns(api::<Service>(client, namespace), children.clone())
+    .watches(
+        api::<VexfsBackup>(client, namespace),
+        watcher::Config::default(),
+        semantic_of_backup,
+    )
+    .watches(api::<Job>(client, namespace), children, semantic_of_job)
+    .with_config(Config::default().concurrency(config.concurrency))
 }
 
 /// Runs the controllers until `shutdown` is cancelled; in-flight reconciles finish first.

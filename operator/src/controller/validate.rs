@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::Resource;
 
+use crate::backup::schedule::{Schedule, ScheduleError};
 use crate::crd::{
     AlertingSpec, AnalyticsSpec, BackupSpec, EngineSpec, MonitoringSpec, ProfilerSpec, RbacSpec,
     RecoverySpec, RestoreSpec, VexfsSemantic, messages,
@@ -216,11 +217,12 @@ fn check_backup(backup: &BackupSpec) -> Result<(), ValidationError> {
     if backup.schedule.split_whitespace().count() != 5 {
         return Err(invalid("spec.backup.schedule", messages::SCHEDULE_FIELDS));
     }
-    if backup.time_zone.parse::<chrono_tz::Tz>().is_err() {
-        return Err(invalid(
-            "spec.backup.timeZone",
-            format!("unknown time zone {:?}", backup.time_zone),
-        ));
+    match Schedule::parse(&backup.schedule, &backup.time_zone) {
+        Ok(_) => {}
+        Err(error @ ScheduleError::TimeZone(_)) => {
+            return Err(invalid("spec.backup.timeZone", error.to_string()));
+        }
+        Err(error) => return Err(invalid("spec.backup.schedule", error.to_string())),
     }
     if backup.target.volume.is_some() == backup.target.s3.is_some() {
         return Err(invalid("spec.backup.target", messages::ONE_BACKUP_TARGET));
@@ -285,6 +287,50 @@ mod tests {
         assert!(
             matches!(err, Err(ValidationError::Invalid { field, .. }) if field == "spec.backup.timeZone")
         );
+    }
+
+    fn schedule_error(schedule: &str, time_zone: &str) -> Option<(String, String)> {
+        let spec = format!(
+            "{{backup: {{schedule: {schedule:?}, timeZone: {time_zone}, target: {{volume: {{claimName: b}}}}}}}}"
+        );
+        match validate(&cr(&spec)) {
+            Err(ValidationError::Invalid { field, message }) => Some((field, message)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn valid_schedule_in_a_time_zone_is_accepted() {
+        assert_eq!(schedule_error("30 2 * * 1-5", "Europe/Berlin"), None);
+        assert_eq!(schedule_error("*/15 * * * *", "UTC"), None);
+    }
+
+    #[test]
+    fn six_field_schedule_is_rejected() {
+        let (field, message) = schedule_error("0 0 2 * * *", "UTC").expect("rejected");
+        assert_eq!(field, "spec.backup.schedule");
+        assert_eq!(message, messages::SCHEDULE_FIELDS);
+    }
+
+    #[test]
+    fn out_of_range_cron_value_is_rejected_with_the_field() {
+        let (field, message) = schedule_error("61 * * * *", "UTC").expect("rejected");
+        assert_eq!(field, "spec.backup.schedule");
+        assert!(message.contains("61 is outside 0-59"), "{message}");
+    }
+
+    #[test]
+    fn schedule_that_never_fires_is_rejected() {
+        let (field, message) = schedule_error("0 0 30 2 *", "UTC").expect("rejected");
+        assert_eq!(field, "spec.backup.schedule");
+        assert!(message.contains("never fires"), "{message}");
+    }
+
+    #[test]
+    fn unknown_time_zone_message_names_the_zone() {
+        let (field, message) = schedule_error("0 3 * * *", "Mars/Olympus").expect("rejected");
+        assert_eq!(field, "spec.backup.timeZone");
+        assert!(message.contains("\"Mars/Olympus\""), "{message}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::refs::SecretKeyRef;
 /// Alerting settings; defaults are the product's documented values.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
-#[schemars(extend("x-kubernetes-validations" = [{"rule": "!has(self.receivers) || self.receivers.all(r, self.receivers.exists_one(x, x.name == r.name))", "message": super::messages::UNIQUE_RECEIVERS}, {"rule": "!has(self.rules) || self.rules.all(r, self.rules.exists_one(x, x.name == r.name))", "message": super::messages::UNIQUE_RULES}, {"rule": "!has(self.rules) || self.rules.all(r, r.receivers.all(n, has(self.receivers) && self.receivers.exists(x, x.name == n)))", "message": super::messages::RULE_RECEIVERS_EXIST}]))]
+#[schemars(extend("x-kubernetes-validations" = [{"rule": "!has(self.receivers) || self.receivers.all(r, self.receivers.exists_one(x, x.name == r.name))", "message": super::messages::UNIQUE_RECEIVERS}, {"rule": "!has(self.rules) || self.rules.all(r, self.rules.exists_one(x, x.name == r.name))", "message": super::messages::UNIQUE_RULES}, {"rule": "!has(self.rules) || self.rules.all(r, !has(r.receivers) || r.receivers.all(n, has(self.receivers) && self.receivers.exists(x, x.name == n)))", "message": super::messages::RULE_RECEIVERS_EXIST}]))]
 pub struct AlertingSpec {
     /// Evaluate alert rules and notify receivers at all.
     pub enabled: bool,
@@ -75,7 +75,8 @@ pub struct AlertRule {
     #[schemars(range(min = 0))]
     pub for_seconds: Option<i64>,
     /// Names of receivers notified when the alert fires; every receiver when empty.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(transform = super::schema::no_default)]
     #[schemars(length(max = 16), inner(length(max = 63)))]
     pub receivers: Vec<String>,
 }

@@ -170,3 +170,35 @@ fn stall_of(report: &DayTwoReport) -> Option<Stall> {
         });
     recovery.or(schedule).or(restore)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crd::{CircuitState, RecoveryStatus, RestoreStatus};
+
+    #[test]
+    fn giving_up_outranks_other_day_two_stalls() {
+        let mut report = DayTwoReport {
+            restore: Some(RestoreStatus {
+                phase: phases::FAILED.to_owned(),
+                message: "exit 2".to_owned(),
+            }),
+            ..DayTwoReport::default()
+        };
+        assert_eq!(stall_of(&report).map(|s| s.reason), Some("RestoreFailed"));
+        report.recovery = Some(RecoveryStatus {
+            circuit: CircuitState::Open,
+            consecutive_failures: 3,
+            phase: Some("GaveUp".to_owned()),
+            ..RecoveryStatus::default()
+        });
+        let stall = stall_of(&report).expect("stalled");
+        assert_eq!(stall.reason, "RecoveryExhausted");
+        assert!(
+            stall.message.contains("3 failed actions"),
+            "{}",
+            stall.message
+        );
+        assert_eq!(stall_of(&DayTwoReport::default()), None);
+    }
+}

@@ -238,3 +238,21 @@ async fn report_event(deps: &RecoveryDeps<'_>, cr: &VexfsSemantic, event: &Recov
         tracing::warn!(%error, reason, "publishing recovery event failed");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_spec_maps_onto_ladder_timings() {
+        let mut spec = RecoverySpec::default();
+        let defaults = ladder_config(&spec);
+        assert_eq!(defaults.persist, Duration::seconds(90), "30 s × 3 checks");
+        assert_eq!(defaults.recovery_timeout, Duration::seconds(300));
+        assert_eq!(defaults.breaker.failure_threshold, 5);
+        assert_eq!(defaults.breaker.open_timeout, Duration::seconds(60));
+        spec.health_check_interval_seconds = 2;
+        spec.failure_threshold_checks = Some(4);
+        assert_eq!(ladder_config(&spec).persist, Duration::seconds(8));
+    }
+}

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # PKI for the local control plane (sourced by up.sh): a CA, the API server's serving
 # certificate, an admin client certificate (group system:masters), the service-account
 # signing key pair and the admin kubeconfig. Everything is written below "$1".

@@ -3,6 +3,7 @@
 # directory. Logs stay in "$VEXFS_E2E_STATE/logs" for debugging; pass --purge to delete the
 # whole state directory as well.
 set -euo pipefail
+# shellcheck source=lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
 stop_recorded

@@ -11,49 +11,16 @@
 #   VEXFS_E2E_NODES  number of fake nodes (default: 2)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib.sh
 source "$here/lib.sh"
+# shellcheck source=certs.sh
 source "$here/certs.sh"
 
 node_count="${VEXFS_E2E_NODES:-2}"
-taken_ports=()
-
-# Prints a TCP port on 127.0.0.1 that nothing listens on and that this script has not handed out.
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 30000))
-    [[ " ${taken_ports[*]} " == *" $port "* ]] && continue
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      taken_ports+=("$port")
-      echo "$port"
-      return
-    fi
-  done
-}
-
-# start NAME BINARY ARGS...: runs a component detached, logging to logs/NAME.log.
-start() {
-  local name="$1"; shift
-  setsid "$@" < /dev/null > "$state_dir/logs/$name.log" 2>&1 &
-  echo "$name $!" >> "$pid_file"
-}
-
-# wait_for DESCRIPTION TIMEOUT_S COMMAND...: polls COMMAND every 0.2 s until it succeeds.
-wait_for() {
-  local what="$1" timeout="$2"; shift 2
-  local deadline=$((SECONDS + timeout))
-  until "$@" > /dev/null 2>&1; do
-    if ((SECONDS >= deadline)); then
-      die "timed out after ${timeout}s waiting for $what (logs in $state_dir/logs)"
-    fi
-    any_running || die "a component exited while waiting for $what (logs in $state_dir/logs)"
-    sleep 0.2
-  done
-}
 
 start_etcd() {
   local client="$1" peer
-  peer="$(free_port)"
+  free_port peer
   start etcd "$bin/etcd" --name=default --data-dir="$state_dir/etcd" \
     --listen-client-urls="http://127.0.0.1:$client" --advertise-client-urls="http://127.0.0.1:$client" \
     --listen-peer-urls="http://127.0.0.1:$peer" --initial-advertise-peer-urls="http://127.0.0.1:$peer" \
@@ -73,20 +40,23 @@ start_apiserver() {
 }
 
 start_controllers() {
-  local kcfg="$state_dir/admin.kubeconfig" pki="$state_dir/pki"
+  local kcfg="$state_dir/admin.kubeconfig" pki="$state_dir/pki" kcm_port scheduler_port
+  free_port kcm_port
+  free_port scheduler_port
   local auth=(--kubeconfig="$kcfg" --authentication-kubeconfig="$kcfg" --authorization-kubeconfig="$kcfg")
   start kube-controller-manager "$bin/kube-controller-manager" "${auth[@]}" \
-    --bind-address=127.0.0.1 --secure-port="$(free_port)" --leader-elect=false \
+    --bind-address=127.0.0.1 --secure-port="$kcm_port" --leader-elect=false \
     --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
     --use-service-account-credentials=false --controllers='*' \
     --cert-dir="$state_dir/kcm-certs"
   start kube-scheduler "$bin/kube-scheduler" "${auth[@]}" \
-    --bind-address=127.0.0.1 --secure-port="$(free_port)" --leader-elect=false \
+    --bind-address=127.0.0.1 --secure-port="$scheduler_port" --leader-elect=false \
     --cert-dir="$state_dir/scheduler-certs"
 }
 
 start_kwok() {
-  local stages_dir="$bin/../stages" cfg="$state_dir/kwok.yaml"
+  local stages_dir="$bin/../stages" cfg="$state_dir/kwok.yaml" port
+  free_port port
   : > "$cfg"
   for f in "$stages_dir"/*.yaml; do
     { cat "$f"; echo "---"; } >> "$cfg"
@@ -94,7 +64,7 @@ start_kwok() {
   start kwok "$bin/kwok" --kubeconfig="$state_dir/admin.kubeconfig" --config="$cfg" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --node-lease-duration-seconds=40 --cidr=10.244.0.0/16 --node-ip=10.243.0.1 \
-    --server-address="127.0.0.1:$(free_port)"
+    --server-address="127.0.0.1:$port"
 }
 
 # Prints the manifest of fake node NAME (taken over by kwok through its annotation).
@@ -149,8 +119,8 @@ main() {
   trap 'rc=$?; if ((rc != 0)); then stop_recorded; fi' EXIT
   make_pki "$state_dir/pki"
   local etcd_port api_port
-  etcd_port="$(free_port)"
-  api_port="$(free_port)"
+  free_port etcd_port
+  free_port api_port
   write_kubeconfig "$state_dir/pki" "https://127.0.0.1:$api_port" "$state_dir/admin.kubeconfig"
   start_etcd "$etcd_port"
   wait_for "etcd" 20 curl -fsS "http://127.0.0.1:$etcd_port/health"

@@ -181,9 +181,15 @@ impl AlertEngine {
             }
             return;
         }
-        if now.saturating_sub(since) < rule.for_ns {
-            return;
+        if now.saturating_sub(since) >= rule.for_ns {
+            self.fire_or_suppress(idx, value, now, out);
         }
+    }
+
+    /// Fires rule `idx` unless cooldown or the hourly cap forbid it (counted once per episode).
+    fn fire_or_suppress(&mut self, idx: usize, value: f64, now: i64, out: &mut Vec<AlertEffect>) {
+        let (rule, fp) = &self.rules[idx];
+        let state = self.states.entry(fp.clone()).or_default();
         match self.limiter.admit(fp, now) {
             Ok(()) => {
                 let alert = Alert::fire(self.next_id, rule, value, now);

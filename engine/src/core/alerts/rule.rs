@@ -1,4 +1,4 @@
-//! Alert rules: name, severity, condition (see [`super::condition`]), hold time and receivers.
+//! Alert rules: name, severity, condition (see the `condition` module), hold time, receivers.
 
 use serde::{Deserialize, Serialize};
 

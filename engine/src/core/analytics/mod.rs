@@ -110,7 +110,7 @@ impl Analytics {
             }
             d.observe(event);
         }
-        let sample = self.observed % BACKTEST_EVERY == 0;
+        let sample = self.observed.is_multiple_of(BACKTEST_EVERY);
         let model = &self.model;
         let probability = |h: &[u32]| {
             model.probability(&h[h.len().saturating_sub(next_event::MAX_ORDER)..], item)

@@ -12,9 +12,10 @@ fn event(t: EventType, ts: i64, tx: &str) -> Event {
 }
 
 fn analytics() -> Analytics {
-    let mut cfg = AnalyticsConfig::default();
-    cfg.temporal_window_ns = 5 * SEC;
-    Analytics::new(cfg)
+    Analytics::new(AnalyticsConfig {
+        temporal_window_ns: 5 * SEC,
+        ..AnalyticsConfig::default()
+    })
 }
 
 /// Every 10 s a transaction runs Create, Write, Rename (and every 4th one a Chmod in between).
@@ -97,7 +98,7 @@ fn correlates_rates_with_a_lag() {
     let mut a = analytics();
     let start = 10_000;
     for s in 0..300i64 {
-        let burst = (s * 7919 % 13) as i64;
+        let burst = s * 7919 % 13;
         for k in 0..burst {
             a.observe(&event(VectorSearch, (start + s) * SEC + k, "x"), 0);
         }

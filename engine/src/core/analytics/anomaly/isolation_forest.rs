@@ -21,16 +21,16 @@ pub const MAX_FEATURES: usize = 16;
 /// Training points scored to place the contamination threshold.
 const THRESHOLD_SAMPLE: usize = 256;
 
+/// Marks a leaf in [`Node::feature`].
+const LEAF: u32 = u32::MAX;
+
+/// A 16-byte node: a split on `feature < value` whose children sit at `left` and `left + 1`, or a
+/// leaf (`feature == LEAF`) whose `value` is the precomputed `c(size)`.
 #[derive(Debug, Clone, Copy)]
-enum Node {
-    Split {
-        feature: usize,
-        value: f64,
-        left: u32,
-        right: u32,
-    },
-    /// A leaf with `c(size)` precomputed.
-    Leaf { adjust: f64 },
+struct Node {
+    value: f64,
+    feature: u32,
+    left: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -43,29 +43,44 @@ impl Tree {
         let mut tree = Tree {
             nodes: Vec::with_capacity(2 * rows.len()),
         };
-        tree.grow(rows, 0, height_limit, rng);
+        tree.nodes.push(Node {
+            value: 0.0,
+            feature: LEAF,
+            left: 0,
+        });
+        tree.grow(0, rows, 0, height_limit, rng);
         tree
     }
 
-    fn grow(&mut self, rows: &mut [&[f64]], depth: usize, limit: usize, rng: &mut StdRng) -> u32 {
-        let id = self.nodes.len() as u32;
-        self.nodes.push(Node::Leaf {
-            adjust: average_path_length(rows.len()),
-        });
+    fn grow(
+        &mut self,
+        id: usize,
+        rows: &mut [&[f64]],
+        depth: usize,
+        limit: usize,
+        rng: &mut StdRng,
+    ) {
+        self.nodes[id] = Node {
+            value: average_path_length(rows.len()),
+            feature: LEAF,
+            left: 0,
+        };
         if depth >= limit || rows.len() <= 1 {
-            return id;
+            return;
         }
         let mut candidates = [(0usize, 0.0f64, 0.0f64); MAX_FEATURES];
         let mut count = 0;
         for f in 0..rows[0].len().min(MAX_FEATURES) {
-            let (lo, hi) = rows.iter().fold((f64::MAX, f64::MIN), |(a, b), r| (a.min(r[f]), b.max(r[f])));
+            let (lo, hi) = rows
+                .iter()
+                .fold((f64::MAX, f64::MIN), |(a, b), r| (a.min(r[f]), b.max(r[f])));
             if hi > lo {
                 candidates[count] = (f, lo, hi);
                 count += 1;
             }
         }
         if count == 0 {
-            return id;
+            return;
         }
         let (feature, lo, hi) = candidates[rng.random_range(0..count)];
         let value = rng.random_range(lo..hi);
@@ -76,35 +91,32 @@ impl Tree {
                 split += 1;
             }
         }
-        let (left_rows, right_rows) = rows.split_at_mut(split);
-        let left = self.grow(left_rows, depth + 1, limit, rng);
-        let right = self.grow(right_rows, depth + 1, limit, rng);
-        self.nodes[id as usize] = Node::Split {
-            feature,
-            value,
-            left,
-            right,
+        let left = self.nodes.len();
+        let leaf = Node {
+            value: 0.0,
+            feature: LEAF,
+            left: 0,
         };
-        id
+        self.nodes.extend([leaf, leaf]);
+        self.nodes[id] = Node {
+            value,
+            feature: feature as u32,
+            left: left as u32,
+        };
+        let (left_rows, right_rows) = rows.split_at_mut(split);
+        self.grow(left, left_rows, depth + 1, limit, rng);
+        self.grow(left + 1, right_rows, depth + 1, limit, rng);
     }
 
     fn path_length(&self, x: &[f64]) -> f64 {
-        let mut node = 0usize;
+        let mut node = self.nodes[0];
         let mut depth = 0.0;
-        loop {
-            match self.nodes[node] {
-                Node::Leaf { adjust } => return depth + adjust,
-                Node::Split {
-                    feature,
-                    value,
-                    left,
-                    right,
-                } => {
-                    node = if x[feature] < value { left } else { right } as usize;
-                    depth += 1.0;
-                }
-            }
+        while node.feature != LEAF {
+            let right = x[node.feature as usize] >= node.value;
+            node = self.nodes[node.left as usize + usize::from(right)];
+            depth += 1.0;
         }
+        depth + node.value
     }
 }
 

@@ -137,6 +137,9 @@ mod tests {
             .collect();
         let scored = ScoredCorpus::new(&c, &scores);
         let standard = scored.optimised(&Profile::ALL[0]).normalised;
-        assert!(standard >= 52.0, "standard profile {standard:.2} is below the 52 bar (AWS RCF 51.72)");
+        assert!(
+            standard >= 52.0,
+            "standard profile {standard:.2} is below the 52 bar (AWS RCF 51.72)"
+        );
     }
 }

@@ -1,0 +1,146 @@
+//! The decision for one request: credentials from the `Authorization` header → subject →
+//! permission check against the route's [`Access`].
+
+use super::jwt::{JwtError, JwtVerifier};
+use super::permission::Permission;
+use super::policy::Policy;
+use super::routes::Access;
+use super::section::{AuthMethod, AuthSection};
+use super::token::{TokenFileError, TokenTable};
+use thiserror::Error;
+
+/// The secret file cannot back the configured method.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum GateError {
+    /// The token list is malformed.
+    #[error(transparent)]
+    Tokens(#[from] TokenFileError),
+    /// The token list is not UTF-8.
+    #[error("token file is not UTF-8")]
+    NotUtf8,
+    /// The JWT secret is unusable.
+    #[error(transparent)]
+    Jwt(#[from] JwtError),
+}
+
+/// Why a request is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Denial {
+    /// No `Authorization` header (401).
+    #[error("authentication required")]
+    Missing,
+    /// The header is not `Bearer <credential>` (401).
+    #[error("expected an Authorization: Bearer credential")]
+    NotBearer,
+    /// The static token matches no subject (401).
+    #[error("unknown token")]
+    UnknownToken,
+    /// The JWT is invalid (401).
+    #[error("invalid token: {0}")]
+    Jwt(JwtError),
+    /// Authenticated, but without the route's permission (403).
+    #[error("subject `{subject}` lacks permission `{permission}`")]
+    Forbidden {
+        /// Who asked.
+        subject: String,
+        /// What the route needs.
+        permission: Permission,
+    },
+}
+
+impl Denial {
+    /// Whether this is a 401 (credentials missing or invalid) rather than a 403.
+    pub fn is_unauthenticated(&self) -> bool {
+        !matches!(self, Denial::Forbidden { .. })
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Credentials {
+    Tokens(TokenTable),
+    Jwt(JwtVerifier),
+}
+
+/// Authentication and authorization for an enabled `[auth]` section.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    credentials: Credentials,
+    policy: Policy,
+}
+
+impl Gate {
+    /// Builds the gate from the section and the content of its secret file.
+    pub fn new(section: &AuthSection, secret: &[u8]) -> Result<Gate, GateError> {
+        let credentials = match section.method {
+            AuthMethod::Token => {
+                let text = std::str::from_utf8(secret).map_err(|_| GateError::NotUtf8)?;
+                Credentials::Tokens(TokenTable::parse(text)?)
+            }
+            AuthMethod::Jwt => {
+                Credentials::Jwt(JwtVerifier::new(secret, section.jwt_leeway_seconds)?)
+            }
+        };
+        Ok(Gate {
+            credentials,
+            policy: Policy::from_section(section),
+        })
+    }
+
+    /// Token-file subjects that no `[[auth.subjects]]` entry declares (they hold no permission).
+    pub fn undeclared_subjects(&self) -> Vec<String> {
+        match &self.credentials {
+            Credentials::Tokens(table) => table
+                .subjects()
+                .filter(|s| !self.policy.knows(s))
+                .map(str::to_string)
+                .collect(),
+            Credentials::Jwt(_) => Vec::new(),
+        }
+    }
+
+    /// Decides a request needing `access`, given its `Authorization` header and the time (Unix
+    /// seconds). Returns the subject (`None` for open routes).
+    pub fn check(
+        &self,
+        access: Access,
+        authorization: Option<&str>,
+        now: i64,
+    ) -> Result<Option<String>, Denial> {
+        let Access::Requires(permission) = access else {
+            return Ok(None);
+        };
+        let header = authorization.ok_or(Denial::Missing)?;
+        let credential = bearer(header).ok_or(Denial::NotBearer)?;
+        let subject = self.authenticate(credential, now)?;
+        if !self.policy.allows(&subject, permission) {
+            return Err(Denial::Forbidden {
+                subject,
+                permission,
+            });
+        }
+        Ok(Some(subject))
+    }
+
+    fn authenticate(&self, credential: &str, now: i64) -> Result<String, Denial> {
+        match &self.credentials {
+            Credentials::Tokens(table) => table
+                .subject_of(credential)
+                .map(str::to_string)
+                .ok_or(Denial::UnknownToken),
+            Credentials::Jwt(verifier) => verifier
+                .verify(credential, now)
+                .map(|c| c.sub)
+                .map_err(Denial::Jwt),
+        }
+    }
+}
+
+/// The credential of `Bearer <credential>` (scheme case-insensitive, RFC 6750).
+fn bearer(header: &str) -> Option<&str> {
+    let (scheme, rest) = header.trim().split_once(' ')?;
+    let credential = rest.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !credential.is_empty()).then_some(credential)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,19 @@
+//! API authentication and role-based access control, pure and clock-free: the `[auth]` section,
+//! `area:verb` permissions, the route → permission table, static tokens, HS256 JWTs and the
+//! per-request decision. The HTTP layer lives in `server::auth_layer`.
+
+pub mod gate;
+pub mod jwt;
+pub mod permission;
+pub mod policy;
+pub mod routes;
+pub mod section;
+pub mod token;
+
+pub use gate::{Denial, Gate, GateError};
+pub use jwt::{Claims, JwtError, JwtVerifier};
+pub use permission::{Area, Permission, PermissionError, Verb};
+pub use policy::Policy;
+pub use routes::{Access, required};
+pub use section::{AuthMethod, AuthSection, RoleConfig, SectionError, SubjectConfig};
+pub use token::{TokenFileError, TokenTable};

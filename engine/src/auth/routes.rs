@@ -1,0 +1,111 @@
+//! Which permission each API route needs. Probes and metrics stay open; unknown routes need the
+//! strongest permission (`production:write`), so a new route is never accidentally public.
+
+use super::permission::{Area, Permission, Verb};
+
+/// What a request needs before it reaches its handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No credentials needed (`/healthz`, `/readyz`, `/metrics`).
+    Open,
+    /// An authenticated subject holding this permission.
+    Requires(Permission),
+}
+
+const OPEN: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+const ANALYTICS_QUERIES: [&str; 7] = [
+    "/api/v1/events",
+    "/api/v1/stats",
+    "/api/v1/patterns",
+    "/api/v1/correlations",
+    "/api/v1/anomalies",
+    "/api/v1/predictions",
+    "/api/v1/stream",
+];
+
+/// The access `method` (upper case, e.g. `GET`) on `path` (a route path, without query) needs.
+pub fn required(method: &str, path: &str) -> Access {
+    if OPEN.contains(&path) {
+        return Access::Open;
+    }
+    let reading = matches!(method, "GET" | "HEAD");
+    let needs = |area, verb| Access::Requires(Permission::new(area, verb));
+    let by_method = |area| needs(area, if reading { Verb::Read } else { Verb::Write });
+    if under(path, "/dashboard") {
+        return needs(Area::Dashboard, Verb::Read);
+    }
+    if under(path, "/api/v1/alerts") {
+        return by_method(Area::Dashboard);
+    }
+    if under(path, "/api/v1/profile") {
+        return by_method(Area::Profiler);
+    }
+    if ANALYTICS_QUERIES.contains(&path) {
+        return by_method(Area::Analytics);
+    }
+    needs(Area::Production, Verb::Write)
+}
+
+/// `path` is `prefix` or below it (`/api/v1/alerts/7/ack` is under `/api/v1/alerts`).
+fn under(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn perm(text: &str) -> Access {
+        Access::Requires(text.parse().unwrap())
+    }
+
+    #[test]
+    fn the_route_table_matches_the_api() {
+        let cases = [
+            ("POST", "/api/v1/events", perm("analytics:write")),
+            ("GET", "/api/v1/events", perm("analytics:read")),
+            ("GET", "/api/v1/stats", perm("analytics:read")),
+            ("GET", "/api/v1/patterns", perm("analytics:read")),
+            ("GET", "/api/v1/correlations", perm("analytics:read")),
+            ("GET", "/api/v1/anomalies", perm("analytics:read")),
+            ("GET", "/api/v1/predictions", perm("analytics:read")),
+            ("GET", "/api/v1/stream", perm("analytics:read")),
+            ("GET", "/api/v1/alerts", perm("dashboard:read")),
+            ("GET", "/api/v1/alerts/{id}", perm("dashboard:read")),
+            ("POST", "/api/v1/alerts/{id}/ack", perm("dashboard:write")),
+            ("GET", "/api/v1/profile", perm("profiler:read")),
+            ("GET", "/api/v1/admin/backup", perm("production:write")),
+            ("POST", "/api/v1/admin/restore", perm("production:write")),
+            ("GET", "/dashboard", perm("dashboard:read")),
+            ("GET", "/healthz", Access::Open),
+            ("GET", "/readyz", Access::Open),
+            ("GET", "/metrics", Access::Open),
+        ];
+        for (method, path, want) in cases {
+            assert_eq!(required(method, path), want, "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn head_reads_and_other_methods_write() {
+        assert_eq!(required("HEAD", "/api/v1/stats"), perm("analytics:read"));
+        assert_eq!(required("DELETE", "/api/v1/events"), perm("analytics:write"));
+        assert_eq!(required("PUT", "/api/v1/profile"), perm("profiler:write"));
+    }
+
+    #[test]
+    fn unknown_routes_need_the_strongest_permission() {
+        for path in ["/api/v1/unknown", "/api/v2/events", "/", "/alertsx", "/metricsx"] {
+            assert_eq!(required("GET", path), perm("production:write"), "{path}");
+        }
+    }
+
+    #[test]
+    fn prefixes_match_whole_segments_only() {
+        assert!(under("/api/v1/alerts", "/api/v1/alerts"));
+        assert!(under("/api/v1/alerts/3", "/api/v1/alerts"));
+        assert!(!under("/api/v1/alertsx", "/api/v1/alerts"));
+        assert_eq!(required("GET", "/dashboardx"), perm("production:write"));
+    }
+}

@@ -1,0 +1,218 @@
+//! The `[auth]` configuration section: method, secret file, roles and subjects (the product's
+//! `rbac.yaml`, in TOML), and its consistency checks.
+
+use super::permission::Permission;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::str::FromStr;
+use thiserror::Error;
+
+/// An inconsistent `[auth]` section.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SectionError {
+    /// Authentication is enabled without a secret file.
+    #[error("secret_file is required when authentication is enabled")]
+    NoSecretFile,
+    /// Two roles share a name.
+    #[error("role `{0}` is defined twice")]
+    DuplicateRole(String),
+    /// Two subjects share a name (tokens carry names only).
+    #[error("subject `{0}` is defined twice")]
+    DuplicateSubject(String),
+    /// A subject refers to a role that does not exist.
+    #[error("subject `{subject}` refers to unknown role `{role}`")]
+    UnknownRole {
+        /// The subject.
+        subject: String,
+        /// The missing role.
+        role: String,
+    },
+    /// An unsupported method name.
+    #[error("unknown auth method `{0}`: expected token or jwt")]
+    UnknownMethod(String),
+}
+
+/// How callers prove who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMethod {
+    /// `Authorization: Bearer <token>`, tokens listed as `subject:token` lines in the secret file.
+    #[default]
+    Token,
+    /// `Authorization: Bearer <jwt>`, HS256-signed with the secret file's content.
+    Jwt,
+}
+
+impl FromStr for AuthMethod {
+    type Err = SectionError;
+
+    fn from_str(s: &str) -> Result<AuthMethod, SectionError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "token" => Ok(AuthMethod::Token),
+            "jwt" => Ok(AuthMethod::Jwt),
+            _ => Err(SectionError::UnknownMethod(s.to_string())),
+        }
+    }
+}
+
+/// `[auth]`. Absent, or `enabled = false`: the API is open.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSection {
+    /// Enforce authentication and permissions (default true once the section exists).
+    pub enabled: bool,
+    /// `token` or `jwt`.
+    pub method: AuthMethod,
+    /// The token list (`subject:token` lines) or the JWT signing secret.
+    pub secret_file: PathBuf,
+    /// Accepted clock difference for JWT `exp` and `nbf`, in seconds.
+    pub jwt_leeway_seconds: u64,
+    /// `[[auth.roles]]`.
+    pub roles: Vec<RoleConfig>,
+    /// `[[auth.subjects]]`.
+    pub subjects: Vec<SubjectConfig>,
+}
+
+impl Default for AuthSection {
+    fn default() -> Self {
+        AuthSection {
+            enabled: true,
+            method: AuthMethod::Token,
+            secret_file: PathBuf::new(),
+            jwt_leeway_seconds: 30,
+            roles: Vec::new(),
+            subjects: Vec::new(),
+        }
+    }
+}
+
+/// `[[auth.roles]]`: a named set of permissions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleConfig {
+    /// Unique name.
+    pub name: String,
+    /// Granted permissions (`analytics:read`...).
+    pub permissions: Vec<Permission>,
+}
+
+/// `[[auth.subjects]]`: a user or service account and its roles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubjectConfig {
+    /// `user` or `service_account` (informational; names must be unique across kinds).
+    #[serde(default = "default_kind")]
+    pub kind: String,
+    /// The name tokens carry (token-file subject, JWT `sub`).
+    pub name: String,
+    /// Role names from `[[auth.roles]]`.
+    pub roles: Vec<String>,
+}
+
+fn default_kind() -> String {
+    "user".to_string()
+}
+
+impl AuthSection {
+    /// Checks names are unique, roles exist and a secret file is set when enabled.
+    pub fn check(&self) -> Result<(), SectionError> {
+        if self.enabled && self.secret_file.as_os_str().is_empty() {
+            return Err(SectionError::NoSecretFile);
+        }
+        let mut roles = HashSet::new();
+        if let Some(r) = self.roles.iter().find(|r| !roles.insert(r.name.as_str())) {
+            return Err(SectionError::DuplicateRole(r.name.clone()));
+        }
+        let mut subjects = HashSet::new();
+        if let Some(s) = self.subjects.iter().find(|s| !subjects.insert(s.name.as_str())) {
+            return Err(SectionError::DuplicateSubject(s.name.clone()));
+        }
+        for subject in &self.subjects {
+            if let Some(role) = subject.roles.iter().find(|r| !roles.contains(r.as_str())) {
+                return Err(SectionError::UnknownRole {
+                    subject: subject.name.clone(),
+                    role: role.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn section(text: &str) -> AuthSection {
+        toml::from_str(text).unwrap()
+    }
+
+    const BASE: &str = r#"
+        method = "jwt"
+        secret_file = "/etc/vexfs/secrets/auth/secret"
+        [[roles]]
+        name = "viewer"
+        permissions = ["dashboard:read"]
+        [[subjects]]
+        kind = "service_account"
+        name = "grafana"
+        roles = ["viewer"]
+    "#;
+
+    #[test]
+    fn a_present_section_is_enabled_with_defaults() {
+        let s = section(BASE);
+        assert!(s.enabled);
+        assert_eq!(s.method, AuthMethod::Jwt);
+        assert_eq!(s.jwt_leeway_seconds, 30);
+        assert_eq!(s.roles[0].permissions[0].to_string(), "dashboard:read");
+        assert_eq!(s.check(), Ok(()));
+    }
+
+    #[test]
+    fn bad_permissions_and_unknown_keys_fail_to_parse() {
+        let bad = BASE.replace("dashboard:read", "dashboard:delete");
+        let err = toml::from_str::<AuthSection>(&bad).unwrap_err();
+        assert!(err.to_string().contains("dashboard:delete"), "{err}");
+        let unknown = format!("users = []\n{BASE}");
+        assert!(toml::from_str::<AuthSection>(&unknown).is_err());
+    }
+
+    #[test]
+    fn inconsistencies_are_named() {
+        let mut s = section(BASE);
+        s.subjects[0].roles.push("admin".into());
+        assert_eq!(
+            s.check(),
+            Err(SectionError::UnknownRole {
+                subject: "grafana".into(),
+                role: "admin".into()
+            })
+        );
+        let mut s = section(BASE);
+        s.roles.push(s.roles[0].clone());
+        assert_eq!(s.check(), Err(SectionError::DuplicateRole("viewer".into())));
+        let mut s = section(BASE);
+        s.subjects.push(s.subjects[0].clone());
+        assert_eq!(
+            s.check(),
+            Err(SectionError::DuplicateSubject("grafana".into()))
+        );
+        let mut s = section(BASE);
+        s.secret_file = PathBuf::new();
+        assert_eq!(s.check(), Err(SectionError::NoSecretFile));
+        s.enabled = false;
+        assert_eq!(s.check(), Ok(()));
+    }
+
+    #[test]
+    fn methods_parse_case_insensitively() {
+        assert_eq!("JWT".parse::<AuthMethod>(), Ok(AuthMethod::Jwt));
+        assert_eq!(" token ".parse::<AuthMethod>(), Ok(AuthMethod::Token));
+        assert_eq!(
+            "oauth2".parse::<AuthMethod>(),
+            Err(SectionError::UnknownMethod("oauth2".into()))
+        );
+    }
+}
