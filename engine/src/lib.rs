@@ -8,6 +8,7 @@ pub mod config;
 pub mod core;
 pub mod event;
 pub mod notify;
+pub mod quality;
 pub mod server;
 pub mod sources;
 pub mod store;

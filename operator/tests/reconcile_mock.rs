@@ -230,6 +230,7 @@ async fn enabled_monitoring_without_the_api_stalls_once_secrets_exist() {
         secret(&["webhook-url", "slack-url"]),
     );
     fake.put(&format!("{secrets}/vexfs-smtp"), secret(&["password"]));
+    fake.put(&format!("{secrets}/vexfs-auth"), secret(&["jwt-secret"]));
     let calls = pass(&fake, &ctx, &path).await;
     let (status, reason, _) = condition(&fake, &path, "Stalled");
     assert_eq!(

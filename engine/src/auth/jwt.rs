@@ -114,7 +114,10 @@ impl JwtVerifier {
         if now > claims.exp.saturating_add(self.leeway) {
             return Err(JwtError::Expired);
         }
-        if claims.nbf.is_some_and(|nbf| now < nbf.saturating_sub(self.leeway)) {
+        if claims
+            .nbf
+            .is_some_and(|nbf| now < nbf.saturating_sub(self.leeway))
+        {
             return Err(JwtError::NotYetValid);
         }
         Ok(claims)

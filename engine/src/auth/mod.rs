@@ -15,5 +15,8 @@ pub use jwt::{Claims, JwtError, JwtVerifier};
 pub use permission::{Area, Permission, PermissionError, Verb};
 pub use policy::Policy;
 pub use routes::{Access, required};
-pub use section::{AuthMethod, AuthSection, RoleConfig, SectionError, SubjectConfig};
+pub use section::{AuthMethod, AuthSection, RoleConfig, SectionError, SubjectConfig, SubjectKind};
 pub use token::{TokenFileError, TokenTable};
+
+#[cfg(test)]
+mod config_tests;

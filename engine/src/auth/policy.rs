@@ -51,7 +51,7 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::section::{RoleConfig, SubjectConfig};
+    use crate::auth::section::{RoleConfig, SubjectConfig, SubjectKind};
 
     fn role(name: &str, perms: &[&str]) -> RoleConfig {
         RoleConfig {
@@ -62,7 +62,7 @@ mod tests {
 
     fn subject(name: &str, roles: &[&str]) -> SubjectConfig {
         SubjectConfig {
-            kind: "user".into(),
+            kind: SubjectKind::User,
             name: name.into(),
             roles: roles.iter().map(|r| r.to_string()).collect(),
         }

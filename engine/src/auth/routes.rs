@@ -90,13 +90,22 @@ mod tests {
     #[test]
     fn head_reads_and_other_methods_write() {
         assert_eq!(required("HEAD", "/api/v1/stats"), perm("analytics:read"));
-        assert_eq!(required("DELETE", "/api/v1/events"), perm("analytics:write"));
+        assert_eq!(
+            required("DELETE", "/api/v1/events"),
+            perm("analytics:write")
+        );
         assert_eq!(required("PUT", "/api/v1/profile"), perm("profiler:write"));
     }
 
     #[test]
     fn unknown_routes_need_the_strongest_permission() {
-        for path in ["/api/v1/unknown", "/api/v2/events", "/", "/alertsx", "/metricsx"] {
+        for path in [
+            "/api/v1/unknown",
+            "/api/v2/events",
+            "/",
+            "/alertsx",
+            "/metricsx",
+        ] {
             assert_eq!(required("GET", path), perm("production:write"), "{path}");
         }
     }

@@ -97,21 +97,28 @@ pub struct RoleConfig {
     pub permissions: Vec<Permission>,
 }
 
+/// The kind of an API subject (informational: tokens carry names only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    /// A person.
+    #[default]
+    User,
+    /// A program.
+    ServiceAccount,
+}
+
 /// `[[auth.subjects]]`: a user or service account and its roles.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubjectConfig {
-    /// `user` or `service_account` (informational; names must be unique across kinds).
-    #[serde(default = "default_kind")]
-    pub kind: String,
+    /// `user` (default) or `service_account`; names must be unique across kinds.
+    #[serde(default)]
+    pub kind: SubjectKind,
     /// The name tokens carry (token-file subject, JWT `sub`).
     pub name: String,
     /// Role names from `[[auth.roles]]`.
     pub roles: Vec<String>,
-}
-
-fn default_kind() -> String {
-    "user".to_string()
 }
 
 impl AuthSection {
@@ -125,7 +132,11 @@ impl AuthSection {
             return Err(SectionError::DuplicateRole(r.name.clone()));
         }
         let mut subjects = HashSet::new();
-        if let Some(s) = self.subjects.iter().find(|s| !subjects.insert(s.name.as_str())) {
+        if let Some(s) = self
+            .subjects
+            .iter()
+            .find(|s| !subjects.insert(s.name.as_str()))
+        {
             return Err(SectionError::DuplicateSubject(s.name.clone()));
         }
         for subject in &self.subjects {
@@ -167,6 +178,7 @@ mod tests {
         assert_eq!(s.method, AuthMethod::Jwt);
         assert_eq!(s.jwt_leeway_seconds, 30);
         assert_eq!(s.roles[0].permissions[0].to_string(), "dashboard:read");
+        assert_eq!(s.subjects[0].kind, SubjectKind::ServiceAccount);
         assert_eq!(s.check(), Ok(()));
     }
 
@@ -177,6 +189,8 @@ mod tests {
         assert!(err.to_string().contains("dashboard:delete"), "{err}");
         let unknown = format!("users = []\n{BASE}");
         assert!(toml::from_str::<AuthSection>(&unknown).is_err());
+        let kind = BASE.replace("service_account", "robot");
+        assert!(toml::from_str::<AuthSection>(&kind).is_err());
     }
 
     #[test]

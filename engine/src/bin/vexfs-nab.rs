@@ -6,7 +6,7 @@ use clap::Parser;
 use std::path::PathBuf;
 use std::time::Instant;
 use vexfs_engine::core::analytics::anomaly::series::{SeriesConfig, SeriesDetector};
-use vexfs_engine::core::analytics::nab::{Corpus, Profile, ScoredCorpus, external_scores};
+use vexfs_engine::quality::nab::{Corpus, Profile, ScoredCorpus, external_scores};
 
 #[derive(Parser)]
 #[command(about = "Numenta Anomaly Benchmark scorer and engine detector run")]

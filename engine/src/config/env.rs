@@ -73,7 +73,14 @@ pub const OVERRIDES: &[(&str, Setter)] = &[
         setter!(profiler.bottleneck_threshold_ms),
     ),
     ("PRODUCTION_LOG_LEVEL", setter!(logging.level)),
+    ("AUTH_METHOD", set_auth_method),
 ];
+
+/// `AUTH_METHOD` sets `[auth] method`, creating an enabled `[auth]` section if there is none.
+fn set_auth_method(c: &mut Config, v: &str, var: &'static str) -> Result<(), ConfigError> {
+    c.auth.get_or_insert_default().method = parse(v, var)?;
+    Ok(())
+}
 
 /// Applies every override present in `vars` (name, value pairs, e.g. `std::env::vars()`).
 pub fn apply_env<I>(config: &mut Config, vars: I) -> Result<(), ConfigError>

@@ -83,6 +83,8 @@ pub struct Config {
     pub storage: StorageSection,
     /// `[logging]`.
     pub logging: LoggingSection,
+    /// `[auth]`; absent means the API is open.
+    pub auth: Option<crate::auth::AuthSection>,
 }
 
 impl Config {
@@ -181,6 +183,9 @@ impl Config {
                 "storage.segment_size_bytes",
                 "must be at least 4096",
             ));
+        }
+        if let Some(auth) = &self.auth {
+            auth.check().map_err(|e| invalid("auth", &e.to_string()))?;
         }
         if let Some(r) = self.alerts.receivers.iter().find(|r| r.kinds() != 1) {
             return Err(ConfigError::Invalid {

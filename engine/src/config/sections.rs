@@ -198,7 +198,7 @@ impl Default for ServerSection {
             listen: "127.0.0.1:8080".into(),
             max_body_bytes: 16 * 1024 * 1024,
             max_batch_events: 50_000,
-            ingest_queue_batches: 256,
+            ingest_queue_batches: 32,
         }
     }
 }

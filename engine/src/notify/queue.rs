@@ -116,7 +116,7 @@ async fn worker(
         let on_retry = |attempt: u32, error: &_, delay: std::time::Duration| {
             metrics.delivery(name, "retry");
             let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
-            tracing::warn!(receiver = name, attempt, %error, delay_ms, "alert delivery failed, retrying");
+            tracing::warn!(receiver = name, attempt, %error, delay_ms, "alert delivery retrying");
         };
         let (result, attempts) =
             with_retry(retry, || deliver(&http, &receiver, &notification), on_retry).await;

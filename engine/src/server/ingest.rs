@@ -40,14 +40,10 @@ pub async fn post_events(
     decoded.validate().map_err(|e| reject(&state, e))?;
     let validate_ns = started.elapsed().as_nanos() as u64;
     let n = decoded.events.len() as u64;
-    {
-        let mut shared = state.shared.lock();
-        shared.engine.profiler.record(Stage::Decode, decode_ns, n);
-        shared
-            .engine
-            .profiler
-            .record(Stage::Validate, validate_ns, n);
-    }
+    state.timings.lock().extend([
+        (Stage::Decode, decode_ns, n),
+        (Stage::Validate, validate_ns, n),
+    ]);
     state.metrics.stage(Stage::Decode, decode_ns);
     state.metrics.stage(Stage::Validate, validate_ns);
     let (reply, answer) = oneshot::channel();

@@ -2,6 +2,7 @@
 
 pub mod alerts_api;
 pub mod analytics_api;
+pub mod auth_layer;
 pub mod error;
 pub mod ingest;
 pub mod metrics;
@@ -24,6 +25,7 @@ use tower_http::decompression::RequestDecompressionLayer;
 /// The engine's routes. Feature APIs (analytics, alerts) are merged in [`feature_routes`].
 pub fn router(state: AppState) -> Router {
     let limit = state.config.server.max_body_bytes;
+    let auth = axum::middleware::from_fn_with_state(state.clone(), auth_layer::require);
     let ingest = Router::new()
         .route(
             "/api/v1/events",
@@ -42,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/dashboard", get(ops::dashboard))
         .merge(feature_routes())
+        .route_layer(auth)
         .with_state(state)
 }
 

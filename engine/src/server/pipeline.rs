@@ -5,7 +5,7 @@
 //! and only then applies the events and acknowledges each request.
 
 use super::metrics::Metrics;
-use super::state::{Shared, now_ns};
+use super::state::{Shared, StageTiming, now_ns};
 use crate::core::profiler::Stage;
 use crate::event::Event;
 use crate::store::{Admission, Wal};
@@ -74,6 +74,8 @@ pub struct Writer {
     pub metrics: Arc<Metrics>,
     /// Stream subscribers.
     pub stream: broadcast::Sender<Arc<[Event]>>,
+    /// Handler stage timings to fold into the profiler.
+    pub timings: Arc<Mutex<Vec<StageTiming>>>,
     /// How often to checkpoint and expire old events.
     pub checkpoint_every: Duration,
 }
@@ -179,12 +181,13 @@ impl Writer {
         let streaming = self.stream.receiver_count() > 0;
         let mut batches = Vec::new();
         let mut replies = Vec::with_capacity(plans.len());
+        let timings = std::mem::take(&mut *self.timings.lock());
         {
             let mut shared = self.shared.lock();
-            shared
-                .engine
-                .profiler
-                .record(Stage::Log, log_ns, total as u64);
+            shared.engine.profiler.record(Stage::Log, log_ns, total as u64);
+            for (stage, ns, events) in timings {
+                shared.engine.profiler.record(stage, ns, events);
+            }
             for (reply, (admissions, accepted)) in plans {
                 shared.engine.apply(&accepted, now);
                 replies.push((reply, receipt(&admissions, accepted.len())));

@@ -33,6 +33,9 @@ pub enum ServerError {
     /// The `[alerts]` section is invalid.
     #[error(transparent)]
     Alerts(#[from] crate::notify::setup::SetupError),
+    /// The `[auth]` secret file is unusable.
+    #[error(transparent)]
+    Auth(#[from] super::auth_layer::AuthLoadError),
     /// A background task died.
     #[error("background task failed: {0}")]
     Task(String),
@@ -69,6 +72,7 @@ where
     let metrics = Arc::new(Metrics::new()?);
     let (mut state, rx) = AppState::new(config, metrics);
     state.alerts = super::alerts_api::start(&state)?;
+    state.auth = super::auth_layer::load(&state.config)?;
     let addr = listener.local_addr()?;
     let server = tokio::spawn(
         axum::serve(listener, router(state.clone()))
@@ -121,6 +125,7 @@ fn start_writer(
         shared: state.shared.clone(),
         metrics: state.metrics.clone(),
         stream: state.stream.clone(),
+        timings: state.timings.clone(),
         checkpoint_every: Duration::from_secs(
             state.config.storage.checkpoint_interval_seconds.max(1),
         ),

@@ -3,7 +3,7 @@
 use super::metrics::Metrics;
 use super::pipeline::Command;
 use crate::config::Config;
-use crate::core::profiler::ProfilerSettings;
+use crate::core::profiler::{ProfilerSettings, Stage};
 use crate::core::{Engine, EngineSettings};
 use crate::event::Event;
 use crate::store::{Retained, Retention};
@@ -15,6 +15,9 @@ use tokio::sync::broadcast;
 
 /// Batches buffered for `/api/v1/stream` subscribers before slow ones lag.
 const STREAM_BUFFER: usize = 1024;
+
+/// One measured stage call: stage, duration (ns), events.
+pub type StageTiming = (Stage, u64, u64);
 
 /// What the writer and the query handlers share.
 pub struct Shared {
@@ -39,8 +42,13 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
     /// Accepted batches for stream subscribers.
     pub stream: broadcast::Sender<Arc<[Event]>>,
+    /// Stage timings measured by handlers, drained into the profiler by the log writer (so
+    /// handlers never wait for the core lock).
+    pub timings: Arc<Mutex<Vec<StageTiming>>>,
     /// Alerting, when `[alerts] enabled` (set by the runtime at startup).
     pub alerts: Option<Arc<crate::notify::AlertRuntime>>,
+    /// API authentication, when `[auth]` is enabled (set by the runtime at startup).
+    pub auth: Option<Arc<crate::auth::Gate>>,
 }
 
 impl AppState {
@@ -63,7 +71,9 @@ impl AppState {
             metrics,
             ready: Arc::new(AtomicBool::new(false)),
             stream,
+            timings: Arc::new(Mutex::new(Vec::new())),
             alerts: None,
+            auth: None,
         };
         (state, rx)
     }

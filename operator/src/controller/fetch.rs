@@ -57,6 +57,9 @@ pub fn referenced_secret_keys(spec: &ValidatedSpec) -> Vec<SecretKey> {
             keys.push((password.name.clone(), password.key.clone()));
         }
     }
+    if let Some(auth) = &spec.rbac.auth {
+        keys.push((auth.secret_ref.name.clone(), auth.secret_ref.key.clone()));
+    }
     keys
 }
 

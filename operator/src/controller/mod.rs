@@ -232,9 +232,10 @@ async fn converge(
     let changes = apply::plan(slots, &live, spec.suspend);
     apply::execute(client, &spec.namespace, &changes, &mut live).await?;
     let mut warnings = Vec::new();
-    if spec.rbac.auth.is_some() || !spec.rbac.roles.is_empty() {
+    if spec.rbac.auth.is_none() && !spec.rbac.roles.is_empty() {
         warnings.push(
-            "spec.rbac is not enforced: this engine version has no API authentication".to_owned(),
+            "spec.rbac.roles are not enforced: set spec.rbac.auth to require API credentials"
+                .to_owned(),
         );
     }
     if spec.engine.storage.is_none() {

@@ -234,6 +234,9 @@ fn check_rbac(rbac: &RbacSpec) -> Result<(), ValidationError> {
     if first_duplicate(rbac.roles.iter().map(|r| r.name.as_str())).is_some() {
         return Err(invalid("spec.rbac", messages::UNIQUE_ROLES));
     }
+    if first_duplicate(rbac.subjects.iter().map(|s| s.name.as_str())).is_some() {
+        return Err(invalid("spec.rbac", messages::UNIQUE_SUBJECTS));
+    }
     let roles: HashSet<&str> = rbac.roles.iter().map(|r| r.name.as_str()).collect();
     if rbac
         .subjects

@@ -17,6 +17,8 @@ pub const ONE_RECEIVER_KIND: &str = "receiver must set exactly one of webhook, s
 pub const UNIQUE_RECEIVERS: &str = "receiver names must be unique";
 /// Role names are unique.
 pub const UNIQUE_ROLES: &str = "role names must be unique";
+/// Subject names are unique (tokens carry names only, whatever the kind).
+pub const UNIQUE_SUBJECTS: &str = "subject names must be unique";
 /// Subjects reference roles declared in `rbac.roles`.
 pub const SUBJECT_ROLES_EXIST: &str = "every subject role must name a role in rbac.roles";
 /// Alert rules reference receivers declared in `alerting.receivers`.

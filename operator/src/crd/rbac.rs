@@ -8,7 +8,7 @@ use super::refs::SecretKeyRef;
 /// Access control of the engine's HTTP API.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
-#[schemars(extend("x-kubernetes-validations" = [{"rule": "!has(self.roles) || self.roles.all(r, self.roles.exists_one(x, x.name == r.name))", "message": super::messages::UNIQUE_ROLES}, {"rule": "!has(self.subjects) || self.subjects.all(s, s.roles.all(n, has(self.roles) && self.roles.exists(x, x.name == n)))", "message": super::messages::SUBJECT_ROLES_EXIST}]))]
+#[schemars(extend("x-kubernetes-validations" = [{"rule": "!has(self.roles) || self.roles.all(r, self.roles.exists_one(x, x.name == r.name))", "message": super::messages::UNIQUE_ROLES}, {"rule": "!has(self.subjects) || self.subjects.all(s, self.subjects.exists_one(x, x.name == s.name))", "message": super::messages::UNIQUE_SUBJECTS}, {"rule": "!has(self.subjects) || self.subjects.all(s, s.roles.all(n, has(self.roles) && self.roles.exists(x, x.name == n)))", "message": super::messages::SUBJECT_ROLES_EXIST}]))]
 pub struct RbacSpec {
     /// Named sets of permissions.
     #[serde(default)]
@@ -39,7 +39,7 @@ pub struct Role {
     #[schemars(
         length(max = 32),
         inner(regex(
-            pattern = r"^(analytics|dashboard|profiler|production|integrator|events|alerts|admin):(read|write)$"
+            pattern = r"^(analytics|dashboard|profiler|production|integrator):(read|write)$"
         ))
     )]
     pub permissions: Vec<String>,
@@ -51,7 +51,7 @@ pub struct Role {
 pub struct Subject {
     /// Kind of subject.
     pub kind: SubjectKind,
-    /// Subject name as presented in its token.
+    /// Subject name as presented in its token (unique across kinds).
     #[schemars(length(min = 1, max = 253))]
     pub name: String,
     /// Names of roles from `rbac.roles`.

@@ -55,10 +55,11 @@ start_controllers() {
 }
 
 start_kwok() {
-  local stages_dir="$bin/../stages" cfg="$state_dir/kwok.yaml" port
+  local cfg="$state_dir/kwok.yaml" port
   free_port port
   : > "$cfg"
-  for f in "$stages_dir"/*.yaml; do
+  # kwok's own stages, then the suite's (backup Job outcomes, see stages/).
+  for f in "$bin/../stages"/*.yaml "$here/stages"/*.yaml; do
     { cat "$f"; echo "---"; } >> "$cfg"
   done
   start kwok "$bin/kwok" --kubeconfig="$state_dir/admin.kubeconfig" --config="$cfg" \

@@ -5,9 +5,13 @@
 //! The suite talks to the API server only through the real command-line tools, so what it
 //! checks is exactly what a user or a GitOps tool sees.
 
+pub mod backup_volume;
+pub mod backups;
 pub mod cluster;
 pub mod command;
 pub mod crds;
+pub mod events;
+pub mod fault;
 pub mod kubectl;
 pub mod namespace;
 pub mod object;

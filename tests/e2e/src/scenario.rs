@@ -20,7 +20,7 @@ pub struct Scenario {
     /// The test's own namespace.
     pub namespace: TestNamespace,
     name: String,
-    _serial: MutexGuard<'static, ()>,
+    _serial: Option<MutexGuard<'static, ()>>,
 }
 
 impl Scenario {
@@ -28,6 +28,17 @@ impl Scenario {
     /// lock for the test's lifetime. The operator is started separately.
     pub fn new(name: &str) -> Result<Self> {
         let serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+        Self::create(name, Some(serial))
+    }
+
+    /// Like [`Scenario::new`] without the per-binary lock: for tests that mostly wait on the
+    /// wall clock (cron schedules), so the tests of their binary run side by side. Each test
+    /// still has its own namespace and operator, so they cannot see each other.
+    pub fn concurrent(name: &str) -> Result<Self> {
+        Self::create(name, None)
+    }
+
+    fn create(name: &str, serial: Option<MutexGuard<'static, ()>>) -> Result<Self> {
         let cluster = Cluster::from_env()?;
         crds::install(&cluster)?;
         let namespace = TestNamespace::create(&cluster.kubectl(), name)?;

@@ -59,6 +59,20 @@ impl Stack {
         })
     }
 
+    /// Creates or updates the `VexfsSemantic` in `manifest` (a JSON object) in `namespace`.
+    pub fn apply_manifest(cluster: &Cluster, namespace: &str, manifest: &Value) -> Result<Self> {
+        let kubectl = cluster.kubectl();
+        kubectl.run_with_input(
+            &["apply", "-n", namespace, "-f", "-"],
+            &manifest.to_string(),
+        )?;
+        Ok(Self {
+            kubectl,
+            namespace: namespace.to_owned(),
+            name: object::name(manifest).to_owned(),
+        })
+    }
+
     /// The resource's name.
     pub fn name(&self) -> &str {
         &self.name

@@ -31,7 +31,11 @@ fn section(method: &str) -> AuthSection {
 }
 
 fn token_gate() -> Gate {
-    Gate::new(&section("token"), b"alice:tok-a\ngrafana:tok-g\nstray:tok-s\n").unwrap()
+    Gate::new(
+        &section("token"),
+        b"alice:tok-a\ngrafana:tok-g\nstray:tok-s\n",
+    )
+    .unwrap()
 }
 
 fn jwt(sub: &str, exp: i64) -> String {
@@ -92,7 +96,10 @@ fn undeclared_token_subjects_hold_nothing_and_are_reported() {
         .check(required("GET", "/dashboard"), Some("Bearer tok-s"), NOW)
         .unwrap_err();
     assert!(!denial.is_unauthenticated());
-    assert_eq!(denial.to_string(), "subject `stray` lacks permission `dashboard:read`");
+    assert_eq!(
+        denial.to_string(),
+        "subject `stray` lacks permission `dashboard:read`"
+    );
 }
 
 #[test]
@@ -108,7 +115,10 @@ fn jwt_subjects_are_checked_with_the_injected_clock() {
     let gate = Gate::new(&section("jwt"), JWT_SECRET).unwrap();
     let read = required("GET", "/api/v1/patterns");
     let alice = jwt("alice", NOW + 60);
-    assert_eq!(gate.check(read, Some(&alice), NOW), Ok(Some("alice".into())));
+    assert_eq!(
+        gate.check(read, Some(&alice), NOW),
+        Ok(Some("alice".into()))
+    );
     assert_eq!(
         gate.check(read, Some(&alice), NOW + 91),
         Err(Denial::Jwt(JwtError::Expired))

@@ -38,7 +38,12 @@ fn an_independently_signed_token_verifies() {
     const TOKEN: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJib2IiLCJleHAiOjE4MDAwMDAwMDB9.LRwmNVTp41zHstjaq0lwdSPflQsinrQ8IXhVHlTpmlM";
     let v = JwtVerifier::new(b"your-256-bit-secret-your-256-bit", 0).unwrap();
     assert_eq!(v.verify(TOKEN, NOW), Ok(claims("bob", NOW, None)));
-    assert_eq!(v.sign(&claims("bob", NOW, None)).rsplit_once('.').map(|p| p.1), TOKEN.rsplit_once('.').map(|p| p.1));
+    assert_eq!(
+        v.sign(&claims("bob", NOW, None))
+            .rsplit_once('.')
+            .map(|p| p.1),
+        TOKEN.rsplit_once('.').map(|p| p.1)
+    );
     assert_eq!(v.verify(TOKEN, NOW + 1), Err(JwtError::Expired));
 }
 

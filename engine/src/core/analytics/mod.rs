@@ -8,7 +8,6 @@ pub mod anomaly;
 pub mod config;
 pub mod correlation;
 pub mod forecast;
-pub mod nab;
 pub mod next_event;
 pub mod prefixspan;
 pub mod rates;
@@ -42,6 +41,10 @@ const CORRELATED_TYPES: usize = 12;
 const PATTERN_LIMIT: usize = 5000;
 /// Items of one session used for mining.
 const MINED_ITEMS: usize = 64;
+/// Seconds between forecast refits.
+const FORECAST_EVERY_SECONDS: i64 = 10;
+/// Longest season searched, in seconds.
+const MAX_SEASON_SECONDS: usize = 900;
 /// Every n-th event's next type is predicted before learning (the live backtest sample).
 const BACKTEST_EVERY: u64 = 8;
 
@@ -62,6 +65,8 @@ pub struct Analytics {
     rates: RateRing,
     patterns: PatternsReport,
     mined_generation: u64,
+    forecast: Option<forecast::Fit>,
+    forecast_second: i64,
     recent_history: Vec<u32>,
     observed: u64,
 }
@@ -72,8 +77,8 @@ impl Analytics {
         let limits = SessionLimits {
             window_ns: cfg.temporal_window_ns,
             retained: cfg.session_window,
-            max_items: 1024,
-            max_open: 100_000,
+            max_items: 256,
+            max_open: 20_000,
         };
         let detectors = cfg.anomalies.map(|choice| {
             Detectors::new(DetectorSettings {
@@ -93,6 +98,8 @@ impl Analytics {
             rates: RateRing::new(RATE_SECONDS),
             patterns: PatternsReport::default(),
             mined_generation: 0,
+            forecast: None,
+            forecast_second: i64::MIN,
             recent_history: Vec::new(),
             observed: 0,
             cfg,
@@ -143,6 +150,15 @@ impl Analytics {
             for (second, counts) in &closed {
                 d.observe_second(*second, counts);
             }
+        }
+        let second = now_ns.div_euclid(1_000_000_000);
+        if self.cfg.prediction
+            && second >= self.forecast_second.saturating_add(FORECAST_EVERY_SECONDS)
+        {
+            let horizon = self.cfg.horizon_seconds as usize;
+            self.forecast =
+                forecast::forecast(&self.rates.total_series(), MAX_SEASON_SECONDS, horizon);
+            self.forecast_second = second;
         }
         if self.cfg.patterns && self.sessions.generation() != self.mined_generation {
             self.patterns = self.mine();
@@ -286,16 +302,15 @@ impl Analytics {
         }
     }
 
-    /// Rate forecast and next-event predictions with their backtests.
+    /// Rate forecast (refitted at most every 10 s by `tick`) and next-event predictions with their backtests.
     pub fn predictions(&self) -> PredictionsReport {
         if !self.cfg.prediction {
             return PredictionsReport::default();
         }
-        let horizon = self.cfg.horizon_seconds as usize;
         let backtest = self.model.backtest();
         PredictionsReport {
             horizon_seconds: self.cfg.horizon_seconds,
-            rate_forecast: forecast::forecast(&self.rates.total_series(), 900, horizon),
+            rate_forecast: self.forecast.clone(),
             next_events: self
                 .model
                 .ranked(&self.recent_history)

@@ -3,12 +3,15 @@
 use serde::Serialize;
 
 use super::super::validate::ValidatedSpec;
-use crate::crd::{AlertRule, AnomalyAlgorithm, Receiver};
+use crate::crd::{AlertRule, AnomalyAlgorithm, RbacSpec, Receiver};
 
 /// Directory the Secret-backed files are mounted under.
 pub const SECRETS_DIR: &str = "/etc/vexfs/secrets";
 /// Engine data directory.
 pub const DATA_DIR: &str = "/var/lib/vexfs";
+/// The API credentials file (token list or JWT secret), outside `SECRETS_DIR` so that no receiver
+/// name can collide with it.
+pub const AUTH_SECRET_FILE: &str = "/etc/vexfs/auth/credentials";
 
 /// Failure to render `engine.toml`.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +32,30 @@ struct EngineToml {
     storage: Storage,
     server: Server,
     logging: Logging,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auth: Option<Auth>,
+}
+
+#[derive(Serialize)]
+struct Auth {
+    enabled: bool,
+    method: &'static str,
+    secret_file: &'static str,
+    roles: Vec<AuthRole>,
+    subjects: Vec<AuthSubject>,
+}
+
+#[derive(Serialize)]
+struct AuthRole {
+    name: String,
+    permissions: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct AuthSubject {
+    kind: &'static str,
+    name: String,
+    roles: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -175,6 +202,7 @@ pub fn render_engine_toml(spec: &ValidatedSpec) -> Result<String, EngineTomlErro
             level: spec.engine.log_level.as_config(),
             format: spec.engine.log_format.as_config(),
         },
+        auth: auth(&spec.rbac),
     };
     Ok(toml::to_string(&doc)?)
 }
@@ -266,6 +294,33 @@ fn rule(rule: &AlertRule) -> Rule {
         for_seconds: rule.for_seconds.unwrap_or(0),
         receivers: rule.receivers.clone(),
     }
+}
+
+/// `[auth]` when `spec.rbac.auth` is set; without it the engine's API stays open.
+fn auth(rbac: &RbacSpec) -> Option<Auth> {
+    let auth = rbac.auth.as_ref()?;
+    Some(Auth {
+        enabled: true,
+        method: auth.method.as_config(),
+        secret_file: AUTH_SECRET_FILE,
+        roles: rbac
+            .roles
+            .iter()
+            .map(|r| AuthRole {
+                name: r.name.clone(),
+                permissions: r.permissions.clone(),
+            })
+            .collect(),
+        subjects: rbac
+            .subjects
+            .iter()
+            .map(|s| AuthSubject {
+                kind: s.kind.as_config(),
+                name: s.name.clone(),
+                roles: s.roles.clone(),
+            })
+            .collect(),
+    })
 }
 
 /// Path of a Secret-backed file of `receiver`.

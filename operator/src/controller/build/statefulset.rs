@@ -14,12 +14,12 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::engine_toml::DATA_DIR;
+use super::engine_toml::{AUTH_SECRET_FILE, DATA_DIR};
 use super::{
     CONFIG_FILE, child_meta, config_map_name, headless_service_name, labels, selector_labels,
 };
 use crate::controller::validate::ValidatedSpec;
-use crate::crd::Receiver;
+use crate::crd::{AuthSpec, Receiver};
 
 /// Pod-template annotation carrying the hash of `engine.toml`, so pods roll only on a real change.
 pub const CONFIG_HASH_ANNOTATION: &str = "vexfs.io/config-hash";
@@ -199,7 +199,7 @@ fn default_resources() -> ResourceRequirements {
 }
 
 /// One projected volume at `/etc/vexfs`: `engine.toml`, receiver secrets under `secrets/<receiver>/`
-/// (no nested mounts).
+/// and the API credentials at `auth/credentials` (no nested mounts).
 fn config_volume(spec: &ValidatedSpec) -> Volume {
     let mut sources = vec![VolumeProjection {
         config_map: Some(ConfigMapProjection {
@@ -215,6 +215,7 @@ fn config_volume(spec: &ValidatedSpec) -> Volume {
             .iter()
             .filter_map(receiver_projection),
     );
+    sources.extend(spec.rbac.auth.as_ref().map(auth_projection));
     Volume {
         name: "config".to_owned(),
         projected: Some(ProjectedVolumeSource {
@@ -246,6 +247,16 @@ fn receiver_projection(receiver: &Receiver) -> Option<VolumeProjection> {
         &password.name,
         vec![key_to_path(&password.key, &file("password"))],
     ))
+}
+
+/// The auth Secret key, projected to the path `engine.toml` names in `[auth] secret_file`.
+fn auth_projection(auth: &AuthSpec) -> VolumeProjection {
+    let path = AUTH_SECRET_FILE
+        .strip_prefix(CONFIG_DIR)
+        .unwrap_or(AUTH_SECRET_FILE)
+        .trim_start_matches('/');
+    let r = &auth.secret_ref;
+    secret_projection(&r.name, vec![key_to_path(&r.key, path)])
 }
 
 fn secret_projection(name: &str, items: Vec<KeyToPath>) -> VolumeProjection {

@@ -1,0 +1,201 @@
+//! HTTP side of `auth`: loads the secret file into a [`Gate`] at startup and applies it to every
+//! matched route as an axum middleware (401 with `WWW-Authenticate`, 403 naming the permission).
+
+use super::AppState;
+use crate::auth::{Access, AuthSection, Denial, Gate, GateError, required};
+use crate::config::Config;
+use axum::Json;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+use thiserror::Error;
+
+/// The realm named in `WWW-Authenticate`.
+const REALM: &str = "vexfs";
+
+/// The auth secret file cannot be used.
+#[derive(Debug, Error)]
+pub enum AuthLoadError {
+    /// The file could not be read.
+    #[error("cannot read auth secret file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Its content does not suit the configured method.
+    #[error("auth secret file {path}: {source}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        source: GateError,
+    },
+}
+
+/// The subject a request was authenticated as, added to the request's extensions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticatedSubject(pub String);
+
+/// The `[auth]` section when it exists and is enabled.
+pub fn active(config: &Config) -> Option<&AuthSection> {
+    config.auth.as_ref().filter(|a| a.enabled)
+}
+
+/// Reads the secret file of an enabled `[auth]` section and builds its gate (`None`: API open).
+pub fn load(config: &Config) -> Result<Option<Arc<Gate>>, AuthLoadError> {
+    let Some(section) = active(config) else {
+        tracing::info!("authentication disabled; the API is open");
+        return Ok(None);
+    };
+    let path = section.secret_file.clone();
+    let secret = std::fs::read(&path).map_err(|source| AuthLoadError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let gate = Gate::new(section, &secret).map_err(|source| AuthLoadError::Invalid {
+        path: path.clone(),
+        source,
+    })?;
+    for subject in gate.undeclared_subjects() {
+        tracing::warn!(%subject, "token subject has no [[auth.subjects]] entry; it holds no permission");
+    }
+    tracing::info!(
+        method = ?section.method,
+        roles = section.roles.len(),
+        subjects = section.subjects.len(),
+        secret_file = %path.display(),
+        "authentication enabled"
+    );
+    Ok(Some(Arc::new(gate)))
+}
+
+/// Middleware: lets a request through only if its route is open or its credentials carry the
+/// route's permission. With authentication enabled but no gate loaded, everything but open
+/// routes is refused (fail closed).
+pub async fn require(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if active(&state.config).is_none() {
+        return next.run(req).await;
+    }
+    let path = match req.extensions().get::<MatchedPath>() {
+        Some(matched) => matched.as_str().to_string(),
+        None => req.uri().path().to_string(),
+    };
+    let access = required(req.method().as_str(), &path);
+    if access == Access::Open {
+        return next.run(req).await;
+    }
+    let Some(gate) = state.auth.as_deref() else {
+        tracing::error!(%path, "authentication enabled but no credentials loaded; refusing");
+        return not_loaded();
+    };
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    match gate.check(access, authorization, unix_now()) {
+        Ok(subject) => {
+            if let Some(subject) = subject {
+                tracing::debug!(%subject, %path, "authorized");
+                req.extensions_mut().insert(AuthenticatedSubject(subject));
+            }
+            next.run(req).await
+        }
+        Err(denial) => {
+            tracing::info!(%path, method = %req.method(), reason = %denial, "request refused");
+            reject(&denial)
+        }
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The `WWW-Authenticate` challenge for a denial (RFC 6750 error codes).
+fn challenge(denial: &Denial) -> String {
+    let error = match denial {
+        Denial::Missing => return format!("Bearer realm=\"{REALM}\""),
+        Denial::NotBearer => "invalid_request",
+        Denial::UnknownToken | Denial::Jwt(_) => "invalid_token",
+        Denial::Forbidden { .. } => "insufficient_scope",
+    };
+    let description = denial.to_string().replace(['"', '\\'], "'");
+    format!("Bearer realm=\"{REALM}\", error=\"{error}\", error_description=\"{description}\"")
+}
+
+fn reject(denial: &Denial) -> Response {
+    let (status, code) = if denial.is_unauthenticated() {
+        (StatusCode::UNAUTHORIZED, "unauthorized")
+    } else {
+        (StatusCode::FORBIDDEN, "forbidden")
+    };
+    let mut body = json!({"error": code, "message": denial.to_string()});
+    if let Denial::Forbidden { permission, .. } = denial {
+        body["permission"] = json!(permission.to_string());
+    }
+    let mut response = (status, Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&challenge(denial)) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
+    }
+    response
+}
+
+fn not_loaded() -> Response {
+    let body = json!({"error": "unavailable",
+        "message": "authentication is enabled but its credentials are not loaded"});
+    (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenges_follow_rfc_6750() {
+        assert_eq!(challenge(&Denial::Missing), "Bearer realm=\"vexfs\"");
+        let invalid = challenge(&Denial::UnknownToken);
+        assert!(invalid.contains("error=\"invalid_token\""), "{invalid}");
+        let forbidden = challenge(&Denial::Forbidden {
+            subject: "bob\"x".into(),
+            permission: "analytics:write".parse().unwrap(),
+        });
+        assert!(forbidden.contains("insufficient_scope"), "{forbidden}");
+        assert!(forbidden.contains("bob'x"), "{forbidden}");
+    }
+
+    #[test]
+    fn disabled_or_absent_sections_are_inactive() {
+        let mut config = Config::default();
+        assert!(active(&config).is_none());
+        assert!(load(&config).unwrap().is_none());
+        config.auth = Some(AuthSection {
+            enabled: false,
+            ..AuthSection::default()
+        });
+        assert!(active(&config).is_none());
+    }
+
+    #[test]
+    fn a_missing_secret_file_fails_loading() {
+        let config = Config {
+            auth: Some(AuthSection {
+                secret_file: "/nonexistent/vexfs/auth".into(),
+                ..AuthSection::default()
+            }),
+            ..Config::default()
+        };
+        let err = load(&config).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/vexfs/auth"), "{err}");
+    }
+}
