@@ -54,6 +54,32 @@ fn summary(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout).expect("one JSON summary line")
 }
 
+/// Restores `archive` into `dir`, then checks a second restore without `--force` is refused.
+fn restore_refusing_a_second_time(archive: &str, dir: &std::path::Path) {
+    let args = ["restore", archive, "--data-dir", dir.to_str().unwrap()];
+    summary(&run_cli(&args));
+    let refused = run_cli(&args);
+    assert!(
+        !refused.status.success(),
+        "a non-empty data dir is refused without --force"
+    );
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not empty"));
+}
+
+/// An offline backup of the stopped original (data dir `a`) holds the same events.
+fn assert_offline_backup(root: &std::path::Path) {
+    let offline = root.join("offline.tar.gz");
+    let from_dir = root.join("a");
+    let out = run_cli(&[
+        "backup",
+        "--data-dir",
+        from_dir.to_str().unwrap(),
+        "--to",
+        offline.to_str().unwrap(),
+    ]);
+    assert_eq!(summary(&out)["eventCount"], 3000);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restored_engine_answers_the_same_queries() {
     let root = tempfile::tempdir().unwrap();
@@ -86,23 +112,7 @@ async fn a_restored_engine_answers_the_same_queries() {
     assert_eq!(summary(&run_cli(&["verify", &archive])), taken);
 
     let restored_dir = root.path().join("b");
-    summary(&run_cli(&[
-        "restore",
-        &archive,
-        "--data-dir",
-        restored_dir.to_str().unwrap(),
-    ]));
-    let refused = run_cli(&[
-        "restore",
-        &archive,
-        "--data-dir",
-        restored_dir.to_str().unwrap(),
-    ]);
-    assert!(
-        !refused.status.success(),
-        "a non-empty data dir is refused without --force"
-    );
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("not empty"));
+    restore_refusing_a_second_time(&archive, &restored_dir);
 
     let restored = Engine::start(&restored_dir).await;
     let (pages2, stats2) = answers(&restored).await;
@@ -112,17 +122,7 @@ async fn a_restored_engine_answers_the_same_queries() {
     restored.stop();
     original.stop();
 
-    // An offline backup of the stopped original holds the same events.
-    let offline = root.path().join("offline.tar.gz");
-    let from_dir = root.path().join("a");
-    let out = run_cli(&[
-        "backup",
-        "--data-dir",
-        from_dir.to_str().unwrap(),
-        "--to",
-        offline.to_str().unwrap(),
-    ]);
-    assert_eq!(summary(&out)["eventCount"], 3000);
+    assert_offline_backup(root.path());
 }
 
 #[tokio::test]

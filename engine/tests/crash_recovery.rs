@@ -56,28 +56,8 @@ async fn load(
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkill_under_load_loses_no_acknowledged_event() {
-    let root = tempfile::tempdir().unwrap();
-    let data = root.path().join("data");
-    let engine = Engine::start(&data).await;
-    let acked = Arc::new(Mutex::new(Vec::new()));
-    let batches = Arc::new(AtomicUsize::new(0));
-    let writers: Vec<_> = (0..WRITERS)
-        .map(|w| tokio::spawn(load(engine.url.clone(), w, acked.clone(), batches.clone())))
-        .collect();
-    while batches.load(Ordering::SeqCst) < KILL_AFTER_ACKED_BATCHES {
-        tokio::task::yield_now().await;
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
-    engine.kill();
-    for w in writers {
-        w.await.unwrap();
-    }
-    let acked = acked.lock().await.clone();
-    assert!(acked.len() >= KILL_AFTER_ACKED_BATCHES * BATCH);
-
-    let engine = Engine::start(&data).await;
+/// Asserts every acknowledged key is stored exactly once with contiguous ids.
+async fn assert_exactly_once(engine: &Engine, acked: &[String]) {
     let stored = engine.all_events("").await;
     let mut seen: HashMap<String, usize> = HashMap::new();
     for e in &stored {
@@ -105,11 +85,12 @@ async fn sigkill_under_load_loses_no_acknowledged_event() {
         stored.len(),
         stored.len() - acked.len()
     );
+}
 
-    // Resending everything after the restart stores nothing new.
-    let client = reqwest::Client::new();
+/// Resending an acknowledged batch after the restart stores nothing new.
+async fn assert_resend_is_duplicate(engine: &Engine) {
     let (body, _) = batch(0, 0);
-    let receipt: serde_json::Value = client
+    let receipt: serde_json::Value = reqwest::Client::new()
         .post(format!("{}/api/v1/events", engine.url))
         .body(body)
         .send()
@@ -120,5 +101,30 @@ async fn sigkill_under_load_loses_no_acknowledged_event() {
         .unwrap();
     assert_eq!(receipt["accepted"], 0);
     assert_eq!(receipt["duplicates"], BATCH);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_under_load_loses_no_acknowledged_event() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let engine = Engine::start(&data).await;
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let batches = Arc::new(AtomicUsize::new(0));
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| tokio::spawn(load(engine.url.clone(), w, acked.clone(), batches.clone())))
+        .collect();
+    while batches.load(Ordering::SeqCst) < KILL_AFTER_ACKED_BATCHES {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    engine.kill();
+    for w in writers {
+        w.await.unwrap();
+    }
+    let acked = acked.lock().await.clone();
+    assert!(acked.len() >= KILL_AFTER_ACKED_BATCHES * BATCH);
+
+    let engine = Engine::start(&data).await;
+    assert_exactly_once(&engine, &acked).await;
+    assert_resend_is_duplicate(&engine).await;
     engine.stop();
 }

@@ -2,6 +2,7 @@
 //! default, and environment-variable overrides. Unknown keys and bad values are refused by name.
 
 mod alerts;
+mod check;
 mod env;
 mod sections;
 
@@ -126,64 +127,8 @@ impl Config {
             key,
             reason: reason.to_string(),
         };
-        if self.analytics.sliding_window_size == 0 {
-            return Err(invalid(
-                "analytics.sliding_window_size",
-                "must be at least 1",
-            ));
-        }
-        if self.analytics.max_event_history == 0 {
-            return Err(invalid("analytics.max_event_history", "must be at least 1"));
-        }
-        let pd = &self.pattern_discovery;
-        if pd.min_pattern_length == 0 || pd.min_pattern_length > pd.max_pattern_length {
-            return Err(invalid(
-                "pattern_discovery.min_pattern_length",
-                "must be between 1 and max_pattern_length",
-            ));
-        }
-        for (key, v) in [
-            (
-                "pattern_discovery.min_support_threshold",
-                pd.min_support_threshold,
-            ),
-            (
-                "pattern_discovery.confidence_threshold",
-                pd.confidence_threshold,
-            ),
-            (
-                "anomaly_detection.sensitivity",
-                self.anomaly_detection.sensitivity,
-            ),
-            (
-                "anomaly_detection.contamination_rate",
-                self.anomaly_detection.contamination_rate,
-            ),
-        ] {
-            if !(0.0..=1.0).contains(&v) {
-                return Err(invalid(key, "must be between 0 and 1"));
-            }
-        }
-        if !["isolation_forest", "statistical", "both"]
-            .contains(&self.anomaly_detection.algorithm.as_str())
-        {
-            return Err(invalid(
-                "anomaly_detection.algorithm",
-                "must be isolation_forest, statistical or both",
-            ));
-        }
-        if self.profiler.profiling_interval_ms == 0 {
-            return Err(invalid(
-                "profiler.profiling_interval_ms",
-                "must be at least 1",
-            ));
-        }
-        if self.storage.segment_size_bytes < 4096 {
-            return Err(invalid(
-                "storage.segment_size_bytes",
-                "must be at least 4096",
-            ));
-        }
+        check::analytics(self)?;
+        check::limits(self)?;
         if let Some(auth) = &self.auth {
             auth.check().map_err(|e| invalid("auth", &e.to_string()))?;
         }

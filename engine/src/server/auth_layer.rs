@@ -1,8 +1,13 @@
-//! HTTP side of `auth`: loads the secret file into a [`Gate`] at startup and applies it to every
-//! matched route as an axum middleware (401 with `WWW-Authenticate`, 403 naming the permission).
+//! HTTP side of `auth`: loads the secret file into a gate at startup (reloading it when the file
+//! changes) and applies it to every matched route as an axum middleware (401 with
+//! `WWW-Authenticate`, 403 naming the permission).
+
+mod reload;
+
+pub use reload::{LiveGate, RELOAD_INTERVAL};
 
 use super::AppState;
-use crate::auth::{Access, AuthSection, Denial, Gate, GateError, required};
+use crate::auth::{Access, AuthSection, Denial, GateError, required};
 use crate::config::Config;
 use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
@@ -49,31 +54,33 @@ pub fn active(config: &Config) -> Option<&AuthSection> {
 }
 
 /// Reads the secret file of an enabled `[auth]` section and builds its gate (`None`: API open).
-pub fn load(config: &Config) -> Result<Option<Arc<Gate>>, AuthLoadError> {
+pub fn load(config: &Config) -> Result<Option<Arc<LiveGate>>, AuthLoadError> {
     let Some(section) = active(config) else {
         tracing::info!("authentication disabled; the API is open");
         return Ok(None);
     };
-    let path = section.secret_file.clone();
-    let secret = std::fs::read(&path).map_err(|source| AuthLoadError::Read {
-        path: path.clone(),
-        source,
-    })?;
-    let gate = Gate::new(section, &secret).map_err(|source| AuthLoadError::Invalid {
-        path: path.clone(),
-        source,
-    })?;
-    for subject in gate.undeclared_subjects() {
+    let live = LiveGate::open(section)?;
+    for subject in live.gate().undeclared_subjects() {
         tracing::warn!(%subject, "token subject has no [[auth.subjects]] entry; it holds no permission");
     }
     tracing::info!(
         method = ?section.method,
         roles = section.roles.len(),
         subjects = section.subjects.len(),
-        secret_file = %path.display(),
+        secret_file = %section.secret_file.display(),
         "authentication enabled"
     );
-    Ok(Some(Arc::new(gate)))
+    Ok(Some(Arc::new(live)))
+}
+
+/// [`load`], then re-reads the secret file every [`RELOAD_INTERVAL`] for as long as the gate is
+/// in use (a rotated Kubernetes Secret takes effect without a restart). Needs a Tokio runtime.
+pub fn start(config: &Config) -> Result<Option<Arc<LiveGate>>, AuthLoadError> {
+    let live = load(config)?;
+    if let Some(live) = &live {
+        tokio::spawn(reload::watch(Arc::downgrade(live)));
+    }
+    Ok(live)
 }
 
 /// Middleware: lets a request through only if its route is open or its credentials carry the
@@ -91,7 +98,7 @@ pub async fn require(State(state): State<AppState>, mut req: Request, next: Next
     if access == Access::Open {
         return next.run(req).await;
     }
-    let Some(gate) = state.auth.as_deref() else {
+    let Some(gate) = state.auth.as_deref().map(LiveGate::gate) else {
         tracing::error!(%path, "authentication enabled but no credentials loaded; refusing");
         return not_loaded();
     };

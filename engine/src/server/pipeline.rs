@@ -184,7 +184,10 @@ impl Writer {
         let timings = std::mem::take(&mut *self.timings.lock());
         {
             let mut shared = self.shared.lock();
-            shared.engine.profiler.record(Stage::Log, log_ns, total as u64);
+            shared
+                .engine
+                .profiler
+                .record(Stage::Log, log_ns, total as u64);
             for (stage, ns, events) in timings {
                 shared.engine.profiler.record(stage, ns, events);
             }

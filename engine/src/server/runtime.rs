@@ -72,7 +72,7 @@ where
     let metrics = Arc::new(Metrics::new()?);
     let (mut state, rx) = AppState::new(config, metrics);
     state.alerts = super::alerts_api::start(&state)?;
-    state.auth = super::auth_layer::load(&state.config)?;
+    state.auth = super::auth_layer::start(&state.config)?;
     let addr = listener.local_addr()?;
     let server = tokio::spawn(
         axum::serve(listener, router(state.clone()))

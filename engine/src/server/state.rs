@@ -48,7 +48,7 @@ pub struct AppState {
     /// Alerting, when `[alerts] enabled` (set by the runtime at startup).
     pub alerts: Option<Arc<crate::notify::AlertRuntime>>,
     /// API authentication, when `[auth]` is enabled (set by the runtime at startup).
-    pub auth: Option<Arc<crate::auth::Gate>>,
+    pub auth: Option<Arc<super::auth_layer::LiveGate>>,
 }
 
 impl AppState {

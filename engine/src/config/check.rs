@@ -1,0 +1,84 @@
+//! Range checks on a parsed configuration that types alone cannot express.
+
+use super::{Config, ConfigError};
+
+fn invalid(key: &'static str, reason: &str) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        reason: reason.to_string(),
+    }
+}
+
+/// Checks `[analytics]`, `[pattern_discovery]` and `[anomaly_detection]`.
+pub fn analytics(config: &Config) -> Result<(), ConfigError> {
+    if config.analytics.sliding_window_size == 0 {
+        return Err(invalid(
+            "analytics.sliding_window_size",
+            "must be at least 1",
+        ));
+    }
+    if config.analytics.max_event_history == 0 {
+        return Err(invalid("analytics.max_event_history", "must be at least 1"));
+    }
+    let pd = &config.pattern_discovery;
+    if pd.min_pattern_length == 0 || pd.min_pattern_length > pd.max_pattern_length {
+        return Err(invalid(
+            "pattern_discovery.min_pattern_length",
+            "must be between 1 and max_pattern_length",
+        ));
+    }
+    for (key, v) in [
+        (
+            "pattern_discovery.min_support_threshold",
+            pd.min_support_threshold,
+        ),
+        (
+            "pattern_discovery.confidence_threshold",
+            pd.confidence_threshold,
+        ),
+        (
+            "anomaly_detection.sensitivity",
+            config.anomaly_detection.sensitivity,
+        ),
+        (
+            "anomaly_detection.contamination_rate",
+            config.anomaly_detection.contamination_rate,
+        ),
+    ] {
+        if !(0.0..=1.0).contains(&v) {
+            return Err(invalid(key, "must be between 0 and 1"));
+        }
+    }
+    if !["isolation_forest", "statistical", "both"]
+        .contains(&config.anomaly_detection.algorithm.as_str())
+    {
+        return Err(invalid(
+            "anomaly_detection.algorithm",
+            "must be isolation_forest, statistical or both",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks `[profiler]`, `[server]` and `[storage]` limits.
+pub fn limits(config: &Config) -> Result<(), ConfigError> {
+    if config.profiler.profiling_interval_ms == 0 {
+        return Err(invalid(
+            "profiler.profiling_interval_ms",
+            "must be at least 1",
+        ));
+    }
+    if config.server.max_batch_events == 0 || config.server.ingest_queue_batches == 0 {
+        return Err(invalid(
+            "server.max_batch_events",
+            "and server.ingest_queue_batches must be at least 1",
+        ));
+    }
+    if config.storage.segment_size_bytes < 4096 {
+        return Err(invalid(
+            "storage.segment_size_bytes",
+            "must be at least 4096",
+        ));
+    }
+    Ok(())
+}
