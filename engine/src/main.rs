@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use vexfs_engine::cli::{Cli, Command, ServeArgs, backup, replay};
+use vexfs_engine::cli::{Cli, Command, ServeArgs, backup, convert, replay};
 use vexfs_engine::config::{Config, LogFormat};
 use vexfs_engine::server;
 
@@ -73,6 +73,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Replay(args) => {
             let report = replay::replay(&args).await?;
             println!("{}", serde_json::to_string(&report)?);
+        }
+        Command::Convert(args) => {
+            convert::run(&args)?;
         }
     }
     Ok(())

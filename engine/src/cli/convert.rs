@@ -4,7 +4,7 @@ use super::CliError;
 use crate::sources::{hdfs, sessions};
 use clap::{Args, Subcommand};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Options of `convert`.
 #[derive(Debug, Args)]
@@ -43,34 +43,48 @@ pub fn run(args: &ConvertArgs) -> Result<usize, CliError> {
             let events = hdfs::convert_csv(&text).map_err(|e| invalid(file, &e))?;
             (file, events)
         }
-        ConvertFormat::HdfsSessions { file, max_sessions, start } => {
+        ConvertFormat::HdfsSessions {
+            file,
+            max_sessions,
+            start,
+        } => {
             let text = read(file)?;
             let timing = sessions::Timing {
                 start_ns: start.timestamp_nanos_opt().unwrap_or_default(),
                 session_gap_ns: 1_000_000_000,
                 event_gap_ns: 10_000_000,
             };
-            let events = sessions::convert_sessions(&text, *max_sessions, timing).map_err(|e| invalid(file, &e))?;
+            let events = sessions::convert_sessions(&text, *max_sessions, timing)
+                .map_err(|e| invalid(file, &e))?;
             (file, events)
         }
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for event in &events {
-        writeln!(out, "{event}").map_err(|source| CliError::Io { context: "writing standard output".into(), source })?;
+        writeln!(out, "{event}").map_err(|source| CliError::Io {
+            context: "writing standard output".into(),
+            source,
+        })?;
     }
-    out.flush().map_err(|source| CliError::Io { context: "writing standard output".into(), source })?;
+    out.flush().map_err(|source| CliError::Io {
+        context: "writing standard output".into(),
+        source,
+    })?;
     tracing::info!(file = %file.display(), events = events.len(), "converted");
     Ok(events.len())
 }
 
-fn read(file: &PathBuf) -> Result<String, CliError> {
-    std::fs::read_to_string(file).map_err(|source| CliError::Io { context: format!("reading {}", file.display()), source })
+fn read(file: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(file).map_err(|source| CliError::Io {
+        context: format!("reading {}", file.display()),
+        source,
+    })
 }
 
-fn invalid(file: &PathBuf, error: &dyn std::fmt::Display) -> CliError {
-    CliError::Io {
-        context: format!("converting {}", file.display()),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, error.to_string()),
+fn invalid(file: &Path, error: &dyn std::fmt::Display) -> CliError {
+    CliError::Convert {
+        file: file.display().to_string(),
+        reason: error.to_string(),
     }
 }

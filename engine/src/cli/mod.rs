@@ -1,6 +1,7 @@
-//! Command-line interface: `serve`, `backup`, `verify`, `restore` and `replay`.
+//! Command-line interface: `serve`, `backup`, `verify`, `restore`, `replay` and `convert`.
 
 pub mod backup;
+pub mod convert;
 pub mod replay;
 
 use clap::{Args, Parser, Subcommand};
@@ -28,6 +29,14 @@ pub enum CliError {
         /// The URL.
         url: String,
         /// What went wrong.
+        reason: String,
+    },
+    /// An input file could not be converted into events.
+    #[error("cannot convert {file}: {reason}")]
+    Convert {
+        /// The input file.
+        file: String,
+        /// What is wrong with it, naming the line.
         reason: String,
     },
     /// The server refused a replay batch.
@@ -62,6 +71,8 @@ pub enum Command {
     Restore(backup::RestoreArgs),
     /// Send an NDJSON file of events to a running engine.
     Replay(replay::ReplayArgs),
+    /// Convert public log formats (HDFS) into NDJSON events on standard output.
+    Convert(convert::ConvertArgs),
 }
 
 /// Options of `serve`.
