@@ -159,10 +159,17 @@ fn convert_row(row: &Row<'_>) -> Result<Value, HdfsError> {
         event.insert("sizeBytes".into(), json!(size));
     }
     let mut context = Map::new();
-    if let Some(block) = block_id(row.content) {
+    let block = block_id(row.content);
+    if let Some(block) = block {
         context.insert("transactionId".into(), json!(block));
     }
-    if let Some(path) = path(row.content) {
+    // File-system events need a path: the one named in the line, else the block as a file.
+    let path = path(row.content).map(str::to_string).or_else(|| {
+        event_type
+            .starts_with("Filesystem")
+            .then(|| format!("/hdfs/blocks/{}", block.unwrap_or("unknown")))
+    });
+    if let Some(path) = path {
         context.insert("filesystem".into(), json!({ "path": path }));
     }
     if !context.is_empty() {
@@ -271,6 +278,18 @@ mod tests {
             "/mnt/hadoop/mapred/system/job_200811092030_0001/job.jar"
         );
         assert_eq!(e["context"]["transactionId"], "blk_-1608999687919862906");
+    }
+
+    #[test]
+    fn filesystem_events_without_a_path_name_their_block() {
+        let e = one(
+            "5,081109,204106,26,INFO,dfs.DataNode$DataXceiver,10.251.43.115:50010 Served block blk_-1608999687919862906 to /10.251.43.115,E1,x",
+        );
+        assert_eq!(e["type"], "FilesystemRead");
+        assert_eq!(
+            e["context"]["filesystem"]["path"],
+            "/hdfs/blocks/blk_-1608999687919862906"
+        );
     }
 
     #[test]

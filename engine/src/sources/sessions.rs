@@ -86,12 +86,17 @@ pub fn convert_sessions(
                     token: token.to_string(),
                 })?;
             let at = session_start + position as i64 * timing.event_gap_ns;
+            let mut context = json!({"transactionId": format!("session-{}", index + 1)});
+            if KEY_TYPES[key - 1].starts_with("Filesystem") {
+                context["filesystem"] =
+                    json!({"path": format!("/hdfs/blocks/session-{}", index + 1)});
+            }
             events.push(json!({
                 "type": KEY_TYPES[key - 1],
                 "timestamp": rfc3339(at),
                 "source": format!("datanode-{}", index % 8),
                 "idempotencyKey": format!("hdfs-session-{}-{position}", index + 1),
-                "context": {"transactionId": format!("session-{}", index + 1)},
+                "context": context,
                 "payload": {"logKey": key},
             }));
         }
