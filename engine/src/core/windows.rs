@@ -69,16 +69,16 @@ impl CountWindow {
             && let Some(old) = self.entries.pop_front()
         {
             self.by_type[old.event_type.index()] -= 1;
-            self.latency.remove(old.latency_ns);
-            self.size.remove(old.size_bytes);
+            remove_measure(&mut self.latency, old.latency_ns);
+            remove_measure(&mut self.size, old.size_bytes);
             drop_one(&mut self.sources, &old.source);
             if let Some(p) = &old.path {
                 drop_one(&mut self.paths, p);
             }
         }
         self.by_type[e.event_type.index()] += 1;
-        self.latency.record(e.latency_ns);
-        self.size.record(e.size_bytes);
+        record_measure(&mut self.latency, e.latency_ns);
+        record_measure(&mut self.size, e.size_bytes);
         bump(&mut self.sources, &e.source);
         let path = e.path().cloned();
         if let Some(p) = &path {
@@ -165,8 +165,8 @@ impl TimeWindow {
             bucket.size.clear();
         }
         bucket.by_type[e.event_type.index()] += 1;
-        bucket.latency.record(e.latency_ns);
-        bucket.size.record(e.size_bytes);
+        record_measure(&mut bucket.latency, e.latency_ns);
+        record_measure(&mut bucket.size, e.size_bytes);
     }
 
     fn report(&self, now_ns: i64) -> TimeWindowReport {
@@ -247,6 +247,20 @@ impl Windows {
     }
 }
 
+/// Records a latency or size; 0 means the event did not report one, so it stays out of the percentiles.
+fn record_measure(histogram: &mut Histogram, value: u64) {
+    if value > 0 {
+        histogram.record(value);
+    }
+}
+
+/// Undoes [`record_measure`] for an event leaving the count window.
+fn remove_measure(histogram: &mut Histogram, value: u64) {
+    if value > 0 {
+        histogram.remove(value);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,5 +320,21 @@ mod tests {
         assert_eq!(by["1h"], 3);
         let later = w.stats(base + 3 * 3600 * SEC);
         assert!(later.time_windows.iter().all(|t| t.events == 0));
+    }
+
+    #[test]
+    fn events_without_latency_or_size_stay_out_of_the_percentiles() {
+        let mut w = Windows::new(2);
+        let unmeasured = Event::new(EventType::SystemSync, SEC, "node-a");
+        w.observe(&unmeasured);
+        w.observe(&ev(EventType::FilesystemWrite, 2 * SEC, "/a", 4000));
+        let r = w.stats(3 * SEC);
+        assert_eq!(r.count_window.events, 2);
+        assert_eq!(r.count_window.latency_ns.count, 1);
+        assert_eq!(r.count_window.size_bytes.count, 1);
+        assert_eq!(r.time_windows[0].latency_ns.count, 1);
+        // The unmeasured event leaves the count window without disturbing the histograms.
+        w.observe(&ev(EventType::FilesystemWrite, 3 * SEC, "/a", 5000));
+        assert_eq!(w.stats(3 * SEC).count_window.latency_ns.count, 2);
     }
 }
