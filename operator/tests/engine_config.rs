@@ -2,8 +2,17 @@
 
 mod support;
 
+use clap::Parser;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+use vexfs_engine::auth::{Gate, required};
+use vexfs_engine::cli::credentials::Credential;
+use vexfs_engine::cli::{Cli, Command};
+use vexfs_operator::backup::identity::{BACKUP_IDENTITY, CREDENTIALS_FILE};
+use vexfs_operator::backup::job::{JobContext, backup_job};
+use vexfs_operator::backup::target::Location;
 use vexfs_operator::controller::build::render_engine_toml;
-use vexfs_operator::controller::validate::validate;
+use vexfs_operator::controller::validate::{ValidatedSpec, validate};
+use vexfs_operator::crd::AuthMethod;
 
 #[test]
 fn engine_accepts_the_rendered_config_of_every_valid_sample() {
@@ -72,4 +81,72 @@ fn without_spec_rbac_auth_the_api_stays_open() {
     let config = vexfs_engine::config::Config::from_toml(&toml, "minimal.yaml").expect("accepted");
     assert_eq!(config.auth, None);
     assert_eq!(projected_auth_file(&spec), None);
+}
+
+/// The credentials of the backup Job's engine container, loaded by the engine's own CLI from its
+/// arguments, with the mounted credentials file replaced by `secret_file`.
+fn backup_job_credential(spec: &ValidatedSpec, secret_file: &std::path::Path) -> Credential {
+    let location = Location::Volume {
+        claim: "archive".to_owned(),
+        file: "b.tar.gz".to_owned(),
+    };
+    let job = backup_job(&JobContext {
+        backup_name: "b",
+        namespace: &spec.namespace,
+        semantic: &spec.name,
+        image: "engine",
+        location: &location,
+        s3: None,
+        auth: spec.rbac.auth.as_ref(),
+        owner: OwnerReference::default(),
+    });
+    let pod = job.spec.and_then(|s| s.template.spec).expect("pod spec");
+    let args = pod.containers[0].args.clone().expect("args");
+    let args = args.into_iter().map(|a| match a == CREDENTIALS_FILE {
+        true => secret_file.display().to_string(),
+        false => a,
+    });
+    let cli = Cli::try_parse_from(std::iter::once("vexfs-engine".to_owned()).chain(args))
+        .expect("the engine CLI accepts the Job's arguments");
+    let Some(Command::Backup(backup)) = cli.command else {
+        panic!("the Job runs `vexfs-engine backup`");
+    };
+    backup.credentials.load().expect("credentials load")
+}
+
+#[test]
+fn the_backup_job_is_allowed_to_take_backups_with_either_method() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("engine-config-auth");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cases = [
+        (AuthMethod::Jwt, "0123456789abcdef0123456789abcdef-signing"),
+        (
+            AuthMethod::Token,
+            "alice:tok-a\nvexfs-operator-backup:tok-backup\n",
+        ),
+    ];
+    let now = 1_800_000_000;
+    let backup_route = required("GET", "/api/v1/admin/backup");
+    for (method, secret) in cases {
+        let mut spec = validate(&support::load_sample("full.yaml")).expect("valid sample");
+        spec.rbac.auth.as_mut().expect("full.yaml sets auth").method = method;
+        let toml = render_engine_toml(&spec).expect("renders");
+        let config = vexfs_engine::config::Config::from_toml(&toml, "full.yaml").expect("accepted");
+        let section = config.auth.expect("[auth] rendered");
+        let secret_file = dir.join(format!("{method:?}"));
+        std::fs::write(&secret_file, secret).expect("secret written");
+        let gate = Gate::new(&section, secret.as_bytes()).expect("gate");
+        let credential = backup_job_credential(&spec, &secret_file);
+        let header = format!("Bearer {}", credential.bearer(now).expect("a credential"));
+        assert_eq!(
+            gate.check(backup_route, Some(&header), now),
+            Ok(Some(BACKUP_IDENTITY.to_owned())),
+            "{method:?}"
+        );
+        let ingest = required("POST", "/api/v1/events");
+        assert!(
+            gate.check(ingest, Some(&header), now).is_err(),
+            "{method:?}: the backup identity holds production:write only"
+        );
+    }
 }

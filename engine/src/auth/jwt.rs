@@ -131,6 +131,17 @@ impl JwtVerifier {
         let signature = URL_SAFE_NO_PAD.encode(self.mac(&input).finalize().into_bytes());
         format!("{input}.{signature}")
     }
+
+    /// Issues a token for `subject` valid from `now` (Unix seconds) for `ttl_seconds`: what a
+    /// client holding the signing secret, such as a backup Job, presents.
+    pub fn mint(&self, subject: &str, now: i64, ttl_seconds: u64) -> String {
+        let ttl = i64::try_from(ttl_seconds).unwrap_or(i64::MAX);
+        self.sign(&Claims {
+            sub: subject.to_string(),
+            exp: now.saturating_add(ttl),
+            nbf: None,
+        })
+    }
 }
 
 /// Length of `header.payload` in a token already known to have three parts.

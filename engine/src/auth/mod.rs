@@ -16,7 +16,7 @@ pub use permission::{Area, Permission, PermissionError, Verb};
 pub use policy::Policy;
 pub use routes::{Access, required};
 pub use section::{AuthMethod, AuthSection, RoleConfig, SectionError, SubjectConfig, SubjectKind};
-pub use token::{TokenFileError, TokenTable};
+pub use token::{TokenFileError, TokenTable, token_of};
 
 #[cfg(test)]
 mod config_tests;

@@ -36,23 +36,44 @@ fn digest(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
-impl TokenTable {
-    /// Parses the secret file. Blank lines and `#` comments are skipped; the subject is everything
-    /// before the last `:` (so it may contain colons), the token everything after it.
-    pub fn parse(text: &str) -> Result<TokenTable, TokenFileError> {
-        let mut entries = Vec::new();
-        for (i, raw) in text.lines().enumerate() {
-            let line = raw.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let (subject, token) = line
-                .rsplit_once(':')
-                .map(|(s, t)| (s.trim(), t.trim()))
-                .filter(|(s, t)| !s.is_empty() && !t.is_empty())
-                .ok_or(TokenFileError::Malformed { line: i + 1 })?;
-            entries.push((subject.to_string(), digest(token)));
+/// The `(subject, token)` entries of a secret file. Blank lines and `#` comments are
+/// skipped; the subject is everything before the last `:` (so it may contain colons), the token
+/// everything after it.
+fn entries(text: &str) -> impl Iterator<Item = Result<(&str, &str), TokenFileError>> {
+    text.lines().enumerate().filter_map(|(i, raw)| {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return None;
         }
+        let entry = line
+            .rsplit_once(':')
+            .map(|(s, t)| (s.trim(), t.trim()))
+            .filter(|(s, t)| !s.is_empty() && !t.is_empty())
+            .ok_or(TokenFileError::Malformed { line: i + 1 });
+        Some(entry)
+    })
+}
+
+/// The token of `subject` in a secret file of `subject:token` lines (what a client holding the
+/// whole file, such as the operator's backup Job, sends). `Ok(None)` when no line names it; a
+/// malformed line anywhere is an error, as it is for the engine.
+pub fn token_of<'a>(text: &'a str, subject: &str) -> Result<Option<&'a str>, TokenFileError> {
+    let mut found = None;
+    for entry in entries(text) {
+        let (name, token) = entry?;
+        if name == subject && found.is_none() {
+            found = Some(token);
+        }
+    }
+    Ok(found)
+}
+
+impl TokenTable {
+    /// Parses the secret file (see [`token_of`] for the line format).
+    pub fn parse(text: &str) -> Result<TokenTable, TokenFileError> {
+        let entries = entries(text)
+            .map(|e| e.map(|(subject, token)| (subject.to_string(), digest(token))))
+            .collect::<Result<Vec<_>, _>>()?;
         if entries.is_empty() {
             return Err(TokenFileError::Empty);
         }
@@ -117,6 +138,20 @@ mod tests {
         assert_eq!(
             TokenTable::parse("# only a comment\n").unwrap_err(),
             TokenFileError::Empty
+        );
+    }
+
+    #[test]
+    fn a_subjects_token_is_found_by_name() {
+        assert_eq!(token_of(FILE, "grafana"), Ok(Some("tok-g")));
+        assert_eq!(
+            token_of(FILE, "system:serviceaccount:ops:bot"),
+            Ok(Some("tok-b"))
+        );
+        assert_eq!(token_of(FILE, "graf"), Ok(None));
+        assert_eq!(
+            token_of("alice:a\nbad-line\n", "alice"),
+            Err(TokenFileError::Malformed { line: 2 })
         );
     }
 

@@ -1,5 +1,6 @@
 //! `backup`, `verify` and `restore`: consistent snapshots with a manifest and sha256.
 
+use super::credentials::{Credential, CredentialArgs};
 use super::{CliError, Summary, io};
 use crate::event::Event;
 use crate::store::{scan, snapshot};
@@ -25,6 +26,9 @@ pub struct BackupArgs {
     /// Also write the summary line to this file (e.g. `/dev/termination-log`).
     #[arg(long)]
     pub summary_file: Option<PathBuf>,
+    /// Credentials for an engine enforcing `[auth]` (the backup route needs `production:write`).
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
 }
 
 /// Options of `verify`.
@@ -76,7 +80,7 @@ pub async fn backup(args: &BackupArgs, now_ns: i64) -> Result<Summary, CliError>
     }
     let partial = target.with_extension("partial");
     match (&args.from, &args.data_dir) {
-        (Some(url), _) => download(url, &partial).await?,
+        (Some(url), _) => download(url, &args.credentials.load()?, &partial).await?,
         (None, Some(dir)) => from_data_dir(dir, &partial, now_ns)?,
         (None, None) => unreachable!("clap requires --from or --data-dir"),
     }
@@ -93,17 +97,19 @@ pub async fn backup(args: &BackupArgs, now_ns: i64) -> Result<Summary, CliError>
     Ok(summary)
 }
 
-async fn download(base: &str, path: &Path) -> Result<(), CliError> {
+async fn download(base: &str, credential: &Credential, path: &Path) -> Result<(), CliError> {
     let url = format!("{}/api/v1/admin/backup", base.trim_end_matches('/'));
     let http = |reason: String| CliError::Http {
         url: url.clone(),
         reason,
     };
-    let response = reqwest::get(&url).await.map_err(|e| http(e.to_string()))?;
+    let request = credential.authorize(reqwest::Client::new().get(&url));
+    let response = request.send().await.map_err(|e| http(e.to_string()))?;
     if !response.status().is_success() {
         let status = response.status();
         let body = response.text().await.unwrap_or_default();
-        return Err(http(format!("{status}: {body}")));
+        let reason = credential.refusal(status, &body);
+        return Err(http(reason.unwrap_or_else(|| format!("{status}: {body}"))));
     }
     let mut file =
         std::fs::File::create(path).map_err(io(format!("creating {}", path.display())))?;

@@ -2,6 +2,7 @@
 
 pub mod backup;
 pub mod convert;
+pub mod credentials;
 pub mod replay;
 
 use clap::{Args, Parser, Subcommand};
@@ -23,6 +24,9 @@ pub enum CliError {
         /// The cause.
         source: std::io::Error,
     },
+    /// API credentials cannot be loaded.
+    #[error(transparent)]
+    Credentials(#[from] credentials::CredentialError),
     /// An HTTP request failed.
     #[error("request to {url} failed: {reason}")]
     Http {

@@ -1,6 +1,7 @@
 //! `replay`: send an NDJSON file to a running engine in batches, with a progress bar and
 //! retries (honouring `Retry-After` on 429). Events with idempotency keys are safe to resend.
 
+use super::credentials::{Credential, CredentialArgs};
 use super::{CliError, io};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -26,6 +27,9 @@ pub struct ReplayArgs {
     /// Hide the progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Credentials for an engine enforcing `[auth]` (ingestion needs `analytics:write`).
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
 }
 
 /// What a replay did.
@@ -60,6 +64,7 @@ struct Refusal {
 
 /// Sends the file; fails on the first batch the engine refuses as invalid.
 pub async fn replay(args: &ReplayArgs) -> Result<ReplayReport, CliError> {
+    let credential = args.credentials.load()?;
     let file =
         std::fs::File::open(&args.file).map_err(io(format!("opening {}", args.file.display())))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -78,6 +83,11 @@ pub async fn replay(args: &ReplayArgs) -> Result<ReplayReport, CliError> {
     let mut report = ReplayReport::default();
     let mut reader = BufReader::new(file);
     let mut line_no = 0usize;
+    let target = Target {
+        client: &client,
+        url: &url,
+        credential: &credential,
+    };
     loop {
         let first_line = line_no + 1;
         let (body, lines, bytes) = read_batch(&mut reader, args.batch, &mut line_no)
@@ -85,15 +95,7 @@ pub async fn replay(args: &ReplayArgs) -> Result<ReplayReport, CliError> {
         if lines == 0 {
             break;
         }
-        let receipt = send(
-            &client,
-            &url,
-            body,
-            first_line,
-            args.max_retries,
-            &mut report,
-        )
-        .await?;
+        let receipt = send(&target, body, first_line, args.max_retries, &mut report).await?;
         report.sent += lines as u64;
         report.accepted += receipt.accepted;
         report.duplicates += receipt.duplicates;
@@ -134,9 +136,15 @@ fn read_batch(
     Ok((body, lines, bytes))
 }
 
+/// Where batches go and how they are authorized.
+struct Target<'a> {
+    client: &'a reqwest::Client,
+    url: &'a str,
+    credential: &'a Credential,
+}
+
 async fn send(
-    client: &reqwest::Client,
-    url: &str,
+    target: &Target<'_>,
     body: String,
     first_line: usize,
     max_retries: u32,
@@ -144,12 +152,13 @@ async fn send(
 ) -> Result<Receipt, CliError> {
     let mut failures = 0u32;
     loop {
-        let result = client
-            .post(url)
+        let request = target.credential.authorize(target.client.post(target.url));
+        let result = request
             .header("content-type", "application/x-ndjson")
             .body(body.clone())
             .send()
             .await;
+        let url = target.url;
         let failure = match result {
             Ok(resp) if resp.status().is_success() => {
                 return resp.json::<Receipt>().await.map_err(|e| CliError::Http {
@@ -162,6 +171,9 @@ async fn send(
                 let wait = retry_after(&resp).unwrap_or(Duration::from_millis(200));
                 tokio::time::sleep(wait).await;
                 continue;
+            }
+            Ok(resp) if is_auth_refusal(resp.status()) => {
+                return Err(auth_refusal(target, resp).await);
             }
             Ok(resp) if resp.status().is_client_error() => {
                 let refusal: Option<Refusal> = resp.json().await.ok();
@@ -179,6 +191,21 @@ async fn send(
         }
         tracing::warn!(error = %failure, attempt = failures, "replay batch failed; retrying");
         tokio::time::sleep(Duration::from_millis(100 << failures.min(6))).await;
+    }
+}
+
+fn is_auth_refusal(status: reqwest::StatusCode) -> bool {
+    status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN
+}
+
+/// A 401 or 403 answer as an error saying what to do; retrying cannot help.
+async fn auth_refusal(target: &Target<'_>, resp: reqwest::Response) -> CliError {
+    let status = resp.status();
+    let body = resp.text().await.unwrap_or_default();
+    let reason = target.credential.refusal(status, &body);
+    CliError::Http {
+        url: target.url.into(),
+        reason: reason.unwrap_or_else(|| status.to_string()),
     }
 }
 

@@ -78,15 +78,33 @@ impl Engine {
         })
     }
 
+    /// Whether any hook is registered (when none, there is nothing to feed after the windows).
+    pub fn has_hooks(&self) -> bool {
+        !self.hooks.is_empty()
+    }
+
     /// Applies a batch of accepted events through windows and hooks, timing each stage.
     pub fn apply(&mut self, events: &[Event], now_ns: i64) {
-        let n = events.len() as u64;
+        self.apply_windows(events);
+        self.apply_hooks(events, now_ns);
+    }
+
+    /// The windows part of [`Engine::apply`]: cheap, so the server runs it before acknowledging.
+    pub fn apply_windows(&mut self, events: &[Event]) {
         let start = Instant::now();
         for e in events {
             self.windows.observe(e);
         }
-        self.profiler
-            .record(Stage::Windows, start.elapsed().as_nanos() as u64, n);
+        self.profiler.record(
+            Stage::Windows,
+            start.elapsed().as_nanos() as u64,
+            events.len() as u64,
+        );
+    }
+
+    /// The hooks part of [`Engine::apply`]: events must arrive in id order, each exactly once.
+    pub fn apply_hooks(&mut self, events: &[Event], now_ns: i64) {
+        let n = events.len() as u64;
         for hook in &mut self.hooks {
             let start = Instant::now();
             for e in events {
@@ -94,14 +112,6 @@ impl Engine {
             }
             self.profiler
                 .record(hook.stage(), start.elapsed().as_nanos() as u64, n);
-        }
-    }
-
-    /// Replays one event during startup (windows and hooks, no profiling).
-    pub fn replay(&mut self, event: &Event, now_ns: i64) {
-        self.windows.observe(event);
-        for hook in &mut self.hooks {
-            hook.observe(event, now_ns);
         }
     }
 
@@ -147,12 +157,15 @@ mod tests {
             .map(|i| Event::new(EventType::AgentQuery, i, "n"))
             .collect();
         engine.apply(&batch, 10);
-        engine.replay(&batch[0], 10);
-        assert_eq!(engine.windows.total(), 5);
-        assert_eq!(engine.hook::<Counter>().map(|c| c.0), Some(5));
+        engine.apply_windows(&batch[..2]);
+        assert_eq!(engine.windows.total(), 6);
+        assert_eq!(engine.hook::<Counter>().map(|c| c.0), Some(4));
+        engine.apply_hooks(&batch[..2], 10);
+        assert_eq!(engine.hook::<Counter>().map(|c| c.0), Some(6));
+        assert!(engine.has_hooks());
         let report = engine.profiler.report();
         let analytics = report.stages.iter().find(|s| s.stage == Stage::Analytics);
-        assert_eq!(analytics.map(|s| s.events), Some(4));
+        assert_eq!(analytics.map(|s| s.events), Some(6));
         engine.hook_mut::<Counter>().unwrap().0 = 0;
         assert_eq!(engine.hook::<Counter>().unwrap().0, 0);
     }

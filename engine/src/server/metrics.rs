@@ -43,6 +43,8 @@ pub struct Metrics {
     pub bottleneck: GaugeVec,
     /// Connected stream clients.
     pub stream_clients: Gauge,
+    /// Acknowledged events not yet applied to the analytics hooks.
+    pub analytics_lag_events: IntGauge,
 }
 
 impl Metrics {
@@ -100,6 +102,10 @@ impl Metrics {
                 &["stage"],
             )?,
             stream_clients: Gauge::new("vexfs_stream_clients", "Connected /api/v1/stream clients")?,
+            analytics_lag_events: IntGauge::new(
+                "vexfs_analytics_lag_events",
+                "Acknowledged events queued for, but not yet applied to, the analytics",
+            )?,
             registry,
         };
         m.register_all()?;
@@ -120,6 +126,7 @@ impl Metrics {
         r.register(Box::new(self.process.clone()))?;
         r.register(Box::new(self.bottleneck.clone()))?;
         r.register(Box::new(self.stream_clients.clone()))?;
+        r.register(Box::new(self.analytics_lag_events.clone()))?;
         Ok(())
     }
 

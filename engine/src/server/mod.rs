@@ -2,6 +2,7 @@
 
 pub mod alerts_api;
 pub mod analytics_api;
+pub mod analytics_feed;
 pub mod auth_layer;
 pub mod error;
 pub mod ingest;

@@ -1,9 +1,13 @@
-//! The log writer: one thread that group-commits ingest batches, then applies them to the core.
+//! The log writer: one thread that group-commits ingest batches and acknowledges them.
 //!
 //! Handlers decode and validate, then queue a batch; the writer assigns ids, drops duplicate
 //! idempotency keys, appends every queued batch to the log, commits once (fsync per policy),
-//! and only then applies the events and acknowledges each request.
+//! then inserts the events into the retained set and the windows and acknowledges each request.
+//! The analytics hooks get the batch afterwards on their own thread ([`AnalyticsFeed`], which
+//! also states the consistency model), so the writer never waits for them unless their bounded
+//! queue is full.
 
+use super::analytics_feed::AnalyticsFeed;
 use super::metrics::Metrics;
 use super::state::{Shared, StageTiming, now_ns};
 use crate::core::profiler::Stage;
@@ -78,6 +82,8 @@ pub struct Writer {
     pub timings: Arc<Mutex<Vec<StageTiming>>>,
     /// How often to checkpoint and expire old events.
     pub checkpoint_every: Duration,
+    /// The analytics thread, when hooks are registered.
+    pub feed: Option<AnalyticsFeed>,
 }
 
 impl Writer {
@@ -117,6 +123,9 @@ impl Writer {
             }
         };
         self.checkpoint();
+        if let Some(feed) = self.feed.take() {
+            feed.finish();
+        }
         tracing::info!("log writer stopped after a final flush and checkpoint");
         if let Some(ack) = done {
             let _ = ack.send(());
@@ -176,42 +185,58 @@ impl Writer {
         self.apply_and_reply(plans, log_ns, now);
     }
 
+    /// Inserts each request's events into the retained set and windows, answers it, then hands
+    /// the batch to stream subscribers and the analytics feed. The core lock is taken per
+    /// request so queries interleave with a long group.
     fn apply_and_reply(&self, plans: Vec<Plan>, log_ns: u64, now: i64) {
         let total: usize = plans.iter().map(|(_, (_, a))| a.len()).sum();
         let streaming = self.stream.receiver_count() > 0;
-        let mut batches = Vec::new();
-        let mut replies = Vec::with_capacity(plans.len());
         let timings = std::mem::take(&mut *self.timings.lock());
         {
             let mut shared = self.shared.lock();
-            shared
-                .engine
-                .profiler
-                .record(Stage::Log, log_ns, total as u64);
+            let profiler = &mut shared.engine.profiler;
+            profiler.record(Stage::Log, log_ns, total as u64);
             for (stage, ns, events) in timings {
-                shared.engine.profiler.record(stage, ns, events);
+                profiler.record(stage, ns, events);
             }
-            for (reply, (admissions, accepted)) in plans {
-                shared.engine.apply(&accepted, now);
-                replies.push((reply, receipt(&admissions, accepted.len())));
-                if streaming && !accepted.is_empty() {
-                    batches.push(Arc::<[Event]>::from(accepted.clone()));
+        }
+        for (reply, (admissions, accepted)) in plans {
+            let receipt = receipt(&admissions, accepted.len());
+            let wanted = streaming || self.feed.is_some();
+            let copy =
+                (wanted && !accepted.is_empty()).then(|| Arc::<[Event]>::from(&accepted[..]));
+            {
+                let mut shared = self.shared.lock();
+                shared.engine.apply_windows(&accepted);
+                if let Some(feed) = &self.feed {
+                    feed.admit(accepted.len());
                 }
                 shared.retained.insert(accepted);
+                self.metrics
+                    .events_retained
+                    .set(shared.retained.len() as i64);
             }
-            self.metrics
-                .events_retained
-                .set(shared.retained.len() as i64);
-        }
-        for (reply, receipt) in replies {
             self.metrics.events_ingested.inc_by(receipt.accepted as u64);
             self.metrics
                 .events_duplicate
                 .inc_by(receipt.duplicates as u64);
             let _ = reply.send(Ok(receipt));
+            if let Some(batch) = copy {
+                self.hand_on(batch, streaming, now);
+            }
         }
-        for batch in batches {
-            let _ = self.stream.send(batch);
+    }
+
+    /// Sends an acknowledged batch to stream subscribers and queues it for the analytics
+    /// (blocking while the analytics queue is full).
+    fn hand_on(&self, batch: Arc<[Event]>, streaming: bool, now: i64) {
+        if streaming {
+            let _ = self.stream.send(batch.clone());
+        }
+        if let Some(feed) = &self.feed
+            && let Err(e) = feed.push(batch, now)
+        {
+            tracing::error!(error = %e, "batch stored but not analysed");
         }
     }
 }

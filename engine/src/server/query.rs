@@ -179,6 +179,9 @@ pub struct ProfileBody {
     pub core_ns_per_event: f64,
     /// Whether the mean in-core cost per event meets the target.
     pub within_target: bool,
+    /// Acknowledged events not yet applied to the analytics (see `analytics_feed`), read with
+    /// the report: the windows stage's events equal the analytics stage's events plus this.
+    pub analytics_lag_events: i64,
     /// Profiler report.
     #[serde(flatten)]
     pub report: ProfileReport,
@@ -186,7 +189,11 @@ pub struct ProfileBody {
 
 /// `GET /api/v1/profile`.
 pub async fn get_profile(State(state): State<AppState>) -> Json<ProfileBody> {
-    let report = state.shared.lock().engine.profiler.report();
+    let (report, analytics_lag_events) = {
+        let shared = state.shared.lock();
+        let lag = state.metrics.analytics_lag_events.get();
+        (shared.engine.profiler.report(), lag)
+    };
     let core_ns_per_event: f64 = report
         .stages
         .iter()
@@ -198,6 +205,7 @@ pub async fn get_profile(State(state): State<AppState>) -> Json<ProfileBody> {
         processing_latency_target_ns: target,
         core_ns_per_event,
         within_target: core_ns_per_event <= target as f64,
+        analytics_lag_events,
         report,
     })
 }

@@ -1,6 +1,7 @@
 //! Startup and shutdown: bind, replay the log (readiness false meanwhile), start the writer and
 //! the profiler sampler, serve until the shutdown signal, then flush the log.
 
+use super::analytics_feed::AnalyticsFeed;
 use super::metrics::{Metrics, MetricsError};
 use super::pipeline::{Command, Writer};
 use super::procfs::read_counters;
@@ -8,6 +9,7 @@ use super::router;
 use super::state::{AppState, Shared, now_ns};
 use crate::config::Config;
 use crate::core::profiler::Stage;
+use crate::event::Event;
 use crate::store::{ReplayStats, StoreError, Wal, WalOptions};
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -36,6 +38,9 @@ pub enum ServerError {
     /// The `[auth]` secret file is unusable.
     #[error(transparent)]
     Auth(#[from] super::auth_layer::AuthLoadError),
+    /// The analytics thread could not be started.
+    #[error(transparent)]
+    Feed(#[from] super::analytics_feed::FeedError),
     /// A background task died.
     #[error("background task failed: {0}")]
     Task(String),
@@ -49,14 +54,64 @@ fn wal_options(config: &Config) -> WalOptions {
     }
 }
 
-fn replay(state: &AppState, dir: &Path) -> Result<(Wal, ReplayStats), StoreError> {
-    let mut guard = state.shared.lock();
-    let Shared { retained, engine } = &mut *guard;
-    let now = now_ns();
-    Wal::open(dir, wal_options(&state.config), &mut |e| {
-        engine.replay(&e, now);
-        retained.restore(e);
-    })
+/// Events per replayed batch: one core lock hold and one analytics queue entry.
+const REPLAY_BATCH: usize = 4_096;
+
+/// Collects replayed events and applies them in batches the way ingest does: retained set and
+/// windows under the core lock, then the analytics feed.
+struct ReplaySink<'a> {
+    state: &'a AppState,
+    feed: Option<&'a AnalyticsFeed>,
+    pending: Vec<Event>,
+    now: i64,
+}
+
+impl ReplaySink<'_> {
+    fn add(&mut self, event: Event) {
+        self.pending.push(event);
+        if self.pending.len() >= REPLAY_BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let copy = self.feed.map(|_| Arc::<[Event]>::from(&self.pending[..]));
+        {
+            let mut guard = self.state.shared.lock();
+            let Shared { retained, engine } = &mut *guard;
+            if let Some(feed) = self.feed {
+                feed.admit(self.pending.len());
+            }
+            for event in self.pending.drain(..) {
+                engine.windows.observe(&event);
+                retained.restore(event);
+            }
+        }
+        if let (Some(feed), Some(batch)) = (self.feed, copy)
+            && let Err(e) = feed.push(batch, self.now)
+        {
+            tracing::error!(error = %e, "replayed batch not analysed");
+        }
+    }
+}
+
+fn replay(
+    state: &AppState,
+    dir: &Path,
+    feed: Option<&AnalyticsFeed>,
+) -> Result<(Wal, ReplayStats), StoreError> {
+    let mut sink = ReplaySink {
+        state,
+        feed,
+        pending: Vec::with_capacity(REPLAY_BATCH),
+        now: now_ns(),
+    };
+    let opened = Wal::open(dir, wal_options(&state.config), &mut |e| sink.add(e));
+    sink.flush();
+    opened
 }
 
 /// Runs the engine on `listener` with its log in `data_dir` until `shutdown` resolves.
@@ -91,22 +146,31 @@ where
     served.map_err(ServerError::from)
 }
 
-/// Replays the log in `data_dir` into the state, starts the log writer on `rx` and marks the
-/// state ready. Blocking; returns the writer thread.
+/// Starts the analytics thread (when hooks are registered), replays the log in `data_dir`
+/// into the state, starts the log writer on `rx` and marks the state ready. Blocking; returns
+/// the writer thread (which stops the analytics thread when it stops).
 pub fn open_store(
     state: &AppState,
     data_dir: &Path,
     rx: Receiver<Command>,
 ) -> Result<std::thread::JoinHandle<()>, ServerError> {
-    let (wal, stats) = replay(state, data_dir)?;
+    let feed = if state.shared.lock().engine.has_hooks() {
+        let lag = state.metrics.analytics_lag_events.clone();
+        let capacity = state.config.server.ingest_queue_batches;
+        Some(AnalyticsFeed::start(state.shared.clone(), lag, capacity)?)
+    } else {
+        None
+    };
+    let (wal, stats) = replay(state, data_dir, feed.as_ref())?;
     tracing::info!(
         events = stats.events,
         segments = stats.segments,
         truncated_bytes = stats.truncated_bytes,
         next_id = stats.next_id,
+        analytics_lag_events = state.metrics.analytics_lag_events.get(),
         "log replayed; ready"
     );
-    let writer = start_writer(state, wal, rx)?;
+    let writer = start_writer(state, wal, rx, feed)?;
     state
         .metrics
         .events_retained
@@ -119,6 +183,7 @@ fn start_writer(
     state: &AppState,
     wal: Wal,
     rx: Receiver<Command>,
+    feed: Option<AnalyticsFeed>,
 ) -> Result<std::thread::JoinHandle<()>, ServerError> {
     let writer = Writer {
         wal,
@@ -129,6 +194,7 @@ fn start_writer(
         checkpoint_every: Duration::from_secs(
             state.config.storage.checkpoint_interval_seconds.max(1),
         ),
+        feed,
     };
     Ok(std::thread::Builder::new()
         .name("vexfs-log-writer".into())

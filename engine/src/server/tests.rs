@@ -63,6 +63,15 @@ impl Harness {
         (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
     }
 
+    /// A GET on `state` after the harness has stopped.
+    async fn get_with(state: &AppState, uri: &str) -> (StatusCode, Value) {
+        let req = Request::get(uri).body(Body::empty()).unwrap();
+        let resp = router(state.clone()).oneshot(req).await.unwrap();
+        let status = resp.status();
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
     async fn post(&self, body: impl Into<Body>) -> (StatusCode, Value) {
         let req = Request::post("/api/v1/events").body(body.into()).unwrap();
         let (status, _, body) = self.call(req).await;
@@ -297,4 +306,57 @@ async fn the_stream_delivers_matching_events_as_sse() {
     );
     drop(body);
     h.stop().await;
+}
+
+/// Events the profiler counted for `stage` in a `GET /api/v1/profile` body.
+fn stage_events(profile: &Value, stage: &str) -> u64 {
+    let stages = profile["stages"].as_array().unwrap();
+    let found = stages.iter().find(|s| s["stage"] == stage);
+    found.map_or(0, |s| s["events"].as_u64().unwrap())
+}
+
+#[tokio::test]
+async fn acked_events_are_visible_at_once_and_analytics_catch_up_also_on_replay() {
+    let h = Harness::start(Config::default());
+    let events: Vec<Value> = (0..50)
+        .map(|i| fs_event(&format!("/c/{i}"), None))
+        .collect();
+    let (status, receipt) = h.post(ndjson(&events)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(receipt["accepted"], 50);
+    let (_, page) = h.get("/api/v1/events?limit=100").await;
+    assert_eq!(page["events"].as_array().unwrap().len(), 50);
+    let (_, stats) = h.get("/api/v1/stats").await;
+    assert_eq!(stats["countWindow"]["byType"]["FilesystemWrite"], 50);
+    let (_, profile) = h.get("/api/v1/profile").await;
+    assert_eq!(stage_events(&profile, "windows"), 50);
+    let lag = profile["analyticsLagEvents"].as_i64().unwrap();
+    assert_eq!(stage_events(&profile, "analytics") + lag as u64, 50);
+    let (_, _, metrics) = h
+        .call(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await;
+    assert!(
+        String::from_utf8(metrics)
+            .unwrap()
+            .contains("vexfs_analytics_lag_events")
+    );
+    let state = h.state.clone();
+    let dir = h.stop().await;
+    let (_, profile) = Harness::get_with(&state, "/api/v1/profile").await;
+    assert_eq!(
+        profile["analyticsLagEvents"], 0,
+        "stopping drains the analytics queue"
+    );
+    assert_eq!(stage_events(&profile, "analytics"), 50);
+
+    let h = Harness::start_in(Config::default(), dir);
+    let state = h.state.clone();
+    h.stop().await;
+    let (_, profile) = Harness::get_with(&state, "/api/v1/profile").await;
+    assert_eq!(
+        stage_events(&profile, "analytics"),
+        50,
+        "replay feeds the analytics"
+    );
+    assert_eq!(state.shared.lock().engine.windows.total(), 50);
 }

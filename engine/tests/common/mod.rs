@@ -28,8 +28,18 @@ fn free_port() -> u16 {
 impl Engine {
     /// Starts the engine on `data_dir` and waits until `/readyz` answers 200.
     pub async fn start(data_dir: &Path) -> Engine {
+        Engine::spawn(data_dir, None).await
+    }
+
+    /// Like [`Engine::start`], with the TOML configuration file `config`.
+    pub async fn start_with_config(data_dir: &Path, config: &Path) -> Engine {
+        Engine::spawn(data_dir, Some(config)).await
+    }
+
+    async fn spawn(data_dir: &Path, config: Option<&Path>) -> Engine {
         let port = free_port();
         let log = std::fs::File::create(data_dir.with_extension(format!("{port}.log"))).unwrap();
+        let config_args = config.into_iter().flat_map(|c| [Path::new("--config"), c]);
         let child = Command::new(BIN)
             .args([
                 "serve",
@@ -38,6 +48,7 @@ impl Engine {
                 "--data-dir",
             ])
             .arg(data_dir)
+            .args(config_args)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(log)

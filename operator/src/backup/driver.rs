@@ -317,6 +317,7 @@ async fn delete_archive(
         image: &spec.engine.image,
         location: &location,
         s3: spec.backup.as_ref().and_then(|b| b.target.s3.as_ref()),
+        auth: spec.rbac.auth.as_ref(),
         owner: spec.owner.clone(),
     };
     let api: Api<Job> = Api::namespaced(deps.client.clone(), &spec.namespace);

@@ -3,6 +3,8 @@
 //! A backup Job runs `vexfs-engine backup --from http://NAME.NAMESPACE.svc:8080 --to /backups/FILE
 //! --summary-file /dev/termination-log`: the engine's one-line JSON summary becomes the container's
 //! termination message (and, on failure, the log tail does).
+//! With `spec.rbac.auth` set the engine authenticates as the operator's backup identity (see
+//! [`super::identity`]) from the mounted auth Secret key.
 //! For S3 targets the engine writes to scratch space in an init container and an `aws s3 cp`
 //! container uploads the archive.
 
@@ -11,11 +13,13 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, EnvVar, PodSecurityContext, PodSpec, PodTemplateSpec, SecurityContext,
+    Volume,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 
+use super::identity::{credential_args, credentials_mount, credentials_volume};
 use super::target::{AWS_CLI_IMAGE, Location, SHELL_IMAGE, archive_mount, endpoint_args, s3_env};
-use crate::crd::S3Target;
+use crate::crd::{AuthSpec, S3Target};
 
 /// Name of the container whose termination message carries the engine's JSON summary.
 pub const BACKUP_CONTAINER: &str = "backup";
@@ -47,6 +51,8 @@ pub struct JobContext<'a> {
     pub location: &'a Location,
     /// S3 settings when the location is in S3.
     pub s3: Option<&'a S3Target>,
+    /// API authentication of the engine (`spec.rbac.auth`), if enforced.
+    pub auth: Option<&'a AuthSpec>,
     /// Controller owner: the `VexfsBackup`.
     pub owner: OwnerReference,
 }
@@ -76,20 +82,26 @@ pub fn job_labels(semantic: &str, backup_name: &str, component: &str) -> BTreeMa
 pub fn backup_job(ctx: &JobContext<'_>) -> Job {
     let from = format!("http://{}.{}.svc:8080", ctx.semantic, ctx.namespace);
     let local = ctx.location.local_path();
+    let mut args: Vec<String> = vec![
+        "backup".into(),
+        "--from".into(),
+        from,
+        "--to".into(),
+        local.clone(),
+        "--summary-file".into(),
+        TERMINATION_LOG.into(),
+    ];
+    let mut mounts = vec![archive_mount(false)];
+    if let Some(auth) = ctx.auth {
+        args.extend(credential_args(auth));
+        mounts.push(credentials_mount());
+    }
     let engine = Container {
         name: BACKUP_CONTAINER.to_owned(),
         image: Some(ctx.image.to_owned()),
-        args: Some(vec![
-            "backup".into(),
-            "--from".into(),
-            from,
-            "--to".into(),
-            local.clone(),
-            "--summary-file".into(),
-            TERMINATION_LOG.into(),
-        ]),
+        args: Some(args),
         termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
-        volume_mounts: Some(vec![archive_mount(false)]),
+        volume_mounts: Some(mounts),
         ..hardened()
     };
     let (init, main) = match (ctx.location, ctx.s3) {
@@ -105,7 +117,13 @@ pub fn backup_job(ctx: &JobContext<'_>) -> Job {
         }
         _ => (Vec::new(), engine),
     };
-    job(ctx, ctx.backup_name.to_owned(), "backup", init, main)
+    let extra_volumes = ctx.auth.map(credentials_volume).into_iter().collect();
+    let pod = PodParts {
+        init,
+        main,
+        extra_volumes,
+    };
+    job(ctx, ctx.backup_name.to_owned(), "backup", pod)
 }
 
 /// The Job that deletes a pruned backup's archive (deletion policy `Delete`).
@@ -132,12 +150,16 @@ pub fn cleanup_job(ctx: &JobContext<'_>) -> Job {
             ..hardened()
         },
     };
+    let pod = PodParts {
+        init: Vec::new(),
+        main: container,
+        extra_volumes: Vec::new(),
+    };
     job(
         ctx,
         cleanup_job_name(ctx.backup_name),
         "backup-cleanup",
-        Vec::new(),
-        container,
+        pod,
     )
 }
 
@@ -178,13 +200,21 @@ fn hardened() -> Container {
     }
 }
 
-fn job(
-    ctx: &JobContext<'_>,
-    name: String,
-    component: &str,
+/// The containers and volumes of a Job's pod besides the archive volume.
+struct PodParts {
     init: Vec<Container>,
     main: Container,
-) -> Job {
+    extra_volumes: Vec<Volume>,
+}
+
+fn job(ctx: &JobContext<'_>, name: String, component: &str, pod: PodParts) -> Job {
+    let PodParts {
+        init,
+        main,
+        extra_volumes,
+    } = pod;
+    let mut volumes = vec![ctx.location.volume(false)];
+    volumes.extend(extra_volumes);
     let labels = job_labels(ctx.semantic, ctx.backup_name, component);
     Job {
         metadata: ObjectMeta {
@@ -213,7 +243,7 @@ fn job(
                     }),
                     init_containers: (!init.is_empty()).then_some(init),
                     containers: vec![main],
-                    volumes: Some(vec![ctx.location.volume(false)]),
+                    volumes: Some(volumes),
                     ..PodSpec::default()
                 }),
             },

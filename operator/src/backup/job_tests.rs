@@ -1,7 +1,10 @@
 //! Backup and cleanup Job builder tests.
 
 use super::*;
-use crate::crd::SecretRef;
+use crate::crd::{AuthMethod, SecretKeyRef, SecretRef};
+use k8s_openapi::api::core::v1::{
+    KeyToPath, PersistentVolumeClaimVolumeSource, SecretVolumeSource, VolumeMount,
+};
 
 fn owner() -> OwnerReference {
     OwnerReference {
@@ -26,6 +29,16 @@ fn s3() -> S3Target {
     }
 }
 
+fn auth(method: AuthMethod) -> AuthSpec {
+    AuthSpec {
+        method,
+        secret_ref: SecretKeyRef {
+            name: "engine-auth".to_owned(),
+            key: "jwt-secret".to_owned(),
+        },
+    }
+}
+
 fn ctx<'a>(location: &'a Location, s3: Option<&'a S3Target>) -> JobContext<'a> {
     JobContext {
         backup_name: "vx-29390520",
@@ -34,6 +47,7 @@ fn ctx<'a>(location: &'a Location, s3: Option<&'a S3Target>) -> JobContext<'a> {
         image: "ghcr.io/vexfs/vexfs-engine:0.1.0",
         location,
         s3,
+        auth: None,
         owner: owner(),
     }
 }
@@ -177,4 +191,133 @@ fn cleanup_deletes_the_archive_where_it_lives() {
 fn cleanup_job_names_stay_within_label_limits() {
     let long = "x".repeat(80);
     assert!(cleanup_job_name(&long).len() <= 63);
+}
+
+/// The backup container expected with `spec.rbac.auth`, spelled out in full.
+fn expected_authenticated_container(credential_flags: [&str; 2]) -> Container {
+    Container {
+        name: "backup".to_owned(),
+        image: Some("ghcr.io/vexfs/vexfs-engine:0.1.0".to_owned()),
+        args: Some(
+            [
+                "backup",
+                "--from",
+                "http://vx.analytics.svc:8080",
+                "--to",
+                "/backups/vx-29390520.tar.gz",
+                "--summary-file",
+                "/dev/termination-log",
+                credential_flags[0],
+                "/etc/vexfs/auth/credentials",
+                credential_flags[1],
+                "vexfs-operator-backup",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        ),
+        termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
+        volume_mounts: Some(vec![
+            VolumeMount {
+                name: "backups".to_owned(),
+                mount_path: "/backups".to_owned(),
+                read_only: Some(false),
+                ..VolumeMount::default()
+            },
+            VolumeMount {
+                name: "api-credentials".to_owned(),
+                mount_path: "/etc/vexfs/auth".to_owned(),
+                read_only: Some(true),
+                ..VolumeMount::default()
+            },
+        ]),
+        security_context: Some(SecurityContext {
+            allow_privilege_escalation: Some(false),
+            capabilities: Some(Capabilities {
+                drop: Some(vec!["ALL".to_owned()]),
+                ..Capabilities::default()
+            }),
+            ..SecurityContext::default()
+        }),
+        ..Container::default()
+    }
+}
+
+/// The pod volumes expected with `spec.rbac.auth`: the claim and the auth Secret key.
+fn expected_authenticated_volumes() -> Vec<Volume> {
+    vec![
+        Volume {
+            name: "backups".to_owned(),
+            persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                claim_name: "archive".to_owned(),
+                read_only: Some(false),
+            }),
+            ..Volume::default()
+        },
+        Volume {
+            name: "api-credentials".to_owned(),
+            secret: Some(SecretVolumeSource {
+                secret_name: Some("engine-auth".to_owned()),
+                items: Some(vec![KeyToPath {
+                    key: "jwt-secret".to_owned(),
+                    path: "credentials".to_owned(),
+                    ..KeyToPath::default()
+                }]),
+                default_mode: Some(0o440),
+                ..SecretVolumeSource::default()
+            }),
+            ..Volume::default()
+        },
+    ]
+}
+
+#[test]
+fn with_auth_the_backup_authenticates_as_the_operator_identity() {
+    let location = Location::Volume {
+        claim: "archive".to_owned(),
+        file: "vx-29390520.tar.gz".to_owned(),
+    };
+    let cases = [
+        (AuthMethod::Jwt, ["--jwt-secret-file", "--jwt-subject"]),
+        (AuthMethod::Token, ["--token-file", "--token-subject"]),
+    ];
+    for (method, flags) in cases {
+        let spec = auth(method);
+        let job = backup_job(&JobContext {
+            auth: Some(&spec),
+            ..ctx(&location, None)
+        });
+        let pod = pod_spec(&job);
+        let container = expected_authenticated_container(flags);
+        assert_eq!(pod.containers, vec![container], "{method:?}");
+        let volumes = Some(expected_authenticated_volumes());
+        assert_eq!(pod.volumes, volumes, "{method:?}");
+    }
+}
+
+#[test]
+fn with_auth_an_s3_backup_mounts_credentials_only_where_the_engine_runs() {
+    let location = Location::S3 {
+        bucket: "bk".to_owned(),
+        key: "vx-29390520.tar.gz".to_owned(),
+    };
+    let (target, spec) = (s3(), auth(AuthMethod::Jwt));
+    let job = backup_job(&JobContext {
+        auth: Some(&spec),
+        ..ctx(&location, Some(&target))
+    });
+    let pod = pod_spec(&job);
+    let mounts = |c: &Container| -> Vec<String> {
+        let mounts = c.volume_mounts.iter().flatten();
+        mounts.map(|m| m.name.clone()).collect()
+    };
+    let engine = &pod.init_containers.as_ref().expect("engine runs first")[0];
+    assert_eq!(mounts(engine), ["backups", "api-credentials"]);
+    assert_eq!(mounts(&pod.containers[0]), ["backups"]);
+    let cleanup = cleanup_job(&JobContext {
+        auth: Some(&spec),
+        ..ctx(&location, Some(&target))
+    });
+    let volumes = pod_spec(&cleanup).volumes.iter().flatten();
+    let names: Vec<&str> = volumes.map(|v| v.name.as_str()).collect();
+    assert_eq!(names, ["backups"], "cleanup never sees API credentials");
 }

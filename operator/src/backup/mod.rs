@@ -3,6 +3,7 @@
 pub mod cron;
 pub mod driver;
 pub mod health;
+pub mod identity;
 pub mod job;
 pub mod kube_time;
 pub mod outcome;

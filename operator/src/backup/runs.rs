@@ -132,6 +132,7 @@ async fn create_job(
         image: &spec.engine.image,
         location,
         s3: spec.backup.as_ref().and_then(|b| b.target.s3.as_ref()),
+        auth: spec.rbac.auth.as_ref(),
         owner,
     };
     let api: Api<Job> = Api::namespaced(client.clone(), &spec.namespace);

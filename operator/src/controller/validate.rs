@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::Resource;
 
+use crate::backup::identity;
 use crate::backup::schedule::{Schedule, ScheduleError};
 use crate::crd::{
     AlertingSpec, AnalyticsSpec, BackupSpec, EngineSpec, MonitoringSpec, ProfilerSpec, RbacSpec,
@@ -236,6 +237,13 @@ fn check_rbac(rbac: &RbacSpec) -> Result<(), ValidationError> {
     }
     if first_duplicate(rbac.subjects.iter().map(|s| s.name.as_str())).is_some() {
         return Err(invalid("spec.rbac", messages::UNIQUE_SUBJECTS));
+    }
+    let names = rbac.roles.iter().map(|r| &r.name);
+    if names
+        .chain(rbac.subjects.iter().map(|s| &s.name))
+        .any(|n| identity::is_reserved(n))
+    {
+        return Err(invalid("spec.rbac", messages::RESERVED_BACKUP_IDENTITY));
     }
     let roles: HashSet<&str> = rbac.roles.iter().map(|r| r.name.as_str()).collect();
     if rbac

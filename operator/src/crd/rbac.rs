@@ -8,7 +8,7 @@ use super::refs::SecretKeyRef;
 /// Access control of the engine's HTTP API.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
-#[schemars(extend("x-kubernetes-validations" = [{"rule": "!has(self.roles) || self.roles.all(r, self.roles.exists_one(x, x.name == r.name))", "message": super::messages::UNIQUE_ROLES}, {"rule": "!has(self.subjects) || self.subjects.all(s, self.subjects.exists_one(x, x.name == s.name))", "message": super::messages::UNIQUE_SUBJECTS}, {"rule": "!has(self.subjects) || self.subjects.all(s, s.roles.all(n, has(self.roles) && self.roles.exists(x, x.name == n)))", "message": super::messages::SUBJECT_ROLES_EXIST}]))]
+#[schemars(extend("x-kubernetes-validations" = [{"rule": "!has(self.roles) || self.roles.all(r, self.roles.exists_one(x, x.name == r.name))", "message": super::messages::UNIQUE_ROLES}, {"rule": "!has(self.subjects) || self.subjects.all(s, self.subjects.exists_one(x, x.name == s.name))", "message": super::messages::UNIQUE_SUBJECTS}, {"rule": "!has(self.subjects) || self.subjects.all(s, s.roles.all(n, has(self.roles) && self.roles.exists(x, x.name == n)))", "message": super::messages::SUBJECT_ROLES_EXIST}, {"rule": "(!has(self.roles) || self.roles.all(r, r.name != 'vexfs-operator-backup')) && (!has(self.subjects) || self.subjects.all(s, s.name != 'vexfs-operator-backup'))", "message": super::messages::RESERVED_BACKUP_IDENTITY}]))]
 pub struct RbacSpec {
     /// Named sets of permissions.
     #[serde(default)]

@@ -120,3 +120,17 @@ fn short_secrets_are_refused() {
     );
     assert!(!format!("{:?}", verifier()).contains("0123456789"));
 }
+
+#[test]
+fn a_minted_token_names_the_subject_and_expires_after_its_lifetime() {
+    let minter = JwtVerifier::new(SECRET, 0).unwrap();
+    let token = minter.mint("vexfs-operator-backup", NOW, 300);
+    let strict = JwtVerifier::new(SECRET, 0).unwrap();
+    assert_eq!(
+        strict.verify(&token, NOW + 300),
+        Ok(claims("vexfs-operator-backup", NOW + 300, None))
+    );
+    assert_eq!(strict.verify(&token, NOW + 301), Err(JwtError::Expired));
+    let other = JwtVerifier::new(b"another-secret-another-secret-xx", 0).unwrap();
+    assert_eq!(other.verify(&token, NOW), Err(JwtError::Signature));
+}

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::super::validate::ValidatedSpec;
+use crate::backup::identity::{BACKUP_IDENTITY, BACKUP_PERMISSIONS};
 use crate::crd::{AlertRule, AnomalyAlgorithm, RbacSpec, Receiver};
 
 /// Directory the Secret-backed files are mounted under.
@@ -296,31 +297,43 @@ fn rule(rule: &AlertRule) -> Rule {
     }
 }
 
-/// `[auth]` when `spec.rbac.auth` is set; without it the engine's API stays open.
+/// `[auth]` when `spec.rbac.auth` is set; without it the engine's API stays open. The user's
+/// roles and subjects come first, then the operator's reserved backup role and subject.
 fn auth(rbac: &RbacSpec) -> Option<Auth> {
     let auth = rbac.auth.as_ref()?;
+    let roles = rbac.roles.iter().map(|r| AuthRole {
+        name: r.name.clone(),
+        permissions: r.permissions.clone(),
+    });
+    let subjects = rbac.subjects.iter().map(|s| AuthSubject {
+        kind: s.kind.as_config(),
+        name: s.name.clone(),
+        roles: s.roles.clone(),
+    });
     Some(Auth {
         enabled: true,
         method: auth.method.as_config(),
         secret_file: AUTH_SECRET_FILE,
-        roles: rbac
-            .roles
-            .iter()
-            .map(|r| AuthRole {
-                name: r.name.clone(),
-                permissions: r.permissions.clone(),
-            })
-            .collect(),
-        subjects: rbac
-            .subjects
-            .iter()
-            .map(|s| AuthSubject {
-                kind: s.kind.as_config(),
-                name: s.name.clone(),
-                roles: s.roles.clone(),
-            })
-            .collect(),
+        roles: roles.chain([backup_role()]).collect(),
+        subjects: subjects.chain([backup_subject()]).collect(),
     })
+}
+
+/// The role of backup Jobs: what `GET /api/v1/admin/backup` needs, nothing more.
+fn backup_role() -> AuthRole {
+    AuthRole {
+        name: BACKUP_IDENTITY.to_owned(),
+        permissions: BACKUP_PERMISSIONS.map(str::to_owned).to_vec(),
+    }
+}
+
+/// The subject backup Jobs authenticate as.
+fn backup_subject() -> AuthSubject {
+    AuthSubject {
+        kind: crate::crd::SubjectKind::ServiceAccount.as_config(),
+        name: BACKUP_IDENTITY.to_owned(),
+        roles: vec![BACKUP_IDENTITY.to_owned()],
+    }
 }
 
 /// Path of a Secret-backed file of `receiver`.
@@ -350,3 +363,7 @@ fn receiver(r: &Receiver) -> ReceiverToml {
         }),
     }
 }
+
+#[cfg(test)]
+#[path = "engine_toml_tests.rs"]
+mod tests;

@@ -1,0 +1,213 @@
+//! The analytics feed: acknowledged events reach the analytics hooks on their own thread.
+//!
+//! Consistency model. The log writer appends and commits a batch, then inserts it into the
+//! retained events and the windows, and only then acknowledges it: an acknowledged event is at
+//! once visible in `GET /api/v1/events` and counted in `GET /api/v1/stats`. The hooks (analytics)
+//! see it later, in id order and exactly once, through a bounded queue of batches; they lag by at
+//! most the queue's capacity plus the batch being applied. The lag is the gauge
+//! `vexfs_analytics_lag_events` and `analyticsLagEvents` in `GET /api/v1/profile`; it changes
+//! under the core lock together with the windows and hooks, so one lock hold sees them agree.
+//! A full queue blocks the writer, which lets the ingest queue fill so ingest answers 429:
+//! nothing is dropped.
+
+use super::state::Shared;
+use crate::event::Event;
+use parking_lot::Mutex;
+use prometheus::IntGauge;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::thread::JoinHandle;
+use thiserror::Error;
+
+/// Events applied per hold of the core lock, so the writer and queries wait at most this long.
+const CHUNK: usize = 512;
+
+/// Why a batch could not be queued.
+#[derive(Debug, Error)]
+pub enum FeedError {
+    /// The analytics thread is gone (it panicked); the batch is stored but not analysed.
+    #[error("the analytics thread has stopped")]
+    Stopped,
+    /// The thread could not be started.
+    #[error("cannot start the analytics thread: {0}")]
+    Spawn(#[from] std::io::Error),
+}
+
+/// One queued batch and the time it was acknowledged at.
+struct FeedBatch {
+    events: Arc<[Event]>,
+    now_ns: i64,
+}
+
+/// The analytics thread and the sending side of its queue.
+pub struct AnalyticsFeed {
+    tx: SyncSender<FeedBatch>,
+    lag: IntGauge,
+    thread: JoinHandle<()>,
+}
+
+impl AnalyticsFeed {
+    /// Starts the thread that applies queued batches to `shared`'s hooks; the queue holds at
+    /// most `capacity` batches and `lag` counts the events queued or being applied.
+    pub fn start(
+        shared: Arc<Mutex<Shared>>,
+        lag: IntGauge,
+        capacity: usize,
+    ) -> Result<AnalyticsFeed, FeedError> {
+        let (tx, rx) = sync_channel(capacity.max(1));
+        let gauge = lag.clone();
+        let thread = std::thread::Builder::new()
+            .name("vexfs-analytics".into())
+            .spawn(move || drain(&rx, &shared, &gauge))?;
+        Ok(AnalyticsFeed { tx, lag, thread })
+    }
+
+    /// Counts `n` acknowledged events as lagging. Call it under the core lock, in the same hold
+    /// that applies them to the windows, so a reader holding the lock sees windows = hooks + lag.
+    pub fn admit(&self, n: usize) {
+        self.lag.add(n as i64);
+    }
+
+    /// Queues admitted `events` (acknowledged at `now_ns`) for the hooks; blocks while the queue
+    /// is full. Never call it under the core lock: the analytics thread needs that lock to drain.
+    pub fn push(&self, events: Arc<[Event]>, now_ns: i64) -> Result<(), FeedError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let n = events.len() as i64;
+        let batch = FeedBatch { events, now_ns };
+        let sent = match self.tx.try_send(batch) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(batch)) => {
+                tracing::debug!(
+                    lag_events = self.lag.get(),
+                    "analytics queue full; the log writer waits"
+                );
+                self.tx.send(batch).map_err(|_| FeedError::Stopped)
+            }
+            Err(TrySendError::Disconnected(_)) => Err(FeedError::Stopped),
+        };
+        if sent.is_err() {
+            self.lag.sub(n);
+        }
+        sent
+    }
+
+    /// Closes the queue and waits until every queued batch is applied.
+    pub fn finish(self) {
+        drop(self.tx);
+        if self.thread.join().is_err() {
+            tracing::error!("the analytics thread panicked");
+        }
+    }
+}
+
+/// The thread body: applies batches in order, a chunk per lock hold, until the queue closes.
+/// The lag drops in the same lock hold that applies the chunk.
+fn drain(rx: &Receiver<FeedBatch>, shared: &Mutex<Shared>, lag: &IntGauge) {
+    for batch in rx {
+        for chunk in batch.events.chunks(CHUNK) {
+            let mut guard = shared.lock();
+            guard.engine.apply_hooks(chunk, batch.now_ns);
+            lag.sub(chunk.len() as i64);
+        }
+    }
+    tracing::info!("analytics feed drained and stopped");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::profiler::{ProfilerSettings, Stage};
+    use crate::core::{Engine, EngineSettings, EventHook};
+    use crate::event::EventType;
+    use crate::store::{Retained, Retention};
+
+    /// Records the ids it sees; each event first takes the gate, so a test can hold it back.
+    struct Recorder {
+        seen: Vec<u64>,
+        gate: Arc<Mutex<()>>,
+    }
+
+    impl EventHook for Recorder {
+        fn stage(&self) -> Stage {
+            Stage::Analytics
+        }
+        fn observe(&mut self, event: &Event, _: i64) {
+            drop(self.gate.lock());
+            self.seen.push(event.id);
+        }
+    }
+
+    fn shared(gate: Arc<Mutex<()>>) -> Arc<Mutex<Shared>> {
+        let settings = EngineSettings {
+            sliding_window_size: 10,
+            profiler: ProfilerSettings {
+                max_history: 10,
+                bottleneck_threshold_ms: 100.0,
+                detect_bottlenecks: false,
+            },
+        };
+        let mut engine = Engine::new(&settings);
+        engine.add_hook(Box::new(Recorder {
+            seen: Vec::new(),
+            gate,
+        }));
+        let retention = Retention {
+            max_events: 10,
+            max_age_ns: i64::MAX,
+        };
+        let retained = Retained::new(retention, 1);
+        Arc::new(Mutex::new(Shared { retained, engine }))
+    }
+
+    fn batch(ids: std::ops::Range<u64>) -> Arc<[Event]> {
+        ids.map(|id| {
+            let mut e = Event::new(EventType::AgentQuery, 1, "n");
+            e.id = id;
+            e
+        })
+        .collect()
+    }
+
+    #[test]
+    fn lag_counts_queued_events_until_the_hooks_have_seen_them_in_order() {
+        let gate = Arc::new(Mutex::new(()));
+        let shared = shared(gate.clone());
+        let lag = IntGauge::new("lag", "lag").unwrap();
+        let feed = AnalyticsFeed::start(shared.clone(), lag.clone(), 4).unwrap();
+        let held = gate.lock();
+        for events in [batch(1..1_001), batch(1_001..1_004), batch(0..0)] {
+            feed.admit(events.len());
+            feed.push(events, 5).unwrap();
+        }
+        assert_eq!(lag.get(), 1_003, "nothing applied while the gate is held");
+        drop(held);
+        feed.finish();
+        assert_eq!(lag.get(), 0);
+        let guard = shared.lock();
+        let recorder = guard.engine.hook::<Recorder>().unwrap();
+        assert_eq!(recorder.seen, (1..1_004).collect::<Vec<_>>());
+        assert_eq!(
+            guard.engine.windows.total(),
+            0,
+            "windows are the writer's job"
+        );
+    }
+
+    #[test]
+    fn a_stopped_feed_refuses_batches_and_keeps_the_lag_honest() {
+        let (tx, rx) = sync_channel(1);
+        drop(rx);
+        let lag = IntGauge::new("lag", "lag").unwrap();
+        let feed = AnalyticsFeed {
+            tx,
+            lag: lag.clone(),
+            thread: std::thread::spawn(|| {}),
+        };
+        feed.admit(2);
+        assert!(matches!(feed.push(batch(1..3), 0), Err(FeedError::Stopped)));
+        assert_eq!(lag.get(), 0);
+        feed.finish();
+    }
+}
