@@ -224,7 +224,14 @@ fn refused(first_line: usize, refusal: Option<Refusal>) -> CliError {
     match refusal {
         Some(r) => {
             let message = match r.line {
-                Some(line) => format!("file line {}: {}", first_line + line - 1, r.message),
+                // The engine numbers lines within the batch; name the file's line instead.
+                Some(line) => {
+                    let detail = match r.message.strip_prefix("line ") {
+                        Some(rest) => rest.split_once(": ").map_or(rest, |(_, d)| d),
+                        None => &r.message,
+                    };
+                    format!("file line {}: {detail}", first_line + line - 1)
+                }
                 None => r.message,
             };
             CliError::Refused {
@@ -266,5 +273,17 @@ mod tests {
             }),
         );
         assert!(err.to_string().contains("file line 103: bad"), "{err}");
+        let err = refused(
+            101,
+            Some(Refusal {
+                message: "line 3, event 2: field `source`: is required".into(),
+                line: Some(3),
+            }),
+        );
+        assert!(
+            err.to_string()
+                .ends_with("file line 103: field `source`: is required"),
+            "the batch-relative position is replaced by the file line: {err}"
+        );
     }
 }
