@@ -6,7 +6,7 @@
 #   docker build -t ghcr.io/vexfs/vexfs-operator:0.1.0 .
 #   docker build -t ghcr.io/vexfs/vexfs-engine:0.1.0 .
 
-FROM rust:1.89-bookworm AS build
+FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY operator ./operator
