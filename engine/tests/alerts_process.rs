@@ -4,10 +4,9 @@
 mod alerts_common;
 mod common;
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{BIN, Engine};
+use common::Engine;
 
 fn config(base: &str) -> String {
     format!(
@@ -18,67 +17,13 @@ fn config(base: &str) -> String {
     )
 }
 
-/// Kills the engine if the test panics before stopping it.
-struct Running(Option<Engine>);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(mut engine) = self.0.take() {
-            let _ = engine.child.kill();
-            let _ = engine.child.wait();
-        }
-    }
-}
-
-async fn start(dir: &std::path::Path, config_file: &std::path::Path) -> Running {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let log = std::fs::File::create(dir.join("engine.log")).unwrap();
-    let child = Command::new(BIN)
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(dir.join("data"))
-        .arg("--config")
-        .arg(config_file)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("engine binary starts");
-    let running = Running(Some(Engine {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    }));
-    let ready = format!("{}/readyz", running.0.as_ref().unwrap().url);
-    for _ in 0..600 {
-        if reqwest::get(&ready)
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return running;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!(
-        "engine never became ready; see {}",
-        dir.join("engine.log").display()
-    );
-}
-
 #[tokio::test]
 async fn a_configured_rule_fires_delivers_and_is_stored() {
     let (base, rec) = alerts_common::start_http().await;
     let dir = tempfile::tempdir().unwrap();
     let config_file = dir.path().join("engine.toml");
     std::fs::write(&config_file, config(&base)).unwrap();
-    let mut running = start(dir.path(), &config_file).await;
-    let engine = running.0.as_ref().unwrap();
+    let engine = Engine::start_with_config(&dir.path().join("data"), &config_file).await;
 
     let batch: String = (0..300)
         .map(|_| {
@@ -139,5 +84,5 @@ async fn a_configured_rule_fires_delivers_and_is_stored() {
         metrics.contains("vexfs_alert_deliveries_total{outcome=\"success\",receiver=\"ops\"} 1"),
         "{metrics}"
     );
-    running.0.take().unwrap().stop();
+    engine.stop();
 }

@@ -24,57 +24,36 @@ fn parse(condition: &str, threshold: Option<f64>) -> Result<Condition, RuleError
 
 #[test]
 fn conditions_parse_into_metrics_and_comparisons() {
-    let threshold = |metric, op| Condition::Threshold {
-        metric,
-        op,
-        threshold: 2.5,
-    };
     let cases = [
-        (
-            "event_rate",
-            threshold(Metric::EventRate, Comparison::Above),
-        ),
-        (
-            "error_rate >= ",
-            threshold(Metric::ErrorRate, Comparison::AtLeast),
-        ),
-        (
-            "latency_p95_ms <",
-            threshold(Metric::LatencyP95Ms, Comparison::Below),
-        ),
-        (
-            "latency_p99_ms<=",
-            threshold(Metric::LatencyP99Ms, Comparison::AtMost),
-        ),
+        ("event_rate", Metric::EventRate, Comparison::Above),
+        ("error_rate >= ", Metric::ErrorRate, Comparison::AtLeast),
+        ("latency_p95_ms <", Metric::LatencyP95Ms, Comparison::Below),
+        ("latency_p99_ms<=", Metric::LatencyP99Ms, Comparison::AtMost),
         (
             "type_rate(FilesystemWrite) >",
-            threshold(
-                Metric::TypeRate("FilesystemWrite".into()),
-                Comparison::Above,
-            ),
+            Metric::TypeRate("FilesystemWrite".into()),
+            Comparison::Above,
         ),
         (
             "stage_p95_ms( wal ) >",
-            threshold(Metric::StageP95Ms("wal".into()), Comparison::Above),
+            Metric::StageP95Ms("wal".into()),
+            Comparison::Above,
         ),
-        (
-            "memory_bytes >",
-            threshold(Metric::MemoryBytes, Comparison::Above),
-        ),
-        (
-            "cpu_percent >",
-            threshold(Metric::CpuPercent, Comparison::Above),
-        ),
-        (
-            "anomaly_score >",
-            threshold(Metric::AnomalyScore, Comparison::Above),
-        ),
+        ("memory_bytes >", Metric::MemoryBytes, Comparison::Above),
+        ("cpu_percent >", Metric::CpuPercent, Comparison::Above),
+        ("anomaly_score >", Metric::AnomalyScore, Comparison::Above),
         (
             "forecast_peak_rate >",
-            threshold(Metric::ForecastPeakRate, Comparison::Above),
+            Metric::ForecastPeakRate,
+            Comparison::Above,
         ),
     ];
-    for (text, want) in cases {
+    for (text, metric, op) in cases {
+        let want = Condition::Threshold {
+            metric,
+            op,
+            threshold: 2.5,
+        };
         assert_eq!(parse(text, Some(2.5)), Ok(want), "{text}");
     }
     assert_eq!(

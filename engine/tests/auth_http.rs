@@ -1,8 +1,11 @@
 //! API authentication through the real router (`oneshot`, no sockets): 401 with a challenge,
 //! 403 naming the permission, 200 with it, for static tokens and HS256 JWTs.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use common::auth::{Role, Subject, auth_toml};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -23,37 +26,19 @@ struct Harness {
     _dir: tempfile::TempDir,
 }
 
-fn auth_toml(method: &str, enabled: bool, secret_file: &str) -> String {
-    format!(
-        r#"
-[auth]
-enabled = {enabled}
-method = "{method}"
-secret_file = "{secret_file}"
+/// Roles: `ingest` writes and reads events, `reader` reads them, `viewer` reads dashboards.
+const ROLES: &[Role] = &[
+    ("ingest", &["analytics:read", "analytics:write"]),
+    ("reader", &["analytics:read"]),
+    ("viewer", &["dashboard:read"]),
+];
 
-[[auth.roles]]
-name = "ingest"
-permissions = ["analytics:read", "analytics:write"]
-[[auth.roles]]
-name = "reader"
-permissions = ["analytics:read"]
-[[auth.roles]]
-name = "viewer"
-permissions = ["dashboard:read"]
-
-[[auth.subjects]]
-name = "alice"
-roles = ["ingest"]
-[[auth.subjects]]
-name = "reader"
-roles = ["reader"]
-[[auth.subjects]]
-kind = "service_account"
-name = "grafana"
-roles = ["viewer"]
-"#
-    )
-}
+/// Subjects: the users `alice` (ingest) and `reader`, and the service account `grafana` (viewer).
+const SUBJECTS: &[Subject] = &[
+    ("user", "alice", "ingest"),
+    ("user", "reader", "reader"),
+    ("service_account", "grafana", "viewer"),
+];
 
 impl Harness {
     /// Starts the engine state with `[auth]` for `method` and its secret written to a file.
@@ -62,7 +47,7 @@ impl Harness {
         let secret = dir.path().join("auth-secret");
         let content = if method == "jwt" { JWT_SECRET } else { TOKENS };
         std::fs::write(&secret, content).unwrap();
-        let text = auth_toml(method, enabled, &secret.display().to_string());
+        let text = auth_toml(method, enabled, &secret, ROLES, SUBJECTS);
         let config = Config::from_toml(&text, "auth test").unwrap();
         let (mut state, rx) = AppState::new(config, Arc::new(Metrics::new().unwrap()));
         if load_gate {

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::auth::{Role, Subject, auth_toml};
 use common::{BIN, Engine, run_cli};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -14,43 +15,27 @@ const TOKENS: &str = "writer:tok-writer\nreader:tok-reader\nvexfs-operator-backu
 const JWT_SECRET: &str = "0123456789abcdef0123456789abcdef-engine-signing";
 const EVENTS: usize = 250;
 
-fn config(method: &str, secret_file: &Path) -> String {
-    format!(
-        r#"[auth]
-method = "{method}"
-secret_file = "{}"
+/// Roles: `ingest` writes events, `reader` reads them, the backup identity takes backups.
+const ROLES: &[Role] = &[
+    ("ingest", &["analytics:write"]),
+    ("reader", &["analytics:read"]),
+    (BACKUP_SUBJECT, &["production:write"]),
+];
 
-[[auth.roles]]
-name = "ingest"
-permissions = ["analytics:write"]
-[[auth.roles]]
-name = "reader"
-permissions = ["analytics:read"]
-[[auth.roles]]
-name = "{BACKUP_SUBJECT}"
-permissions = ["production:write"]
-
-[[auth.subjects]]
-name = "writer"
-roles = ["ingest"]
-[[auth.subjects]]
-name = "reader"
-roles = ["reader"]
-[[auth.subjects]]
-kind = "service_account"
-name = "{BACKUP_SUBJECT}"
-roles = ["{BACKUP_SUBJECT}"]
-"#,
-        secret_file.display()
-    )
-}
+/// Subjects: the users `writer` and `reader`, and the backup service account.
+const SUBJECTS: &[Subject] = &[
+    ("user", "writer", "ingest"),
+    ("user", "reader", "reader"),
+    ("service_account", BACKUP_SUBJECT, BACKUP_SUBJECT),
+];
 
 /// Starts an engine enforcing `method`, with its secret file and an NDJSON file of events in `root`.
 async fn start(root: &Path, method: &str, secret: &str) -> Engine {
     let secret_file = root.join("secret");
     std::fs::write(&secret_file, secret).unwrap();
     let config_file = root.join("engine.toml");
-    std::fs::write(&config_file, config(method, &secret_file)).unwrap();
+    let config = auth_toml(method, true, &secret_file, ROLES, SUBJECTS);
+    std::fs::write(&config_file, config).unwrap();
     let events: String = (0..EVENTS)
         .map(|i| {
             let e = json!({"type": "FilesystemWrite", "source": "node-1",
@@ -76,6 +61,12 @@ fn backup(engine: &Engine, root: &Path, extra: &[&str], env: &[(&str, &str)]) ->
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts the command's standard error mentions `needle`, showing it if not.
+#[track_caller]
+fn assert_stderr_has(out: &Output, needle: &str) {
+    assert!(stderr(out).contains(needle), "{}", stderr(out));
 }
 
 fn event_count(out: &Output) -> Value {
@@ -107,11 +98,7 @@ async fn token_backups_need_the_backup_subjects_line() {
 
     let anonymous = replay(&engine, root, &[]);
     assert!(!anonymous.status.success());
-    assert!(
-        stderr(&anonymous).contains("401 Unauthorized"),
-        "{}",
-        stderr(&anonymous)
-    );
+    assert_stderr_has(&anonymous, "401 Unauthorized");
     let by_writer = replay(
         &engine,
         root,
@@ -132,16 +119,8 @@ async fn token_backups_need_the_backup_subjects_line() {
         &["--token-file", secret, "--token-subject", "reader"],
         &[],
     );
-    assert!(
-        stderr(&reader).contains("403 Forbidden"),
-        "{}",
-        stderr(&reader)
-    );
-    assert!(
-        stderr(&reader).contains("production:write"),
-        "{}",
-        stderr(&reader)
-    );
+    assert_stderr_has(&reader, "403 Forbidden");
+    assert_stderr_has(&reader, "production:write");
 
     let subject = ["--token-file", secret, "--token-subject", BACKUP_SUBJECT];
     assert_eq!(event_count(&backup(&engine, root, &subject, &[])), EVENTS);
@@ -164,17 +143,9 @@ async fn jwt_backups_mint_a_token_for_the_backup_subject() {
     assert!(ingested.status.success(), "{}", stderr(&ingested));
 
     let out = backup(&engine, root, &[], &[]);
-    assert!(
-        stderr(&out).contains("401 Unauthorized"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_has(&out, "401 Unauthorized");
     let wrong = backup(&engine, root, &writer, &[]);
-    assert!(
-        stderr(&wrong).contains("403 Forbidden"),
-        "{}",
-        stderr(&wrong)
-    );
+    assert_stderr_has(&wrong, "403 Forbidden");
 
     let by_flags = ["--jwt-secret-file", secret, "--jwt-subject", BACKUP_SUBJECT];
     assert_eq!(event_count(&backup(&engine, root, &by_flags, &[])), EVENTS);

@@ -10,9 +10,8 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use http::Method;
 use serde_json::{Value, json};
 use support::fake_api::{Call, FakeApi};
-use vexfs_operator::controller::{Context, reconcile};
-use vexfs_operator::crd::VexfsSemantic;
-use vexfs_operator::metrics::Metrics;
+use support::reconcile::{context, pass, status_and_reason};
+use vexfs_operator::controller::Context;
 
 const NS: &str = "/namespaces/vexfs";
 const CR: &str = "/apis/vexfs.io/v1alpha1/namespaces/vexfs/vexfssemantics/vx";
@@ -51,39 +50,6 @@ fn old_backup(name: &str, completed: DateTime<Utc>) -> Value {
     })
 }
 
-async fn pass(fake: &FakeApi, ctx: &Arc<Context>) -> Vec<Call> {
-    let cr: VexfsSemantic = serde_json::from_value(fake.get(CR).expect("stored")).expect("decodes");
-    reconcile(Arc::new(cr), ctx.clone())
-        .await
-        .expect("reconcile succeeds");
-    fake.take_calls()
-}
-
-fn context(fake: &FakeApi) -> Arc<Context> {
-    Arc::new(Context::new(
-        fake.client(),
-        Metrics::new().expect("metrics"),
-        None,
-    ))
-}
-
-fn condition(fake: &FakeApi, type_: &str) -> (String, String) {
-    let cr = fake.get(CR).expect("stored");
-    let conditions = cr["status"]["conditions"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let c = conditions
-        .iter()
-        .find(|c| c["type"] == type_)
-        .cloned()
-        .unwrap_or_default();
-    (
-        c["status"].as_str().unwrap_or_default().to_owned(),
-        c["reason"].as_str().unwrap_or_default().to_owned(),
-    )
-}
-
 fn uris(calls: &[Call], method: Method) -> Vec<String> {
     calls
         .iter()
@@ -115,6 +81,20 @@ fn scheduled_name(fake: &FakeApi, calls: &[Call]) -> String {
     format!("vx-{}", scheduled.timestamp() / 60)
 }
 
+/// Reconciles a resource created half a minute before the current minute once, so its first run
+/// is due: returns the fake API, the context and the name of the scheduled backup it created.
+async fn first_scheduled_run() -> (FakeApi, Arc<Context>, String) {
+    let fake = FakeApi::default();
+    let minute = Utc::now()
+        .duration_trunc(Duration::minutes(1))
+        .expect("truncates");
+    fake.put(CR, resource(minute - Duration::seconds(30)));
+    let ctx = context(&fake);
+    let first = pass(&fake, &ctx, CR).await;
+    let name = scheduled_name(&fake, &first);
+    (fake, ctx, name)
+}
+
 /// Marks the backup Job complete, with the engine's summary as its pod's termination message.
 fn complete_job(fake: &FakeApi, name: &str, mut job: Value) {
     job["status"] = json!({"succeeded": 1, "startTime": Utc::now().to_rfc3339(), "completionTime": Utc::now().to_rfc3339(),
@@ -134,15 +114,7 @@ fn complete_job(fake: &FakeApi, name: &str, mut job: Value) {
 
 #[tokio::test]
 async fn a_due_run_creates_a_backup_and_job_whose_result_lands_in_status() {
-    let fake = FakeApi::default();
-    let minute = Utc::now()
-        .duration_trunc(Duration::minutes(1))
-        .expect("truncates");
-    fake.put(CR, resource(minute - Duration::seconds(30)));
-    let ctx = context(&fake);
-
-    let first = pass(&fake, &ctx).await;
-    let name = scheduled_name(&fake, &first);
+    let (fake, ctx, name) = first_scheduled_run().await;
     let backup = fake
         .get(&format!("{BACKUPS}/{name}"))
         .expect("VexfsBackup stored");
@@ -163,7 +135,7 @@ async fn a_due_run_creates_a_backup_and_job_whose_result_lands_in_status() {
     assert_eq!(job["metadata"]["ownerReferences"][0]["kind"], "VexfsBackup");
 
     complete_job(&fake, &name, job);
-    let second = pass(&fake, &ctx).await;
+    let second = pass(&fake, &ctx, CR).await;
     let backup = fake
         .get(&format!("{BACKUPS}/{name}"))
         .expect("VexfsBackup stored");
@@ -179,7 +151,7 @@ async fn a_due_run_creates_a_backup_and_job_whose_result_lands_in_status() {
     assert_eq!(status["lastSuccessful"]["name"], name.as_str());
     assert_eq!(status["lastSuccessful"]["sha256"], SHA);
     assert_eq!(
-        condition(&fake, "BackupHealthy"),
+        status_and_reason(&fake, CR, "BackupHealthy"),
         ("True".to_owned(), "BackupSucceeded".to_owned())
     );
     assert!(
@@ -200,7 +172,7 @@ async fn retention_prunes_to_keep_last_and_deletes_archives() {
         fake.put(&format!("{BACKUPS}/{name}"), old_backup(name, completed));
     }
     let ctx = context(&fake);
-    let calls = pass(&fake, &ctx).await;
+    let calls = pass(&fake, &ctx, CR).await;
     let deleted = uris(&calls, Method::DELETE);
     assert_eq!(deleted.len(), 1, "{deleted:?}");
     assert!(deleted[0].starts_with(&format!("{BACKUPS}/vx-old1")));
@@ -222,25 +194,18 @@ async fn retention_prunes_to_keep_last_and_deletes_archives() {
 
 #[tokio::test]
 async fn a_failed_job_makes_backups_unhealthy_with_its_reason() {
-    let fake = FakeApi::default();
-    let minute = Utc::now()
-        .duration_trunc(Duration::minutes(1))
-        .expect("truncates");
-    fake.put(CR, resource(minute - Duration::seconds(30)));
-    let ctx = context(&fake);
-    let first = pass(&fake, &ctx).await;
-    let name = scheduled_name(&fake, &first);
+    let (fake, ctx, name) = first_scheduled_run().await;
     let mut job = fake.get(&format!("{JOBS}/{name}")).expect("Job stored");
     job["status"] = json!({"failed": 2, "conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
                            "message": "Job has reached the specified backoff limit", "lastTransitionTime": Utc::now().to_rfc3339()}]});
     fake.put(&format!("{JOBS}/{name}"), job);
-    pass(&fake, &ctx).await;
+    pass(&fake, &ctx, CR).await;
     let backup = fake
         .get(&format!("{BACKUPS}/{name}"))
         .expect("VexfsBackup stored");
     assert_eq!(backup["status"]["phase"], "Failed");
     assert_eq!(
-        condition(&fake, "BackupHealthy"),
+        status_and_reason(&fake, CR, "BackupHealthy"),
         ("False".to_owned(), "BackupFailed".to_owned())
     );
 }

@@ -10,9 +10,8 @@ use chrono::{Duration, Utc};
 use http::Method;
 use serde_json::{Value, json};
 use support::fake_api::{Call, FakeApi};
-use vexfs_operator::controller::{Context, reconcile};
-use vexfs_operator::crd::VexfsSemantic;
-use vexfs_operator::metrics::Metrics;
+use support::reconcile::{context, pass, status_and_reason};
+use vexfs_operator::controller::Context;
 
 const CR: &str = "/apis/vexfs.io/v1alpha1/namespaces/vexfs/vexfssemantics/vx";
 const POD: &str = "/api/v1/namespaces/vexfs/pods/vx-0";
@@ -58,14 +57,6 @@ fn engine_pod(crash_looping: bool) -> Value {
     })
 }
 
-async fn pass(fake: &FakeApi, ctx: &Arc<Context>) -> Vec<Call> {
-    let cr: VexfsSemantic = serde_json::from_value(fake.get(CR).expect("stored")).expect("decodes");
-    reconcile(Arc::new(cr), ctx.clone())
-        .await
-        .expect("reconcile succeeds");
-    fake.take_calls()
-}
-
 fn setup(
     reset_token: Option<&str>,
     recovery_status: Value,
@@ -74,11 +65,7 @@ fn setup(
     let fake = FakeApi::default();
     fake.put(CR, resource(reset_token, recovery_status));
     fake.put(POD, engine_pod(crash_looping));
-    let ctx = Arc::new(Context::new(
-        fake.client(),
-        Metrics::new().expect("metrics"),
-        None,
-    ));
+    let ctx = context(&fake);
     (fake, ctx)
 }
 
@@ -86,21 +73,10 @@ fn recovery(fake: &FakeApi) -> Value {
     fake.get(CR).expect("stored")["status"]["recovery"].clone()
 }
 
-fn condition(fake: &FakeApi, type_: &str) -> (String, String) {
-    let cr = fake.get(CR).expect("stored");
-    let conditions = cr["status"]["conditions"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let c = conditions
+fn pod_deleted(calls: &[Call]) -> bool {
+    calls
         .iter()
-        .find(|c| c["type"] == type_)
-        .cloned()
-        .unwrap_or_default();
-    (
-        c["status"].as_str().unwrap_or_default().to_owned(),
-        c["reason"].as_str().unwrap_or_default().to_owned(),
-    )
+        .any(|c| c.method == Method::DELETE && c.uri.starts_with(POD))
 }
 
 fn restart_patch(calls: &[Call]) -> bool {
@@ -114,14 +90,14 @@ fn restart_patch(calls: &[Call]) -> bool {
 #[tokio::test]
 async fn a_transient_failure_is_only_observed() {
     let (fake, ctx) = setup(None, json!(null), true);
-    let calls = pass(&fake, &ctx).await;
+    let calls = pass(&fake, &ctx, CR).await;
     assert!(
         !calls.iter().any(|c| c.method == Method::DELETE),
         "no action on first sight"
     );
     assert_eq!(recovery(&fake)["phase"], "Degraded");
     assert_eq!(
-        condition(&fake, "RecoveryCircuitOpen"),
+        status_and_reason(&fake, CR, "RecoveryCircuitOpen"),
         ("False".to_owned(), "CircuitClosed".to_owned())
     );
 }
@@ -130,13 +106,8 @@ async fn a_transient_failure_is_only_observed() {
 async fn a_persistent_crash_loop_deletes_the_pod_first() {
     let degraded = json!({"circuit": "Closed", "healthy": false, "healthSince": ago(600), "phase": "Degraded"});
     let (fake, ctx) = setup(None, degraded, true);
-    let calls = pass(&fake, &ctx).await;
-    assert!(
-        calls
-            .iter()
-            .any(|c| c.method == Method::DELETE && c.uri.starts_with(POD)),
-        "{calls:?}"
-    );
+    let calls = pass(&fake, &ctx, CR).await;
+    assert!(pod_deleted(&calls), "{calls:?}");
     assert!(
         calls
             .iter()
@@ -166,7 +137,7 @@ async fn a_failed_delete_escalates_to_a_rollout_restart() {
     let pending = json!({"circuit": "Closed", "healthy": false, "healthSince": ago(600), "phase": "Recovering",
                          "pendingAction": action, "lastAction": action});
     let (fake, ctx) = setup(None, pending, true);
-    let calls = pass(&fake, &ctx).await;
+    let calls = pass(&fake, &ctx, CR).await;
     assert!(restart_patch(&calls), "{calls:?}");
     let sts = fake.get(STS).expect("stored");
     assert!(
@@ -191,10 +162,10 @@ async fn repeated_failures_open_the_circuit_then_a_healthy_probe_closes_it() {
     let pending = json!({"circuit": "Closed", "consecutiveFailures": 1, "ladderRung": 1, "healthy": false,
                          "healthSince": ago(600), "phase": "Recovering", "pendingAction": action, "lastAction": action});
     let (fake, ctx) = setup(None, pending, true);
-    let calls = pass(&fake, &ctx).await;
+    let calls = pass(&fake, &ctx, CR).await;
     assert!(!restart_patch(&calls), "an open circuit blocks actions");
     assert_eq!(
-        condition(&fake, "RecoveryCircuitOpen"),
+        status_and_reason(&fake, CR, "RecoveryCircuitOpen"),
         ("True".to_owned(), "CircuitOpen".to_owned())
     );
     let status = recovery(&fake);
@@ -209,11 +180,11 @@ async fn repeated_failures_open_the_circuit_then_a_healthy_probe_closes_it() {
     cr["status"]["recovery"]["openedAt"] = json!(ago(300));
     fake.put(CR, cr);
     assert!(
-        restart_patch(&pass(&fake, &ctx).await),
+        restart_patch(&pass(&fake, &ctx, CR).await),
         "the half-open probe restarts the engine"
     );
     assert_eq!(
-        condition(&fake, "RecoveryCircuitOpen"),
+        status_and_reason(&fake, CR, "RecoveryCircuitOpen"),
         ("True".to_owned(), "CircuitHalfOpen".to_owned())
     );
 
@@ -223,9 +194,9 @@ async fn repeated_failures_open_the_circuit_then_a_healthy_probe_closes_it() {
     cr["status"]["recovery"]["healthSince"] = json!(ago(60));
     fake.put(CR, cr);
     fake.put(POD, engine_pod(false));
-    pass(&fake, &ctx).await;
+    pass(&fake, &ctx, CR).await;
     assert_eq!(
-        condition(&fake, "RecoveryCircuitOpen"),
+        status_and_reason(&fake, CR, "RecoveryCircuitOpen"),
         ("False".to_owned(), "CircuitClosed".to_owned())
     );
     assert_eq!(recovery(&fake)["consecutiveFailures"], 0);
@@ -239,27 +210,22 @@ async fn a_failed_probe_stalls_until_the_reset_token_changes() {
                          "healthSince": ago(900), "phase": "Recovering", "openedAt": ago(300),
                          "pendingAction": action, "lastAction": action, "resetToken": "one"});
     let (fake, ctx) = setup(Some("one"), probing, true);
-    pass(&fake, &ctx).await;
+    pass(&fake, &ctx, CR).await;
     assert_eq!(
-        condition(&fake, "Stalled"),
+        status_and_reason(&fake, CR, "Stalled"),
         ("True".to_owned(), "RecoveryExhausted".to_owned())
     );
     assert_eq!(recovery(&fake)["phase"], "GaveUp");
     assert!(
-        !restart_patch(&pass(&fake, &ctx).await),
+        !restart_patch(&pass(&fake, &ctx, CR).await),
         "no action after giving up"
     );
 
     let mut cr = fake.get(CR).expect("stored");
     cr["spec"]["recovery"]["resetToken"] = json!("two");
     fake.put(CR, cr);
-    let calls = pass(&fake, &ctx).await;
-    assert!(
-        calls
-            .iter()
-            .any(|c| c.method == Method::DELETE && c.uri.starts_with(POD)),
-        "the ladder starts over"
-    );
+    let calls = pass(&fake, &ctx, CR).await;
+    assert!(pod_deleted(&calls), "the ladder starts over");
     assert_eq!(recovery(&fake)["resetToken"], "two");
-    assert_eq!(condition(&fake, "Stalled").0, "False");
+    assert_eq!(status_and_reason(&fake, CR, "Stalled").0, "False");
 }

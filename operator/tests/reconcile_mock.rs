@@ -8,9 +8,8 @@ use std::sync::Arc;
 use http::Method;
 use serde_json::json;
 use support::fake_api::{Call, FakeApi};
-use vexfs_operator::controller::{Context, reconcile};
-use vexfs_operator::crd::VexfsSemantic;
-use vexfs_operator::metrics::Metrics;
+use support::reconcile::{condition, context, pass};
+use vexfs_operator::controller::Context;
 
 const CR_PATH: &str = "/apis/vexfs.io/v1alpha1/namespaces/vexfs/vexfssemantics/";
 
@@ -19,21 +18,8 @@ fn setup(sample: &str) -> (FakeApi, Arc<Context>, String) {
     let cr = support::load_sample(sample);
     let path = format!("{CR_PATH}{}", cr.metadata.name.clone().expect("name"));
     fake.put(&path, serde_json::to_value(&cr).expect("json"));
-    let ctx = Arc::new(Context::new(
-        fake.client(),
-        Metrics::new().expect("metrics"),
-        None,
-    ));
+    let ctx = context(&fake);
     (fake, ctx, path)
-}
-
-async fn pass(fake: &FakeApi, ctx: &Arc<Context>, path: &str) -> Vec<Call> {
-    let cr: VexfsSemantic =
-        serde_json::from_value(fake.get(path).expect("stored")).expect("decodes");
-    reconcile(Arc::new(cr), ctx.clone())
-        .await
-        .expect("reconcile succeeds");
-    fake.take_calls()
 }
 
 fn writes(calls: &[Call]) -> Vec<String> {
@@ -42,20 +28,6 @@ fn writes(calls: &[Call]) -> Vec<String> {
         .filter(|c| c.method != Method::GET)
         .map(|c| format!("{} {}", c.method, c.uri))
         .collect()
-}
-
-fn condition(fake: &FakeApi, path: &str, type_: &str) -> (String, String, String) {
-    let object = fake.get(path).expect("stored");
-    let conditions = object["status"]["conditions"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let c = conditions
-        .iter()
-        .find(|c| c["type"] == type_)
-        .expect("condition present");
-    let s = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
-    (s("status"), s("reason"), s("lastTransitionTime"))
 }
 
 #[tokio::test]

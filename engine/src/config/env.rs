@@ -21,59 +21,30 @@ macro_rules! setter {
     };
 }
 
+/// A table of `"VARIABLE" => setter` rows, one line each.
+macro_rules! overrides {
+    ($($var:literal => $set:expr),* $(,)?) => {
+        &[$(($var, $set)),*]
+    };
+}
+
 /// Every supported variable and the key it overrides.
-pub const OVERRIDES: &[(&str, Setter)] = &[
-    (
-        "ANALYTICS_PROCESSING_LATENCY_TARGET_NS",
-        setter!(analytics.processing_latency_target_ns),
-    ),
-    (
-        "ANALYTICS_SLIDING_WINDOW_SIZE",
-        setter!(analytics.sliding_window_size),
-    ),
-    (
-        "ANALYTICS_MAX_EVENT_HISTORY",
-        setter!(analytics.max_event_history),
-    ),
-    (
-        "ANALYTICS_ENABLE_PATTERN_DISCOVERY",
-        setter!(analytics.enable_pattern_discovery),
-    ),
-    (
-        "ANALYTICS_ENABLE_ANOMALY_DETECTION",
-        setter!(analytics.enable_anomaly_detection),
-    ),
-    (
-        "ANALYTICS_ENABLE_PREDICTIVE_ANALYTICS",
-        setter!(analytics.enable_predictive_analytics),
-    ),
-    (
-        "DASHBOARD_UPDATE_INTERVAL_MS",
-        setter!(dashboard.update_interval_ms),
-    ),
-    (
-        "DASHBOARD_MAX_HISTORY",
-        setter!(dashboard.max_dashboard_history),
-    ),
-    ("DASHBOARD_ENABLE_ALERTING", setter!(alerts.enabled)),
-    (
-        "PROFILER_INTERVAL_MS",
-        setter!(profiler.profiling_interval_ms),
-    ),
-    (
-        "PROFILER_MAX_HISTORY",
-        setter!(profiler.max_profile_history),
-    ),
-    (
-        "PROFILER_ENABLE_BOTTLENECK_DETECTION",
-        setter!(profiler.enable_bottleneck_detection),
-    ),
-    (
-        "PROFILER_BOTTLENECK_THRESHOLD_MS",
-        setter!(profiler.bottleneck_threshold_ms),
-    ),
-    ("PRODUCTION_LOG_LEVEL", setter!(logging.level)),
-    ("AUTH_METHOD", set_auth_method),
+pub const OVERRIDES: &[(&str, Setter)] = overrides![
+    "ANALYTICS_PROCESSING_LATENCY_TARGET_NS" => setter!(analytics.processing_latency_target_ns),
+    "ANALYTICS_SLIDING_WINDOW_SIZE" => setter!(analytics.sliding_window_size),
+    "ANALYTICS_MAX_EVENT_HISTORY" => setter!(analytics.max_event_history),
+    "ANALYTICS_ENABLE_PATTERN_DISCOVERY" => setter!(analytics.enable_pattern_discovery),
+    "ANALYTICS_ENABLE_ANOMALY_DETECTION" => setter!(analytics.enable_anomaly_detection),
+    "ANALYTICS_ENABLE_PREDICTIVE_ANALYTICS" => setter!(analytics.enable_predictive_analytics),
+    "DASHBOARD_UPDATE_INTERVAL_MS" => setter!(dashboard.update_interval_ms),
+    "DASHBOARD_MAX_HISTORY" => setter!(dashboard.max_dashboard_history),
+    "DASHBOARD_ENABLE_ALERTING" => setter!(alerts.enabled),
+    "PROFILER_INTERVAL_MS" => setter!(profiler.profiling_interval_ms),
+    "PROFILER_MAX_HISTORY" => setter!(profiler.max_profile_history),
+    "PROFILER_ENABLE_BOTTLENECK_DETECTION" => setter!(profiler.enable_bottleneck_detection),
+    "PROFILER_BOTTLENECK_THRESHOLD_MS" => setter!(profiler.bottleneck_threshold_ms),
+    "PRODUCTION_LOG_LEVEL" => setter!(logging.level),
+    "AUTH_METHOD" => set_auth_method,
 ];
 
 /// `AUTH_METHOD` sets `[auth] method`, creating an enabled `[auth]` section if there is none.

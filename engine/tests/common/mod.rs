@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod auth;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -114,6 +116,16 @@ impl Engine {
                 Some(next) => cursor = Some(next),
                 None => return out,
             }
+        }
+    }
+}
+
+/// Kills the process when a test ends (or panics) without stopping it.
+impl Drop for Engine {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
     }
 }

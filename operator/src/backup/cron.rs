@@ -76,24 +76,21 @@ struct FieldSpec {
     names: &'static [&'static str],
 }
 
-const MINUTE: FieldSpec = FieldSpec {
-    name: "minute",
-    min: 0,
-    max: 59,
-    names: &[],
-};
-const HOUR: FieldSpec = FieldSpec {
-    name: "hour",
-    min: 0,
-    max: 23,
-    names: &[],
-};
-const DAY_OF_MONTH: FieldSpec = FieldSpec {
-    name: "day-of-month",
-    min: 1,
-    max: 31,
-    names: &[],
-};
+impl FieldSpec {
+    /// A field written with numbers only.
+    const fn numeric(name: &'static str, min: u32, max: u32) -> Self {
+        Self {
+            name,
+            min,
+            max,
+            names: &[],
+        }
+    }
+}
+
+const MINUTE: FieldSpec = FieldSpec::numeric("minute", 0, 59);
+const HOUR: FieldSpec = FieldSpec::numeric("hour", 0, 23);
+const DAY_OF_MONTH: FieldSpec = FieldSpec::numeric("day-of-month", 1, 31);
 const MONTH: FieldSpec = FieldSpec {
     name: "month",
     min: 1,

@@ -6,6 +6,17 @@ use k8s_openapi::api::core::v1::{
     KeyToPath, PersistentVolumeClaimVolumeSource, SecretVolumeSource, VolumeMount,
 };
 
+/// The engine arguments of the backup of [`volume_location`] from `vx` in `analytics`.
+const ENGINE_ARGS: [&str; 7] = [
+    "backup",
+    "--from",
+    "http://vx.analytics.svc:8080",
+    "--to",
+    "/backups/vx-29390520.tar.gz",
+    "--summary-file",
+    "/dev/termination-log",
+];
+
 fn owner() -> OwnerReference {
     OwnerReference {
         api_version: "vexfs.io/v1alpha1".to_owned(),
@@ -39,6 +50,22 @@ fn auth(method: AuthMethod) -> AuthSpec {
     }
 }
 
+/// The archive `vx-29390520.tar.gz` on the claim `archive`.
+fn volume_location() -> Location {
+    Location::Volume {
+        claim: "archive".to_owned(),
+        file: "vx-29390520.tar.gz".to_owned(),
+    }
+}
+
+/// The object `key` in the bucket `bk`.
+fn s3_location(key: &str) -> Location {
+    Location::S3 {
+        bucket: "bk".to_owned(),
+        key: key.to_owned(),
+    }
+}
+
 fn ctx<'a>(location: &'a Location, s3: Option<&'a S3Target>) -> JobContext<'a> {
     JobContext {
         backup_name: "vx-29390520",
@@ -61,10 +88,7 @@ fn pod_spec(job: &Job) -> &PodSpec {
 
 #[test]
 fn volume_backup_runs_the_engine_against_the_service_into_the_claim() {
-    let location = Location::Volume {
-        claim: "archive".to_owned(),
-        file: "vx-29390520.tar.gz".to_owned(),
-    };
+    let location = volume_location();
     let job = backup_job(&ctx(&location, None));
     assert_eq!(job.metadata.name.as_deref(), Some("vx-29390520"));
     assert_eq!(job.metadata.owner_references, Some(vec![owner()]));
@@ -77,19 +101,7 @@ fn volume_backup_runs_the_engine_against_the_service_into_the_claim() {
     assert_eq!(container.name, BACKUP_CONTAINER);
     assert_eq!(
         container.args.as_deref(),
-        Some(
-            [
-                "backup",
-                "--from",
-                "http://vx.analytics.svc:8080",
-                "--to",
-                "/backups/vx-29390520.tar.gz",
-                "--summary-file",
-                "/dev/termination-log"
-            ]
-            .map(str::to_owned)
-            .as_slice()
-        )
+        Some(ENGINE_ARGS.map(str::to_owned).as_slice())
     );
     assert_eq!(
         container.termination_message_policy.as_deref(),
@@ -111,10 +123,7 @@ fn volume_backup_runs_the_engine_against_the_service_into_the_claim() {
 
 #[test]
 fn s3_backup_writes_to_scratch_then_uploads_with_secret_credentials() {
-    let location = Location::S3 {
-        bucket: "bk".to_owned(),
-        key: "vx-29390520.tar.gz".to_owned(),
-    };
+    let location = s3_location("vx-29390520.tar.gz");
     let target = s3();
     let job = backup_job(&ctx(&location, Some(&target)));
     let pod = pod_spec(&job);
@@ -156,10 +165,7 @@ fn s3_backup_writes_to_scratch_then_uploads_with_secret_credentials() {
 
 #[test]
 fn cleanup_deletes_the_archive_where_it_lives() {
-    let volume = Location::Volume {
-        claim: "archive".to_owned(),
-        file: "vx-29390520.tar.gz".to_owned(),
-    };
+    let volume = volume_location();
     let job = cleanup_job(&ctx(&volume, None));
     assert_eq!(job.metadata.name.as_deref(), Some("vx-29390520-cleanup"));
     let command = pod_spec(&job).containers[0]
@@ -172,10 +178,7 @@ fn cleanup_deletes_the_archive_where_it_lives() {
             .map(str::to_owned)
             .to_vec()
     );
-    let object = Location::S3 {
-        bucket: "bk".to_owned(),
-        key: "p/vx-29390520.tar.gz".to_owned(),
-    };
+    let object = s3_location("p/vx-29390520.tar.gz");
     let target = s3();
     let job = cleanup_job(&ctx(&object, Some(&target)));
     let args = pod_spec(&job).containers[0].args.clone().expect("args");
@@ -199,21 +202,16 @@ fn expected_authenticated_container(credential_flags: [&str; 2]) -> Container {
         name: "backup".to_owned(),
         image: Some("ghcr.io/vexfs/vexfs-engine:0.1.0".to_owned()),
         args: Some(
-            [
-                "backup",
-                "--from",
-                "http://vx.analytics.svc:8080",
-                "--to",
-                "/backups/vx-29390520.tar.gz",
-                "--summary-file",
-                "/dev/termination-log",
-                credential_flags[0],
-                "/etc/vexfs/auth/credentials",
-                credential_flags[1],
-                "vexfs-operator-backup",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
+            ENGINE_ARGS
+                .into_iter()
+                .chain([
+                    credential_flags[0],
+                    "/etc/vexfs/auth/credentials",
+                    credential_flags[1],
+                    "vexfs-operator-backup",
+                ])
+                .map(str::to_owned)
+                .collect(),
         ),
         termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
         volume_mounts: Some(vec![
@@ -272,10 +270,7 @@ fn expected_authenticated_volumes() -> Vec<Volume> {
 
 #[test]
 fn with_auth_the_backup_authenticates_as_the_operator_identity() {
-    let location = Location::Volume {
-        claim: "archive".to_owned(),
-        file: "vx-29390520.tar.gz".to_owned(),
-    };
+    let location = volume_location();
     let cases = [
         (AuthMethod::Jwt, ["--jwt-secret-file", "--jwt-subject"]),
         (AuthMethod::Token, ["--token-file", "--token-subject"]),
@@ -296,10 +291,7 @@ fn with_auth_the_backup_authenticates_as_the_operator_identity() {
 
 #[test]
 fn with_auth_an_s3_backup_mounts_credentials_only_where_the_engine_runs() {
-    let location = Location::S3 {
-        bucket: "bk".to_owned(),
-        key: "vx-29390520.tar.gz".to_owned(),
-    };
+    let location = s3_location("vx-29390520.tar.gz");
     let (target, spec) = (s3(), auth(AuthMethod::Jwt));
     let job = backup_job(&JobContext {
         auth: Some(&spec),

@@ -1,10 +1,12 @@
-//! Shared test helpers: loading samples and comparing with committed snapshots.
+//! Shared test helpers: loading samples, comparing with committed snapshots, and reconciling
+//! against an in-memory API.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
 pub mod fake_api;
+pub mod reconcile;
 
 use vexfs_operator::crd::VexfsSemantic;
 

@@ -1,11 +1,12 @@
 //! The fixture most operator tests share: CRDs installed, a fresh namespace, the operator
-//! running as a real process, and a lock so that operator tests of one binary run one at a time.
+//! running as a real process (optionally with a sample stack Ready), and a lock so that operator
+//! tests of one binary run one at a time.
 
 use std::net::TcpListener;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use crate::{Cluster, OperatorProcess, Result, TestNamespace, crds};
+use crate::{Cluster, OperatorProcess, Result, Stack, TestNamespace, crds};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -61,6 +62,19 @@ impl Scenario {
         let (mut operator, metrics) = self.spawn_operator(replica)?;
         operator.wait_ready(&metrics, OPERATOR_READY)?;
         Ok(operator)
+    }
+
+    /// Starts an operator replica, applies `config/samples/<sample>` and waits up to `timeout`
+    /// until the stack is Ready; keep the returned operator alive for as long as it should run.
+    pub fn ready_sample(
+        &self,
+        sample: &str,
+        timeout: Duration,
+    ) -> Result<(OperatorProcess, Stack)> {
+        let operator = self.start_operator("0")?;
+        let stack = Stack::apply_sample(&self.cluster, self.ns(), sample)?;
+        stack.wait_ready(timeout)?;
+        Ok((operator, stack))
     }
 
     /// Starts a replica that is expected to stand by (another replica leads); only checks

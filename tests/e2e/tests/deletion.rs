@@ -31,9 +31,7 @@ fn wait_gone(stack: &Stack) -> Result<()> {
 #[test]
 fn deleting_with_the_operator_running_collects_every_child() -> Result<()> {
     let s = Scenario::new("delete")?;
-    let _operator = s.start_operator("0")?;
-    let stack = Stack::apply_sample(&s.cluster, s.ns(), "minimal.yaml")?;
-    stack.wait_ready(READY)?;
+    let (_operator, stack) = s.ready_sample("minimal.yaml", READY)?;
     stack.delete()?;
     wait_gone(&stack)
 }
@@ -41,9 +39,7 @@ fn deleting_with_the_operator_running_collects_every_child() -> Result<()> {
 #[test]
 fn deleting_without_the_operator_never_hangs() -> Result<()> {
     let s = Scenario::new("delete-orphan")?;
-    let operator = s.start_operator("0")?;
-    let stack = Stack::apply_sample(&s.cluster, s.ns(), "minimal.yaml")?;
-    stack.wait_ready(READY)?;
+    let (operator, stack) = s.ready_sample("minimal.yaml", READY)?;
     operator.kill()?;
     stack.delete()?;
     wait_gone(&stack)

@@ -43,9 +43,7 @@ fn wait_observed(stack: &Stack) -> Result<Value> {
 #[test]
 fn suspend_freezes_children_but_keeps_status_current() -> Result<()> {
     let s = Scenario::new("suspend")?;
-    let _operator = s.start_operator("0")?;
-    let stack = Stack::apply_sample(&s.cluster, s.ns(), "minimal.yaml")?;
-    stack.wait_ready(READY)?;
+    let (_operator, stack) = s.ready_sample("minimal.yaml", READY)?;
     let frozen = config_data(&stack)?;
     stack.patch_spec(json!({"suspend": true}))?;
     wait_observed(&stack)?;
@@ -75,9 +73,7 @@ fn suspend_freezes_children_but_keeps_status_current() -> Result<()> {
 #[test]
 fn stopped_scales_to_zero_and_keeps_the_config() -> Result<()> {
     let s = Scenario::new("stopped")?;
-    let _operator = s.start_operator("0")?;
-    let stack = Stack::apply_sample(&s.cluster, s.ns(), "minimal.yaml")?;
-    stack.wait_ready(READY)?;
+    let (_operator, stack) = s.ready_sample("minimal.yaml", READY)?;
     let config = config_data(&stack)?;
     stack.patch_spec(json!({"stopped": true}))?;
     wait::until("the engine scaled to zero with no pods", READY, || {

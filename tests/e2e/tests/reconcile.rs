@@ -167,9 +167,7 @@ fn spec_change_rolls_pods_and_never_reports_a_stale_ready() -> Result<()> {
 #[test]
 fn scaling_down_removes_the_disruption_budget() -> Result<()> {
     let s = Scenario::new("pdb")?;
-    let _operator = s.start_operator("0")?;
-    let stack = Stack::apply_sample(&s.cluster, s.ns(), "minimal.yaml")?;
-    stack.wait_ready(READY)?;
+    let (_operator, stack) = s.ready_sample("minimal.yaml", READY)?;
     ensure(
         stack.children_of("poddisruptionbudgets")?.is_empty(),
         || "one replica must not get a PDB".into(),

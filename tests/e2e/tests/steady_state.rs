@@ -46,9 +46,7 @@ fn changes(recorders: Vec<Recorder>) -> Vec<String> {
 #[test]
 fn nothing_moves_for_thirty_seconds_when_nothing_changes() -> Result<()> {
     let s = Scenario::new("steady")?;
-    let _operator = s.start_operator("0")?;
-    let stack = Stack::apply_sample(&s.cluster, s.ns(), "minimal.yaml")?;
-    stack.wait_ready(READY)?;
+    let (_operator, stack) = s.ready_sample("minimal.yaml", READY)?;
     sleep(SETTLE);
     stack.wait_ready(READY)?;
     let recorders = record_changes(&s)?;

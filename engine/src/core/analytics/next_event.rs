@@ -99,18 +99,10 @@ impl NextEventModel {
 
     /// Blended probability that `item` follows `history` (floored so its log stays finite).
     pub fn probability(&self, history: &[u32], item: u32) -> f64 {
-        let (mut p, mut weight_sum) = (0.0, 0.0);
-        for k in (0..=self.order.min(history.len())).rev() {
-            if k == 0 && weight_sum > 0.0 {
-                break;
-            }
-            let Some(f) = self.contexts.get(&key(&history[history.len() - k..])) else {
-                continue;
-            };
-            let weight = ((k + 1) * (k + 1)) as f64 * (1.0 - 1.0 / (1.0 + f64::from(f.total)));
-            weight_sum += weight;
+        let mut p = 0.0;
+        let weight_sum = self.for_each_context(history, |weight, f| {
             p += weight * f64::from(f.counts.get(&item).copied().unwrap_or(0)) / f64::from(f.total);
-        }
+        });
         if weight_sum > 0.0 {
             (p / weight_sum).max(1e-6)
         } else {
@@ -140,10 +132,22 @@ impl NextEventModel {
         ranked
     }
 
-    /// Weighted follower counts of every matching context of order ≥ 1 (longer and better-supported
-    /// contexts weigh more); the order-0 frequencies only when no longer context matches.
+    /// Weighted follower counts of every matching context (see [`Self::for_each_context`]).
     fn blend(&self, history: &[u32]) -> (HashMap<u32, f64>, f64) {
         let mut scores: HashMap<u32, f64> = HashMap::new();
+        let weight_sum = self.for_each_context(history, |weight, f| {
+            for (&item, &count) in &f.counts {
+                *scores.entry(item).or_insert(0.0) +=
+                    weight * f64::from(count) / f64::from(f.total);
+            }
+        });
+        (scores, weight_sum.max(f64::MIN_POSITIVE))
+    }
+
+    /// Calls `visit` with the weight and followers of every matching context of order ≥ 1
+    /// (longer and better-supported contexts weigh more), or of order 0 only when no longer
+    /// context matches; returns the sum of the weights.
+    fn for_each_context(&self, history: &[u32], mut visit: impl FnMut(f64, &Followers)) -> f64 {
         let mut weight_sum = 0.0;
         for k in (0..=self.order.min(history.len())).rev() {
             if k == 0 && weight_sum > 0.0 {
@@ -154,12 +158,9 @@ impl NextEventModel {
             };
             let weight = ((k + 1) * (k + 1)) as f64 * (1.0 - 1.0 / (1.0 + f64::from(f.total)));
             weight_sum += weight;
-            for (&item, &count) in &f.counts {
-                *scores.entry(item).or_insert(0.0) +=
-                    weight * f64::from(count) / f64::from(f.total);
-            }
+            visit(weight, f);
         }
-        (scores, weight_sum.max(f64::MIN_POSITIVE))
+        weight_sum
     }
 }
 

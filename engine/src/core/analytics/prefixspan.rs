@@ -133,6 +133,17 @@ mod tests {
         vec![vec![1, 2, 3], vec![1, 3, 2], vec![2, 1, 3, 3], vec![4]]
     }
 
+    /// Mines [`db`] with the given support, length bounds and limit.
+    fn mine_db(min_support: usize, min_len: usize, max_len: usize, limit: usize) -> Vec<Pattern> {
+        let params = MineParams {
+            min_support,
+            min_len,
+            max_len,
+            limit,
+        };
+        mine(&db(), params)
+    }
+
     fn as_set(ps: &[Pattern]) -> Vec<(Vec<u32>, usize)> {
         let mut v: Vec<_> = ps.iter().map(|p| (p.items.clone(), p.support)).collect();
         v.sort();
@@ -141,15 +152,7 @@ mod tests {
 
     #[test]
     fn known_pattern_set() {
-        let got = mine(
-            &db(),
-            MineParams {
-                min_support: 2,
-                min_len: 1,
-                max_len: 3,
-                limit: usize::MAX,
-            },
-        );
+        let got = mine_db(2, 1, 3, usize::MAX);
         let want = vec![
             (vec![1], 3),
             (vec![1, 2], 2),
@@ -163,44 +166,20 @@ mod tests {
 
     #[test]
     fn length_bounds_are_respected() {
-        let got = mine(
-            &db(),
-            MineParams {
-                min_support: 1,
-                min_len: 2,
-                max_len: 2,
-                limit: usize::MAX,
-            },
-        );
+        let got = mine_db(1, 2, 2, usize::MAX);
         assert!(got.iter().all(|p| p.items.len() == 2));
         assert!(got.iter().any(|p| p.items == [3, 3] && p.support == 1));
     }
 
     #[test]
     fn limit_bounds_output() {
-        let got = mine(
-            &db(),
-            MineParams {
-                min_support: 1,
-                min_len: 1,
-                max_len: 3,
-                limit: 4,
-            },
-        );
+        let got = mine_db(1, 1, 3, 4);
         assert_eq!(got.len(), 4);
     }
 
     #[test]
     fn rules_have_confidence() {
-        let pats = mine(
-            &db(),
-            MineParams {
-                min_support: 2,
-                min_len: 1,
-                max_len: 3,
-                limit: usize::MAX,
-            },
-        );
+        let pats = mine_db(2, 1, 3, usize::MAX);
         let r = rules(&pats, 0.9);
         assert_eq!(r.len(), 1);
         assert_eq!(
