@@ -290,14 +290,16 @@ impl Analytics {
         let Some(d) = &self.detectors else {
             return AnomaliesReport::default();
         };
-        let (trained, window, threshold) = d.forest_status();
+        let f = d.forest();
         AnomaliesReport {
             total: d.detected(),
             recent: d.recent().iter().rev().take(100).cloned().collect(),
             forest: ForestView {
-                trained,
-                window,
-                threshold,
+                trained: f.trained(),
+                window: f.window_fill(),
+                threshold: f.threshold(),
+                scored: f.scored(),
+                flagged: f.flagged(),
             },
         }
     }

@@ -83,6 +83,10 @@ pub struct ForestView {
     pub window: usize,
     /// Current score threshold.
     pub threshold: Option<f64>,
+    /// Events scored by a trained forest since start.
+    pub scored: u64,
+    /// Events among them scoring above the threshold (about `contamination` of `scored`).
+    pub flagged: u64,
 }
 
 /// `GET /api/v1/anomalies`.

@@ -1,7 +1,7 @@
 //! The live anomaly detectors over the event stream: an isolation forest on per-event features,
 //! statistical series detectors on latencies, sizes and per-second rates, and session surprisal.
 
-use super::isolation_forest::{ForestParams, IsolationForest};
+use super::event_forest::{EventForest, EventForestSettings};
 use super::series::{SeriesConfig, SeriesDetector, SeriesScore};
 use crate::event::{Event, EventCategory, EventType};
 use serde::Serialize;
@@ -62,21 +62,11 @@ pub struct DetectorSettings {
     pub series_threshold: f64,
 }
 
-/// Sliding training window and the current forest.
-#[derive(Debug, Clone)]
-struct ForestState {
-    samples: VecDeque<(usize, [f64; 3])>,
-    type_counts: [u32; EventType::COUNT],
-    since_training: usize,
-    forest: Option<IsolationForest>,
-    trainings: u64,
-}
-
 /// All live detectors plus the bounded anomaly log.
 #[derive(Debug, Clone)]
 pub struct Detectors {
     settings: DetectorSettings,
-    forest: ForestState,
+    forest: EventForest,
     latency: Vec<SeriesDetector>,
     size: Vec<SeriesDetector>,
     total_rate: SeriesDetector,
@@ -94,13 +84,11 @@ impl Detectors {
     pub fn new(settings: DetectorSettings) -> Detectors {
         Detectors {
             settings,
-            forest: ForestState {
-                samples: VecDeque::with_capacity(settings.window_size),
-                type_counts: [0; EventType::COUNT],
-                since_training: 0,
-                forest: None,
-                trainings: 0,
-            },
+            forest: EventForest::new(EventForestSettings {
+                window_size: settings.window_size,
+                min_samples: settings.min_samples,
+                contamination: settings.contamination,
+            }),
             latency: (0..EventType::COUNT).map(|_| series()).collect(),
             size: (0..EventType::COUNT).map(|_| series()).collect(),
             total_rate: series(),
@@ -145,65 +133,16 @@ impl Detectors {
     }
 
     fn forest_observe(&mut self, event: &Event) {
-        let t = event.event_type.index();
-        let st = &mut self.forest;
-        let window = st.samples.len().max(1) as f64;
-        let rarity = -((f64::from(st.type_counts[t]) + 1.0) / (window + 1.0)).ln();
-        let x = [
-            (event.latency_ns as f64).ln_1p(),
-            (event.size_bytes as f64).ln_1p(),
-            rarity,
-        ];
-        if let Some(forest) = &st.forest {
-            let score = forest.score(&x);
-            if score > forest.threshold() {
-                let threshold = forest.threshold();
-                let explanation = format!(
-                    "isolation score {score:.3} > {threshold:.3}: ln(1+latencyNs)={:.2}, ln(1+sizeBytes)={:.2}, type rarity={:.2}",
-                    x[0], x[1], x[2]
-                );
-                self.record(Anomaly {
-                    kind: AnomalyKind::Event,
-                    timestamp_ns: event.timestamp_ns,
-                    event_id: Some(event.id),
-                    subject: Some(event.event_type.name().to_string()),
-                    score,
-                    threshold,
-                    explanation,
-                });
-            }
-        }
-        self.push_sample(t, x);
-    }
-
-    fn push_sample(&mut self, t: usize, x: [f64; 3]) {
-        let st = &mut self.forest;
-        st.samples.push_back((t, x));
-        st.type_counts[t] += 1;
-        if st.samples.len() > self.settings.window_size
-            && let Some((old, _)) = st.samples.pop_front()
-        {
-            st.type_counts[old] -= 1;
-        }
-        st.since_training += 1;
-        let due = st.forest.is_none() && st.samples.len() >= self.settings.min_samples
-            || st.since_training >= self.settings.window_size;
-        if due && st.samples.len() >= self.settings.min_samples {
-            let data: Vec<[f64; 3]> = st.samples.iter().map(|(_, s)| *s).collect();
-            let params = ForestParams {
-                trees: 32,
-                sample_size: 256,
-                contamination: self.settings.contamination,
-                seed: 7 + st.trainings,
-            };
-            st.forest = IsolationForest::fit(&data, params);
-            st.trainings += 1;
-            st.since_training = 0;
-            tracing::debug!(
-                samples = data.len(),
-                trainings = st.trainings,
-                "isolation forest retrained"
-            );
+        if let Some(hit) = self.forest.observe(event) {
+            self.record(Anomaly {
+                kind: AnomalyKind::Event,
+                timestamp_ns: event.timestamp_ns,
+                event_id: Some(event.id),
+                subject: Some(event.event_type.name().to_string()),
+                score: hit.score,
+                threshold: hit.threshold,
+                explanation: hit.explanation,
+            });
         }
     }
 
@@ -259,14 +198,9 @@ impl Detectors {
         self.detected
     }
 
-    /// Forest status: (trained, training window fill, threshold).
-    pub fn forest_status(&self) -> (bool, usize, Option<f64>) {
-        let f = &self.forest;
-        (
-            f.forest.is_some(),
-            f.samples.len(),
-            f.forest.as_ref().map(IsolationForest::threshold),
-        )
+    /// The per-event isolation-forest detector.
+    pub fn forest(&self) -> &EventForest {
+        &self.forest
     }
 }
 

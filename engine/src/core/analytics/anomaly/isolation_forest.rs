@@ -2,6 +2,8 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// Expected path length of an unsuccessful search in a binary search tree of `n` points, `c(n)`.
 pub fn average_path_length(n: usize) -> f64 {
@@ -18,14 +20,18 @@ pub fn average_path_length(n: usize) -> f64 {
 /// Widest feature vector used (further features are ignored).
 pub const MAX_FEATURES: usize = 16;
 
-/// Training points scored to place the contamination threshold.
+/// Distinct training rows scored exactly (or rows sampled) to place the contamination threshold.
 const THRESHOLD_SAMPLE: usize = 256;
 
 /// Marks a leaf in [`Node::feature`].
 const LEAF: u32 = u32::MAX;
 
+/// Marks a leaf that is not a tied leaf in [`Node::left`].
+const NOT_TIED: u32 = u32::MAX;
+
 /// A 16-byte node: a split on `feature < value` whose children sit at `left` and `left + 1`, or a
-/// leaf (`feature == LEAF`) whose `value` is the precomputed `c(size)`.
+/// leaf (`feature == LEAF`) whose `value` is the precomputed `c(size)` and whose `left` indexes the
+/// shared row of a tied leaf (several identical rows), else `NOT_TIED`.
 #[derive(Debug, Clone, Copy)]
 struct Node {
     value: f64,
@@ -33,23 +39,43 @@ struct Node {
     left: u32,
 }
 
+/// One isolation tree; `tied_rows` holds, `width` values each, the row shared by each tied leaf.
 #[derive(Debug, Clone)]
 struct Tree {
     nodes: Vec<Node>,
+    tied_rows: Vec<f64>,
+    width: usize,
 }
 
 impl Tree {
     fn build(rows: &mut [&[f64]], height_limit: usize, rng: &mut StdRng) -> Tree {
         let mut tree = Tree {
             nodes: Vec::with_capacity(2 * rows.len()),
+            tied_rows: Vec::new(),
+            width: rows.first().map_or(0, |r| r.len().min(MAX_FEATURES)),
         };
         tree.nodes.push(Node {
             value: 0.0,
             feature: LEAF,
-            left: 0,
+            left: NOT_TIED,
         });
         tree.grow(0, rows, 0, height_limit, rng);
         tree
+    }
+
+    /// Makes node `id` a leaf over `rows`, recording their shared row if they are several and identical.
+    fn leaf(&mut self, id: usize, rows: &[&[f64]]) {
+        let mut left = NOT_TIED;
+        let first = rows.first().map_or(&[][..], |r| &r[..self.width]);
+        if rows.len() > 1 && rows.iter().all(|r| &r[..self.width] == first) {
+            left = (self.tied_rows.len() / self.width.max(1)) as u32;
+            self.tied_rows.extend_from_slice(first);
+        }
+        self.nodes[id] = Node {
+            value: average_path_length(rows.len()),
+            feature: LEAF,
+            left,
+        };
     }
 
     fn grow(
@@ -60,26 +86,21 @@ impl Tree {
         limit: usize,
         rng: &mut StdRng,
     ) {
-        self.nodes[id] = Node {
-            value: average_path_length(rows.len()),
-            feature: LEAF,
-            left: 0,
-        };
         if depth >= limit || rows.len() <= 1 {
+            self.leaf(id, rows);
             return;
         }
         let mut candidates = [(0usize, 0.0f64, 0.0f64); MAX_FEATURES];
         let mut count = 0;
-        for f in 0..rows[0].len().min(MAX_FEATURES) {
-            let (lo, hi) = rows
-                .iter()
-                .fold((f64::MAX, f64::MIN), |(a, b), r| (a.min(r[f]), b.max(r[f])));
+        for f in 0..self.width {
+            let (lo, hi) = feature_range(rows, f);
             if hi > lo {
                 candidates[count] = (f, lo, hi);
                 count += 1;
             }
         }
         if count == 0 {
+            self.leaf(id, rows);
             return;
         }
         let (feature, lo, hi) = candidates[rng.random_range(0..count)];
@@ -95,7 +116,7 @@ impl Tree {
         let leaf = Node {
             value: 0.0,
             feature: LEAF,
-            left: 0,
+            left: NOT_TIED,
         };
         self.nodes.extend([leaf, leaf]);
         self.nodes[id] = Node {
@@ -116,8 +137,52 @@ impl Tree {
             node = self.nodes[node.left as usize + usize::from(right)];
             depth += 1.0;
         }
+        if node.left != NOT_TIED && !self.matches_tied(node.left as usize, x) {
+            // Differs from the identical rows of a tied leaf: one more split isolates it, however
+            // many rows tie there (else a novel value past a large tied block would look common).
+            return depth + 1.0;
+        }
         depth + node.value
     }
+
+    fn matches_tied(&self, tied: usize, x: &[f64]) -> bool {
+        let start = tied * self.width;
+        self.tied_rows[start..start + self.width]
+            .iter()
+            .zip(x)
+            .all(|(a, b)| a == b)
+    }
+}
+
+/// Smallest and largest value of feature `f` over `rows`.
+fn feature_range(rows: &[&[f64]], f: usize) -> (f64, f64) {
+    rows.iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), r| (a.min(r[f]), b.max(r[f])))
+}
+
+/// Whether `rows` hold at most `limit` distinct rows (by bit pattern hash; stops early past `limit`).
+fn few_distinct<'a>(rows: impl Iterator<Item = &'a [f64]>, limit: usize) -> bool {
+    let mut seen = HashSet::with_capacity(limit + 1);
+    for r in rows {
+        let mut h = DefaultHasher::new();
+        r.iter().for_each(|v| v.to_bits().hash(&mut h));
+        seen.insert(h.finish());
+        if seen.len() > limit {
+            return false;
+        }
+    }
+    true
+}
+
+/// The lowest score `t` with at most `contamination * n` of `scores` strictly above it, so that
+/// "score > t" never flags more than the contamination share however many scores tie at `t`.
+pub fn contamination_threshold(scores: &mut [f64], contamination: f64) -> Option<f64> {
+    if scores.is_empty() {
+        return None;
+    }
+    scores.sort_by(|a, b| b.total_cmp(a));
+    let allowed = (contamination.clamp(0.0, 0.5) * scores.len() as f64).floor() as usize;
+    Some(scores[allowed.min(scores.len() - 1)])
 }
 
 /// Forest parameters.
@@ -172,16 +237,8 @@ impl IsolationForest {
             normaliser: average_path_length(sample),
             threshold: 1.0,
         };
-        // The threshold is a quantile of training scores, estimated on at most THRESHOLD_SAMPLE points.
-        let picked =
-            rand::seq::index::sample(&mut rng, data.len(), THRESHOLD_SAMPLE.min(data.len()));
-        let mut scores: Vec<f64> = picked
-            .iter()
-            .map(|i| forest.score(data[i].as_ref()))
-            .collect();
-        scores.sort_by(f64::total_cmp);
-        let rank = ((1.0 - params.contamination.clamp(0.0, 0.5)) * scores.len() as f64) as usize;
-        forest.threshold = scores[rank.min(scores.len() - 1)];
+        let mut scores = forest.threshold_scores(data, &mut rng);
+        forest.threshold = contamination_threshold(&mut scores, params.contamination)?;
         Some(forest)
     }
 
@@ -192,61 +249,49 @@ impl IsolationForest {
         2f64.powf(-mean / self.normaliser.max(f64::MIN_POSITIVE))
     }
 
-    /// Score above which a point is anomalous (the training scores' `1 - contamination` quantile).
+    /// Training scores that place the threshold. Rows with at most [`THRESHOLD_SAMPLE`] distinct
+    /// values (discrete features, where scores come in large tied blocks) are all scored, each
+    /// distinct row once, so the blocks' shares are exact; otherwise a uniform sample of
+    /// [`THRESHOLD_SAMPLE`] rows estimates the quantile.
+    fn threshold_scores<R: AsRef<[f64]>>(&self, data: &[R], rng: &mut StdRng) -> Vec<f64> {
+        let row = |i: usize| data[i].as_ref();
+        let same = |a: usize, b: usize| {
+            row(a)
+                .iter()
+                .zip(row(b))
+                .all(|(x, y)| x.total_cmp(y).is_eq())
+        };
+        if !few_distinct(data.iter().map(AsRef::as_ref), THRESHOLD_SAMPLE) {
+            let picked = rand::seq::index::sample(rng, data.len(), THRESHOLD_SAMPLE);
+            return picked.iter().map(|i| self.score(row(i))).collect();
+        }
+        let mut order: Vec<usize> = (0..data.len()).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let pairs = row(a).iter().zip(row(b));
+            pairs
+                .map(|(x, y)| x.total_cmp(y))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let mut scores = Vec::with_capacity(data.len());
+        let mut last: Option<(usize, f64)> = None;
+        for &i in &order {
+            let score = match last {
+                Some((j, s)) if same(i, j) => s,
+                _ => self.score(row(i)),
+            };
+            scores.push(score);
+            last = Some((i, score));
+        }
+        scores
+    }
+
+    /// Score above which a point is anomalous: at most `contamination` of the training rows exceed it.
     pub fn threshold(&self) -> f64 {
         self.threshold
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn cluster() -> Vec<Vec<f64>> {
-        (0..500)
-            .map(|i| vec![((i * 7) % 50) as f64 / 50.0, ((i * 13) % 50) as f64 / 50.0])
-            .collect()
-    }
-
-    #[test]
-    fn c_of_n_known_values() {
-        assert_eq!(average_path_length(1), 0.0);
-        assert_eq!(average_path_length(2), 1.0);
-        assert!((average_path_length(256) - 10.244_770_920_116_851).abs() < 1e-9);
-    }
-
-    #[test]
-    fn outlier_scores_high_and_inlier_low() {
-        let forest = IsolationForest::fit(&cluster(), ForestParams::default()).expect("trained");
-        let outlier = forest.score(&[5.0, 5.0]);
-        let inlier = forest.score(&[0.5, 0.5]);
-        assert!(outlier > 0.6, "outlier {outlier}");
-        assert!(inlier < 0.5, "inlier {inlier}");
-        assert!(outlier > forest.threshold() && inlier < forest.threshold());
-    }
-
-    #[test]
-    fn threshold_flags_about_the_contamination_share() {
-        let data = cluster();
-        let forest = IsolationForest::fit(
-            &data,
-            ForestParams {
-                contamination: 0.1,
-                ..Default::default()
-            },
-        )
-        .expect("trained");
-        let flagged = data
-            .iter()
-            .filter(|x| forest.score(x) > forest.threshold())
-            .count();
-        assert!(flagged <= 50, "flagged {flagged}");
-    }
-
-    #[test]
-    fn same_seed_same_model() {
-        let a = IsolationForest::fit(&cluster(), ForestParams::default()).expect("trained");
-        let b = IsolationForest::fit(&cluster(), ForestParams::default()).expect("trained");
-        assert_eq!(a.score(&[0.3, 0.9]), b.score(&[0.3, 0.9]));
-    }
-}
+#[path = "isolation_forest_tests.rs"]
+mod tests;

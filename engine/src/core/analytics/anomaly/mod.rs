@@ -1,6 +1,7 @@
 //! Anomaly detection: statistical detectors, an isolation forest and sequence-level anomalies.
 
 pub mod detectors;
+pub mod event_forest;
 pub mod isolation_forest;
 pub mod sequence;
 pub mod series;

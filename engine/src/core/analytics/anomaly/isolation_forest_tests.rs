@@ -1,0 +1,108 @@
+//! Tests of the isolation forest: path lengths, thresholds under ties and isolation of novel values.
+
+use super::*;
+
+fn cluster() -> Vec<Vec<f64>> {
+    (0..500)
+        .map(|i| vec![((i * 7) % 50) as f64 / 50.0, ((i * 13) % 50) as f64 / 50.0])
+        .collect()
+}
+
+#[test]
+fn c_of_n_known_values() {
+    assert_eq!(average_path_length(1), 0.0);
+    assert_eq!(average_path_length(2), 1.0);
+    assert!((average_path_length(256) - 10.244_770_920_116_851).abs() < 1e-9);
+}
+
+#[test]
+fn outlier_scores_high_and_inlier_low() {
+    let forest = IsolationForest::fit(&cluster(), ForestParams::default()).expect("trained");
+    let outlier = forest.score(&[5.0, 5.0]);
+    let inlier = forest.score(&[0.5, 0.5]);
+    assert!(outlier > 0.6, "outlier {outlier}");
+    assert!(inlier < 0.5, "inlier {inlier}");
+    assert!(outlier > forest.threshold() && inlier < forest.threshold());
+}
+
+#[test]
+fn threshold_flags_about_the_contamination_share() {
+    let data = cluster();
+    let forest = IsolationForest::fit(
+        &data,
+        ForestParams {
+            contamination: 0.1,
+            ..Default::default()
+        },
+    )
+    .expect("trained");
+    let flagged = data
+        .iter()
+        .filter(|x| forest.score(x) > forest.threshold())
+        .count();
+    assert!(flagged <= 50, "flagged {flagged}");
+}
+
+#[test]
+fn tied_scores_never_push_the_flagged_share_above_contamination() {
+    let mut scores: Vec<f64> = [vec![0.9; 3], vec![0.8; 10], vec![0.5; 87]].concat();
+    let t = contamination_threshold(&mut scores, 0.05).expect("scores");
+    assert_eq!(t, 0.8);
+    assert_eq!(scores.iter().filter(|&&s| s > t).count(), 3);
+    let mut all_tied = vec![0.6; 40];
+    let t = contamination_threshold(&mut all_tied, 0.05).expect("scores");
+    assert_eq!(all_tied.iter().filter(|&&s| s > t).count(), 0);
+    assert_eq!(contamination_threshold(&mut [], 0.05), None);
+}
+
+#[test]
+fn discrete_training_rows_flag_at_most_contamination() {
+    let value = |i: u32| match (i % 97, i % 7) {
+        (0, _) => 2.0,
+        (_, 0) => 1.0,
+        _ => 0.0,
+    };
+    let data: Vec<[f64; 1]> = (0..1000).map(|i| [value(i)]).collect();
+    let forest = IsolationForest::fit(&data, ForestParams::default()).expect("trained");
+    let flagged = data
+        .iter()
+        .filter(|x| forest.score(*x) > forest.threshold())
+        .count();
+    // Only the 11 rows of value 2 (1.1%) fit under 5%; the 14% block of value 1 must not be flagged.
+    assert_eq!(flagged, 11);
+}
+
+#[test]
+fn a_point_beyond_a_tied_leaf_is_isolated_sooner() {
+    let data: Vec<[f64; 1]> = (0..400).map(|i| [f64::from(i % 2)]).collect();
+    let forest = IsolationForest::fit(&data, ForestParams::default()).expect("trained");
+    let edge = forest.score(&[1.0]);
+    let beyond = forest.score(&[2.0]);
+    assert!(beyond > edge + 0.1, "beyond {beyond}, edge {edge}");
+    assert!(beyond > forest.threshold());
+}
+
+#[test]
+fn sampled_threshold_on_continuous_rows_flags_about_contamination() {
+    let mut rng = StdRng::seed_from_u64(3);
+    let data: Vec<[f64; 2]> = (0..4000)
+        .map(|_| [rng.random_range(0.0..1.0), rng.random_range(0.0..1.0)])
+        .collect();
+    let params = ForestParams {
+        contamination: 0.1,
+        ..Default::default()
+    };
+    let forest = IsolationForest::fit(&data, params).expect("trained");
+    let flagged = data
+        .iter()
+        .filter(|x| forest.score(*x) > forest.threshold());
+    let share = flagged.count() as f64 / data.len() as f64;
+    assert!((0.05..0.15).contains(&share), "flagged {share}");
+}
+
+#[test]
+fn same_seed_same_model() {
+    let a = IsolationForest::fit(&cluster(), ForestParams::default()).expect("trained");
+    let b = IsolationForest::fit(&cluster(), ForestParams::default()).expect("trained");
+    assert_eq!(a.score(&[0.3, 0.9]), b.score(&[0.3, 0.9]));
+}
