@@ -79,6 +79,13 @@ say "Converting real HDFS logs into semantic events and sending them"
 "$bin/vexfs-engine" replay "$work/hdfs-sessions.ndjson" --to "$engine_url"
 
 say "What the engine found"
+# Acknowledged events are stored at once; the analytics catch up behind their own queue. Wait for them.
+for _ in $(seq 1 300); do
+  lag="$(curl -fsS "$engine_url/api/v1/profile" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("analyticsLagEvents", 0))')"
+  [[ "$lag" == "0" ]] && break
+  sleep 0.1
+done
+sleep 1.5 # one analytics tick, so patterns are mined over everything
 python3 "$root/scripts/demo_report.py" "$engine_url"
 echo
 echo "Dashboard: $engine_url/dashboard (the demo stops everything when it exits)"

@@ -38,7 +38,8 @@ pub struct Percentiles {
     pub p95: u64,
     /// 99th percentile.
     pub p99: u64,
-    /// Largest value seen (not decreased by removals).
+    /// Largest value held: exact while the largest sample is in, within the bucket precision after it
+    /// was removed, 0 when empty.
     pub max: u64,
 }
 
@@ -84,10 +85,19 @@ impl Histogram {
     /// Removes one sample previously recorded.
     #[inline]
     pub fn remove(&mut self, value: u64) {
-        let slot = &mut self.counts[bucket_of(value)];
+        let bucket = bucket_of(value);
+        let slot = &mut self.counts[bucket];
         if *slot > 0 {
             *slot -= 1;
             self.total -= 1;
+            if *slot == 0 && bucket == bucket_of(self.max) {
+                // The largest sample left: fall back to the highest bucket still holding one.
+                self.max = self
+                    .counts
+                    .iter()
+                    .rposition(|&c| c > 0)
+                    .map_or(0, |b| value_of(b).min(self.max));
+            }
         }
     }
 
@@ -182,5 +192,27 @@ mod tests {
         assert_eq!(a.quantile(1.0), 7);
         a.clear();
         assert_eq!(a.quantile(0.5), 0);
+    }
+
+    #[test]
+    fn max_follows_removal_of_the_largest_sample() {
+        let mut h = Histogram::new();
+        for v in [100, 5_000, 67_108_864] {
+            h.record(v);
+        }
+        assert_eq!(h.percentiles().max, 67_108_864);
+        h.remove(67_108_864);
+        let max = h.percentiles().max;
+        assert!(
+            (max as f64 - 5_000.0).abs() / 5_000.0 < 0.05,
+            "max {max} after removing the largest"
+        );
+        h.remove(100);
+        h.remove(5_000);
+        assert_eq!(
+            h.percentiles(),
+            Histogram::new().percentiles(),
+            "empty again"
+        );
     }
 }

@@ -205,7 +205,8 @@ impl Analytics {
             max_len: self.cfg.max_pattern_length,
             limit: PATTERN_LIMIT,
         };
-        let mined = prefixspan::mine(&db, params);
+        let bounded = prefixspan::mine_complete(&db, params);
+        let mined = bounded.patterns;
         let rules = prefixspan::rules(&mined, self.cfg.confidence);
         let mut patterns: Vec<PatternView> = mined
             .iter()
@@ -225,7 +226,8 @@ impl Analytics {
             sessions: db.len(),
             open_sessions: self.sessions.open_count(),
             min_support,
-            truncated: mined.len() >= PATTERN_LIMIT,
+            truncated: bounded.truncated,
+            complete_up_to_length: bounded.complete_len,
             patterns,
             rules: rules
                 .iter()

@@ -40,6 +40,51 @@ pub fn mine(db: &[Vec<u32>], params: MineParams) -> Vec<Pattern> {
     out
 }
 
+/// What [`mine_complete`] found: every pattern up to `complete_len`, and whether longer ones were cut.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bounded {
+    /// Every frequent pattern of length `min_len..=complete_len`.
+    pub patterns: Vec<Pattern>,
+    /// The longest length for which the set is complete.
+    pub complete_len: usize,
+    /// True when patterns longer than `complete_len` (up to `max_len`) exist but were left out.
+    pub truncated: bool,
+}
+
+/// Mines length by length (1, 2, ... `max_len`) and keeps the longest length whose full pattern set fits
+/// in `params.limit`, so a cut never leaves an arbitrary subset: what is reported is complete up to
+/// `complete_len`, and rules derived from it have every prefix they need.
+pub fn mine_complete(db: &[Vec<u32>], params: MineParams) -> Bounded {
+    let mut best = Bounded {
+        patterns: Vec::new(),
+        complete_len: 0,
+        truncated: false,
+    };
+    for len in 1..=params.max_len {
+        let mined = mine(
+            db,
+            MineParams {
+                max_len: len,
+                ..params
+            },
+        );
+        if mined.len() >= params.limit {
+            best.truncated = true;
+            break;
+        }
+        let grew = mined.len() > best.patterns.len();
+        best = Bounded {
+            patterns: mined,
+            complete_len: len,
+            truncated: false,
+        };
+        if !grew && len >= params.min_len {
+            break; // nothing frequent of this length, so nothing longer either
+        }
+    }
+    best
+}
+
 /// Extends `prefix` by every frequent item of its projected database `proj` (seq, next position).
 fn grow(
     db: &[Vec<u32>],
@@ -169,6 +214,40 @@ mod tests {
         let got = mine_db(1, 2, 2, usize::MAX);
         assert!(got.iter().all(|p| p.items.len() == 2));
         assert!(got.iter().any(|p| p.items == [3, 3] && p.support == 1));
+    }
+
+    #[test]
+    fn bounded_mining_keeps_whole_lengths_instead_of_a_partial_subset() {
+        // 30 identical sequences of 8 distinct items: 2^8 - 1 = 255 frequent patterns, 8 of length 1,
+        // 8 + 28 = 36 up to length 2, 36 + 56 = 92 up to length 3, 92 + 70 = 162 up to length 4.
+        let db = vec![(0..8).collect::<Vec<u32>>(); 30];
+        let params = MineParams {
+            min_support: 2,
+            min_len: 1,
+            max_len: 8,
+            limit: 100,
+        };
+        let bounded = mine_complete(&db, params);
+        assert_eq!(bounded.complete_len, 3);
+        assert!(bounded.truncated);
+        assert_eq!(bounded.patterns.len(), 92);
+        assert!(
+            bounded
+                .patterns
+                .iter()
+                .all(|p| p.support == 30 && p.items.len() <= 3)
+        );
+        let all = mine_complete(
+            &db,
+            MineParams {
+                limit: usize::MAX,
+                ..params
+            },
+        );
+        assert_eq!(
+            (all.patterns.len(), all.complete_len, all.truncated),
+            (255, 8, false)
+        );
     }
 
     #[test]

@@ -41,8 +41,10 @@ pub struct PatternsReport {
     pub open_sessions: usize,
     /// Support (sessions) a pattern needed.
     pub min_support: usize,
-    /// True when the pattern count hit the mining limit.
+    /// True when patterns longer than `complete_up_to_length` were left out to stay within the mining limit.
     pub truncated: bool,
+    /// Patterns are complete up to this length; with `truncated`, longer ones did not fit the limit.
+    pub complete_up_to_length: usize,
     /// Patterns, highest support first.
     pub patterns: Vec<PatternView>,
     /// Rules, highest confidence first.
