@@ -18,29 +18,6 @@ fn init_logging(level: &str, format: LogFormat) {
     }
 }
 
-fn now_ns() -> i64 {
-    chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutdown signal received; draining");
-}
-
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = Config::load(args.config.as_deref())?;
     if let Some(listen) = args.listen {
@@ -54,7 +31,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
-    server::run(config, data_dir, listener, shutdown_signal()).await?;
+    server::run(config, data_dir, listener, server::shutdown_signal()).await?;
     Ok(())
 }
 
@@ -67,7 +44,10 @@ async fn main() -> anyhow::Result<()> {
     }
     match command {
         Command::Serve(args) => serve(args).await?,
-        Command::Backup(args) => println!("{}", backup::backup(&args, now_ns()).await?.to_line()),
+        Command::Backup(args) => println!(
+            "{}",
+            backup::backup(&args, server::now_ns()).await?.to_line()
+        ),
         Command::Verify(args) => println!("{}", backup::summarize(&args.backup)?.to_line()),
         Command::Restore(args) => println!("{}", backup::restore(&args)?.to_line()),
         Command::Replay(args) => {

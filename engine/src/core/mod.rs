@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod analytics;
+pub mod compose;
 pub mod profiler;
 pub mod stats;
 pub mod windows;

@@ -1,10 +1,7 @@
 //! Context blocks (filesystem, graph, vector, agent, system, semantic, observability) and causality.
 
+use super::sym::Sym;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
-
-/// An interned, cheaply clonable string.
-pub type Sym = Arc<str>;
 
 /// Kinds of file system objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -13,9 +13,10 @@ mod validate;
 pub use attrs::{Flags, Priority, timestamp};
 pub use context::{
     AgentContext, Causality, Context, FileType, FilesystemContext, GraphContext,
-    ObservabilityContext, SemanticContext, Sym, SystemContext, VectorContext,
+    ObservabilityContext, SemanticContext, SystemContext, VectorContext,
 };
 pub use decode::{DecodeError, Decoded, decode, decode_batch};
 pub use model::Event;
+pub use sym::Sym;
 pub use types::{EventCategory, EventType};
 pub use validate::{ValidationError, validate};

@@ -1,7 +1,8 @@
 //! The `Event` record: what VexFS nodes send and what the engine stores.
 
 use super::attrs::{Flags, Priority, timestamp};
-use super::context::{Causality, Context, FilesystemContext, Sym};
+use super::context::{Causality, Context, FilesystemContext};
+use super::sym::Sym;
 use super::types::{EventCategory, EventType};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;

@@ -1,10 +1,14 @@
-//! Serde helpers that build `Arc<str>` straight from the input text (one allocation instead of
-//! serde's default `String` then `Arc` copy) for the hot string fields of an event.
+//! The shared string type of events, and serde helpers that build it straight from the input
+//! text (one allocation instead of serde's default `String` then `Arc` copy) for the hot string
+//! fields of an event.
 
-use super::context::Sym;
 use serde::Deserializer;
 use serde::de::{self, Visitor};
 use std::fmt;
+use std::sync::Arc;
+
+/// An interned, cheaply clonable string.
+pub type Sym = Arc<str>;
 
 struct SymVisitor;
 

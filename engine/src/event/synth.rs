@@ -2,8 +2,9 @@
 //! load generator and benchmarks.
 
 use super::attrs::{Flags, Priority};
-use super::context::{FilesystemContext, Sym};
+use super::context::FilesystemContext;
 use super::model::Event;
+use super::sym::Sym;
 use super::types::EventType;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

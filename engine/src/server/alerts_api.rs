@@ -17,7 +17,8 @@ use serde_json::json;
 use tokio::sync::oneshot;
 
 use super::pipeline::{Command, IngestRequest};
-use super::state::{AppState, now_ns};
+use super::shared::now_ns;
+use super::state::AppState;
 use crate::core::alerts::{AlertError, AlertFilter, AlertId, AlertInputs, AlertStatus, Severity};
 use crate::core::analytics::Analytics;
 use crate::core::profiler::Stage;

@@ -1,11 +1,8 @@
-//! Analytics in the server: registering the [`Analytics`] hook from the configuration, and the API
+//! The analytics API over the [`Analytics`] hook (composed in `core::compose`):
 //! `GET /api/v1/patterns`, `/api/v1/correlations`, `/api/v1/anomalies`, `/api/v1/predictions`.
 
 use super::state::AppState;
-use crate::config::Config;
-use crate::core::Engine;
 use crate::core::analytics::Analytics;
-use crate::core::analytics::config::AnalyticsConfig;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -30,28 +27,6 @@ impl IntoResponse for AnalyticsApiError {
         )
             .into_response()
     }
-}
-
-/// Adds the analytics hook to `engine` unless every analytic is disabled.
-pub fn register(engine: &mut Engine, config: &Config) {
-    let a = &config.analytics;
-    if !(a.enable_pattern_discovery || a.enable_anomaly_detection || a.enable_predictive_analytics)
-    {
-        return;
-    }
-    let cfg = AnalyticsConfig::from_config(config).unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "invalid analytics settings; using the default session key");
-        let mut fixed = config.clone();
-        fixed.pattern_discovery.session_key = "auto".into();
-        AnalyticsConfig::from_config(&fixed).unwrap_or_default()
-    });
-    tracing::info!(
-        patterns = cfg.patterns,
-        anomalies = cfg.anomalies.is_some(),
-        prediction = cfg.prediction,
-        "analytics enabled"
-    );
-    engine.add_hook(Box::new(Analytics::new(cfg)));
 }
 
 /// The analytics routes.

@@ -10,7 +10,7 @@
 //! A full queue blocks the writer, which lets the ingest queue fill so ingest answers 429:
 //! nothing is dropped.
 
-use super::state::Shared;
+use super::shared::Shared;
 use crate::event::Event;
 use parking_lot::Mutex;
 use prometheus::IntGauge;

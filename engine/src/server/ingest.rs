@@ -2,7 +2,8 @@
 
 use super::error::ApiError;
 use super::pipeline::{Command, IngestRequest, PipelineError, Receipt};
-use super::state::{AppState, now_ns};
+use super::shared::now_ns;
+use super::state::AppState;
 use crate::core::profiler::Stage;
 use crate::event::decode;
 use axum::Json;

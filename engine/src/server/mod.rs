@@ -12,10 +12,12 @@ pub mod pipeline;
 pub mod procfs;
 pub mod query;
 pub mod runtime;
+pub mod shared;
 pub mod state;
 pub mod stream;
 
 pub use runtime::{ServerError, run};
+pub use shared::{now_ns, shutdown_signal};
 pub use state::AppState;
 
 use axum::Router;

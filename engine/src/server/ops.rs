@@ -1,7 +1,8 @@
 //! Operational endpoints: `/healthz`, `/readyz`, `/metrics`, `/dashboard`, `/api/v1/admin/backup`.
 
 use super::error::ApiError;
-use super::state::{AppState, now_ns};
+use super::shared::now_ns;
+use super::state::AppState;
 use crate::store::snapshot;
 use axum::Json;
 use axum::extract::State;

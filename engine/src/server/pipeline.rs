@@ -9,7 +9,7 @@
 
 use super::analytics_feed::AnalyticsFeed;
 use super::metrics::Metrics;
-use super::state::{Shared, StageTiming, now_ns};
+use super::shared::{Shared, StageTiming, now_ns};
 use crate::core::profiler::Stage;
 use crate::event::Event;
 use crate::store::{Admission, Wal};

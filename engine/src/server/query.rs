@@ -1,7 +1,8 @@
 //! Query handlers: `GET /api/v1/events` (filters, cursor), `/api/v1/stats` and `/api/v1/profile`.
 
 use super::error::ApiError;
-use super::state::{AppState, now_ns};
+use super::shared::now_ns;
+use super::state::AppState;
 use crate::core::profiler::{ProfileReport, Stage};
 use crate::core::windows_report::StatsReport;
 use crate::event::{Event, EventCategory, EventType, Priority, timestamp};

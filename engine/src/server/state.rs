@@ -2,9 +2,9 @@
 
 use super::metrics::Metrics;
 use super::pipeline::Command;
+use super::shared::{Shared, StageTiming};
 use crate::config::Config;
-use crate::core::profiler::{ProfilerSettings, Stage};
-use crate::core::{Engine, EngineSettings};
+use crate::core::compose::build_engine;
 use crate::event::Event;
 use crate::store::{Retained, Retention};
 use parking_lot::Mutex;
@@ -15,17 +15,6 @@ use tokio::sync::broadcast;
 
 /// Batches buffered for `/api/v1/stream` subscribers before slow ones lag.
 const STREAM_BUFFER: usize = 1024;
-
-/// One measured stage call: stage, duration (ns), events.
-pub type StageTiming = (Stage, u64, u64);
-
-/// What the writer and the query handlers share.
-pub struct Shared {
-    /// Retained events.
-    pub retained: Retained,
-    /// Windows, profiler and hooks.
-    pub engine: Engine,
-}
 
 /// State handed to every handler (cheap to clone).
 #[derive(Clone)]
@@ -88,28 +77,4 @@ impl AppState {
         self.ready.store(true, Ordering::Release);
         self.metrics.ready.set(1);
     }
-}
-
-/// The core settings derived from the configuration.
-pub fn engine_settings(config: &Config) -> EngineSettings {
-    EngineSettings {
-        sliding_window_size: config.analytics.sliding_window_size,
-        profiler: ProfilerSettings {
-            max_history: config.profiler.max_profile_history,
-            bottleneck_threshold_ms: config.profiler.bottleneck_threshold_ms,
-            detect_bottlenecks: config.profiler.enable_bottleneck_detection,
-        },
-    }
-}
-
-/// Builds the core with its hooks. Analytics and alerting register their hooks here.
-pub fn build_engine(config: &Config) -> Engine {
-    let mut engine = Engine::new(&engine_settings(config));
-    super::analytics_api::register(&mut engine, config);
-    engine
-}
-
-/// Wall-clock time in nanoseconds since the epoch (the server is the clock's edge).
-pub fn now_ns() -> i64 {
-    chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
 }
