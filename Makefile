@@ -5,7 +5,7 @@ CARGO ?= cargo
 CLUSTER := tests/e2e/cluster
 E2E_STATE ?= /dev/shm/vexfs-e2e-test
 
-.PHONY: help build test unit test-s3 e2e e2e-tools lint fmt generate generate-check demo demo-down bench bench-quality clean-state
+.PHONY: help build test unit test-s3 e2e e2e-tools lint fmt generate generate-check demo demo-down bench bench-quality bench-nab clean-state
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -57,3 +57,9 @@ bench: ## Criterion benchmarks of the engine's hot paths
 
 bench-quality: ## Analytics quality harnesses on ../shared/data with their Python peers
 	bench/run.sh
+
+NAB ?= ../shared/data/nab
+
+bench-nab: ## NAB scores of the series detector: in-sample and leave-one-category-out
+	$(CARGO) build --release --quiet -p vexfs-engine --bin vexfs-nab
+	target/release/vexfs-nab --nab $(NAB) --loco

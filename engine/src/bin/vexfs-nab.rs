@@ -1,12 +1,15 @@
 //! NAB harness: checks the scorer against the published detectors, then scores the engine's live
 //! series detector (and optionally an external detector's per-row scores) over all 58 files.
+//! With `--loco`, also scores it leave-one-category-out over a named grid of settings.
 
 use anyhow::{Context, Result, ensure};
 use clap::Parser;
 use std::path::PathBuf;
 use std::time::Instant;
 use vexfs_engine::core::analytics::anomaly::series::{SeriesConfig, SeriesDetector};
-use vexfs_engine::quality::nab::{Corpus, Profile, ScoredCorpus, external_scores};
+use vexfs_engine::quality::nab::{
+    Corpus, Profile, ScoredCorpus, external_scores, grid, leave_one_category_out, series_scores,
+};
 
 #[derive(Parser)]
 #[command(about = "Numenta Anomaly Benchmark scorer and engine detector run")]
@@ -23,6 +26,10 @@ struct Args {
     /// Points per second of the external detector, printed next to its score.
     #[arg(long)]
     external_rate: Option<f64>,
+    /// Also choose the series detector's settings and threshold on six categories and score the
+    /// seventh, for each category in turn (leave-one-category-out).
+    #[arg(long)]
+    loco: bool,
 }
 
 fn report(name: &str, scored: &ScoredCorpus, rate: Option<f64>) {
@@ -40,6 +47,48 @@ fn report(name: &str, scored: &ScoredCorpus, rate: Option<f64>) {
         .map(|r| format!(",\"pointsPerSec\":{r:.0}"))
         .unwrap_or_default();
     println!("{{\"detector\":\"{name}\",{}{rate}}}", results.join(","));
+}
+
+/// Prints, per profile, the in-sample scores (defaults, best of the grid) beside the
+/// leave-one-category-out score and its per-category parts.
+fn report_loco(corpus: &Corpus) {
+    let settings = grid();
+    let scores: Vec<Vec<Vec<f64>>> = settings
+        .iter()
+        .map(|s| series_scores(corpus, &s.config))
+        .collect();
+    for profile in &Profile::ALL {
+        let in_sample: Vec<f64> = scores
+            .iter()
+            .map(|s| ScoredCorpus::new(corpus, s).optimised(profile).normalised)
+            .collect();
+        let best =
+            (0..in_sample.len()).fold(0, |b, i| if in_sample[i] > in_sample[b] { i } else { b });
+        let loco = leave_one_category_out(corpus, &scores, profile);
+        let held_out: Vec<serde_json::Value> = loco
+            .held_out
+            .iter()
+            .map(|h| {
+                serde_json::json!({
+                    "category": h.category, "setting": settings[h.setting].name,
+                    "threshold": h.threshold, "trainScore": round2(h.train_normalised),
+                    "windows": h.windows, "falsePositives": h.false_positives,
+                    "raw": round2(h.raw), "score": h.normalised.map(round2),
+                })
+            })
+            .collect();
+        let line = serde_json::json!({
+            "profile": profile.name, "settings": settings.len(),
+            "inSampleDefaults": round2(in_sample[0]),
+            "inSampleBestOfGrid": {"score": round2(in_sample[best]), "setting": settings[best].name},
+            "loco": round2(loco.normalised), "heldOut": held_out,
+        });
+        println!("{line}");
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
 }
 
 fn main() -> Result<()> {
@@ -97,6 +146,9 @@ fn main() -> Result<()> {
             &ScoredCorpus::new(&corpus, &scores),
             args.external_rate,
         );
+    }
+    if args.loco {
+        report_loco(&corpus);
     }
     Ok(())
 }

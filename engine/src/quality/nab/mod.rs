@@ -1,9 +1,14 @@
-//! Numenta Anomaly Benchmark (NAB v1.1): a scorer that reproduces the published results, and corpus helpers.
+//! Numenta Anomaly Benchmark (NAB v1.1): a scorer that reproduces the published results, corpus
+//! helpers, and leave-one-category-out scoring over a named grid of detector settings.
 
 pub mod corpus;
+pub mod grid;
+pub mod loco;
 pub mod scorer;
 
 pub use corpus::{Corpus, CorpusError, NabFile, external_scores};
+pub use grid::{Setting, grid, series_scores};
+pub use loco::{HeldOut, Loco, leave_one_category_out};
 pub use scorer::{Optimum, Point, Profile};
 
 use serde::Serialize;
