@@ -5,7 +5,7 @@ CARGO ?= cargo
 CLUSTER := tests/e2e/cluster
 E2E_STATE ?= /dev/shm/vexfs-e2e-test
 
-.PHONY: help build test unit test-s3 e2e e2e-tools lint fmt generate generate-check demo demo-down bench bench-quality bench-nab clean-state
+.PHONY: help build test unit test-s3 e2e e2e-tools lint fmt generate generate-check demo demo-down bench bench-quality bench-nab bench-ingest clean-state
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -63,3 +63,6 @@ NAB ?= ../shared/data/nab
 bench-nab: ## NAB scores of the series detector: in-sample and leave-one-category-out
 	$(CARGO) build --release --quiet -p vexfs-engine --bin vexfs-nab
 	target/release/vexfs-nab --nab $(NAB) --loco
+
+bench-ingest: ## 1M-event HTTP ingest, analytics off and on, beside VictoriaLogs (3 runs each)
+	bench/ingest_peer.sh
