@@ -6,6 +6,12 @@ use vexfs_engine::cli::{Cli, Command, ServeArgs, backup, convert, replay};
 use vexfs_engine::config::{Config, LogFormat};
 use vexfs_engine::server;
 
+/// mimalloc instead of the system allocator: ingest allocates and frees millions of small strings
+/// and context blocks per second across threads, where glibc's malloc spent a fifth of the
+/// engine's CPU (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn init_logging(level: &str, format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));

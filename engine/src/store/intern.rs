@@ -1,7 +1,7 @@
 //! String interning: one shared allocation per distinct source, path or id string.
 
 use crate::event::{Event, Sym};
-use std::collections::HashSet;
+use ahash::HashSet;
 
 /// Interns `Arc<str>` values; entries no longer used by any event are purged periodically.
 #[derive(Default)]

@@ -2,7 +2,8 @@
 
 use super::intern::Interner;
 use crate::event::{Event, EventCategory, EventType, Priority, Sym};
-use std::collections::{HashMap, VecDeque};
+use ahash::HashMap;
+use std::collections::VecDeque;
 
 /// Filters of `GET /api/v1/events`; empty fields match everything.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -95,7 +96,7 @@ impl Retained {
         Retained {
             events: VecDeque::new(),
             next_id: next_id.max(1),
-            keys: HashMap::new(),
+            keys: HashMap::default(),
             key_order: VecDeque::new(),
             interner: Interner::default(),
             retention,
