@@ -12,15 +12,16 @@
 
 use super::shared::Shared;
 use crate::event::Event;
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 use prometheus::IntGauge;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 use thiserror::Error;
 
-/// Events applied per hold of the core lock, so the writer and queries wait at most this long.
-const CHUNK: usize = 512;
+/// Events applied per hold of the core lock (about 1 ms of analytics), so the writer and queries
+/// wait at most this long; the lock is then handed fairly to whoever waits for it.
+const CHUNK: usize = 256;
 
 /// Why a batch could not be queued.
 #[derive(Debug, Error)]
@@ -103,13 +104,15 @@ impl AnalyticsFeed {
 }
 
 /// The thread body: applies batches in order, a chunk per lock hold, until the queue closes.
-/// The lag drops in the same lock hold that applies the chunk.
+/// The lag drops in the same lock hold that applies the chunk. Each hold ends with a fair
+/// unlock: a waiting log writer gets the lock next instead of this loop taking it straight back.
 fn drain(rx: &Receiver<FeedBatch>, shared: &Mutex<Shared>, lag: &IntGauge) {
     for batch in rx {
         for chunk in batch.events.chunks(CHUNK) {
             let mut guard = shared.lock();
             guard.engine.apply_hooks(chunk, batch.now_ns);
             lag.sub(chunk.len() as i64);
+            MutexGuard::unlock_fair(guard);
         }
     }
     tracing::info!("analytics feed drained and stopped");

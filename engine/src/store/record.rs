@@ -12,6 +12,26 @@ pub fn encode_into(out: &mut Vec<u8>, payload: &[u8]) {
     out.extend_from_slice(payload);
 }
 
+/// Appends one framed record whose payload `write` appends to `out` in place (no intermediate
+/// buffer). If `write` fails, `out` is left as it was.
+pub fn encode_with<E>(
+    out: &mut Vec<u8>,
+    write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+) -> Result<(), E> {
+    let start = out.len();
+    out.extend_from_slice(&[0; HEADER_LEN]);
+    if let Err(e) = write(out) {
+        out.truncate(start);
+        return Err(e);
+    }
+    let payload = &out[start + HEADER_LEN..];
+    let len = (payload.len() as u32).to_le_bytes();
+    let crc = crc32fast::hash(payload).to_le_bytes();
+    out[start..start + 4].copy_from_slice(&len);
+    out[start + 4..start + HEADER_LEN].copy_from_slice(&crc);
+    Ok(())
+}
+
 /// Why reading stopped before the end of a buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TailProblem {
@@ -91,6 +111,24 @@ mod tests {
             assert_eq!(end, expected * (HEADER_LEN + 5));
             assert_eq!(problem.is_some(), cut != 0 && cut != HEADER_LEN + 5);
         }
+    }
+
+    #[test]
+    fn in_place_encoding_frames_like_encode_into_and_undoes_failures() {
+        let mut a = b"prefix".to_vec();
+        let mut b = a.clone();
+        encode_into(&mut a, b"hello");
+        encode_with(&mut b, |out| {
+            out.extend_from_slice(b"hello");
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert_eq!(a, b);
+        let failed = encode_with(&mut b, |out| {
+            out.extend_from_slice(b"half");
+            Err("no")
+        });
+        assert_eq!((failed, &a), (Err("no"), &b));
     }
 
     #[test]

@@ -258,13 +258,15 @@ impl Wal {
         if events.is_empty() {
             return Ok(());
         }
-        let mut payload = Vec::with_capacity(events.len() * 256);
-        for e in events {
-            serde_json::to_writer(&mut payload, e)
-                .map_err(|e| StoreError::Encode(e.to_string()))?;
-            payload.push(b'\n');
-        }
-        record::encode_into(&mut self.pending, &payload);
+        self.pending.reserve(events.len() * 320);
+        record::encode_with(&mut self.pending, |payload| {
+            events.iter().try_for_each(|e| {
+                serde_json::to_writer(&mut *payload, e)
+                    .map_err(|e| StoreError::Encode(e.to_string()))?;
+                payload.push(b'\n');
+                Ok(())
+            })
+        })?;
         self.next_id = self.next_id.max(events[events.len() - 1].id + 1);
         Ok(())
     }
