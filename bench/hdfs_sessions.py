@@ -192,6 +192,8 @@ def engine_verdicts(engine, train, test, workdir, min_sessions):
         wait(lambda: request(f"{url}/api/v1/sessions?limit=1")["total"] >= total,
              "every session to be closed")
         elapsed = time.time() - started
+        time.sleep(11)  # one forecast refit (every 10 s) over the whole stream
+        forecasts = request(f"{url}/api/v1/predictions").get("forecasts", [])
         verdicts = {}
         cursor = ""
         while True:
@@ -210,7 +212,8 @@ def engine_verdicts(engine, train, test, workdir, min_sessions):
     if missing:
         sys.exit(f"no verdict for {len(missing)} test sessions, e.g. {missing[:3]}")
     unscored = sum(1 for k in keys if verdicts[k] == "unscored")
-    return [verdicts[k] == "anomalous" for k in keys], unscored, len(converted), elapsed
+    predicted = [verdicts[k] == "anomalous" for k in keys]
+    return predicted, unscored, len(converted), elapsed, forecasts
 
 
 def ready(url):
@@ -247,7 +250,7 @@ def main():
           f"{labels.count(1)} test abnormals (seed {SEED})")
     results = {}
     with tempfile.TemporaryDirectory(prefix="vexfs-hdfs-") as workdir:
-        predicted, unscored, events, elapsed = engine_verdicts(
+        predicted, unscored, events, elapsed, forecasts = engine_verdicts(
             args.engine, train, test, workdir, args.min_sessions)
     results[f"vexfs-engine session verdicts (min_sessions {args.min_sessions})"] = scores(
         predicted, labels)
@@ -264,6 +267,13 @@ def main():
     for name, r in results.items():
         print(f"| {name} | {r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} "
               f"| {r['tp']} / {r['fp']} / {r['fn']} |")
+    print("\nengine rate forecasts on the same stream (event time), holdout backtest:\n")
+    print("| series | period (s) | holdout (s) | MAE | seasonal-naive MAE | MASE |\n|---|---|---|---|---|---|")
+    for f in forecasts:
+        b = f.get("backtest") or {}
+        mase = b.get("mase")
+        print(f"| {f['series']} | {f['period']} | {b.get('horizonSeconds', '-')} | {b.get('mae', 0):.3f} "
+              f"| {b.get('seasonalNaiveMae', 0):.3f} | {'-' if mase is None else f'{mase:.3f}'} |")
     print(f"\nload average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
         with open(args.json, "w") as f:

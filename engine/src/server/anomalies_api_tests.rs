@@ -24,7 +24,7 @@ async fn get(state: &AppState, uri: &str) -> (StatusCode, Value) {
 }
 
 /// 300 three-step transactions with ~20 µs writes, one 50 ms event (id 500) and one
-/// transaction (`tx-broken`) that skips its write; every session closed by an idle tick.
+/// transaction (`tx-broken`) that skips its write; every session closed by a quiet tick.
 fn state() -> AppState {
     let (state, _rx) = AppState::new(
         Config::default(),
@@ -63,6 +63,7 @@ fn state() -> AppState {
         shared.retained.insert(events.clone());
         shared.engine.apply(&events, 0);
         shared.engine.tick(100 * SEC);
+        shared.engine.tick(200 * SEC);
     }
     state
 }
