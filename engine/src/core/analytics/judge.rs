@@ -66,6 +66,15 @@ impl Analytics {
             probability: worst.probability,
         });
         verdict.steps = steps(session, &score);
+        if let Some(sessions) = self.shift.note(anomalous, &session.items) {
+            tracing::info!(
+                sessions = sessions.len(),
+                "most recent sessions were anomalous: learning them as the new normal"
+            );
+            for items in &sessions {
+                self.learn_session(items);
+            }
+        }
         if anomalous {
             let finding = match count {
                 Some(c) if !unlikely_step => self.count_finding(session, &c),
