@@ -13,12 +13,15 @@ pub enum Access {
 }
 
 const OPEN: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
-const ANALYTICS_QUERIES: [&str; 7] = [
+const ANALYTICS_QUERIES: [&str; 10] = [
     "/api/v1/events",
     "/api/v1/stats",
     "/api/v1/patterns",
     "/api/v1/correlations",
     "/api/v1/anomalies",
+    "/api/v1/anomalies/stream",
+    "/api/v1/sessions",
+    "/api/v1/sessions/{key}",
     "/api/v1/predictions",
     "/api/v1/stream",
 ];
@@ -69,6 +72,9 @@ mod tests {
             ("GET", "/api/v1/patterns", perm("analytics:read")),
             ("GET", "/api/v1/correlations", perm("analytics:read")),
             ("GET", "/api/v1/anomalies", perm("analytics:read")),
+            ("GET", "/api/v1/anomalies/stream", perm("analytics:read")),
+            ("GET", "/api/v1/sessions", perm("analytics:read")),
+            ("GET", "/api/v1/sessions/{key}", perm("analytics:read")),
             ("GET", "/api/v1/predictions", perm("analytics:read")),
             ("GET", "/api/v1/stream", perm("analytics:read")),
             ("GET", "/api/v1/alerts", perm("dashboard:read")),

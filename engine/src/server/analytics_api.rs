@@ -1,5 +1,6 @@
 //! The analytics API over the [`Analytics`] hook (composed in `core::compose`):
-//! `GET /api/v1/patterns`, `/api/v1/correlations`, `/api/v1/anomalies`, `/api/v1/predictions`.
+//! `GET /api/v1/patterns`, `/api/v1/correlations`, `/api/v1/predictions`; the anomaly and session
+//! routes are in [`super::anomalies_api`].
 
 use super::state::AppState;
 use crate::core::analytics::Analytics;
@@ -41,13 +42,10 @@ pub fn routes() -> Router<AppState> {
             get(|s: State<AppState>| report(s, Analytics::correlations)),
         )
         .route(
-            "/api/v1/anomalies",
-            get(|s: State<AppState>| report(s, Analytics::anomalies)),
-        )
-        .route(
             "/api/v1/predictions",
             get(|s: State<AppState>| report(s, Analytics::predictions)),
         )
+        .merge(super::anomalies_api::routes())
 }
 
 async fn report<T: Serialize>(
@@ -107,6 +105,7 @@ mod tests {
                 .collect();
             shared.engine.apply(&events, 1_100 * sec);
             shared.engine.tick(1_500 * sec);
+            shared.engine.tick(1_600 * sec);
         }
         let (status, patterns) = get(&state, "/api/v1/patterns").await;
         assert_eq!(status, StatusCode::OK);
