@@ -18,8 +18,9 @@ pub struct Grid {
 }
 
 impl Grid {
-    /// The grid covering `[since, until)` in at most `max_points` buckets, aligned to whole
-    /// seconds when buckets are a second or wider.
+    /// The grid covering `[since, until)` in at most `max_points` buckets. Buckets of a second
+    /// or more take the next width of 1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10, 15, 30 min, 1, 2, 3, 6,
+    /// 12 h or whole days, and start on a multiple of it.
     pub fn covering(since_ns: i64, until_ns: i64, max_points: usize) -> Grid {
         const SEC: i64 = 1_000_000_000;
         let span = until_ns.saturating_sub(since_ns).max(1);
@@ -33,7 +34,9 @@ impl Grid {
         // One bucket of slack for aligning the start down.
         let mut bucket_ns = ceil_div(span, max_points as i64 - 1).max(1);
         if bucket_ns >= SEC {
-            bucket_ns = ceil_div(bucket_ns, SEC) * SEC;
+            let secs = ceil_div(bucket_ns, SEC);
+            let nice = NICE_SECONDS.iter().copied().find(|&n| n >= secs);
+            bucket_ns = nice.unwrap_or_else(|| ceil_div(secs, 86_400) * 86_400) * SEC;
         }
         let start_ns = since_ns - since_ns.rem_euclid(bucket_ns);
         let buckets = ceil_div(until_ns - start_ns, bucket_ns);
@@ -53,6 +56,12 @@ impl Grid {
         (i < self.buckets).then_some(i)
     }
 }
+
+/// Bucket widths a reader can count with, in seconds; wider ones are whole days.
+const NICE_SECONDS: [i64; 18] = [
+    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600, 7_200, 10_800, 21_600, 43_200,
+    86_400,
+];
 
 /// `a / b` rounded up, for positive `a` and `b` (`i64::div_ceil` is unstable).
 fn ceil_div(a: i64, b: i64) -> i64 {
@@ -193,10 +202,12 @@ mod tests {
     #[test]
     fn grid_uses_whole_seconds_and_respects_the_point_limit() {
         let g = Grid::covering(10 * SEC + 300, 3_610 * SEC, 60);
-        assert_eq!(g.bucket_ns % SEC, 0);
+        assert_eq!(g.bucket_ns, 120 * SEC, "61 s rounds up to 2 min");
         assert!(g.start_ns <= 10 * SEC + 300);
         assert!(g.buckets <= 60, "{g:?}");
         assert!(g.start_ns + g.buckets as i64 * g.bucket_ns >= 3_610 * SEC);
+        let hour = Grid::covering(0, 3_600 * SEC, 360);
+        assert_eq!((hour.bucket_ns, hour.buckets), (15 * SEC, 240));
         let tiny = Grid::covering(0, 10, 1_000);
         assert_eq!((tiny.bucket_ns, tiny.buckets), (1, 10));
     }

@@ -68,7 +68,8 @@ const Charts = {
       scales: { x: { time: true }, y: yRange ? { range: yRange } : { auto: true } },
       legend: { live: true },
       axes: [
-        { stroke: "#667085", grid: { stroke: "#eef1f6" }, ticks: { stroke: "#e3e7ee" } },
+        Object.assign({ stroke: "#667085", grid: { stroke: "#eef1f6" }, ticks: { stroke: "#e3e7ee" } },
+          independent ? { values: (u, vals) => vals.map((v) => Fmt.clock(v * 1000)) } : {}),
         {
           label: unit, labelSize: 18, stroke: "#667085",
           // Wide enough for the longest tick label, so the unit never overlaps it.
