@@ -5,7 +5,7 @@ CARGO ?= cargo
 CLUSTER := tests/e2e/cluster
 E2E_STATE ?= /dev/shm/vexfs-e2e-test
 
-.PHONY: help build test unit test-s3 e2e e2e-tools lint fmt generate generate-check demo demo-down bench bench-quality clean-state
+.PHONY: help build test unit test-s3 e2e e2e-tools lint fmt generate generate-check demo demo-down bench bench-quality clean-state test-known-answer bench-hdfs
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -57,3 +57,13 @@ bench: ## Criterion benchmarks of the engine's hot paths
 
 bench-quality: ## Analytics quality harnesses on ../shared/data with their Python peers
 	bench/run.sh
+
+test-known-answer: ## The known-answer stream through the real binary (also part of `make unit`)
+	$(CARGO) test -p vexfs-engine --test known_answer
+
+BENCH_VENV ?= $(HOME)/.cache/vexfs-bench/venv-$(shell sha256sum bench/requirements.txt | cut -c1-12)
+
+bench-hdfs: ## HDFS session verdicts (P/R/F1) beside IsolationForest, PCA and a DeepLog-style baseline
+	test -x $(BENCH_VENV)/bin/python || (python3 -m venv $(BENCH_VENV) && $(BENCH_VENV)/bin/pip install -q -r bench/requirements.txt)
+	$(CARGO) build --release -q -p vexfs-engine --bin vexfs-engine
+	$(BENCH_VENV)/bin/python bench/hdfs_sessions.py --engine target/release/vexfs-engine

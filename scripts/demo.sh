@@ -88,7 +88,7 @@ for _ in $(seq 1 300); do
   [[ "$lag" == "0" ]] && break
   sleep 0.1
 done
-sleep 1.5 # one analytics tick, so patterns are mined over everything
+sleep 11 # the forecast refit (every 10 s) and the idle session flush (10 s) see everything
 python3 "$root/scripts/demo_report.py" "$engine_url"
 
 say "Dashboard: $engine_url/dashboard"

@@ -38,13 +38,18 @@ def patterns(base):
 
 
 def anomalies(base):
-    a = get(base, "/api/v1/anomalies")
-    forest = a.get("forest", {})
-    print(f"anomalies: {a.get('total')}  (isolation forest trained: {forest.get('trained')}, "
-          f"window {forest.get('window')})")
-    for item in a.get("recent", [])[:6]:
-        print(f"  {item.get('kind')}: score {item.get('score', 0):.3f} > {item.get('threshold', 0):.3f}  "
-              f"{item.get('explanation')}")
+    a = get(base, "/api/v1/anomalies?sort=severity&limit=8")
+    totals = a.get("totals", {})
+    print(f"anomaly records: {a.get('total')}  by kind: {top(totals.get('byKind', {}))}  "
+          f"by detector: {top(totals.get('byDetector', {}))}")
+    print("most severe first:")
+    for item in a.get("anomalies", []):
+        print(f"  {item['severity']:.2f}  {item['detector']:<8} {item['kind']:<7} {item['subject']:<14} "
+              f"{item['explanation'][:110]}")
+    s = get(base, "/api/v1/sessions?limit=1")
+    t = s.get("totals", {})
+    print(f"session verdicts: {s.get('total')} closed  (normal {t.get('normal')}, "
+          f"anomalous {t.get('anomalous')}, unscored {t.get('unscored')})")
 
 
 def predictions(base):
@@ -52,8 +57,17 @@ def predictions(base):
     print(f"next-event accuracy (backtested, top-1): {p.get('nextEventAccuracy', 0):.3f}")
     nxt = ", ".join(f"{n['type']} {n['probability']:.2f}" for n in p.get("nextEvents", [])[:4])
     print(f"  likely next events: {nxt or '-'}")
-    if p.get("rateForecast"):
-        print(f"  rate forecast: {json.dumps(p['rateForecast'])[:200]}")
+    for f in p.get("forecasts", [])[:3]:
+        points = f.get("forecast", [])
+        head = ", ".join(f"{pt['value']:.1f}" for pt in points[:5])
+        b = f.get("backtest") or {}
+        mase = b.get("mase")
+        mase_text = f"{mase:.2f}" if isinstance(mase, (int, float)) else "-"
+        print(f"  {f['series']}: next seconds {head} events/s (period {f.get('period')}); "
+              f"backtest MAE {b.get('mae', 0):.2f}, seasonal-naive MAE {b.get('seasonalNaiveMae', 0):.2f}, "
+              f"MASE {mase_text}")
+    if not p.get("forecasts"):
+        print("  rate forecast: not enough history yet")
 
 
 def main():

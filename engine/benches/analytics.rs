@@ -22,7 +22,7 @@ fn run(cfg: &AnalyticsConfig, events: &[Event]) -> u64 {
             a.tick(e.timestamp_ns);
         }
     }
-    a.anomalies().total
+    a.records().count() as u64
 }
 
 fn variants() -> Vec<(&'static str, AnalyticsConfig)> {

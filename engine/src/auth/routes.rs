@@ -21,12 +21,15 @@ const OPEN: [&str; 5] = [
     "/dashboard",
     "/dashboard/assets/{name}",
 ];
-const ANALYTICS_QUERIES: [&str; 8] = [
+const ANALYTICS_QUERIES: [&str; 11] = [
     "/api/v1/events",
     "/api/v1/stats",
     "/api/v1/patterns",
     "/api/v1/correlations",
     "/api/v1/anomalies",
+    "/api/v1/anomalies/stream",
+    "/api/v1/sessions",
+    "/api/v1/sessions/{key}",
     "/api/v1/predictions",
     "/api/v1/stream",
     "/api/v1/timeseries",
@@ -78,6 +81,9 @@ mod tests {
             ("GET", "/api/v1/patterns", perm("analytics:read")),
             ("GET", "/api/v1/correlations", perm("analytics:read")),
             ("GET", "/api/v1/anomalies", perm("analytics:read")),
+            ("GET", "/api/v1/anomalies/stream", perm("analytics:read")),
+            ("GET", "/api/v1/sessions", perm("analytics:read")),
+            ("GET", "/api/v1/sessions/{key}", perm("analytics:read")),
             ("GET", "/api/v1/predictions", perm("analytics:read")),
             ("GET", "/api/v1/stream", perm("analytics:read")),
             ("GET", "/api/v1/alerts", perm("dashboard:read")),

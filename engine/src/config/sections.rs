@@ -55,6 +55,9 @@ pub struct PatternDiscoverySection {
     /// How sessions are keyed: `auto` (transaction, session, agent, source), `transaction`,
     /// `session`, `agent` or `source`.
     pub session_key: String,
+    /// Wall-clock seconds without any event after which every open session is closed (the
+    /// event-time watermark cannot advance while the stream is quiet).
+    pub session_idle_seconds: u64,
 }
 
 impl Default for PatternDiscoverySection {
@@ -68,6 +71,7 @@ impl Default for PatternDiscoverySection {
             enable_sequence_mining: true,
             enable_correlation_analysis: true,
             session_key: "auto".into(),
+            session_idle_seconds: 10,
         }
     }
 }
@@ -90,6 +94,12 @@ pub struct AnomalyDetectionSection {
     pub enable_statistical_detection: bool,
     /// Run the isolation forest.
     pub enable_ml_detection: bool,
+    /// Anomaly records kept at most (oldest dropped first).
+    pub max_records: usize,
+    /// Anomaly records older than this many seconds are dropped.
+    pub max_record_age_seconds: u64,
+    /// Closed-session verdicts kept for `GET /api/v1/sessions`.
+    pub max_session_verdicts: usize,
 }
 
 impl Default for AnomalyDetectionSection {
@@ -102,6 +112,9 @@ impl Default for AnomalyDetectionSection {
             contamination_rate: 0.05,
             enable_statistical_detection: true,
             enable_ml_detection: true,
+            max_records: 10_000,
+            max_record_age_seconds: 7 * 24 * 3600,
+            max_session_verdicts: 10_000,
         }
     }
 }

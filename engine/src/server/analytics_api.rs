@@ -1,5 +1,6 @@
 //! Analytics in the server: registering the [`Analytics`] hook from the configuration, and the API
-//! `GET /api/v1/patterns`, `/api/v1/correlations`, `/api/v1/anomalies`, `/api/v1/predictions`.
+//! `GET /api/v1/patterns`, `/api/v1/correlations`, `/api/v1/predictions`; the anomaly and session
+//! routes are in [`super::anomalies_api`].
 
 use super::state::AppState;
 use crate::config::Config;
@@ -66,13 +67,10 @@ pub fn routes() -> Router<AppState> {
             get(|s: State<AppState>| report(s, Analytics::correlations)),
         )
         .route(
-            "/api/v1/anomalies",
-            get(|s: State<AppState>| report(s, Analytics::anomalies)),
-        )
-        .route(
             "/api/v1/predictions",
             get(|s: State<AppState>| report(s, Analytics::predictions)),
         )
+        .merge(super::anomalies_api::routes())
 }
 
 async fn report<T: Serialize>(

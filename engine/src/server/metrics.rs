@@ -45,6 +45,8 @@ pub struct Metrics {
     pub stream_clients: Gauge,
     /// Acknowledged events not yet applied to the analytics hooks.
     pub analytics_lag_events: IntGauge,
+    /// Anomaly records made, by kind and detector.
+    pub anomalies_total: IntCounterVec,
 }
 
 impl Metrics {
@@ -106,6 +108,13 @@ impl Metrics {
                 "vexfs_analytics_lag_events",
                 "Acknowledged events queued for, but not yet applied to, the analytics",
             )?,
+            anomalies_total: IntCounterVec::new(
+                Opts::new(
+                    "vexfs_anomalies_total",
+                    "Anomaly records made, by kind (event, series, session) and detector",
+                ),
+                &["kind", "detector"],
+            )?,
             registry,
         };
         m.register_all()?;
@@ -127,6 +136,7 @@ impl Metrics {
         r.register(Box::new(self.bottleneck.clone()))?;
         r.register(Box::new(self.stream_clients.clone()))?;
         r.register(Box::new(self.analytics_lag_events.clone()))?;
+        r.register(Box::new(self.anomalies_total.clone()))?;
         Ok(())
     }
 

@@ -3,6 +3,8 @@
 pub mod alerts_api;
 pub mod analytics_api;
 pub mod analytics_feed;
+pub mod anomalies_api;
+pub mod anomaly_log;
 pub mod auth_layer;
 pub mod dashboard;
 pub mod error;

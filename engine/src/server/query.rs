@@ -45,14 +45,17 @@ pub struct EventsQuery {
     pub limit: Option<usize>,
 }
 
-fn bad(param: &'static str, reason: impl Into<String>) -> ApiError {
+pub(super) fn bad(param: &'static str, reason: impl Into<String>) -> ApiError {
     ApiError::BadQuery {
         param,
         reason: reason.into(),
     }
 }
 
-fn parse_time(param: &'static str, text: &Option<String>) -> Result<Option<i64>, ApiError> {
+pub(super) fn parse_time(
+    param: &'static str,
+    text: &Option<String>,
+) -> Result<Option<i64>, ApiError> {
     text.as_deref()
         .map(|t| {
             t.parse::<i64>()

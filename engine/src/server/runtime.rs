@@ -38,6 +38,9 @@ pub enum ServerError {
     /// The `[auth]` secret file is unusable.
     #[error(transparent)]
     Auth(#[from] super::auth_layer::AuthLoadError),
+    /// The anomaly record file is unusable.
+    #[error(transparent)]
+    AnomalyLog(#[from] super::anomaly_log::AnomalyLogError),
     /// The analytics thread could not be started.
     #[error(transparent)]
     Feed(#[from] super::analytics_feed::FeedError),
@@ -128,6 +131,8 @@ where
     let (mut state, rx) = AppState::new(config, metrics);
     state.alerts = super::alerts_api::start(&state)?;
     state.auth = super::auth_layer::start(&state.config)?;
+    state.anomaly_log = super::anomaly_log::open(&state, &data_dir)?
+        .map(|log| Arc::new(parking_lot::Mutex::new(log)));
     let addr = listener.local_addr()?;
     let server = tokio::spawn(
         axum::serve(listener, router(state.clone()))
@@ -143,6 +148,7 @@ where
     let served = server.await.map_err(|e| ServerError::Task(e.to_string()))?;
     sampler.abort();
     stop_writer(&state, writer).await?;
+    super::anomaly_log::publish(&state);
     served.map_err(ServerError::from)
 }
 
@@ -245,6 +251,7 @@ async fn sample_profile(state: AppState) {
             shared.engine.tick(now);
             slow
         };
+        super::anomaly_log::publish(&state);
         super::alerts_api::evaluate(&state, now);
         for stage in &slow {
             tracing::warn!(

@@ -3,6 +3,7 @@
 use super::metrics::Metrics;
 use super::pipeline::Command;
 use crate::config::Config;
+use crate::core::analytics::records::AnomalyRecord;
 use crate::core::profiler::{ProfilerSettings, Stage};
 use crate::core::{Engine, EngineSettings};
 use crate::event::Event;
@@ -49,6 +50,10 @@ pub struct AppState {
     pub alerts: Option<Arc<crate::notify::AlertRuntime>>,
     /// API authentication, when `[auth]` is enabled (set by the runtime at startup).
     pub auth: Option<Arc<super::auth_layer::LiveGate>>,
+    /// New anomaly records for `GET /api/v1/anomalies/stream` subscribers.
+    pub anomaly_stream: broadcast::Sender<Arc<AnomalyRecord>>,
+    /// The anomaly record file, when serving from a data directory (set by the runtime).
+    pub anomaly_log: Option<Arc<Mutex<super::anomaly_log::AnomalyLog>>>,
 }
 
 impl AppState {
@@ -64,6 +69,7 @@ impl AppState {
         };
         let (queue, rx) = sync_channel(config.server.ingest_queue_batches.max(1));
         let (stream, _) = broadcast::channel(STREAM_BUFFER);
+        let (anomaly_stream, _) = broadcast::channel(STREAM_BUFFER);
         let state = AppState {
             config: Arc::new(config),
             shared: Arc::new(Mutex::new(shared)),
@@ -74,6 +80,8 @@ impl AppState {
             timings: Arc::new(Mutex::new(Vec::new())),
             alerts: None,
             auth: None,
+            anomaly_stream,
+            anomaly_log: None,
         };
         (state, rx)
     }

@@ -202,6 +202,15 @@ impl Retained {
         }
     }
 
+    /// The retained event with id `id`, if any (ids are contiguous, so this is an index).
+    pub fn get(&self, id: u64) -> Option<&Event> {
+        let first = self.events.front()?.id;
+        let e = self
+            .events
+            .get(usize::try_from(id.checked_sub(first)?).ok()?)?;
+        (e.id == id).then_some(e)
+    }
+
     /// The retained events, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = &Event> {
         self.events.iter()

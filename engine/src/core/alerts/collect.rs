@@ -2,7 +2,7 @@
 
 use super::inputs::{AlertInputs, InputNeeds};
 use crate::core::analytics::Analytics;
-use crate::core::analytics::anomaly::detectors::Anomaly;
+use crate::core::analytics::records::AnomalyRecord;
 use crate::core::profiler::ProfileReport;
 use crate::core::stats::Percentiles;
 use crate::core::windows_report::StatsReport;
@@ -72,13 +72,12 @@ impl AlertInputs {
     /// frequent patterns, and the peak upper bound of the event-rate forecast.
     pub fn with_analytics(mut self, analytics: &Analytics, needs: InputNeeds, now_ns: i64) -> Self {
         if needs.anomalies {
-            let report = analytics.anomalies();
-            let recent: Vec<_> = report
-                .recent
-                .iter()
-                .filter(|a| now_ns.saturating_sub(a.timestamp_ns) < MINUTE_NS)
+            let recent: Vec<&AnomalyRecord> = analytics
+                .records()
+                .rev()
+                .take_while(|a| now_ns.saturating_sub(a.recorded_at_ns) < MINUTE_NS)
                 .collect();
-            let relative = |a: &&Anomaly| {
+            let relative = |a: &&AnomalyRecord| {
                 if a.threshold > 0.0 {
                     a.score / a.threshold
                 } else {

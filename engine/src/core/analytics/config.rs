@@ -47,6 +47,14 @@ pub struct AnalyticsConfig {
     pub prediction: bool,
     /// Forecast horizon in seconds.
     pub horizon_seconds: u64,
+    /// Wall-clock quiet time after which open sessions are closed.
+    pub session_idle_ns: i64,
+    /// Anomaly records kept at most.
+    pub max_records: usize,
+    /// Oldest anomaly record kept, by recording time.
+    pub max_record_age_ns: i64,
+    /// Session verdicts kept.
+    pub max_session_verdicts: usize,
 }
 
 impl Default for AnalyticsConfig {
@@ -71,8 +79,7 @@ impl AnalyticsConfig {
         };
         Ok(AnalyticsConfig {
             session_key: SessionKey::parse(&p.session_key)?,
-            temporal_window_ns: (p.temporal_window_seconds.max(1) as i64)
-                .saturating_mul(1_000_000_000),
+            temporal_window_ns: seconds(p.temporal_window_seconds.max(1)),
             session_window: (a.sliding_window_size / 10).clamp(100, 10_000),
             patterns: a.enable_pattern_discovery && p.enable_sequence_mining,
             min_pattern_length: p.min_pattern_length.max(1),
@@ -87,6 +94,10 @@ impl AnalyticsConfig {
             contamination: d.contamination_rate.clamp(0.0, 0.5),
             prediction: a.enable_predictive_analytics && cfg.prediction.enabled,
             horizon_seconds: cfg.prediction.horizon_seconds.max(1),
+            session_idle_ns: seconds(p.session_idle_seconds.max(1)),
+            max_records: d.max_records.max(1),
+            max_record_age_ns: seconds(d.max_record_age_seconds),
+            max_session_verdicts: d.max_session_verdicts.max(1),
         })
     }
 
@@ -96,8 +107,12 @@ impl AnalyticsConfig {
         1.0 + 0.005 / self.sensitivity
     }
 
-    /// Z-score a session's surprisal must reach to be a sequence anomaly (3.0 at sensitivity 0.1).
-    pub fn sequence_z(&self) -> f64 {
-        2.0 + 0.1 / self.sensitivity
+    /// Tail probability at or below which any detector reports (see [`super::records::severity`]).
+    pub fn report_tail(&self) -> f64 {
+        super::records::severity::report_tail(self.sensitivity)
     }
+}
+
+fn seconds(s: u64) -> i64 {
+    (s.min(i64::MAX as u64 / 1_000_000_000) as i64) * 1_000_000_000
 }

@@ -11,21 +11,30 @@ pub mod forecast;
 pub mod next_event;
 pub mod prefixspan;
 pub mod rates;
+pub mod records;
 pub mod report;
 pub mod sessions;
+pub mod verdicts;
+
+mod judge;
+mod queries;
 
 use crate::core::EventHook;
 use crate::core::profiler::Stage;
 use crate::core::windows::Windows;
 use crate::event::{Event, EventType};
-use anomaly::detectors::{Anomaly, AnomalyKind, DetectorSettings, Detectors};
-use anomaly::sequence::SequenceScorer;
+use anomaly::detectors::{DetectorSettings, Detectors};
+use anomaly::profile::CountProfile;
+use anomaly::sequence::SessionModel;
 use config::AnalyticsConfig;
 use next_event::NextEventModel;
 use prefixspan::MineParams;
 use rates::RateRing;
+use records::Finding;
+use records::store::{AnomalyStore, StoreLimits};
 use report::*;
-use sessions::{OpenSession, SessionLimits, SessionTracker};
+use sessions::{SessionLimits, SessionTracker};
+use verdicts::SessionLog;
 
 /// Seconds of per-type rates kept (forecast history).
 const RATE_SECONDS: usize = 3600;
@@ -49,9 +58,13 @@ const MAX_SEASON_SECONDS: usize = 900;
 const BACKTEST_EVERY: u64 = 8;
 
 fn name(item: u32) -> &'static str {
-    EventType::ALL
-        .get(item as usize)
-        .map_or("Unknown", |t| t.name())
+    match item {
+        anomaly::sequence::START => "(start)",
+        anomaly::sequence::END => "(end)",
+        _ => EventType::ALL
+            .get(item as usize)
+            .map_or("Unknown", |t| t.name()),
+    }
 }
 
 /// The analytics facade.
@@ -60,15 +73,21 @@ pub struct Analytics {
     cfg: AnalyticsConfig,
     sessions: SessionTracker,
     model: NextEventModel,
-    sequence: SequenceScorer,
+    session_model: SessionModel,
+    profile: CountProfile,
+    verdicts: SessionLog,
     detectors: Option<Detectors>,
+    store: AnomalyStore,
+    findings: Vec<Finding>,
     rates: RateRing,
     patterns: PatternsReport,
     mined_generation: u64,
-    forecast: Option<forecast::Fit>,
+    forecasts: Vec<SeriesForecast>,
     forecast_second: i64,
     recent_history: Vec<u32>,
     observed: u64,
+    last_event_wall_ns: i64,
+    idle_flushed: bool,
 }
 
 impl Analytics {
@@ -88,76 +107,91 @@ impl Analytics {
                 min_samples: cfg.min_samples,
                 contamination: cfg.contamination,
                 series_threshold: cfg.series_threshold(),
+                report_tail: cfg.report_tail(),
             })
+        });
+        let store = AnomalyStore::new(StoreLimits {
+            max_records: cfg.max_records,
+            max_age_ns: cfg.max_record_age_ns,
         });
         Analytics {
             sessions: SessionTracker::new(cfg.session_key, limits),
             model: NextEventModel::new(next_event::MAX_ORDER, 200_000),
-            sequence: SequenceScorer::new(30),
+            session_model: SessionModel::new(EventType::COUNT),
+            profile: CountProfile::default(),
+            verdicts: SessionLog::new(cfg.max_session_verdicts),
             detectors,
+            store,
+            findings: Vec::new(),
             rates: RateRing::new(RATE_SECONDS),
             patterns: PatternsReport::default(),
             mined_generation: 0,
-            forecast: None,
+            forecasts: Vec::new(),
             forecast_second: i64::MIN,
             recent_history: Vec::new(),
             observed: 0,
+            last_event_wall_ns: i64::MIN,
+            idle_flushed: true,
             cfg,
         }
     }
 
-    /// Feeds one accepted event.
-    pub fn observe(&mut self, event: &Event, _now_ns: i64) {
+    /// Feeds one accepted event, acknowledged at wall-clock `now_ns`.
+    pub fn observe(&mut self, event: &Event, now_ns: i64) {
         self.observed += 1;
+        self.last_event_wall_ns = now_ns;
+        self.idle_flushed = false;
         let item = event.event_type.index() as u32;
         let closed_seconds = self.rates.add(item as usize, event.timestamp_ns);
         if let Some(d) = &mut self.detectors {
             for (second, counts) in &closed_seconds {
-                d.observe_second(*second, counts);
+                d.observe_second(*second, counts, &mut self.findings);
             }
-            d.observe(event);
+            d.observe(event, &mut self.findings);
         }
         let sample = self.observed.is_multiple_of(BACKTEST_EVERY);
-        let model = &self.model;
-        let probability = |h: &[u32]| {
-            model.probability(&h[h.len().saturating_sub(next_event::MAX_ORDER)..], item)
-        };
-        let Some((history, closed)) = self.sessions.observe(event, item, probability) else {
-            return;
-        };
-        let tail = &history[history.len().saturating_sub(next_event::MAX_ORDER)..];
-        if sample {
-            self.model.observe(tail, item);
-        } else {
-            self.model.learn(tail, item);
+        if let Some(history) = self.sessions.observe(event, item) {
+            let tail = &history[history.len().saturating_sub(next_event::MAX_ORDER)..];
+            if sample {
+                self.model.observe(tail, item);
+            } else {
+                self.model.learn(tail, item);
+            }
+            self.recent_history.clear();
+            self.recent_history.extend_from_slice(
+                &history[history.len().saturating_sub(next_event::MAX_ORDER - 1)..],
+            );
+            self.recent_history.push(item);
         }
-        self.recent_history.clear();
-        self.recent_history
-            .extend_from_slice(&history[history.len().saturating_sub(next_event::MAX_ORDER - 1)..]);
-        self.recent_history.push(item);
-        if let Some(session) = closed {
-            self.score_session(&session, event.timestamp_ns);
-        }
+        self.judge_closed(now_ns);
+        self.keep_findings(now_ns);
     }
 
-    /// Periodic work: closes expired sessions and seconds, refreshes the mined patterns.
+    /// Periodic work at wall-clock `now_ns`: closes every open session (and the current second)
+    /// once the stream has been quiet for the idle time, expires old records, refits the
+    /// forecasts and refreshes the mined patterns.
     pub fn tick(&mut self, now_ns: i64) {
-        for session in self.sessions.expire(now_ns) {
-            self.score_session(&session, now_ns);
-        }
-        let closed = self.rates.advance_to(now_ns.div_euclid(1_000_000_000));
-        if let Some(d) = &mut self.detectors {
-            for (second, counts) in &closed {
-                d.observe_second(*second, counts);
+        let quiet = now_ns.saturating_sub(self.last_event_wall_ns) >= self.cfg.session_idle_ns;
+        if quiet && !self.idle_flushed {
+            self.idle_flushed = true;
+            self.sessions.flush();
+            self.judge_closed(now_ns);
+            if let Some(newest) = self.rates.newest() {
+                let closed = self.rates.advance_to(newest + 1);
+                if let Some(d) = &mut self.detectors {
+                    for (second, counts) in &closed {
+                        d.observe_second(*second, counts, &mut self.findings);
+                    }
+                }
             }
+            self.keep_findings(now_ns);
         }
+        self.store.expire(now_ns);
         let second = now_ns.div_euclid(1_000_000_000);
         if self.cfg.prediction
             && second >= self.forecast_second.saturating_add(FORECAST_EVERY_SECONDS)
         {
-            let horizon = self.cfg.horizon_seconds as usize;
-            self.forecast =
-                forecast::forecast(&self.rates.total_series(), MAX_SEASON_SECONDS, horizon);
+            self.refit_forecasts();
             self.forecast_second = second;
         }
         if self.cfg.patterns && self.sessions.generation() != self.mined_generation {
@@ -166,28 +200,10 @@ impl Analytics {
         }
     }
 
-    fn score_session(&mut self, session: &OpenSession, ts: i64) {
-        let Some(d) = &mut self.detectors else { return };
-        let Some(s) = self.sequence.score(&session.probabilities) else {
-            return;
-        };
-        let session = &session.items;
-        let threshold = self.cfg.sequence_z();
-        if s.z >= threshold {
-            let from = name(session[s.worst_index - 1]);
-            let to = name(session[s.worst_index]);
-            d.record(Anomaly {
-                kind: AnomalyKind::Sequence,
-                timestamp_ns: ts,
-                event_id: None,
-                subject: Some(format!("session of {} events", session.len())),
-                score: s.z,
-                threshold,
-                explanation: format!(
-                    "mean surprisal {:.2} nats/event is {:.1} sd above past sessions; least likely step {from} -> {to} (p={:.4})",
-                    s.mean_surprisal, s.z, s.worst_probability
-                ),
-            });
+    /// Numbers and keeps the pending findings.
+    fn keep_findings(&mut self, now_ns: i64) {
+        for f in self.findings.drain(..) {
+            self.store.record(f, now_ns);
         }
     }
 
@@ -284,49 +300,6 @@ impl Analytics {
         CorrelationsReport {
             seconds: series.first().map_or(0, Vec::len),
             pairs,
-        }
-    }
-
-    /// Recent anomalies and detector state.
-    pub fn anomalies(&self) -> AnomaliesReport {
-        let Some(d) = &self.detectors else {
-            return AnomaliesReport::default();
-        };
-        let f = d.forest();
-        AnomaliesReport {
-            total: d.detected(),
-            recent: d.recent().iter().rev().take(100).cloned().collect(),
-            forest: ForestView {
-                trained: f.trained(),
-                window: f.window_fill(),
-                threshold: f.threshold(),
-                scored: f.scored(),
-                flagged: f.flagged(),
-            },
-        }
-    }
-
-    /// Rate forecast (refitted at most every 10 s by `tick`) and next-event predictions with their backtests.
-    pub fn predictions(&self) -> PredictionsReport {
-        if !self.cfg.prediction {
-            return PredictionsReport::default();
-        }
-        let backtest = self.model.backtest();
-        PredictionsReport {
-            horizon_seconds: self.cfg.horizon_seconds,
-            rate_forecast: self.forecast.clone(),
-            next_events: self
-                .model
-                .ranked(&self.recent_history)
-                .into_iter()
-                .take(5)
-                .map(|(i, p)| NextEventView {
-                    event_type: name(i),
-                    probability: p,
-                })
-                .collect(),
-            next_event_backtest: backtest,
-            next_event_accuracy: backtest.accuracy(),
         }
     }
 }

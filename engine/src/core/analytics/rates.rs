@@ -65,6 +65,24 @@ impl RateRing {
         closed
     }
 
+    /// The newest second (still filling), once any event was counted.
+    pub fn newest(&self) -> Option<i64> {
+        self.newest
+    }
+
+    /// Series of events per completed second summed over the types `pick` selects.
+    pub fn series_where(&self, pick: impl Fn(usize) -> bool) -> Vec<f64> {
+        self.completed_rows()
+            .map(|r| {
+                r.iter()
+                    .enumerate()
+                    .filter(|(t, _)| pick(*t))
+                    .map(|(_, &c)| f64::from(c))
+                    .sum()
+            })
+            .collect()
+    }
+
     /// Completed seconds (all but the newest, which is still filling).
     pub fn completed(&self) -> usize {
         self.rows.len().saturating_sub(1)

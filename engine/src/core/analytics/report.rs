@@ -1,9 +1,11 @@
 //! Serialisable query results of the analytics facade.
 
-use super::anomaly::detectors::Anomaly;
-use super::forecast::Fit;
+use super::forecast::{Backtest as ForecastBacktest, Fit};
 use super::next_event::Backtest;
+use super::records::query::AnomalyPage;
+use super::records::{Detector, RecordKind};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// A frequent sequential pattern of event types.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,20 +89,67 @@ pub struct ForestView {
     pub threshold: Option<f64>,
     /// Events scored by a trained forest since start.
     pub scored: u64,
-    /// Events among them scoring above the threshold (about `contamination` of `scored`).
+    /// Events among them scoring above the threshold (about `contamination` of `scored`); only
+    /// those whose tail probability reaches the reporting level become records.
     pub flagged: u64,
 }
 
-/// `GET /api/v1/anomalies`.
+/// Kept records per kind and per detector.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+pub struct RecordTotals {
+    /// Per kind.
+    pub by_kind: BTreeMap<&'static str, u64>,
+    /// Per detector.
+    pub by_detector: BTreeMap<&'static str, u64>,
+}
+
+impl RecordTotals {
+    /// Totals with every kind and detector present (zero when none kept).
+    pub fn new(kinds: &BTreeMap<RecordKind, u64>, detectors: &BTreeMap<Detector, u64>) -> Self {
+        RecordTotals {
+            by_kind: RecordKind::ALL
+                .iter()
+                .map(|k| (k.name(), kinds.get(k).copied().unwrap_or(0)))
+                .collect(),
+            by_detector: Detector::ALL
+                .iter()
+                .map(|d| (d.name(), detectors.get(d).copied().unwrap_or(0)))
+                .collect(),
+        }
+    }
+}
+
+/// `GET /api/v1/anomalies`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AnomaliesReport {
-    /// Anomalies since start.
-    pub total: u64,
-    /// Most recent anomalies, newest first.
-    pub recent: Vec<Anomaly>,
+    /// The requested page, its cursor and the number of matching records.
+    #[serde(flatten)]
+    pub page: AnomalyPage,
+    /// Kept records per kind and detector (whatever the filters).
+    pub totals: RecordTotals,
     /// Isolation forest state.
     pub forest: ForestView,
+}
+
+/// One series' forecast on event time, with the history it was fitted on and its backtest.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesForecast {
+    /// Series name: `rate:total` or `rate:<Category>` (events per second).
+    pub series: String,
+    /// Event time of the first observed point (ns); points are one second apart.
+    pub observed_start_ns: i64,
+    /// The most recent observed points (up to 300 seconds).
+    pub observed: Vec<f64>,
+    /// Event time of the first forecast point (ns), the second after the last observed one.
+    pub forecast_start_ns: i64,
+    /// Season, one-step error and forecast points with their ~95% intervals.
+    #[serde(flatten)]
+    pub fit: Fit,
+    /// Holdout backtest against seasonal-naive.
+    pub backtest: Option<ForecastBacktest>,
 }
 
 /// A candidate next event type.
@@ -119,8 +168,10 @@ pub struct NextEventView {
 pub struct PredictionsReport {
     /// Forecast horizon in seconds.
     pub horizon_seconds: u64,
-    /// Total event-rate forecast (events/s), with its one-step backtest error; absent until enough history.
+    /// Total event-rate forecast (events/s) on event time; absent until enough history.
     pub rate_forecast: Option<Fit>,
+    /// Forecasts of the total rate and of each active category, with backtests.
+    pub forecasts: Vec<SeriesForecast>,
     /// Likely next event types of the most recently active session.
     pub next_events: Vec<NextEventView>,
     /// Running top-1 accuracy of next-event predictions (each checked before it was learned).

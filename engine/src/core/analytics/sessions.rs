@@ -3,7 +3,7 @@
 
 use crate::event::Event;
 use crate::event::Sym;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 /// Which event field keys a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,35 +62,45 @@ impl SessionKey {
 /// A session in progress (or just closed).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenSession {
+    /// The session key.
+    pub key: Sym,
     /// Item ids in arrival order (capped).
     pub items: Vec<u32>,
-    /// For each item after the first, the probability the caller gave it before it was appended.
-    pub probabilities: Vec<f64>,
-    /// Timestamp of the first event.
+    /// The id of the event behind each item.
+    pub event_ids: Vec<u64>,
+    /// Event time of the first event.
     pub first_ns: i64,
-    /// Timestamp of the last event.
+    /// Event time of the last event.
     pub last_ns: i64,
 }
 
 /// Limits of the tracker.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SessionLimits {
-    /// Longest span of one session.
+    /// Longest span of one session, in event time.
     pub window_ns: i64,
     /// Completed sessions retained for mining.
     pub retained: usize,
     /// Items kept per session.
     pub max_items: usize,
-    /// Sessions open at once; the stalest is closed beyond this.
+    /// Sessions open at once; the one that would close next is closed beyond this.
     pub max_open: usize,
 }
 
-/// Tracks open sessions and the sliding window of completed ones.
+/// Tracks open sessions on event time and the sliding window of completed ones.
+///
+/// A session closes once the event-time watermark (the latest event time seen minus the window)
+/// passes its first event, or when [`SessionTracker::flush`] is called because the stream went
+/// quiet. Sessions close in the order of their first event, so whatever the arrival pattern or
+/// the wall clock, the same events close the same sessions in the same order.
 #[derive(Debug, Clone)]
 pub struct SessionTracker {
     key: SessionKey,
     limits: SessionLimits,
     open: HashMap<Sym, OpenSession>,
+    deadlines: BTreeSet<(i64, Sym)>,
+    latest_ns: i64,
+    closed: Vec<OpenSession>,
     completed: VecDeque<Vec<u32>>,
     generation: u64,
 }
@@ -102,78 +112,75 @@ impl SessionTracker {
             key,
             limits,
             open: HashMap::new(),
+            deadlines: BTreeSet::new(),
+            latest_ns: i64::MIN,
+            closed: Vec::new(),
             completed: VecDeque::new(),
             generation: 0,
         }
     }
 
-    /// Appends `item` to the event's session, first asking `probability` how likely it is after the
-    /// session's items so far; returns those items (its history) and any session of the same key that
-    /// this event closed because its window had elapsed.
-    pub fn observe(
-        &mut self,
-        event: &Event,
-        item: u32,
-        probability: impl FnOnce(&[u32]) -> f64,
-    ) -> Option<(&[u32], Option<OpenSession>)> {
-        let key = self.key.of(event)?;
+    /// Advances the watermark to the event's time (closing what it passes), then appends `item`
+    /// to the event's session. Returns the session's items before this one, or `None` when the
+    /// event has no key under the policy.
+    pub fn observe(&mut self, event: &Event, item: u32) -> Option<&[u32]> {
         let ts = event.timestamp_ns;
-        let mut closed = None;
-        if let Some(s) = self.open.get(key)
-            && ts - s.first_ns > self.limits.window_ns
-        {
-            closed = self.open.remove(key);
+        if ts > self.latest_ns {
+            self.latest_ns = ts;
+            self.close_before(ts.saturating_sub(self.limits.window_ns));
         }
+        let key = self.key.of(event)?;
         if !self.open.contains_key(key) && self.open.len() >= self.limits.max_open {
-            self.evict_stalest();
+            self.close_next();
         }
-        if let Some(s) = &closed {
-            self.complete(s.items.clone());
-        }
-        let session = self.open.entry(key.clone()).or_insert_with(|| OpenSession {
-            first_ns: ts,
-            ..Default::default()
-        });
-        session.last_ns = ts;
-        if session.items.len() < self.limits.max_items {
-            if !session.items.is_empty() {
-                session.probabilities.push(probability(&session.items));
+        let session = self.open.entry(key.clone()).or_insert_with(|| {
+            self.deadlines.insert((ts, key.clone()));
+            OpenSession {
+                key: key.clone(),
+                first_ns: ts,
+                last_ns: ts,
+                ..Default::default()
             }
+        });
+        session.last_ns = session.last_ns.max(ts);
+        if session.items.len() < self.limits.max_items {
             session.items.push(item);
+            session.event_ids.push(event.id);
         }
         let n = session.items.len();
-        Some((&session.items[..n - 1], closed))
+        Some(&session.items[..n - 1])
     }
 
-    /// Closes sessions whose window has elapsed at `now_ns`; returns them.
-    pub fn expire(&mut self, now_ns: i64) -> Vec<OpenSession> {
-        let window = self.limits.window_ns;
-        let expired: Vec<Sym> = self
-            .open
-            .iter()
-            .filter(|(_, s)| now_ns - s.first_ns > window)
-            .map(|(k, _)| k.clone())
-            .collect();
-        let mut out = Vec::with_capacity(expired.len());
-        for k in expired {
-            if let Some(s) = self.open.remove(&k) {
-                self.complete(s.items.clone());
-                out.push(s);
-            }
-        }
-        out
-    }
-
-    fn evict_stalest(&mut self) {
-        if let Some(k) = self
-            .open
-            .iter()
-            .min_by_key(|(_, s)| s.last_ns)
-            .map(|(k, _)| k.clone())
-            && let Some(s) = self.open.remove(&k)
+    /// Closes sessions whose first event is before `watermark_ns`.
+    fn close_before(&mut self, watermark_ns: i64) {
+        while self
+            .deadlines
+            .first()
+            .is_some_and(|(first, _)| *first < watermark_ns)
         {
-            self.complete(s.items);
+            self.close_next();
         }
+    }
+
+    fn close_next(&mut self) {
+        if let Some((_, key)) = self.deadlines.pop_first()
+            && let Some(s) = self.open.remove(&key)
+        {
+            self.complete(s.items.clone());
+            self.closed.push(s);
+        }
+    }
+
+    /// Closes every open session (the stream has been quiet for a while).
+    pub fn flush(&mut self) {
+        while !self.deadlines.is_empty() {
+            self.close_next();
+        }
+    }
+
+    /// Sessions closed since the last call, in closing order.
+    pub fn take_closed(&mut self) -> Vec<OpenSession> {
+        std::mem::take(&mut self.closed)
     }
 
     fn complete(&mut self, items: Vec<u32>) {
@@ -225,41 +232,44 @@ mod tests {
     #[test]
     fn auto_prefers_transaction_over_source() {
         let mut t = SessionTracker::new(SessionKey::Auto, limits());
-        t.observe(&event(0, "a", Some("tx1")), 1, |_| 1.0);
-        t.observe(&event(1, "a", None), 2, |_| 1.0);
-        let (history, _) = t
-            .observe(&event(2, "b", Some("tx1")), 3, |h| h.len() as f64)
-            .expect("keyed");
+        t.observe(&event(0, "a", Some("tx1")), 1);
+        t.observe(&event(1, "a", None), 2);
+        let history = t.observe(&event(2, "b", Some("tx1")), 3).expect("keyed");
         assert_eq!(history, &[1]);
         assert_eq!(t.open_count(), 2);
     }
 
     #[test]
-    fn window_bounds_sessions() {
+    fn sessions_close_on_the_event_time_watermark_in_first_event_order() {
         let mut t = SessionTracker::new(SessionKey::Source, limits());
-        t.observe(&event(0, "a", None), 1, |_| 1.0);
-        t.observe(&event(5 * SEC, "a", None), 2, |_| 0.5);
-        let (history, closed) = t
-            .observe(&event(11 * SEC, "a", None), 3, |_| 1.0)
-            .expect("keyed");
-        assert!(history.is_empty());
-        let closed = closed.expect("closed");
-        assert_eq!(
-            (closed.items, closed.probabilities),
-            (vec![1, 2], vec![0.5])
-        );
-        assert_eq!(t.expire(30 * SEC)[0].items, vec![3]);
-        assert_eq!(t.completed().len(), 2);
+        t.observe(&event(2 * SEC, "b", None), 7);
+        t.observe(&event(0, "a", None), 1);
+        t.observe(&event(5 * SEC, "a", None), 2);
+        assert!(t.take_closed().is_empty(), "the watermark has not passed");
+        let history = t.observe(&event(13 * SEC, "a", None), 3).expect("keyed");
+        assert!(history.is_empty(), "a new session of key a");
+        let closed = t.take_closed();
+        let keys: Vec<&str> = closed.iter().map(|s| &*s.key).collect();
+        assert_eq!(keys, ["a", "b"]);
+        assert_eq!(closed[0].items, vec![1, 2]);
+        t.flush();
+        assert_eq!(t.take_closed()[0].items, vec![3]);
+        assert_eq!(t.completed().len(), 3);
     }
 
     #[test]
-    fn transaction_key_skips_events_without_one_and_window_is_bounded() {
+    fn transaction_key_skips_events_without_one_and_open_sessions_are_bounded() {
         let mut t = SessionTracker::new(SessionKey::Transaction, limits());
-        assert!(t.observe(&event(0, "a", None), 1, |_| 1.0).is_none());
-        for i in 0..5 {
-            t.observe(&event(i * 20 * SEC, "a", Some("tx")), i as u32, |_| 1.0);
+        assert!(t.observe(&event(0, "a", None), 1).is_none());
+        for i in 0..12 {
+            t.observe(&event(i, "a", Some(&format!("tx{i}"))), 1);
         }
-        assert_eq!(t.completed().len(), 3);
+        assert_eq!(t.open_count(), 10);
+        let closed = t.take_closed();
+        assert_eq!(
+            closed.iter().map(|s| &*s.key).collect::<Vec<_>>(),
+            ["tx0", "tx1"]
+        );
         assert_eq!(
             SessionKey::parse("bogus"),
             Err(SessionError::UnknownKey("bogus".into()))

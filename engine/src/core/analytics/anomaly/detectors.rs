@@ -1,56 +1,19 @@
-//! The live anomaly detectors over the event stream: an isolation forest on per-event features,
-//! statistical series detectors on latencies, sizes and per-second rates, and session surprisal.
+//! The live anomaly detectors over the event stream: robust per-type baselines of latency and
+//! size, an isolation forest on per-event features, and series detectors on per-second rates.
+//! Each emits [`Finding`]s only when its tail probability is at most the reporting level.
 
-use super::event_forest::{EventForest, EventForestSettings};
+use super::event_forest::{EventForest, EventForestSettings, ForestHit};
+use super::robust::{Deviation, RobustBaseline, mads_for_tail};
 use super::series::{SeriesConfig, SeriesDetector, SeriesScore};
+use crate::core::analytics::records::{Contribution, Detector, Finding};
 use crate::event::{Event, EventCategory, EventType};
-use serde::Serialize;
-use std::collections::VecDeque;
-
-/// Anomalies kept for queries.
-const LOG_CAPACITY: usize = 1000;
-
-/// What kind of observation was anomalous.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum AnomalyKind {
-    /// One event's feature vector, by the isolation forest.
-    Event,
-    /// One event's latency against its type's history.
-    Latency,
-    /// One event's size against its type's history.
-    Size,
-    /// A second's event rate (total or per category).
-    Rate,
-    /// A completed session's event sequence.
-    Sequence,
-}
-
-/// One detected anomaly with its score and explanation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Anomaly {
-    /// Kind of detection.
-    pub kind: AnomalyKind,
-    /// Event time (or the second's start) in ns since the epoch.
-    pub timestamp_ns: i64,
-    /// The event's id, for per-event anomalies.
-    pub event_id: Option<u64>,
-    /// Event type or category concerned, if any.
-    pub subject: Option<String>,
-    /// Detector score.
-    pub score: f64,
-    /// Threshold the score exceeded.
-    pub threshold: f64,
-    /// Which features, how far off.
-    pub explanation: String,
-}
 
 /// Settings of [`Detectors`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DetectorSettings {
     /// Run the isolation forest.
     pub forest: bool,
-    /// Run the statistical series detectors.
+    /// Run the robust baselines and the rate detectors.
     pub statistical: bool,
     /// Forest training window.
     pub window_size: usize,
@@ -58,21 +21,21 @@ pub struct DetectorSettings {
     pub min_samples: usize,
     /// Forest contamination.
     pub contamination: f64,
-    /// Series score needed to report.
+    /// Rate-series score needed to report.
     pub series_threshold: f64,
+    /// Tail probability at or below which a detection is reported.
+    pub report_tail: f64,
 }
 
-/// All live detectors plus the bounded anomaly log.
+/// All live detectors.
 #[derive(Debug, Clone)]
 pub struct Detectors {
     settings: DetectorSettings,
     forest: EventForest,
-    latency: Vec<SeriesDetector>,
-    size: Vec<SeriesDetector>,
+    latency: Vec<RobustBaseline>,
+    size: Vec<RobustBaseline>,
     total_rate: SeriesDetector,
     category_rate: Vec<SeriesDetector>,
-    log: VecDeque<Anomaly>,
-    detected: u64,
 }
 
 fn series() -> SeriesDetector {
@@ -89,113 +52,100 @@ impl Detectors {
                 min_samples: settings.min_samples,
                 contamination: settings.contamination,
             }),
-            latency: (0..EventType::COUNT).map(|_| series()).collect(),
-            size: (0..EventType::COUNT).map(|_| series()).collect(),
+            latency: vec![RobustBaseline::default(); EventType::COUNT],
+            size: vec![RobustBaseline::default(); EventType::COUNT],
             total_rate: series(),
             category_rate: (0..EventCategory::ALL.len()).map(|_| series()).collect(),
-            log: VecDeque::with_capacity(LOG_CAPACITY),
-            detected: 0,
         }
     }
 
-    /// Checks one event.
-    pub fn observe(&mut self, event: &Event) {
+    /// Checks one event, appending what it found to `out`.
+    pub fn observe(&mut self, event: &Event, out: &mut Vec<Finding>) {
         let t = event.event_type.index();
         if self.settings.statistical {
-            if event.latency_ns > 0 {
-                let s = self.latency[t].update(event.latency_ns as f64);
-                self.series_anomaly(AnomalyKind::Latency, event, s, "latencyNs");
+            let measures = [
+                (Detector::Latency, event.latency_ns, &mut self.latency[t]),
+                (Detector::Size, event.size_bytes, &mut self.size[t]),
+            ];
+            for (detector, value, baseline) in measures {
+                if value == 0 {
+                    continue;
+                }
+                let value = value as f64;
+                if let Some(d) = baseline.deviation(value)
+                    && d.tail <= self.settings.report_tail
+                {
+                    out.push(measure_finding(
+                        detector,
+                        event,
+                        &d,
+                        self.settings.report_tail,
+                    ));
+                }
+                baseline.learn(value);
             }
-            if event.size_bytes > 0 {
-                let s = self.size[t].update(event.size_bytes as f64);
-                self.series_anomaly(AnomalyKind::Size, event, s, "sizeBytes");
-            }
         }
-        if self.settings.forest {
-            self.forest_observe(event);
-        }
-    }
-
-    fn series_anomaly(&mut self, kind: AnomalyKind, event: &Event, s: SeriesScore, field: &str) {
-        if s.score < self.settings.series_threshold {
-            return;
-        }
-        let explanation = explain_series(field, &s);
-        self.record(Anomaly {
-            kind,
-            timestamp_ns: event.timestamp_ns,
-            event_id: Some(event.id),
-            subject: Some(event.event_type.name().to_string()),
-            score: s.score,
-            threshold: self.settings.series_threshold,
-            explanation,
-        });
-    }
-
-    fn forest_observe(&mut self, event: &Event) {
-        if let Some(hit) = self.forest.observe(event) {
-            self.record(Anomaly {
-                kind: AnomalyKind::Event,
-                timestamp_ns: event.timestamp_ns,
-                event_id: Some(event.id),
-                subject: Some(event.event_type.name().to_string()),
-                score: hit.score,
-                threshold: hit.threshold,
-                explanation: hit.explanation,
-            });
+        if self.settings.forest
+            && let Some(hit) = self.forest.observe(event)
+            && hit.tail <= self.settings.report_tail
+        {
+            out.push(forest_finding(event, &hit));
         }
     }
 
-    /// Checks one completed second of per-type counts.
-    pub fn observe_second(&mut self, second: i64, counts: &[u32]) {
+    /// Checks one completed second of per-type counts, appending what it found to `out`.
+    pub fn observe_second(&mut self, second: i64, counts: &[u32], out: &mut Vec<Finding>) {
         if !self.settings.statistical {
             return;
         }
         let ts = second.saturating_mul(1_000_000_000);
         let total: u32 = counts.iter().sum();
         let s = self.total_rate.update(f64::from(total));
-        self.rate_anomaly(ts, "all".to_string(), s);
+        self.rate_finding(ts, "rate:total", f64::from(total), s, out);
         let mut per_category = [0u32; 7];
         for (t, &c) in EventType::ALL.iter().zip(counts) {
             per_category[t.category().index()] += c;
         }
         for (i, &c) in per_category.iter().enumerate() {
             let s = self.category_rate[i].update(f64::from(c));
-            self.rate_anomaly(ts, EventCategory::ALL[i].name().to_string(), s);
+            let name = format!("rate:{}", EventCategory::ALL[i].name());
+            self.rate_finding(ts, &name, f64::from(c), s, out);
         }
     }
 
-    fn rate_anomaly(&mut self, ts: i64, subject: String, s: SeriesScore) {
-        if s.score >= self.settings.series_threshold {
-            self.record(Anomaly {
-                kind: AnomalyKind::Rate,
-                timestamp_ns: ts,
-                event_id: None,
-                subject: Some(subject),
-                score: s.score,
-                threshold: self.settings.series_threshold,
-                explanation: explain_series("events/s", &s),
-            });
+    /// A rate score past the series threshold is reported; its tail is the reporting level at
+    /// the threshold and ten times rarer per unit of score beyond it (a unit is one range width).
+    fn rate_finding(
+        &self,
+        ts: i64,
+        name: &str,
+        value: f64,
+        s: SeriesScore,
+        out: &mut Vec<Finding>,
+    ) {
+        let threshold = self.settings.series_threshold;
+        if s.score < threshold {
+            return;
         }
-    }
-
-    /// Records an anomaly in the bounded log.
-    pub fn record(&mut self, anomaly: Anomaly) {
-        self.detected += 1;
-        if self.log.len() == LOG_CAPACITY {
-            self.log.pop_front();
-        }
-        self.log.push_back(anomaly);
-    }
-
-    /// Recent anomalies, oldest first.
-    pub fn recent(&self) -> &VecDeque<Anomaly> {
-        &self.log
-    }
-
-    /// Anomalies detected since start.
-    pub fn detected(&self) -> u64 {
-        self.detected
+        let tail = self.settings.report_tail * 10f64.powf(-(s.score - threshold));
+        out.push(Finding {
+            detector: Detector::Rate,
+            subject: name.to_owned(),
+            event_type: None,
+            event_id: None,
+            event_time_ns: ts,
+            tail_probability: tail,
+            score: s.score,
+            threshold,
+            contributions: vec![Contribution {
+                feature: "eventsPerSecond".into(),
+                value,
+                baseline: s.expected,
+                deviation: s.z,
+                unit: "sd".into(),
+            }],
+            explanation: explain_rate(name, value, &s),
+        });
     }
 
     /// The per-event isolation-forest detector.
@@ -204,10 +154,86 @@ impl Detectors {
     }
 }
 
-fn explain_series(field: &str, s: &SeriesScore) -> String {
+fn measure_finding(detector: Detector, event: &Event, d: &Deviation, report: f64) -> Finding {
+    let feature = match detector {
+        Detector::Size => "sizeBytes",
+        _ => "latencyNs",
+    };
+    let name = event.event_type.name();
+    Finding {
+        detector,
+        subject: event.id.to_string(),
+        event_type: Some(name),
+        event_id: Some(event.id),
+        event_time_ns: event.timestamp_ns,
+        tail_probability: d.tail,
+        score: d.mads,
+        threshold: mads_for_tail(report),
+        contributions: vec![Contribution {
+            feature: feature.into(),
+            value: d.value,
+            baseline: d.median,
+            deviation: d.ratio,
+            unit: "x median".into(),
+        }],
+        explanation: format!(
+            "event {} ({name}): {feature} {:.0} is {} the {name} median {:.0} ({:.1} MADs on a log scale)",
+            event.id,
+            d.value,
+            times(d.ratio),
+            d.median,
+            d.mads
+        ),
+    }
+}
+
+fn times(ratio: f64) -> String {
+    if ratio >= 1.0 {
+        format!("{ratio:.1}x")
+    } else {
+        format!("1/{:.1} of", 1.0 / ratio)
+    }
+}
+
+fn forest_finding(event: &Event, hit: &ForestHit) -> Finding {
+    let name = event.event_type.name();
+    let features = [("latencyNs", 0), ("sizeBytes", 1)];
+    Finding {
+        detector: Detector::Forest,
+        subject: event.id.to_string(),
+        event_type: Some(name),
+        event_id: Some(event.id),
+        event_time_ns: event.timestamp_ns,
+        tail_probability: hit.tail,
+        score: hit.score,
+        threshold: hit.threshold,
+        contributions: features
+            .iter()
+            .map(|&(feature, i)| Contribution {
+                feature: feature.into(),
+                value: hit.values[i],
+                baseline: hit.medians[i],
+                deviation: (hit.values[i] + 1.0) / (hit.medians[i] + 1.0),
+                unit: "x median".into(),
+            })
+            .collect(),
+        explanation: format!(
+            "event {} ({name}) isolated: score {:.3} > {:.3} with latencyNs {:.0} ({} the window median) and sizeBytes {:.0} ({} the window median)",
+            event.id,
+            hit.score,
+            hit.threshold,
+            hit.values[0],
+            times((hit.values[0] + 1.0) / (hit.medians[0] + 1.0)),
+            hit.values[1],
+            times((hit.values[1] + 1.0) / (hit.medians[1] + 1.0)),
+        ),
+    }
+}
+
+fn explain_rate(name: &str, value: f64, s: &SeriesScore) -> String {
     let mut parts = vec![format!(
-        "{field} {:.1} sd from baseline {:.1}",
-        s.z, s.expected
+        "{name} at {value:.0} events/s against a baseline of {:.1} ({:.1} sd)",
+        s.expected, s.z
     )];
     if s.range_excess > 0.0 {
         parts.push(format!(

@@ -1,12 +1,13 @@
 //! Per-event isolation-forest detection over a sliding training window of event features.
 //!
-//! Features are `ln(1 + latencyNs)`, `ln(1 + sizeBytes)` and the event type's rarity. Rarity comes
-//! from a frequency table frozen when the forest is trained and used both for the training rows and
-//! for every event scored until the next training, so a stationary stream is scored on exactly the
-//! distribution the threshold was placed on and flags at most about the contamination share.
+//! Features are `ln(1 + latencyNs)` and `ln(1 + sizeBytes)`: what an event cost, whatever its
+//! type. The event type is deliberately not a feature, so a rare type with ordinary measures is
+//! never isolated for its rarity alone. `contamination` keeps its meaning (the share of training
+//! events above the forest's threshold); whether a hit is reported is decided by its tail
+//! probability, estimated by an exponential model of the training scores above the threshold.
 
 use super::isolation_forest::{ForestParams, IsolationForest};
-use crate::event::{Event, EventType};
+use crate::event::Event;
 use std::collections::VecDeque;
 
 /// Trees per forest.
@@ -26,31 +27,33 @@ pub struct EventForestSettings {
     pub contamination: f64,
 }
 
-/// An event the forest isolated.
+/// An event scoring above the forest's threshold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForestHit {
     /// Isolation score.
     pub score: f64,
     /// Threshold it exceeded.
     pub threshold: f64,
-    /// Which features, with their values.
-    pub explanation: String,
+    /// Estimated share of normal events scoring at least as high.
+    pub tail: f64,
+    /// The event's latency and size.
+    pub values: [f64; 2],
+    /// Median latency and size of the training window.
+    pub medians: [f64; 2],
 }
 
-/// A trained forest with the type-rarity table its training rows were built with.
+/// A trained forest with the medians of its training window.
 #[derive(Debug, Clone)]
 struct Model {
     forest: IsolationForest,
-    rarity: Vec<f64>,
-    shares: Vec<f64>,
+    medians: [f64; 2],
 }
 
-/// The per-event forest detector: training window, type counts and the current model.
+/// The per-event forest detector: training window and the current model.
 #[derive(Debug, Clone)]
 pub struct EventForest {
     settings: EventForestSettings,
-    samples: VecDeque<(usize, [f64; 2])>,
-    type_counts: [u32; EventType::COUNT],
+    samples: VecDeque<[f64; 2]>,
     since_training: usize,
     trained_on: usize,
     model: Option<Model>,
@@ -59,17 +62,7 @@ pub struct EventForest {
     flagged: u64,
 }
 
-/// `-ln((count + 1) / (window + 1))` per type: 0 for a type filling the window, largest for an
-/// unseen one.
-pub fn rarity_table(counts: &[u32], window: usize) -> Vec<f64> {
-    let w = window as f64 + 1.0;
-    counts
-        .iter()
-        .map(|&c| -((f64::from(c) + 1.0) / w).ln())
-        .collect()
-}
-
-fn numeric(event: &Event) -> [f64; 2] {
+fn features(event: &Event) -> [f64; 2] {
     [
         (event.latency_ns as f64).ln_1p(),
         (event.size_bytes as f64).ln_1p(),
@@ -82,7 +75,6 @@ impl EventForest {
         EventForest {
             settings,
             samples: VecDeque::with_capacity(settings.window_size + 1),
-            type_counts: [0; EventType::COUNT],
             since_training: 0,
             trained_on: 0,
             model: None,
@@ -94,37 +86,30 @@ impl EventForest {
 
     /// Scores `event` against the current forest (if trained), then adds it to the training window.
     pub fn observe(&mut self, event: &Event) -> Option<ForestHit> {
-        let t = event.event_type.index();
-        let values = numeric(event);
+        let x = features(event);
         let hit = self.model.as_ref().and_then(|m| {
-            let x = [values[0], values[1], m.rarity[t]];
             let score = m.forest.score(&x);
             let threshold = m.forest.threshold();
             (score > threshold).then(|| ForestHit {
                 score,
                 threshold,
-                explanation: format!(
-                    "isolation score {score:.3} > {threshold:.3}: ln(1+latencyNs)={:.2}, ln(1+sizeBytes)={:.2}, type rarity={:.2} ({:.2}% of the training window)",
-                    x[0],
-                    x[1],
-                    x[2],
-                    m.shares[t] * 100.0
-                ),
+                tail: m
+                    .forest
+                    .tail_probability(score, self.settings.contamination),
+                values: [event.latency_ns as f64, event.size_bytes as f64],
+                medians: m.medians,
             })
         });
         self.scored += u64::from(self.model.is_some());
         self.flagged += u64::from(hit.is_some());
-        self.push(t, values);
+        self.push(x);
         hit
     }
 
-    fn push(&mut self, t: usize, values: [f64; 2]) {
-        self.samples.push_back((t, values));
-        self.type_counts[t] += 1;
-        if self.samples.len() > self.settings.window_size
-            && let Some((old, _)) = self.samples.pop_front()
-        {
-            self.type_counts[old] -= 1;
+    fn push(&mut self, x: [f64; 2]) {
+        self.samples.push_back(x);
+        if self.samples.len() > self.settings.window_size {
+            self.samples.pop_front();
         }
         self.since_training += 1;
         let enough = self.samples.len() >= self.settings.min_samples;
@@ -138,28 +123,20 @@ impl EventForest {
 
     fn train(&mut self) {
         let window = self.samples.len();
-        let rarity = rarity_table(&self.type_counts, window);
-        let data: Vec<[f64; 3]> = self
-            .samples
-            .iter()
-            .map(|&(t, v)| [v[0], v[1], rarity[t]])
-            .collect();
+        let data: Vec<[f64; 2]> = self.samples.iter().copied().collect();
         let params = ForestParams {
             trees: TREES,
             sample_size: SAMPLE_SIZE,
             contamination: self.settings.contamination,
             seed: 7 + self.trainings,
         };
-        let shares = self
-            .type_counts
-            .iter()
-            .map(|&c| f64::from(c) / window as f64)
-            .collect();
-        self.model = IsolationForest::fit(&data, params).map(|forest| Model {
-            forest,
-            rarity,
-            shares,
+        let medians = [0, 1].map(|i| {
+            let mut column: Vec<f64> = data.iter().map(|r| r[i]).collect();
+            let mid = column.len() / 2;
+            column.select_nth_unstable_by(mid, f64::total_cmp);
+            column[mid].exp_m1()
         });
+        self.model = IsolationForest::fit(&data, params).map(|forest| Model { forest, medians });
         self.trainings += 1;
         self.since_training = 0;
         self.trained_on = window;
@@ -186,7 +163,7 @@ impl EventForest {
         self.scored
     }
 
-    /// Scored events above the threshold.
+    /// Scored events above the threshold (about the contamination share; most are not reported).
     pub fn flagged(&self) -> u64 {
         self.flagged
     }

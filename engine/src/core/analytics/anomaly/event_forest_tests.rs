@@ -1,6 +1,7 @@
-//! Tests of the per-event forest on synthetic type streams with known flag rates.
+//! Tests of the per-event forest on synthetic streams with known answers.
 
 use super::*;
+use crate::event::EventType;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -10,96 +11,71 @@ const SETTINGS: EventForestSettings = EventForestSettings {
     contamination: 0.05,
 };
 
-/// `count` events drawn from `mix` (type, weight) with a fixed seed; no latency or size, like log data.
-fn stream(mix: &[(EventType, f64)], count: usize, seed: u64) -> Vec<Event> {
-    let total: f64 = mix.iter().map(|(_, w)| w).sum();
+/// `count` events of random types from `types`, latency 15-25 µs and size 3-5 KiB.
+fn stream(types: &[EventType], count: usize, seed: u64) -> Vec<Event> {
     let mut rng = StdRng::seed_from_u64(seed);
     (0..count)
         .map(|i| {
-            let mut u = rng.random_range(0.0..total);
-            let t = mix
-                .iter()
-                .find(|(_, w)| {
-                    u -= w;
-                    u < 0.0
-                })
-                .map_or(mix[mix.len() - 1].0, |(t, _)| *t);
-            Event::new(t, i as i64 * 1_000_000, "test")
+            let t = types[rng.random_range(0..types.len())];
+            Event::new(t, i as i64 * 1_000_000, "test").with_measures(
+                rng.random_range(15_000..25_000),
+                rng.random_range(3_000..5_000),
+            )
         })
         .collect()
 }
 
-/// Flagged share of the events scored after the first training.
-fn flagged_share(forest: &mut EventForest, events: &[Event]) -> f64 {
-    let mut scored = 0usize;
-    let mut flagged = 0usize;
-    for e in events {
+#[test]
+fn flags_about_the_contamination_share_but_reports_rarely() {
+    let mut forest = EventForest::new(SETTINGS);
+    let (mut flagged, mut reported, mut scored) = (0, 0, 0);
+    for e in stream(&EventType::ALL, 20_000, 1) {
         let trained = forest.trained();
-        let hit = forest.observe(e);
+        let hit = forest.observe(&e);
         scored += usize::from(trained);
         flagged += usize::from(hit.is_some());
+        reported += usize::from(hit.is_some_and(|h| h.tail <= 1e-4));
     }
-    assert_eq!(forest.scored(), scored as u64);
     assert_eq!(forest.flagged(), flagged as u64);
-    flagged as f64 / scored as f64
-}
-
-const SKEWED: [(EventType, f64); 5] = [
-    (EventType::FilesystemRead, 0.60),
-    (EventType::FilesystemWrite, 0.30),
-    (EventType::FilesystemCreate, 0.07),
-    (EventType::FilesystemDelete, 0.025),
-    (EventType::FilesystemRename, 0.005),
-];
-
-#[test]
-fn stable_mix_flags_at_most_the_contamination_share() {
-    let events = stream(&SKEWED, 40_000, 1);
-    let share = flagged_share(&mut EventForest::new(SETTINGS), &events);
-    println!("stable skewed mix: flagged share {share:.4}");
-    // The rarest types (3% together) stand out; the 7% type does not fit under 5%.
-    assert!(share <= SETTINGS.contamination, "flagged {share}");
-    assert!(share > 0.01, "flagged {share}");
+    assert_eq!(forest.scored(), scored as u64);
+    let share = flagged as f64 / scored as f64;
+    // The threshold is placed on a sample of the window, so the share is about 5%, not exactly.
+    assert!(share <= 0.08 && share > 0.01, "flagged share {share}");
+    assert!(reported <= scored / 1000, "reported {reported} of {scored}");
 }
 
 #[test]
-fn ties_between_common_types_flag_nothing() {
-    let mix = [
-        (EventType::FilesystemRead, 0.5),
-        (EventType::FilesystemWrite, 0.5),
-    ];
-    let events = stream(&mix, 20_000, 2);
-    let share = flagged_share(&mut EventForest::new(SETTINGS), &events);
-    assert_eq!(share, 0.0);
-}
-
-#[test]
-fn a_never_seen_type_is_flagged() {
+fn a_rare_type_with_ordinary_measures_is_not_reported() {
     let mut forest = EventForest::new(SETTINGS);
-    for e in stream(&SKEWED, 5_000, 3) {
+    for e in stream(
+        &[EventType::FilesystemWrite, EventType::FilesystemRead],
+        2_000,
+        3,
+    ) {
         forest.observe(&e);
     }
-    let novel = Event::new(EventType::SystemRecovery, 0, "test");
-    let hit = forest.observe(&novel).expect("novel type flagged");
-    assert!(hit.score > hit.threshold);
-    assert!(hit.explanation.contains("0.00% of the training window"));
-    let common = Event::new(EventType::FilesystemRead, 0, "test");
-    assert!(forest.observe(&common).is_none());
+    let rare = Event::new(EventType::SystemRecovery, 0, "test").with_measures(20_000, 4_000);
+    assert!(forest.observe(&rare).is_none_or(|h| h.tail > 1e-3));
+    // An isolation forest isolates a value far past the range in as few splits as one just past
+    // it, so magnitude is the robust per-type baselines' job (see `detectors`).
+    let costly = Event::new(EventType::FilesystemWrite, 0, "test").with_measures(50_000_000, 4_000);
+    assert!(forest.observe(&costly).is_none_or(|h| h.tail > 1e-4));
 }
 
 #[test]
-fn rarity_is_zero_for_a_full_window_and_largest_for_unseen_types() {
-    let r = rarity_table(&[9, 0, 4], 9);
-    assert!(r[0].abs() < 1e-12);
-    assert!((r[1] - 10f64.ln()).abs() < 1e-12);
-    assert!(r[1] > r[2] && r[2] > r[0]);
+fn log_like_events_without_measures_are_never_flagged() {
+    let mut forest = EventForest::new(SETTINGS);
+    for i in 0..3_000 {
+        let t = EventType::ALL[(i * 7919) % EventType::COUNT];
+        assert!(forest.observe(&Event::new(t, i as i64, "test")).is_none());
+    }
 }
 
 #[test]
 fn retrains_as_the_window_doubles_then_every_window() {
     let mut forest = EventForest::new(SETTINGS);
     let mut trained_at = Vec::new();
-    for (i, e) in stream(&SKEWED, 3_000, 4).iter().enumerate() {
+    for (i, e) in stream(&EventType::ALL, 3_000, 4).iter().enumerate() {
         let before = forest.trainings;
         forest.observe(e);
         if forest.trainings > before {

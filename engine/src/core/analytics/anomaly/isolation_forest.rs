@@ -185,6 +185,22 @@ pub fn contamination_threshold(scores: &mut [f64], contamination: f64) -> Option
     Some(scores[allowed.min(scores.len() - 1)])
 }
 
+/// Smallest tail scale, so a threshold with no training score above it still ranks excesses.
+const MIN_TAIL_SCALE: f64 = 0.01;
+
+/// Mean of `score - threshold` over the scores above `threshold` (at least [`MIN_TAIL_SCALE`]).
+fn mean_excess(scores: &[f64], threshold: f64) -> f64 {
+    let (sum, n) = scores
+        .iter()
+        .filter(|&&s| s > threshold)
+        .fold((0.0, 0usize), |(sum, n), s| (sum + s - threshold, n + 1));
+    if n == 0 {
+        MIN_TAIL_SCALE
+    } else {
+        (sum / n as f64).max(MIN_TAIL_SCALE)
+    }
+}
+
 /// Forest parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ForestParams {
@@ -215,6 +231,7 @@ pub struct IsolationForest {
     trees: Vec<Tree>,
     normaliser: f64,
     threshold: f64,
+    tail_scale: f64,
 }
 
 impl IsolationForest {
@@ -236,9 +253,11 @@ impl IsolationForest {
             trees,
             normaliser: average_path_length(sample),
             threshold: 1.0,
+            tail_scale: MIN_TAIL_SCALE,
         };
         let mut scores = forest.threshold_scores(data, &mut rng);
         forest.threshold = contamination_threshold(&mut scores, params.contamination)?;
+        forest.tail_scale = mean_excess(&scores, forest.threshold);
         Some(forest)
     }
 
@@ -289,6 +308,19 @@ impl IsolationForest {
     /// Score above which a point is anomalous: at most `contamination` of the training rows exceed it.
     pub fn threshold(&self) -> f64 {
         self.threshold
+    }
+
+    /// Mean excess over the threshold of the training scores above it: the scale of an
+    /// exponential (peaks-over-threshold) model of the score tail.
+    pub fn tail_scale(&self) -> f64 {
+        self.tail_scale
+    }
+
+    /// Estimated share of normal data scoring at least `score`: `contamination` at the threshold,
+    /// falling exponentially with the excess in units of [`IsolationForest::tail_scale`].
+    pub fn tail_probability(&self, score: f64, contamination: f64) -> f64 {
+        let excess = (score - self.threshold).max(0.0);
+        contamination.clamp(1e-6, 1.0) * (-excess / self.tail_scale).exp()
     }
 }
 

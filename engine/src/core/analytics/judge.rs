@@ -1,0 +1,178 @@
+//! Session verdicts: each closed session, in closing order, is scored against the session model
+//! before the model learns it (and only learned when judged normal).
+
+use super::anomaly::profile::CountAnomaly;
+use super::anomaly::sequence::{END, SessionScore, StepScore};
+use super::records::{Contribution, Detector, Finding, severity};
+use super::sessions::OpenSession;
+use super::verdicts::{CountView, SessionVerdict, Step, StepView, Verdict};
+use super::{Analytics, name};
+
+impl Analytics {
+    /// Judges the sessions the tracker closed since the last call.
+    pub(super) fn judge_closed(&mut self, now_ns: i64) {
+        for session in self.sessions.take_closed() {
+            if self.cfg.anomalies.is_some() {
+                self.judge(&session, now_ns);
+            }
+        }
+    }
+
+    fn judge(&mut self, session: &OpenSession, now_ns: i64) {
+        let mut verdict = SessionVerdict {
+            key: session.key.to_string(),
+            events: session.items.len(),
+            start_ns: session.first_ns,
+            end_ns: session.last_ns,
+            closed_at_ns: now_ns,
+            verdict: Verdict::Unscored,
+            severity: 0.0,
+            mean_surprisal: 0.0,
+            least_likely_step: None,
+            anomaly_id: None,
+            count_anomaly: None,
+            steps: Vec::new(),
+            event_ids: session.event_ids.clone(),
+        };
+        let established = self.cfg.min_samples as u64;
+        if self.session_model.sessions() < established {
+            self.learn_session(&session.items);
+            self.verdicts.push(verdict);
+            return;
+        }
+        let score = self.session_model.score(&session.items);
+        let worst = score.worst_step();
+        let unlikely_step = worst.probability <= self.cfg.report_tail();
+        let count = self.profile.check(&session.items, established);
+        let anomalous = unlikely_step || count.is_some();
+        verdict.verdict = if anomalous {
+            Verdict::Anomalous
+        } else {
+            Verdict::Normal
+        };
+        let count_tail = count.as_ref().map_or(1.0, CountAnomaly::tail);
+        verdict.severity = severity::from_tail(worst.probability.min(count_tail));
+        verdict.count_anomaly = count.as_ref().map(|c| CountView {
+            event_type: name(c.item),
+            count: c.count,
+            usual: c.usual,
+            sessions: c.sessions,
+        });
+        verdict.mean_surprisal = score.mean_surprisal;
+        verdict.least_likely_step = Some(StepView {
+            index: score.worst,
+            from: name(worst.from),
+            to: name(worst.to),
+            probability: worst.probability,
+        });
+        verdict.steps = steps(session, &score);
+        if anomalous {
+            let finding = match count {
+                Some(c) if !unlikely_step => self.count_finding(session, &c),
+                _ => self.session_finding(session, &score),
+            };
+            verdict.anomaly_id = self.store.record(finding, now_ns).map(|r| r.id);
+        } else {
+            self.learn_session(&session.items);
+        }
+        self.verdicts.push(verdict);
+    }
+
+    fn learn_session(&mut self, items: &[u32]) {
+        self.session_model.learn(items);
+        self.profile.learn(items);
+    }
+
+    fn count_finding(&self, session: &OpenSession, c: &CountAnomaly) -> Finding {
+        let key = &session.key;
+        let what = if c.extra() { "an extra" } else { "a missing" };
+        let established = self.cfg.min_samples as f64 + 1.0;
+        Finding {
+            detector: Detector::Sequence,
+            subject: key.to_string(),
+            event_type: None,
+            event_id: None,
+            event_time_ns: session.last_ns,
+            tail_probability: c.tail(),
+            score: (c.sessions as f64 + 1.0).ln(),
+            threshold: established.ln(),
+            contributions: vec![Contribution {
+                feature: format!("count of {}", name(c.item)),
+                value: f64::from(c.count),
+                baseline: f64::from(c.usual),
+                deviation: f64::from(c.count) - f64::from(c.usual),
+                unit: "events".into(),
+            }],
+            explanation: format!(
+                "session {key} has {what} {} event: {} of them, where none of the {} learned sessions had {} and most had {}",
+                name(c.item),
+                c.count,
+                c.sessions,
+                c.count,
+                c.usual
+            ),
+        }
+    }
+
+    fn session_finding(&self, session: &OpenSession, score: &SessionScore) -> Finding {
+        let worst = score.worst_step();
+        let mut history = vec![super::anomaly::sequence::START];
+        history.extend_from_slice(&session.items[..score.worst]);
+        let expected = self.session_model.most_likely(&history);
+        let (expected_name, expected_p) =
+            expected.map_or(("nothing learned", 0.0), |(i, p)| (name(i), p));
+        let key = &session.key;
+        let step = describe(score.worst, worst);
+        let explanation = if worst.to == END {
+            format!(
+                "session {key} ended after {} ({} events) with p={:.2e}: an event is missing, {expected_name} was expected next (p={expected_p:.2})",
+                name(worst.from),
+                session.items.len(),
+                worst.probability
+            )
+        } else {
+            format!(
+                "session {key}: {step} is unexpected (p={:.2e}); {expected_name} was expected there (p={expected_p:.2})",
+                worst.probability
+            )
+        };
+        let threshold = -self.cfg.report_tail().ln();
+        Finding {
+            detector: Detector::Sequence,
+            subject: key.to_string(),
+            event_type: None,
+            event_id: None,
+            event_time_ns: session.last_ns,
+            tail_probability: worst.probability,
+            score: -worst.probability.ln(),
+            threshold,
+            contributions: vec![Contribution {
+                feature: step,
+                value: worst.probability,
+                baseline: expected_p,
+                deviation: -worst.probability.ln(),
+                unit: "nats".into(),
+            }],
+            explanation,
+        }
+    }
+}
+
+fn describe(index: usize, step: StepScore) -> String {
+    format!("step {index} {} -> {}", name(step.from), name(step.to))
+}
+
+fn steps(session: &OpenSession, score: &SessionScore) -> Vec<Step> {
+    score
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Step {
+            index: i,
+            event_type: name(s.to),
+            event_id: session.event_ids.get(i).copied(),
+            probability: s.probability,
+            surprisal: -s.probability.ln(),
+        })
+        .collect()
+}

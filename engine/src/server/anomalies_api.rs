@@ -1,0 +1,272 @@
+//! `GET /api/v1/anomalies` (records with filters, order, cursor and totals),
+//! `GET /api/v1/anomalies/stream` (new records as server-sent events),
+//! `GET /api/v1/sessions` and `GET /api/v1/sessions/{key}` (closed-session verdicts).
+
+use super::analytics_api::AnalyticsApiError;
+use super::error::ApiError;
+use super::query::{bad, parse_time};
+use super::state::AppState;
+use crate::core::analytics::Analytics;
+use crate::core::analytics::records::query::{self as rq, AnomalyQuery, Cursor, Sort};
+use crate::core::analytics::records::{Detector, RecordKind};
+use crate::core::analytics::report::AnomaliesReport;
+use crate::core::analytics::verdicts::{
+    self, SessionPage, SessionQuery, SessionSort, SessionVerdict, Step, StepView, Verdict,
+};
+use crate::event::Event;
+use axum::extract::{Path, Query, State};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use futures::stream::{Stream, StreamExt};
+use serde::{Deserialize, Serialize};
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+
+/// The record and session routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/anomalies", get(get_anomalies))
+        .route("/api/v1/anomalies/stream", get(stream_anomalies))
+        .route("/api/v1/sessions", get(get_sessions))
+        .route("/api/v1/sessions/{key}", get(get_session))
+}
+
+/// Query parameters of `GET /api/v1/anomalies`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AnomaliesParams {
+    kind: Option<String>,
+    detector: Option<String>,
+    subject: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    min_severity: Option<f64>,
+    sort: Option<String>,
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+fn limit(value: Option<usize>, default: usize, max: usize) -> Result<usize, ApiError> {
+    let n = value.unwrap_or(default);
+    if n == 0 || n > max {
+        return Err(bad("limit", format!("must be between 1 and {max}")));
+    }
+    Ok(n)
+}
+
+impl AnomaliesParams {
+    fn query(&self) -> Result<AnomalyQuery, ApiError> {
+        let kind = self
+            .kind
+            .as_deref()
+            .map(|k| {
+                RecordKind::parse(k)
+                    .ok_or_else(|| bad("kind", format!("`{k}` is not event, series or session")))
+            })
+            .transpose()?;
+        let detector = self
+            .detector
+            .as_deref()
+            .map(|d| {
+                Detector::parse(d).ok_or_else(|| {
+                    bad(
+                        "detector",
+                        format!("`{d}` is not latency, size, forest, rate or sequence"),
+                    )
+                })
+            })
+            .transpose()?;
+        let sort = match self.sort.as_deref() {
+            None | Some("time") => Sort::Time,
+            Some("severity") => Sort::Severity,
+            Some(other) => return Err(bad("sort", format!("`{other}` is not time or severity"))),
+        };
+        if let Some(m) = self.min_severity
+            && !(0.0..=1.0).contains(&m)
+        {
+            return Err(bad("minSeverity", format!("{m} is not in [0, 1]")));
+        }
+        let cursor = self
+            .cursor
+            .as_deref()
+            .map(|c| Cursor::parse(c).map_err(|e| bad("cursor", e.to_string())))
+            .transpose()?;
+        Ok(AnomalyQuery {
+            kind,
+            detector,
+            subject: self.subject.clone(),
+            since_ns: parse_time("since", &self.since)?,
+            until_ns: parse_time("until", &self.until)?,
+            min_severity: self.min_severity,
+            sort,
+            cursor,
+            limit: limit(self.limit, rq::DEFAULT_LIMIT, rq::MAX_LIMIT)?,
+        })
+    }
+}
+
+/// Either analytics are off, or the query is wrong.
+#[derive(Debug)]
+enum Failure {
+    Disabled(AnalyticsApiError),
+    Bad(ApiError),
+    NotFound(String),
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        match self {
+            Failure::Disabled(e) => e.into_response(),
+            Failure::Bad(e) => e.into_response(),
+            Failure::NotFound(key) => (
+                axum::http::StatusCode::NOT_FOUND,
+                Json(serde_json::json!({
+                    "error": "session_not_found",
+                    "message": format!("no closed session with key {key:?} is kept"),
+                })),
+            )
+                .into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Failure::Bad(e)
+    }
+}
+
+fn with_analytics<T>(state: &AppState, f: impl FnOnce(&Analytics) -> T) -> Result<T, Failure> {
+    let shared = state.shared.lock();
+    let analytics = shared
+        .engine
+        .hook::<Analytics>()
+        .ok_or(Failure::Disabled(AnalyticsApiError::Disabled))?;
+    Ok(f(analytics))
+}
+
+async fn get_anomalies(
+    State(state): State<AppState>,
+    Query(params): Query<AnomaliesParams>,
+) -> Result<Json<AnomaliesReport>, Failure> {
+    let q = params.query()?;
+    with_analytics(&state, |a| a.anomalies(&q)).map(Json)
+}
+
+async fn stream_anomalies(
+    State(state): State<AppState>,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, Failure> {
+    with_analytics(&state, |_| ())?;
+    let records = BroadcastStream::new(state.anomaly_stream.subscribe()).map(|item| {
+        Ok(match item {
+            Ok(record) => SseEvent::default()
+                .id(record.id.to_string())
+                .event("anomaly")
+                .json_data(&*record)
+                .unwrap_or_else(|_| SseEvent::default().comment("unencodable record")),
+            Err(BroadcastStreamRecvError::Lagged(n)) => {
+                SseEvent::default().event("lagged").data(n.to_string())
+            }
+        })
+    });
+    Ok(Sse::new(records).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// Query parameters of `GET /api/v1/sessions`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SessionsParams {
+    verdict: Option<String>,
+    sort: Option<String>,
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+impl SessionsParams {
+    fn query(&self) -> Result<SessionQuery, ApiError> {
+        let verdict = match self.verdict.as_deref() {
+            None | Some("all") => None,
+            Some(v) => Some(Verdict::parse(v).ok_or_else(|| {
+                bad(
+                    "verdict",
+                    format!("`{v}` is not anomalous, normal, unscored or all"),
+                )
+            })?),
+        };
+        let sort = match self.sort.as_deref() {
+            None | Some("time") => SessionSort::Time,
+            Some("severity") => SessionSort::Severity,
+            Some(other) => return Err(bad("sort", format!("`{other}` is not time or severity"))),
+        };
+        let offset = self
+            .cursor
+            .as_deref()
+            .map(|c| {
+                c.parse()
+                    .map_err(|_| bad("cursor", format!("`{c}` was not returned by this endpoint")))
+            })
+            .transpose()?
+            .unwrap_or(0);
+        Ok(SessionQuery {
+            verdict,
+            sort,
+            offset,
+            limit: limit(self.limit, verdicts::DEFAULT_LIMIT, verdicts::MAX_LIMIT)?,
+        })
+    }
+}
+
+async fn get_sessions(
+    State(state): State<AppState>,
+    Query(params): Query<SessionsParams>,
+) -> Result<Json<SessionPage>, Failure> {
+    let q = params.query()?;
+    with_analytics(&state, |a| a.sessions(&q)).map(Json)
+}
+
+/// `GET /api/v1/sessions/{key}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionDetail {
+    /// The session key.
+    pub key: String,
+    /// The verdict (as listed by `GET /api/v1/sessions`).
+    pub verdict: SessionVerdict,
+    /// The session's events still retained, in session order.
+    pub events: Vec<Event>,
+    /// Every step with its probability and surprisal (empty when unscored).
+    pub steps: Vec<Step>,
+    /// The least likely step.
+    pub least_likely_step: Option<StepView>,
+}
+
+async fn get_session(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+) -> Result<Json<SessionDetail>, Failure> {
+    let shared = state.shared.lock();
+    let analytics = shared
+        .engine
+        .hook::<Analytics>()
+        .ok_or(Failure::Disabled(AnalyticsApiError::Disabled))?;
+    let verdict = analytics
+        .session(&key)
+        .cloned()
+        .ok_or_else(|| Failure::NotFound(key.clone()))?;
+    let events = verdict
+        .event_ids
+        .iter()
+        .filter_map(|&id| shared.retained.get(id).cloned())
+        .collect();
+    Ok(Json(SessionDetail {
+        key,
+        steps: verdict.steps.clone(),
+        least_likely_step: verdict.least_likely_step.clone(),
+        verdict,
+        events,
+    }))
+}
