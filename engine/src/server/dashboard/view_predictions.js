@@ -25,12 +25,22 @@ function observedSeries(f, fallback) {
   return [fallback.timesNs.map((t) => t / 1e9), fallback.total.map((n) => n / secs)];
 }
 
+// A forecast point's time, s: from `forecastStartNs` (one point a second), else `step` seconds
+// after the last observed point.
+function forecastTime(f, p, i, lastObserved) {
+  if (p.timeNs != null) return p.timeNs / 1e9;
+  if (f.forecastStartNs != null) return f.forecastStartNs / 1e9 + i * (f.stepSeconds || 1);
+  return lastObserved + p.step * (f.stepSeconds || 1);
+}
+
 Views.predictions = {
   type: "",
+  series: "rate:total",
 
   mount(main) {
     main.append(
-      h("section", { class: "card" }, h("div", { class: "head" }, h("h2", {}, "Event-rate forecast"), h("span", { class: "sub", id: "forecast-sub" })),
+      h("section", { class: "card" }, h("div", { class: "head" }, h("h2", {}, "Event-rate forecast"), h("span", { class: "sub", id: "forecast-sub" }),
+        h("span", { class: "tools" }, h("label", {}, "series ", h("select", { id: "forecast-series", onchange: (e) => { this.series = e.target.value; App.refresh(); } })))),
         h("div", { class: "kpis", id: "backtest", style: "margin-bottom:10px" }),
         h("div", { class: "chart", id: "chart-forecast" }),
         h("p", { class: "legend-note" }, "Observed rate, then the forecast with its prediction interval (shaded).")),
@@ -45,14 +55,16 @@ Views.predictions = {
 
   async load() {
     const [pred, patterns] = await Promise.all([App.optional("/api/v1/predictions"), App.optional("/api/v1/patterns")]);
-    const f = pred && (pred.forecasts ? pred.forecasts[0] : pred.rateForecast);
+    const all = pred && pred.forecasts && pred.forecasts.length ? pred.forecasts : pred && pred.rateForecast ? [pred.rateForecast] : [];
+    if (!all.some((x) => x.series === this.series)) this.series = all.length ? all[0].series || "" : "";
+    const f = all.find((x) => (x.series || "") === this.series) || null;
     let fallback = null;
     if (!f || !f.observed) {
       const until = Date.now() * 1e6;
       const span = Math.min(App.settings.maxPoints, 900);
       fallback = await App.api(`/api/v1/timeseries?since=${until - span * 1e9}&until=${until}&points=${span}`);
     }
-    return { pred, patterns, forecast: f, fallback };
+    return { pred, patterns, forecast: f, fallback, series: all.map((x) => x.series).filter(Boolean) };
   },
 
   update(data) {
@@ -66,8 +78,10 @@ Views.predictions = {
       kpi("horizon", pred ? Fmt.span(bt.horizonSeconds || pred.horizonSeconds) : "n/a"),
       kpi("backtest MAE (events/s)", f ? Fmt.num(bt.mae != null ? bt.mae : f.mae, 3) : "n/a"),
       kpi("MASE (vs seasonal naive)", bt.mase != null ? Fmt.num(bt.mase, 3) : "n/a"),
+      kpi("seasonal-naive MAE", bt.seasonalNaiveMae != null ? Fmt.num(bt.seasonalNaiveMae, 3) : "n/a"),
       kpi("seasonal period", f && f.period ? Fmt.span(f.period) : "n/a"),
       kpi("next-event accuracy (top 1)", pred ? Fmt.pct(pred.nextEventAccuracy) : "n/a"));
+    document.getElementById("forecast-series").replaceChildren(...data.series.map((x) => h("option", { value: x, selected: x === this.series }, x)));
     const [ox, oy] = observedSeries(f, data.fallback);
     if (!f || !f.forecast || !f.forecast.length) {
       sub.textContent = pred ? "no forecast yet: the engine needs at least two seasons of per-second rates" : "predictive analytics are disabled in this engine";
@@ -76,11 +90,11 @@ Views.predictions = {
     } else {
       const last = ox.length ? ox[ox.length - 1] : Date.now() / 1000;
       const step = f.stepSeconds || 1;
-      const fx = f.forecast.map((p) => (p.timeNs != null ? p.timeNs / 1e9 : last + p.step * step));
+      const fx = f.forecast.map((p, i) => forecastTime(f, p, i, last));
       const n = ox.length, m = fx.length;
       const pad = (xs, before, after) => Array(before).fill(null).concat(xs, Array(after).fill(null));
       const upper = f.forecast.map((p) => p.upper), lower = f.forecast.map((p) => p.lower);
-      sub.textContent = `${m} s ahead of the observed series`;
+      sub.textContent = `${f.series || "rate:total"}, ${Fmt.span(m * (f.stepSeconds || 1))} ahead of ${Fmt.span(n)} observed (event time)`;
       Charts.time("forecast", el, {
         unit: "events/s", height: 260,
         data: [ox.concat(fx), pad(oy, 0, m), pad(f.forecast.map((p) => p.value), n, 0), pad(upper, n, 0), pad(lower, n, 0)],
@@ -120,7 +134,7 @@ Views.predictions = {
     const rows = ox.map((x, i) => ["observed", new Date(x * 1000).toISOString(), oy[i], null, null]);
     if (f && f.forecast) {
       const last = ox.length ? ox[ox.length - 1] : 0;
-      f.forecast.forEach((p) => rows.push(["forecast", new Date((p.timeNs != null ? p.timeNs / 1e9 : last + p.step * (f.stepSeconds || 1)) * 1000).toISOString(), p.value, p.lower, p.upper]));
+      f.forecast.forEach((p, i) => rows.push(["forecast", new Date(forecastTime(f, p, i, last) * 1000).toISOString(), p.value, p.lower, p.upper]));
     }
     return { columns: ["series", "time", "eventsPerSec", "lower", "upper"], rows };
   },
