@@ -93,7 +93,9 @@ const App = {
       const ext = await this.api("/api/v1/timeseries?points=1");
       this.extent = { first: ext.firstEventNs, last: ext.lastEventNs };
       const data = await Views[view].load();
-      if (view === this.view) { this.data = data; Views[view].update(data); }
+      // Unchanged data leaves the view alone (tables keep their scroll, charts their cursor).
+      const sig = JSON.stringify(data);
+      if (view === this.view && sig !== this.sig) { this.sig = sig; this.data = data; Views[view].update(data); }
       this.markOk();
     } catch (e) {
       if (e.unreachable) this.markStale();
@@ -139,6 +141,7 @@ const App = {
     if (!Views[view]) view = "overview";
     this.view = view;
     this.data = null;
+    this.sig = null;
     Charts.destroyAll();
     document.getElementById("drawer").hidden = true;
     document.querySelectorAll("#tabs a").forEach((a) => a.classList.toggle("active", a.dataset.view === view));
@@ -263,10 +266,10 @@ function startApp() {
   range.value = String(s.defaultRangeMinutes);
   range.addEventListener("change", () => {
     document.getElementById("custom").hidden = range.value !== "custom";
-    if (range.value !== "custom") { App.zoom = null; App.refresh(); }
+    if (range.value !== "custom") { App.zoom = null; App.sig = null; App.refresh(); }
   });
-  document.getElementById("apply-custom").addEventListener("click", () => { App.zoom = null; App.refresh(); });
-  document.getElementById("anchor").addEventListener("change", () => App.refresh());
+  document.getElementById("apply-custom").addEventListener("click", () => { App.zoom = null; App.sig = null; App.refresh(); });
+  document.getElementById("anchor").addEventListener("change", () => { App.sig = null; App.refresh(); });
   document.getElementById("reset-zoom").addEventListener("click", () => Charts.reset());
   document.getElementById("reset-zoom").hidden = !s.zoom;
   const live = document.getElementById("live");

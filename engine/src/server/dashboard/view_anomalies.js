@@ -49,10 +49,18 @@ Views.anomalies = {
   },
 
   async load() {
-    const body = await App.optional("/api/v1/anomalies?" + App.rangeQuery({ limit: 1000, sort: "time" }));
+    // Newest first, page by page, up to [dashboard] max_dashboard_history records.
+    const query = App.rangeQuery({ limit: 1000, sort: "time" });
+    let body = await App.optional("/api/v1/anomalies?" + query);
     if (!body) return { missing: true, items: [] };
-    const list = body.anomalies || body.recent || [];
-    return { total: body.total, forest: body.forest, items: list.map(normAnomaly) };
+    const first = body;
+    const list = (body.anomalies || body.recent || []).slice();
+    while (body.nextCursor && list.length < App.settings.maxHistory) {
+      body = await App.api(`/api/v1/anomalies?${query}&cursor=${encodeURIComponent(body.nextCursor)}`);
+      list.push(...body.anomalies);
+    }
+    const items = list.slice(0, App.settings.maxHistory).map(normAnomaly);
+    return { total: first.total, ranged: !!first.totals, forest: first.forest, items, more: first.total > items.length };
   },
 
   update(data) {
@@ -66,7 +74,7 @@ Views.anomalies = {
     options("detector", data.items.map((a) => a.detector));
     document.getElementById("anomaly-sub").textContent = data.missing
       ? "anomaly detection is disabled in this engine"
-      : `${Fmt.int(data.total)} detected in total${data.forest ? `; isolation forest ${data.forest.trained ? "trained" : "training"}` : ""}`;
+      : `${Fmt.int(data.total)} ${data.ranged ? "in range" : "detected in total"}${data.forest ? `; isolation forest ${data.forest.trained ? "trained" : "training"}` : ""}`;
     this.redraw();
   },
 
@@ -103,7 +111,8 @@ Views.anomalies = {
 
   drawTable() {
     const rows = this.visible();
-    document.getElementById("anomaly-count").textContent = `${rows.length} shown`;
+    const cap = this.data.more ? ` (the newest ${this.data.items.length} of ${Fmt.int(this.data.total)} loaded)` : "";
+    document.getElementById("anomaly-count").textContent = `${rows.length} shown${cap}`;
     this.shown = Table.render(document.getElementById("anomaly-table"), {
       id: "anomalies-table", rows, state: this.sort, onClick: (a) => this.open(a),
       columns: [
