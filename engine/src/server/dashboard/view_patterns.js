@@ -45,7 +45,7 @@ Views.patterns = {
   draw() {
     const { patterns: p, correlations: c } = this.data;
     const t = this.type;
-    const seq = (types) => h("span", { class: "mono" }, types.flatMap((x, i) => (i ? [h("span", { class: "arrow" }, "→"), x] : [x])));
+    const seq = (types) => h("span", { class: "mono seq" }, types.flatMap((x, i) => (i ? [" ", h("span", { class: "arrow" }, "→"), " ", x] : [x])));
     const pats = p ? p.patterns.filter((x) => !t || x.types.includes(t)).map((x) => ({ seq: x.types, len: x.types.length, support: x.support, ratio: x.supportRatio })) : [];
     this.shownPatterns = Table.render(document.getElementById("patterns-table"), {
       id: "patterns", rows: pats, state: this.sortP, empty: p ? "No pattern with this type." : "Not available.",
