@@ -37,6 +37,17 @@ const Fmt = {
     return d.toLocaleDateString("en-CA") + " " + d.toLocaleTimeString("en-GB");
   },
   clock(ms) { return new Date(ms).toLocaleTimeString("en-GB"); },
+  // A time-axis label for `sec` on an axis spanning `span` seconds (24-hour, local time).
+  tick(sec, span) {
+    const d = new Date(sec * 1000);
+    const p = (n) => String(n).padStart(2, "0");
+    const hm = `${p(d.getHours())}:${p(d.getMinutes())}`;
+    const day = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+    if (span > 60 * 86400) return day;
+    if (span > 86400) return `${day.slice(5)} ${hm}`;
+    if (span > 600) return hm;
+    return `${hm}:${p(d.getSeconds())}`;
+  },
   span(seconds) {
     if (seconds < 1) return (seconds * 1000).toFixed(0) + " ms";
     if (seconds < 120) return seconds.toFixed(0) + " s";
@@ -68,8 +79,8 @@ const Charts = {
       scales: { x: { time: true }, y: yRange ? { range: yRange } : { auto: true } },
       legend: { live: true },
       axes: [
-        Object.assign({ stroke: "#667085", grid: { stroke: "#eef1f6" }, ticks: { stroke: "#e3e7ee" } },
-          independent ? { values: (u, vals) => vals.map((v) => Fmt.clock(v * 1000)) } : {}),
+        { stroke: "#667085", grid: { stroke: "#eef1f6" }, ticks: { stroke: "#e3e7ee" }, space: 70,
+          values: (u, vals) => vals.map((v) => Fmt.tick(v, u.scales.x.max - u.scales.x.min)) },
         {
           label: unit, labelSize: 18, stroke: "#667085",
           // Wide enough for the longest tick label, so the unit never overlaps it.
