@@ -232,4 +232,28 @@ async fn the_known_answer_stream_is_ranked_and_judged_correctly() {
     assert_eq!(after["total"], before["total"], "{after:#}");
     assert_eq!(after["anomalies"][0]["id"], before["anomalies"][0]["id"]);
     engine.stop();
+
+    // A backup carries the records into a restored engine.
+    let archive = dir.path().join("backup.tar.gz");
+    let restored = dir.path().join("restored");
+    for args in [
+        vec!["backup", "--data-dir", path(&data), "--to", path(&archive)],
+        vec!["restore", path(&archive), "--data-dir", path(&restored)],
+    ] {
+        let out = common::run_cli(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let engine = Engine::start_with_config(&restored, &config).await;
+    let back = engine.get("/api/v1/anomalies?limit=1000").await;
+    assert_eq!(back["total"], before["total"], "{back:#}");
+    assert_eq!(back["anomalies"], before["anomalies"]);
+    engine.stop();
+}
+
+fn path(p: &std::path::Path) -> &str {
+    p.to_str().expect("a UTF-8 temp path")
 }

@@ -126,8 +126,14 @@ async fn download(base: &str, credential: &Credential, path: &Path) -> Result<()
 fn from_data_dir(dir: &Path, path: &Path, now_ns: i64) -> Result<(), CliError> {
     let mut events: Vec<Event> = Vec::new();
     let stats = scan(dir, false, &mut |e| events.push(e))?;
+    let records = dir.join(snapshot::ANOMALIES);
+    let anomalies = match std::fs::read(&records) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(io(format!("reading {}", records.display()))(e)),
+    };
     let file = std::fs::File::create(path).map_err(io(format!("creating {}", path.display())))?;
-    snapshot::write_archive(&events, stats.next_id, now_ns, &file)?;
+    snapshot::write_archive(&events, &anomalies, stats.next_id, now_ns, &file)?;
     file.sync_all()
         .map_err(io(format!("syncing {}", path.display())))
 }

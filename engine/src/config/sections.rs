@@ -100,6 +100,9 @@ pub struct AnomalyDetectionSection {
     pub max_record_age_seconds: u64,
     /// Closed-session verdicts kept for `GET /api/v1/sessions`.
     pub max_session_verdicts: usize,
+    /// Closed sessions learned without a verdict before session verdicts start (the cold start;
+    /// set it to the length of a history known to be normal to learn all of it first).
+    pub min_sessions: usize,
 }
 
 impl Default for AnomalyDetectionSection {
@@ -115,6 +118,7 @@ impl Default for AnomalyDetectionSection {
             max_records: 10_000,
             max_record_age_seconds: 7 * 24 * 3600,
             max_session_verdicts: 10_000,
+            min_sessions: 50,
         }
     }
 }

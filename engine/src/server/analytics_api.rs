@@ -130,6 +130,7 @@ mod tests {
                 .collect();
             shared.engine.apply(&events, 1_100 * sec);
             shared.engine.tick(1_500 * sec);
+            shared.engine.tick(1_600 * sec);
         }
         let (status, patterns) = get(&state, "/api/v1/patterns").await;
         assert_eq!(status, StatusCode::OK);

@@ -270,3 +270,7 @@ async fn get_session(
         events,
     }))
 }
+
+#[cfg(test)]
+#[path = "anomalies_api_tests.rs"]
+mod tests;

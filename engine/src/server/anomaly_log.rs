@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use thiserror::Error;
 
-/// File name in the data directory.
-pub const FILE: &str = "anomalies.jsonl";
+/// File name in the data directory (also the member name in backup archives).
+pub const FILE: &str = crate::store::snapshot::ANOMALIES;
 
 /// Why the record file could not be used.
 #[derive(Debug, Error)]
@@ -155,6 +155,24 @@ pub fn open(state: &AppState, dir: &Path) -> Result<Option<AnomalyLog>, AnomalyL
     tracing::info!(records = lines, "anomaly records loaded");
     analytics.restore_records(records);
     AnomalyLog::open(dir, lines).map(Some)
+}
+
+/// The records the analytics of `engine` keep (none when analytics are disabled).
+pub fn kept(engine: &crate::core::Engine) -> Vec<AnomalyRecord> {
+    engine
+        .hook::<Analytics>()
+        .map_or_else(Vec::new, |a| a.records().cloned().collect())
+}
+
+/// `records` as JSON lines.
+pub fn to_jsonl(records: &[AnomalyRecord]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for r in records {
+        if serde_json::to_writer(&mut out, r).is_ok() {
+            out.push(b'\n');
+        }
+    }
+    out
 }
 
 /// Moves the records made since the last call to the file, the stream and the metrics.

@@ -41,15 +41,17 @@ pub async fn backup(State(state): State<AppState>) -> Result<Response, ApiError>
     if !state.is_ready() {
         return Err(ApiError::Unavailable("replaying the log"));
     }
-    let (events, next_id) = {
+    let (events, records, next_id) = {
         let shared = state.shared.lock();
         let events: Vec<_> = shared.retained.iter().cloned().collect();
-        (events, shared.retained.next_id())
+        let records = super::anomaly_log::kept(&shared.engine);
+        (events, records, shared.retained.next_id())
     };
     let now = now_ns();
     let built = tokio::task::spawn_blocking(move || {
         let mut bytes = Vec::new();
-        snapshot::write_archive(&events, next_id, now, &mut bytes).map(|m| (m, bytes))
+        let anomalies = super::anomaly_log::to_jsonl(&records);
+        snapshot::write_archive(&events, &anomalies, next_id, now, &mut bytes).map(|m| (m, bytes))
     })
     .await
     .map_err(|e| ApiError::Storage(e.to_string()))?;

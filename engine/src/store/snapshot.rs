@@ -1,4 +1,6 @@
-//! Backup archives: a `tar.gz` with `manifest.json` (count, ids, sha256) and `events.ndjson`.
+//! Backup archives: a `tar.gz` with `manifest.json` (counts, ids, sha256s), `events.ndjson` and,
+//! when the engine kept any, its anomaly records as `anomalies.jsonl` (restored into the data
+//! directory as they were, one JSON record per line).
 
 use super::StoreError;
 use super::wal::{Checkpoint, Wal, WalOptions, write_checkpoint};
@@ -17,6 +19,8 @@ use std::time::Duration;
 pub const FORMAT: &str = "vexfs-backup/v1";
 const MANIFEST: &str = "manifest.json";
 const EVENTS: &str = "events.ndjson";
+/// The anomaly records: the archive member and the file in the data directory.
+pub const ANOMALIES: &str = "anomalies.jsonl";
 
 /// The archive manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +38,28 @@ pub struct Manifest {
     pub next_id: u64,
     /// Hex sha256 of `events.ndjson`.
     pub events_sha256: String,
+    /// Anomaly records in `anomalies.jsonl` (0 and no member when none).
+    #[serde(default)]
+    pub anomaly_count: u64,
+    /// Hex sha256 of `anomalies.jsonl`, when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anomalies_sha256: Option<String>,
+}
+
+/// What an archive holds besides its manifest.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Contents {
+    /// The events, in id order.
+    pub events: Vec<Event>,
+    /// The anomaly records as JSON lines (empty when none).
+    pub anomalies: Vec<u8>,
+}
+
+fn lines(bytes: &[u8]) -> u64 {
+    bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .count() as u64
 }
 
 fn bad(path: &Path, reason: impl Into<String>) -> StoreError {
@@ -57,9 +83,11 @@ fn append_file<W: Write>(
     tar.append_data(&mut header, name, data)
 }
 
-/// Writes a consistent snapshot of `events` as a gzip'd tar to `out`.
+/// Writes a consistent snapshot of `events` and the anomaly records `anomalies` (JSON lines,
+/// possibly empty) as a gzip'd tar to `out`.
 pub fn write_archive<W: Write>(
     events: &[Event],
+    anomalies: &[u8],
     next_id: u64,
     now_ns: i64,
     out: W,
@@ -76,6 +104,8 @@ pub fn write_archive<W: Write>(
         first_id: events.first().map_or(0, |e| e.id),
         next_id,
         events_sha256: hex::encode(Sha256::digest(&ndjson)),
+        anomaly_count: lines(anomalies),
+        anomalies_sha256: (!anomalies.is_empty()).then(|| hex::encode(Sha256::digest(anomalies))),
     };
     let manifest_json =
         serde_json::to_vec_pretty(&manifest).map_err(|e| StoreError::Encode(e.to_string()))?;
@@ -87,12 +117,15 @@ pub fn write_archive<W: Write>(
     let mut tar = tar::Builder::new(GzEncoder::new(out, Compression::fast()));
     append_file(&mut tar, MANIFEST, &manifest_json, mtime).map_err(io)?;
     append_file(&mut tar, EVENTS, &ndjson, mtime).map_err(io)?;
+    if !anomalies.is_empty() {
+        append_file(&mut tar, ANOMALIES, anomalies, mtime).map_err(io)?;
+    }
     tar.into_inner().map_err(io)?.finish().map_err(io)?;
     Ok(manifest)
 }
 
-/// Reads and fully verifies an archive: manifest, checksum, count and every event.
-pub fn read_archive(path: &Path) -> Result<(Manifest, Vec<Event>), StoreError> {
+/// Reads and fully verifies an archive: manifest, checksums, counts and every event.
+pub fn read_archive(path: &Path) -> Result<(Manifest, Contents), StoreError> {
     let file = std::fs::File::open(path).map_err(|source| StoreError::Io {
         path: path.to_path_buf(),
         source,
@@ -100,6 +133,7 @@ pub fn read_archive(path: &Path) -> Result<(Manifest, Vec<Event>), StoreError> {
     let mut archive = tar::Archive::new(GzDecoder::new(file));
     let mut manifest: Option<Manifest> = None;
     let mut ndjson: Option<Vec<u8>> = None;
+    let mut anomalies = Vec::new();
     let entries = archive.entries().map_err(|e| bad(path, e.to_string()))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| bad(path, e.to_string()))?;
@@ -120,6 +154,7 @@ pub fn read_archive(path: &Path) -> Result<(Manifest, Vec<Event>), StoreError> {
                 )
             }
             EVENTS => ndjson = Some(data),
+            ANOMALIES => anomalies = data,
             other => return Err(bad(path, format!("unexpected entry `{other}`"))),
         }
     }
@@ -146,7 +181,29 @@ pub fn read_archive(path: &Path) -> Result<(Manifest, Vec<Event>), StoreError> {
             ),
         ));
     }
-    Ok((manifest, events))
+    verify_anomalies(path, &manifest, &anomalies)?;
+    Ok((manifest, Contents { events, anomalies }))
+}
+
+fn verify_anomalies(path: &Path, manifest: &Manifest, anomalies: &[u8]) -> Result<(), StoreError> {
+    let digest = (!anomalies.is_empty()).then(|| hex::encode(Sha256::digest(anomalies)));
+    if digest != manifest.anomalies_sha256 {
+        return Err(bad(
+            path,
+            format!("{ANOMALIES} does not match the manifest's sha256"),
+        ));
+    }
+    if lines(anomalies) != manifest.anomaly_count {
+        return Err(bad(
+            path,
+            format!(
+                "{} anomaly records, manifest says {}",
+                lines(anomalies),
+                manifest.anomaly_count
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn decode_events(path: &Path, ndjson: &[u8]) -> Result<Vec<Event>, StoreError> {
@@ -173,7 +230,7 @@ pub fn restore_archive(
     data_dir: &Path,
     force: bool,
 ) -> Result<Manifest, StoreError> {
-    let (manifest, events) = read_archive(archive)?;
+    let (manifest, Contents { events, anomalies }) = read_archive(archive)?;
     if !is_empty_data_dir(data_dir) {
         if !force {
             return Err(bad(
@@ -211,6 +268,11 @@ pub fn restore_archive(
     }
     wal.raise_next_id(manifest.next_id);
     wal.checkpoint(manifest.first_id.max(1))?;
+    if !anomalies.is_empty() {
+        let file = data_dir.join(ANOMALIES);
+        std::fs::write(&file, &anomalies)
+            .map_err(|source| StoreError::Io { path: file, source })?;
+    }
     Ok(manifest)
 }
 
@@ -233,13 +295,16 @@ mod tests {
     fn archive_round_trip_restore_and_refusal() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("b.tar.gz");
-        let written =
-            write_archive(&events(50), 61, 5, std::fs::File::create(&path).unwrap()).unwrap();
+        let records = b"{\"id\":\"a-000000001\"}\n{\"id\":\"a-000000002\"}\n";
+        let file = std::fs::File::create(&path).unwrap();
+        let written = write_archive(&events(50), records, 61, 5, file).unwrap();
+        assert_eq!(written.anomaly_count, 2);
         let (manifest, back) = read_archive(&path).unwrap();
         assert_eq!(manifest, written);
-        assert_eq!(back, events(50));
+        assert_eq!(back.events, events(50));
         let data = dir.path().join("data");
         restore_archive(&path, &data, false).unwrap();
+        assert_eq!(std::fs::read(data.join(ANOMALIES)).unwrap(), records);
         let mut ids = Vec::new();
         let stats = super::super::scan(&data, false, &mut |e| ids.push(e.id)).unwrap();
         assert_eq!(ids, (11..=60).collect::<Vec<_>>());
@@ -254,7 +319,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("b.tar.gz");
         let mut bytes = Vec::new();
-        write_archive(&events(5), 16, 5, &mut bytes).unwrap();
+        write_archive(&events(5), b"", 16, 5, &mut bytes).unwrap();
         let mut raw = Vec::new();
         GzDecoder::new(&bytes[..]).read_to_end(&mut raw).unwrap();
         let text = String::from_utf8_lossy(&raw).replace("VectorEmbed", "VectorIndex");

@@ -55,6 +55,8 @@ pub struct AnalyticsConfig {
     pub max_record_age_ns: i64,
     /// Session verdicts kept.
     pub max_session_verdicts: usize,
+    /// Sessions learned before session verdicts start.
+    pub min_sessions: usize,
 }
 
 impl Default for AnalyticsConfig {
@@ -98,6 +100,7 @@ impl AnalyticsConfig {
             max_records: d.max_records.max(1),
             max_record_age_ns: seconds(d.max_record_age_seconds),
             max_session_verdicts: d.max_session_verdicts.max(1),
+            min_sessions: d.min_sessions.max(1),
         })
     }
 

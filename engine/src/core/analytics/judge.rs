@@ -35,7 +35,7 @@ impl Analytics {
             event_ids: session.event_ids.clone(),
         };
         let established = self.cfg.min_samples as u64;
-        if self.session_model.sessions() < established {
+        if self.session_model.sessions() < self.cfg.min_sessions as u64 {
             self.learn_session(&session.items);
             self.verdicts.push(verdict);
             return;

@@ -86,7 +86,8 @@ pub struct Analytics {
     forecast_second: i64,
     recent_history: Vec<u32>,
     observed: u64,
-    last_event_wall_ns: i64,
+    observed_at_tick: u64,
+    last_active_ns: i64,
     idle_flushed: bool,
 }
 
@@ -130,7 +131,8 @@ impl Analytics {
             forecast_second: i64::MIN,
             recent_history: Vec::new(),
             observed: 0,
-            last_event_wall_ns: i64::MIN,
+            observed_at_tick: 0,
+            last_active_ns: i64::MIN,
             idle_flushed: true,
             cfg,
         }
@@ -139,7 +141,6 @@ impl Analytics {
     /// Feeds one accepted event, acknowledged at wall-clock `now_ns`.
     pub fn observe(&mut self, event: &Event, now_ns: i64) {
         self.observed += 1;
-        self.last_event_wall_ns = now_ns;
         self.idle_flushed = false;
         let item = event.event_type.index() as u32;
         let closed_seconds = self.rates.add(item as usize, event.timestamp_ns);
@@ -168,10 +169,15 @@ impl Analytics {
     }
 
     /// Periodic work at wall-clock `now_ns`: closes every open session (and the current second)
-    /// once the stream has been quiet for the idle time, expires old records, refits the
-    /// forecasts and refreshes the mined patterns.
+    /// once no event has arrived between ticks for the idle time, expires old records, refits
+    /// the forecasts and refreshes the mined patterns. Activity is judged by what reached the
+    /// analytics since the last tick, so a backlog being worked off never counts as quiet.
     pub fn tick(&mut self, now_ns: i64) {
-        let quiet = now_ns.saturating_sub(self.last_event_wall_ns) >= self.cfg.session_idle_ns;
+        if self.observed != self.observed_at_tick {
+            self.observed_at_tick = self.observed;
+            self.last_active_ns = now_ns;
+        }
+        let quiet = now_ns.saturating_sub(self.last_active_ns) >= self.cfg.session_idle_ns;
         if quiet && !self.idle_flushed {
             self.idle_flushed = true;
             self.sessions.flush();

@@ -148,6 +148,7 @@ fn flags_latency_outlier_rate_spike_and_trains_the_forest() {
         a.observe(&read(base + 901 * SEC + k, k), 0);
     }
     a.tick(base + 903 * SEC);
+    a.tick(base + 923 * SEC); // quiet since the last tick: the last second and sessions close
     let records: Vec<&AnomalyRecord> = a.records().collect();
     let latency = records
         .iter()
@@ -191,6 +192,7 @@ fn sessions_get_verdicts_in_event_time_and_an_unusual_one_is_named() {
         a.observe(&event(*t, ts + i as i64 * 1000, "odd"), ts);
     }
     a.tick(ts + 20 * SEC);
+    a.tick(ts + 40 * SEC);
     let verdict = a.session("odd").expect("closed and judged");
     assert_eq!(verdict.verdict, Verdict::Anomalous);
     let step = verdict.least_likely_step.clone().expect("scored");
@@ -218,6 +220,7 @@ fn forecasts_the_rate_with_intervals() {
         }
     }
     a.tick(base + 1200 * SEC);
+    a.tick(base + 1220 * SEC);
     let predictions = a.predictions();
     let f = predictions.rate_forecast.expect("forecast");
     let total = &predictions.forecasts[0];

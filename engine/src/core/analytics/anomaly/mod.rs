@@ -1,4 +1,5 @@
-//! Anomaly detection: statistical detectors, an isolation forest and sequence-level anomalies.
+//! Anomaly detection: robust per-type baselines, rate series detectors, an isolation forest, and
+//! the session model and count profile behind session verdicts.
 
 pub mod detectors;
 pub mod event_forest;

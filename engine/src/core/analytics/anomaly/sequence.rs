@@ -5,9 +5,10 @@
 //! with a start token and ends with an end token) and blends the orders with Witten-Bell
 //! smoothing, so a context seen often and always followed by the same item gives any other item
 //! a tiny probability, while a context seen twice gives little evidence either way. A session is
-//! anomalous when one of its steps, the end included, is less likely than the reporting level:
-//! the flag names that step, an unexpected event or one missing before the end. Sessions judged
-//! anomalous are not learned, so an attack repeated many times keeps being flagged.
+//! anomalous when one of its steps, the end included, is less likely than the reporting level
+//! (the flag names that step: an unexpected event, or one missing before the end), or when its
+//! event counts are off-profile (see [`super::profile`]). Sessions judged anomalous are not
+//! learned, so an attack repeated many times keeps being flagged.
 
 use std::collections::HashMap;
 

@@ -1,11 +1,13 @@
 //! Holdout backtest of a forecast against the seasonal-naive forecast (MASE).
 //!
-//! The last `horizon` points are held out; the model is fitted on the rest and forecasts them.
+//! The last `horizon` points are held out; the model is selected (trend damping, on a validation
+//! tail of what remains) and fitted on the rest, then forecasts them.
 //! MASE divides its mean absolute error by the in-sample mean absolute error of the one-step
 //! seasonal-naive forecast (Hyndman & Koehler, 2006): below 1 the model beats repeating the last
 //! season. The seasonal-naive forecast's own error on the same holdout is reported beside it.
 
-use super::holt_winters::{Smoothing, fit};
+use super::holt_winters::fit;
+use super::select_smoothing;
 use serde::Serialize;
 
 /// Backtest result.
@@ -31,7 +33,7 @@ pub fn backtest(xs: &[f64], period: usize, horizon: usize) -> Option<Backtest> {
         return None;
     }
     let (train, test) = xs.split_at(xs.len() - h);
-    let model = fit(train, period, h, Smoothing::default())?;
+    let model = fit(train, period, h, select_smoothing(train, period, h))?;
     let mae = mean(
         model
             .forecast

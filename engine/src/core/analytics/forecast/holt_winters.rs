@@ -1,4 +1,5 @@
-//! Additive Holt-Winters smoothing with prediction intervals from one-step residuals.
+//! Additive Holt-Winters smoothing with an optionally damped trend (Gardner & McKenzie) and
+//! prediction intervals from one-step residuals.
 
 use serde::Serialize;
 
@@ -11,6 +12,8 @@ pub struct Smoothing {
     pub beta: f64,
     /// Season.
     pub gamma: f64,
+    /// Trend damping per step (1 = undamped).
+    pub phi: f64,
 }
 
 impl Default for Smoothing {
@@ -19,6 +22,7 @@ impl Default for Smoothing {
             alpha: 0.3,
             beta: 0.02,
             gamma: 0.2,
+            phi: 1.0,
         }
     }
 }
@@ -48,6 +52,8 @@ pub struct Fit {
     pub mae: f64,
     /// Standard deviation of one-step-ahead errors.
     pub residual_std: f64,
+    /// Trend damping per step used (1 = undamped).
+    pub damping: f64,
 }
 
 /// Fits additive Holt-Winters with season `period` (1 disables the seasonal part) and forecasts `horizon`.
@@ -74,22 +80,24 @@ pub fn fit(xs: &[f64], period: usize, horizon: usize, s: Smoothing) -> Option<Fi
     let (mut abs_sum, mut sq_sum, mut n) = (0.0_f64, 0.0_f64, 0.0_f64);
     for (t, &x) in xs.iter().enumerate().skip(period) {
         let si = t % period;
-        let predicted = level + trend + season[si];
+        let predicted = level + s.phi * trend + season[si];
         let err = x - predicted;
         abs_sum += err.abs();
         sq_sum += err * err;
         n += 1.0;
         let prev_level = level;
-        level = s.alpha * (x - season[si]) + (1.0 - s.alpha) * (level + trend);
-        trend = s.beta * (level - prev_level) + (1.0 - s.beta) * trend;
+        level = s.alpha * (x - season[si]) + (1.0 - s.alpha) * (level + s.phi * trend);
+        trend = s.beta * (level - prev_level) + (1.0 - s.beta) * s.phi * trend;
         if period > 1 {
             season[si] = s.gamma * (x - level) + (1.0 - s.gamma) * season[si];
         }
     }
     let residual_std = (sq_sum / n.max(1.0)).sqrt();
+    let mut damped = 0.0;
     let forecast = (1..=horizon)
         .map(|h| {
-            let value = level + h as f64 * trend + season[(xs.len() + h - 1) % period];
+            damped += s.phi.powi(h as i32);
+            let value = level + damped * trend + season[(xs.len() + h - 1) % period];
             let spread = 1.96 * residual_std * (1.0 + (h as f64 - 1.0) * s.alpha * s.alpha).sqrt();
             ForecastPoint {
                 step: h,
@@ -104,6 +112,7 @@ pub fn fit(xs: &[f64], period: usize, horizon: usize, s: Smoothing) -> Option<Fi
         forecast,
         mae: abs_sum / n.max(1.0),
         residual_std,
+        damping: s.phi,
     })
 }
 
