@@ -46,8 +46,8 @@ generate: ## Regenerate crds/ and the chart's CRD copies from the Rust types
 generate-check: ## Fail when the committed CRDs differ from the generated ones
 	$(CARGO) test -q -p vexfs-operator --test crd_drift
 
-demo: ## Local control plane + operator + sample VexfsSemantic + engine fed real HDFS events
-	scripts/demo.sh
+demo: ## Local control plane + operator + sample VexfsSemantic + engine fed real HDFS events; dashboard up until Ctrl-C
+	scripts/demo.sh --keep
 
 demo-down: ## Stop whatever a demo left running
 	scripts/demo.sh down

@@ -3,6 +3,7 @@
 # then a local engine (embedded default configuration) fed real HDFS events, and what it found.
 #
 #   scripts/demo.sh        run the demo; everything it starts is stopped when it exits
+#   scripts/demo.sh --keep run the demo, then keep it up (dashboard included) until Ctrl-C
 #   scripts/demo.sh down   stop what an interrupted demo left running
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,6 +29,8 @@ if [[ "${1:-}" == "down" ]]; then
   stop_all
   exit 0
 fi
+keep=0
+[[ "${1:-}" == "--keep" ]] && keep=1
 
 trap stop_all EXIT
 stop_all
@@ -87,5 +90,15 @@ for _ in $(seq 1 300); do
 done
 sleep 11 # the forecast refit (every 10 s) and the idle session flush (10 s) see everything
 python3 "$root/scripts/demo_report.py" "$engine_url"
-echo
-echo "Dashboard: $engine_url/dashboard (the demo stops everything when it exits)"
+
+say "Dashboard: $engine_url/dashboard"
+echo "Overview, Anomalies, Patterns, Predictions, Alerts and Profiler; pick \"All data\" for the replayed history."
+if ((keep)); then
+  echo "The engine, the operator and the control plane stay up. Press Ctrl-C to stop them all."
+  trap 'exit 0' INT TERM
+  sleep infinity &
+  echo $! >> "$work/pids"
+  wait $!
+else
+  echo "The demo stops everything now. Run 'scripts/demo.sh --keep' (what 'make demo' does) to keep it up until Ctrl-C."
+fi

@@ -151,7 +151,8 @@ async fn a_token_without_the_permission_is_403_naming_it() {
             "tok-alice",
             "production:write",
         ),
-        ("GET", "/dashboard", "tok-alice", "dashboard:read"),
+        ("GET", "/api/v1/whoami", "tok-alice", "dashboard:read"),
+        ("GET", "/api/v1/timeseries", "tok-grafana", "analytics:read"),
     ];
     for (method, uri, token, permission) in cases {
         let (status, _, body) = h.call(method, uri, Some(token)).await;
@@ -168,15 +169,22 @@ async fn a_token_with_the_permission_is_served() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, _, body) = h.call("GET", "/api/v1/stats", Some("tok-reader")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, _, _) = h.call("GET", "/dashboard", Some("tok-grafana")).await;
+    let (status, _, body) = h.call("GET", "/api/v1/whoami", Some("tok-grafana")).await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({"authEnabled": true, "subject": "grafana"}));
     h.stop().await;
 }
 
 #[tokio::test]
-async fn probes_and_metrics_stay_open() {
+async fn probes_metrics_and_the_dashboard_shell_stay_open() {
     let h = Harness::start("token", true, true);
-    for uri in ["/healthz", "/readyz", "/metrics"] {
+    for uri in [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/dashboard",
+        "/dashboard/assets/app.js",
+    ] {
         let (status, _, _) = h.call("GET", uri, None).await;
         assert_eq!(status, StatusCode::OK, "{uri}");
     }

@@ -12,8 +12,16 @@ pub enum Access {
     Requires(Permission),
 }
 
-const OPEN: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
-const ANALYTICS_QUERIES: [&str; 10] = [
+/// Probes, metrics, and the dashboard's page shell and assets (they hold no data; the page asks
+/// for a token before it calls the API).
+const OPEN: [&str; 5] = [
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/dashboard",
+    "/dashboard/assets/{name}",
+];
+const ANALYTICS_QUERIES: [&str; 11] = [
     "/api/v1/events",
     "/api/v1/stats",
     "/api/v1/patterns",
@@ -24,6 +32,7 @@ const ANALYTICS_QUERIES: [&str; 10] = [
     "/api/v1/sessions/{key}",
     "/api/v1/predictions",
     "/api/v1/stream",
+    "/api/v1/timeseries",
 ];
 
 /// The access `method` (upper case, e.g. `GET`) on `path` (a route path, without query) needs.
@@ -34,7 +43,7 @@ pub fn required(method: &str, path: &str) -> Access {
     let reading = matches!(method, "GET" | "HEAD");
     let needs = |area, verb| Access::Requires(Permission::new(area, verb));
     let by_method = |area| needs(area, if reading { Verb::Read } else { Verb::Write });
-    if under(path, "/dashboard") {
+    if under(path, "/dashboard") || path == "/api/v1/whoami" {
         return needs(Area::Dashboard, Verb::Read);
     }
     if under(path, "/api/v1/alerts") {
@@ -83,7 +92,10 @@ mod tests {
             ("GET", "/api/v1/profile", perm("profiler:read")),
             ("GET", "/api/v1/admin/backup", perm("production:write")),
             ("POST", "/api/v1/admin/restore", perm("production:write")),
-            ("GET", "/dashboard", perm("dashboard:read")),
+            ("GET", "/dashboard", Access::Open),
+            ("GET", "/dashboard/assets/{name}", Access::Open),
+            ("GET", "/api/v1/whoami", perm("dashboard:read")),
+            ("GET", "/api/v1/timeseries", perm("analytics:read")),
             ("GET", "/healthz", Access::Open),
             ("GET", "/readyz", Access::Open),
             ("GET", "/metrics", Access::Open),

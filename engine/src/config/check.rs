@@ -60,7 +60,7 @@ pub fn analytics(config: &Config) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Checks `[profiler]`, `[server]` and `[storage]` limits.
+/// Checks `[profiler]`, `[server]`, `[charts]`, `[dashboard]` and `[storage]` limits.
 pub fn limits(config: &Config) -> Result<(), ConfigError> {
     if config.profiler.profiling_interval_ms == 0 {
         return Err(invalid(
@@ -72,6 +72,24 @@ pub fn limits(config: &Config) -> Result<(), ConfigError> {
         return Err(invalid(
             "server.max_batch_events",
             "and server.ingest_queue_batches must be at least 1",
+        ));
+    }
+    if config.charts.max_data_points == 0 || config.charts.max_data_points > 100_000 {
+        return Err(invalid(
+            "charts.max_data_points",
+            "must be between 1 and 100000",
+        ));
+    }
+    if config.charts.default_time_range_minutes == 0 {
+        return Err(invalid(
+            "charts.default_time_range_minutes",
+            "must be at least 1",
+        ));
+    }
+    if config.dashboard.max_dashboard_history == 0 {
+        return Err(invalid(
+            "dashboard.max_dashboard_history",
+            "must be at least 1",
         ));
     }
     if config.storage.segment_size_bytes < 4096 {

@@ -11,9 +11,9 @@ pub use alerts::{
 };
 pub use env::{OVERRIDES, apply_env};
 pub use sections::{
-    AnalyticsSection, AnomalyDetectionSection, DashboardSection, FsyncPolicy, LogFormat,
-    LoggingSection, PatternDiscoverySection, PredictionSection, ProfilerSection, ServerSection,
-    StorageSection,
+    AnalyticsSection, AnomalyDetectionSection, ChartsSection, DashboardSection, FsyncPolicy,
+    LogFormat, LoggingSection, PatternDiscoverySection, PredictionSection, ProfilerSection,
+    ServerSection, StorageSection,
 };
 
 use serde::{Deserialize, Serialize};
@@ -76,6 +76,8 @@ pub struct Config {
     pub profiler: ProfilerSection,
     /// `[dashboard]`.
     pub dashboard: DashboardSection,
+    /// `[charts]`.
+    pub charts: ChartsSection,
     /// `[alerts]`.
     pub alerts: AlertsSection,
     /// `[server]`.

@@ -177,11 +177,13 @@ impl Default for ProfilerSection {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DashboardSection {
-    /// Serve `/dashboard`.
+    /// Whether the page follows the engine live (the stream and polling); off, it loads once
+    /// and refreshes on request.
     pub enable_real_time_updates: bool,
-    /// Browser polling interval.
+    /// The page's polling interval, ms (at least 250).
     pub update_interval_ms: u64,
-    /// Points kept by the page's charts.
+    /// Samples the page keeps per live chart (the ingest rate and lag it records itself), and
+    /// rows it keeps per table.
     pub max_dashboard_history: usize,
 }
 
@@ -191,6 +193,38 @@ impl Default for DashboardSection {
             enable_real_time_updates: true,
             update_interval_ms: 1000,
             max_dashboard_history: 10_000,
+        }
+    }
+}
+
+/// `[charts]`: the dashboard's time charts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChartsSection {
+    /// The time range the page opens with, minutes before the newest event.
+    pub default_time_range_minutes: u64,
+    /// Most points per chart series; the series API buckets ranges to fit.
+    pub max_data_points: usize,
+    /// Whether the charts follow new data live; with `[dashboard] enable_real_time_updates`, it
+    /// decides whether the page starts with live updates on.
+    pub enable_real_time_streaming: bool,
+    /// How often the overview reloads its time series while live, ms (at least 250).
+    pub refresh_interval_ms: u64,
+    /// Drag-to-zoom and pan on the time charts.
+    pub enable_zoom_and_pan: bool,
+    /// The CSV and JSON export buttons.
+    pub enable_data_export: bool,
+}
+
+impl Default for ChartsSection {
+    fn default() -> Self {
+        ChartsSection {
+            default_time_range_minutes: 60,
+            max_data_points: 1000,
+            enable_real_time_streaming: true,
+            refresh_interval_ms: 5000,
+            enable_zoom_and_pan: true,
+            enable_data_export: true,
         }
     }
 }

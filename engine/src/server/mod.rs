@@ -6,6 +6,7 @@ pub mod analytics_feed;
 pub mod anomalies_api;
 pub mod anomaly_log;
 pub mod auth_layer;
+pub mod dashboard;
 pub mod error;
 pub mod ingest;
 pub mod metrics;
@@ -17,6 +18,8 @@ pub mod runtime;
 pub mod shared;
 pub mod state;
 pub mod stream;
+pub mod timeseries;
+pub mod timeseries_api;
 
 pub use runtime::{ServerError, run};
 pub use shared::{now_ns, shutdown_signal};
@@ -47,17 +50,18 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/dashboard", get(ops::dashboard))
         .merge(feature_routes())
         .route_layer(auth)
         .with_state(state)
 }
 
-/// Routes contributed by the analytics and alerting modules (`analytics_api`, `alerts_api`).
+/// Routes contributed by the feature modules (analytics, alerts, dashboard, time series).
 fn feature_routes() -> Router<AppState> {
     Router::new()
         .merge(alerts_api::routes())
         .merge(analytics_api::routes())
+        .merge(dashboard::routes())
+        .merge(timeseries_api::routes())
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Operational endpoints: `/healthz`, `/readyz`, `/metrics`, `/dashboard`, `/api/v1/admin/backup`.
+//! Operational endpoints: `/healthz`, `/readyz`, `/metrics`, `/api/v1/admin/backup`.
 
 use super::error::ApiError;
 use super::shared::now_ns;
@@ -7,10 +7,8 @@ use crate::store::snapshot;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderName, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
-
-const DASHBOARD: &str = include_str!("dashboard.html");
 
 /// Liveness: the process serves requests.
 pub async fn healthz() -> Json<serde_json::Value> {
@@ -37,12 +35,6 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.render(),
     )
         .into_response()
-}
-
-/// The live dashboard (a self-contained page polling the JSON API).
-pub async fn dashboard(State(state): State<AppState>) -> Html<String> {
-    let interval = state.config.dashboard.update_interval_ms.max(250);
-    Html(DASHBOARD.replace("__INTERVAL_MS__", &interval.to_string()))
 }
 
 /// A consistent snapshot of the retained events as a backup archive (`application/gzip`).

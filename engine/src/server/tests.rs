@@ -230,7 +230,11 @@ async fn events_survive_a_restart_and_ops_endpoints_answer() {
         .call(Request::get("/dashboard").body(Body::empty()).unwrap())
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(String::from_utf8(html).unwrap().contains("/api/v1/stats"));
+    assert!(
+        String::from_utf8(html)
+            .unwrap()
+            .contains("dashboard/assets/app.js")
+    );
     let (status, headers, archive) = h
         .call(
             Request::get("/api/v1/admin/backup")

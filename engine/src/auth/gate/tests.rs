@@ -63,7 +63,7 @@ fn tokens_grant_their_subjects_permissions() {
             permission: "analytics:write".parse().unwrap()
         })
     );
-    let dashboard = required("GET", "/dashboard");
+    let dashboard = required("GET", "/api/v1/whoami");
     assert_eq!(
         gate.check(dashboard, Some("Bearer tok-g"), NOW),
         Ok(Some("grafana".into()))
@@ -93,7 +93,7 @@ fn undeclared_token_subjects_hold_nothing_and_are_reported() {
     let gate = token_gate();
     assert_eq!(gate.undeclared_subjects(), ["stray"]);
     let denial = gate
-        .check(required("GET", "/dashboard"), Some("Bearer tok-s"), NOW)
+        .check(required("GET", "/api/v1/whoami"), Some("Bearer tok-s"), NOW)
         .unwrap_err();
     assert!(!denial.is_unauthenticated());
     assert_eq!(
