@@ -46,7 +46,7 @@ e2e-tools: ## Build (or find cached) kube-apiserver, etcd, kwok, helm, kubectl a
 e2e: ## End-to-end suite: starts a local control plane, runs tests/e2e against it, stops it
 	$(CARGO) build -p vexfs-operator -p vexfs-engine --bins
 	$(CLUSTER)/build.sh
-	VEXFS_PROM_BIN="$$($(PROM_TOOLS) | tail -n1)" VEXFS_E2E_STATE=$(E2E_STATE) tests/e2e/run.sh
+	VEXFS_E2E_STATE=$(E2E_STATE) tests/e2e/run.sh
 
 lint: ## Formatting, clippy with warnings denied, and generated-file drift
 	$(CARGO) fmt --all -- --check
