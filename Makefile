@@ -5,7 +5,7 @@ CARGO ?= cargo
 CLUSTER := tests/e2e/cluster
 E2E_STATE ?= /dev/shm/vexfs-e2e-test
 
-.PHONY: help build test unit test-s3 e2e e2e-tools lint fmt generate generate-check demo demo-down bench bench-quality bench-nab bench-ingest clean-state test-known-answer bench-hdfs
+.PHONY: help build test unit test-s3 e2e e2e-tools lint fmt generate generate-check demo demo-down bench bench-quality bench-nab bench-ingest clean-state test-known-answer bench-hdfs test-monitoring test-rules test-health monitoring-drift monitoring-tools
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -13,7 +13,7 @@ help: ## List the targets
 build: ## Build the operator, the engine and their tools (debug)
 	$(CARGO) build --workspace --bins
 
-test: unit test-s3 e2e ## Run every test: unit, HTTP, process-level, then end to end against a real control plane
+test: unit test-s3 test-monitoring e2e ## Run every test: unit, HTTP, process-level, monitoring, then end to end against a real control plane
 
 unit: ## Unit, snapshot, CRD-drift, HTTP and process-level tests (no cluster)
 	$(CARGO) test --workspace --exclude vexfs-e2e
@@ -23,6 +23,22 @@ S3_VENV ?= $(HOME)/.cache/vexfs-test/venv-$(shell sha256sum tests/s3/requirement
 test-s3: ## Backup Jobs' S3 commands against a real S3 server (moto) on loopback
 	test -x $(S3_VENV)/bin/moto_server || (python3 -m venv $(S3_VENV) && $(S3_VENV)/bin/pip install -q -r tests/s3/requirements.txt)
 	PATH="$(S3_VENV)/bin:$$PATH" $(CARGO) test -p vexfs-operator --test day2_s3 -- --ignored
+
+PROM_TOOLS := monitoring/tools/build.sh
+
+monitoring-tools: ## Build (or find cached) Prometheus, promtool and promcheck
+	$(PROM_TOOLS)
+
+test-monitoring: test-rules test-health monitoring-drift ## Alert rule unit tests, promcheck's own tests and the Argo CD health checks
+
+test-rules: ## promtool check and unit tests of the alert rules (monitoring/rules)
+	bin="$$($(PROM_TOOLS) | tail -n1)" && \
+	  "$$bin/promtool" check rules monitoring/rules/vexfs.rules.yaml && \
+	  cd monitoring/rules && "$$bin/promtool" test rules vexfs.rules.test.yaml
+	cd monitoring/tools && go test ./...
+
+test-health: ## Argo CD health.lua checks run by gopher-lua on their testdata
+	cd monitoring/argocd && go test ./...
 
 e2e-tools: ## Build (or find cached) kube-apiserver, etcd, kwok, helm, kubectl and the kstatus checker
 	$(CLUSTER)/build.sh
@@ -40,11 +56,19 @@ lint: ## Formatting, clippy with warnings denied, and generated-file drift
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
-generate: ## Regenerate crds/ and the chart's CRD copies from the Rust types
-	$(CARGO) run -q -p vexfs-operator --bin crdgen
+CHART_FILES := charts/vexfs-operator/files
 
-generate-check: ## Fail when the committed CRDs differ from the generated ones
+generate: ## Regenerate crds/ and the chart's CRD copies from the Rust types; copy rules and dashboards into the chart
+	$(CARGO) run -q -p vexfs-operator --bin crdgen
+	cp monitoring/rules/vexfs.rules.yaml $(CHART_FILES)/
+	rm -f $(CHART_FILES)/dashboards/*.json && cp monitoring/grafana/*.json $(CHART_FILES)/dashboards/
+
+generate-check: monitoring-drift ## Fail when committed generated files differ from their sources
 	$(CARGO) test -q -p vexfs-operator --test crd_drift
+
+monitoring-drift: ## Fail when the chart's copies of the rules or dashboards differ from monitoring/
+	diff -u monitoring/rules/vexfs.rules.yaml $(CHART_FILES)/vexfs.rules.yaml
+	diff -ru monitoring/grafana $(CHART_FILES)/dashboards
 
 demo: ## Local control plane + operator + sample VexfsSemantic + engine fed real HDFS events; dashboard up until Ctrl-C
 	scripts/demo.sh --keep

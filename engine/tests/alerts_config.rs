@@ -127,11 +127,21 @@ async fn start_registers_the_three_metric_families() {
     let summary = runtime.summary(0);
     assert_eq!((summary.firing, summary.fired_last_hour), (0, 0));
     let metrics = registry.gather();
+    let names: Vec<&str> = metrics.iter().map(|m| m.name()).collect();
     assert_eq!(
-        metrics.len(),
-        0,
-        "vectors without series are not exported yet"
+        names,
+        [
+            "vexfs_alert_deliveries_total",
+            "vexfs_alerts_fired_total",
+            "vexfs_alerts_suppressed_total"
+        ],
+        "the configured series exist at zero from the start"
     );
+    let all_zero = metrics
+        .iter()
+        .flat_map(|m| m.get_metric())
+        .all(|m| m.get_counter().value() == 0.0);
+    assert!(all_zero);
     let again = setup::start(&config.alerts, &registry, NotifierOptions::default());
     assert!(
         matches!(again, Err(SetupError::Metrics(_))),

@@ -48,6 +48,8 @@ pub struct ReplayReport {
     pub throttled: u64,
     /// Wall time.
     pub seconds: f64,
+    /// Events sent per second of wall time.
+    pub events_per_second: f64,
 }
 
 #[derive(Deserialize)]
@@ -74,7 +76,7 @@ pub async fn replay(args: &ReplayArgs) -> Result<ReplayReport, CliError> {
         ProgressBar::new(size)
     };
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}")
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} eta {eta} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let url = format!("{}/api/v1/events", args.to.trim_end_matches('/'));
@@ -101,11 +103,39 @@ pub async fn replay(args: &ReplayArgs) -> Result<ReplayReport, CliError> {
         report.duplicates += receipt.duplicates;
         report.batches += 1;
         bar.inc(bytes);
-        bar.set_message(format!("{} events", report.sent));
+        bar.set_message(progress_message(report.sent, started.elapsed()));
     }
     bar.finish_and_clear();
     report.seconds = started.elapsed().as_secs_f64();
+    report.events_per_second = per_second(report.sent, started.elapsed());
     Ok(report)
+}
+
+fn per_second(events: u64, elapsed: Duration) -> f64 {
+    let secs = elapsed.as_secs_f64();
+    if secs > 0.0 {
+        events as f64 / secs
+    } else {
+        0.0
+    }
+}
+
+/// `1,234,567 events, 45,678 events/s`: whole numbers with thousands separators.
+fn progress_message(sent: u64, elapsed: Duration) -> String {
+    let rate = per_second(sent, elapsed).round() as u64;
+    format!("{} events, {} events/s", grouped(sent), grouped(rate))
+}
+
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn read_batch(
@@ -249,6 +279,20 @@ fn refused(first_line: usize, refusal: Option<Refusal>) -> CliError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn progress_shows_whole_events_per_second() {
+        assert_eq!(
+            progress_message(5_646_039, Duration::from_secs(2)),
+            "5,646,039 events, 2,823,020 events/s"
+        );
+        assert_eq!(
+            progress_message(999, Duration::ZERO),
+            "999 events, 0 events/s"
+        );
+        assert_eq!(grouped(1_000), "1,000");
+        assert_eq!(grouped(100), "100");
+    }
 
     #[test]
     fn batches_keep_file_line_numbers() {

@@ -100,3 +100,33 @@ pub fn limits(config: &Config) -> Result<(), ConfigError> {
     }
     Ok(())
 }
+
+/// Level names a `[logging] level` directive may use.
+const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+
+/// Checks a log filter: comma-separated directives, each a level (`info`) or `target=level`
+/// (`vexfs_engine=debug`). A bare word that is not a level would be read by `tracing` as a
+/// target name and silence every other log line, so it is refused.
+pub fn log_level(key: &'static str, filter: &str) -> Result<(), ConfigError> {
+    let directives: Vec<&str> = filter.split(',').map(str::trim).collect();
+    if directives.iter().all(|d| d.is_empty()) {
+        return Err(invalid(
+            key,
+            "is empty; use one of trace, debug, info, warn, error, off",
+        ));
+    }
+    for directive in directives.into_iter().filter(|d| !d.is_empty()) {
+        let level = directive
+            .rsplit_once('=')
+            .map_or(directive, |(_, level)| level);
+        if !LEVELS.contains(&level.to_ascii_lowercase().as_str()) {
+            return Err(invalid(
+                key,
+                &format!(
+                    "{directive:?} has no valid level; use one of trace, debug, info, warn, error, off, optionally as target=level"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

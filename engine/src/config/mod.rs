@@ -9,6 +9,7 @@ mod sections;
 pub use alerts::{
     AlertsSection, EmailReceiver, ReceiverConfig, RuleConfig, SlackReceiver, WebhookReceiver,
 };
+pub use check::log_level as check_log_filter;
 pub use env::{OVERRIDES, apply_env};
 pub use sections::{
     AnalyticsSection, AnomalyDetectionSection, ChartsSection, DashboardSection, FsyncPolicy,
@@ -131,6 +132,7 @@ impl Config {
         };
         check::analytics(self)?;
         check::limits(self)?;
+        check::log_level("logging.level", &self.logging.level)?;
         if let Some(auth) = &self.auth {
             auth.check().map_err(|e| invalid("auth", &e.to_string()))?;
         }

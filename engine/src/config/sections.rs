@@ -301,10 +301,23 @@ impl Default for StorageSection {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
+    /// Text when stderr is a terminal, JSON otherwise (a container, a file, a pipe).
+    Auto,
     /// One JSON object per line.
     Json,
     /// Human-readable text.
     Text,
+}
+
+impl LogFormat {
+    /// The concrete format (`Json` or `Text`): `Auto` becomes `Text` when `terminal` is true.
+    pub fn resolve(self, terminal: bool) -> LogFormat {
+        match self {
+            LogFormat::Auto if terminal => LogFormat::Text,
+            LogFormat::Auto => LogFormat::Json,
+            other => other,
+        }
+    }
 }
 
 /// `[logging]`.
@@ -321,7 +334,7 @@ impl Default for LoggingSection {
     fn default() -> Self {
         LoggingSection {
             level: "info".into(),
-            format: LogFormat::Text,
+            format: LogFormat::Auto,
         }
     }
 }

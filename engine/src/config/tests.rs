@@ -76,3 +76,44 @@ fn environment_overrides_keys() {
     let err = apply_env(&mut c, bad).unwrap_err();
     assert!(err.to_string().contains("PROFILER_INTERVAL_MS"));
 }
+
+#[test]
+fn log_levels_and_filters_are_checked() {
+    for ok in [
+        "info",
+        "WARN",
+        "off",
+        "vexfs_engine=debug",
+        "info,vexfs_engine::server=trace",
+    ] {
+        assert!(check_log_filter("logging.level", ok).is_ok(), "{ok}");
+    }
+    for bad in [
+        "verbose",
+        "",
+        " , ",
+        "vexfs_engine",
+        "vexfs_engine=loud",
+        "info,chatty",
+    ] {
+        let err = check_log_filter("logging.level", bad)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("logging.level"), "{bad}: {err}");
+    }
+    let mut config = Config::default();
+    config.logging.level = "verbose".into();
+    let err = config.check().unwrap_err().to_string();
+    assert!(err.contains("\"verbose\" has no valid level"), "{err}");
+}
+
+#[test]
+fn automatic_log_format_is_json_off_a_terminal() {
+    assert_eq!(Config::default().logging.format, LogFormat::Auto);
+    assert_eq!(LogFormat::Auto.resolve(false), LogFormat::Json);
+    assert_eq!(LogFormat::Auto.resolve(true), LogFormat::Text);
+    assert_eq!(LogFormat::Text.resolve(false), LogFormat::Text);
+    assert_eq!(LogFormat::Json.resolve(true), LogFormat::Json);
+    let config = Config::from_toml("[logging]\nformat = \"auto\"\n", "t").unwrap();
+    assert_eq!(config.logging.format, LogFormat::Auto);
+}

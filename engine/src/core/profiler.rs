@@ -52,7 +52,7 @@ impl Stage {
     }
 }
 
-/// Cumulative process counters, read from /proc and cgroup v2 by the caller.
+/// Cumulative process counters, read from /proc and the memory cgroup by the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProcessCounters {
@@ -70,9 +70,9 @@ pub struct ProcessCounters {
     pub net_tx_bytes: u64,
     /// Threads.
     pub threads: u64,
-    /// cgroup v2 `memory.current`, when available.
+    /// The memory cgroup's usage (v2 `memory.current`, v1 `memory.usage_in_bytes`), when available.
     pub cgroup_memory_bytes: Option<u64>,
-    /// cgroup v2 `memory.max`, when limited.
+    /// The memory cgroup's limit (v2 `memory.max`, v1 `memory.limit_in_bytes`), when limited.
     pub cgroup_memory_limit: Option<u64>,
 }
 
@@ -242,6 +242,16 @@ impl Profiler {
                 p95_ms: *p95 as f64 / 1e6,
                 threshold_ms: self.settings.bottleneck_threshold_ms,
             })
+            .collect()
+    }
+
+    /// Per stage since start: events processed and total time spent (ns), in [`Stage::ALL`]
+    /// order. Cheap, unlike [`Profiler::report`].
+    pub fn stage_totals(&self) -> Vec<(Stage, u64, u128)> {
+        Stage::ALL
+            .iter()
+            .zip(&self.stages)
+            .map(|(stage, s)| (*stage, s.events, s.total_ns))
             .collect()
     }
 

@@ -2,6 +2,14 @@
 
 use prometheus::{IntCounterVec, Opts, Registry};
 
+use crate::core::alerts::SuppressionReason;
+
+/// Every reason a would-be alert is suppressed for.
+const SUPPRESSION_REASONS: [SuppressionReason; 2] =
+    [SuppressionReason::Cooldown, SuppressionReason::RateLimit];
+/// `outcome` label values of `vexfs_alert_deliveries_total`.
+pub const DELIVERY_OUTCOMES: [&str; 4] = ["success", "failure", "retry", "dropped"];
+
 /// The alerting counters; clones share the same series.
 #[derive(Debug, Clone)]
 pub struct AlertMetrics {
@@ -51,10 +59,57 @@ impl AlertMetrics {
         })
     }
 
+    /// Creates every series the configuration can produce at zero (each rule at its configured
+    /// severity, both suppression reasons, each receiver with each outcome), so that rates and
+    /// `increase()` see the first event instead of a series appearing at 1.
+    pub fn initialize<'a>(
+        &self,
+        rules: impl IntoIterator<Item = (&'a str, &'a str)>,
+        receivers: impl IntoIterator<Item = &'a str>,
+    ) {
+        for (rule, severity) in rules {
+            self.fired.with_label_values(&[rule, severity]);
+        }
+        for reason in SUPPRESSION_REASONS {
+            self.suppressed.with_label_values(&[reason.as_str()]);
+        }
+        for receiver in receivers {
+            for outcome in DELIVERY_OUTCOMES {
+                self.deliveries.with_label_values(&[receiver, outcome]);
+            }
+        }
+    }
+
     /// Counts one delivery outcome.
     pub fn delivery(&self, receiver: &str, outcome: &str) {
         self.deliveries
             .with_label_values(&[receiver, outcome])
             .inc();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use prometheus::{Encoder, TextEncoder};
+
+    use super::*;
+
+    #[test]
+    fn configured_series_start_at_zero() {
+        let registry = Registry::new();
+        let metrics = AlertMetrics::register(&registry).unwrap();
+        metrics.initialize([("SlowEvents", "warning")], ["ops"]);
+        let mut text = Vec::new();
+        TextEncoder::new()
+            .encode(&registry.gather(), &mut text)
+            .unwrap();
+        let text = String::from_utf8(text).unwrap();
+        for series in [
+            r#"vexfs_alerts_fired_total{rule="SlowEvents",severity="warning"} 0"#,
+            r#"vexfs_alerts_suppressed_total{reason="rate_limit"} 0"#,
+            r#"vexfs_alert_deliveries_total{outcome="dropped",receiver="ops"} 0"#,
+        ] {
+            assert!(text.contains(series), "{series} missing from\n{text}");
+        }
     }
 }

@@ -188,6 +188,12 @@ pub fn start(
     let engine = AlertEngine::new(rules(section)?, settings(section));
     let receivers = receivers(section)?;
     let metrics = AlertMetrics::register(registry)?;
+    metrics.initialize(
+        engine
+            .rules()
+            .map(|r| (r.name.as_str(), r.severity.as_str())),
+        receivers.iter().map(|r| r.name.as_str()),
+    );
     let (notifier, handles) = Notifier::start(receivers, options, metrics.clone());
     Ok((
         Arc::new(AlertRuntime::new(engine, notifier, metrics)),

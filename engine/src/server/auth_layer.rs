@@ -102,10 +102,7 @@ pub async fn require(State(state): State<AppState>, mut req: Request, next: Next
         tracing::error!(%path, "authentication enabled but no credentials loaded; refusing");
         return not_loaded();
     };
-    let authorization = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+    let authorization = credentials(req.headers());
     match gate.check(access, authorization, unix_now()) {
         Ok(subject) => {
             if let Some(subject) = subject {
@@ -119,6 +116,18 @@ pub async fn require(State(state): State<AppState>, mut req: Request, next: Next
             reject(&denial)
         }
     }
+}
+
+/// Header carrying the credential when `Authorization` cannot: the Kubernetes API server's
+/// service proxy authenticates with, and removes, the caller's `Authorization` header.
+pub const PROXIED_AUTHORIZATION: &str = "x-vexfs-authorization";
+
+/// The credential header: `Authorization`, else `X-Vexfs-Authorization` (same format).
+fn credentials(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .or_else(|| headers.get(PROXIED_AUTHORIZATION))
+        .and_then(|v| v.to_str().ok())
 }
 
 fn unix_now() -> i64 {
@@ -167,6 +176,16 @@ fn not_loaded() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proxied_credentials_are_read_when_authorization_is_absent() {
+        let mut headers = axum::http::HeaderMap::new();
+        assert_eq!(credentials(&headers), None);
+        headers.insert(PROXIED_AUTHORIZATION, HeaderValue::from_static("Bearer p"));
+        assert_eq!(credentials(&headers), Some("Bearer p"));
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer a"));
+        assert_eq!(credentials(&headers), Some("Bearer a"));
+    }
 
     #[test]
     fn challenges_follow_rfc_6750() {

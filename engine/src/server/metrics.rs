@@ -2,8 +2,8 @@
 
 use crate::core::profiler::{ProcessCounters, Stage};
 use prometheus::{
-    Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec,
-    IntGauge, Opts, Registry, TextEncoder,
+    CounterVec, Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter,
+    IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 use thiserror::Error;
 
@@ -47,6 +47,12 @@ pub struct Metrics {
     pub analytics_lag_events: IntGauge,
     /// Anomaly records made, by kind and detector.
     pub anomalies_total: IntCounterVec,
+    /// Events processed per stage (the profiler's count, published each sample).
+    pub stage_events: IntCounterVec,
+    /// Time spent per stage (the profiler's total, published each sample).
+    pub stage_busy_seconds: CounterVec,
+    /// The configured per-event processing latency target.
+    pub latency_target_seconds: Gauge,
 }
 
 impl Metrics {
@@ -114,6 +120,23 @@ impl Metrics {
                     "Anomaly records made, by kind (event, series, session) and detector",
                 ),
                 &["kind", "detector"],
+            stage_events: IntCounterVec::new(
+                Opts::new(
+                    "vexfs_stage_events_total",
+                    "Events processed per pipeline stage (alerts and query stages count none)",
+                ),
+                &["stage"],
+            )?,
+            stage_busy_seconds: CounterVec::new(
+                Opts::new(
+                    "vexfs_stage_busy_seconds_total",
+                    "Time spent per pipeline stage; divided by vexfs_stage_events_total, the time per event",
+                ),
+                &["stage"],
+            )?,
+            latency_target_seconds: Gauge::new(
+                "vexfs_processing_latency_target_seconds",
+                "Configured per-event processing latency target ([analytics] processing_latency_target_ns)",
             )?,
             registry,
         };
@@ -137,6 +160,9 @@ impl Metrics {
         r.register(Box::new(self.stream_clients.clone()))?;
         r.register(Box::new(self.analytics_lag_events.clone()))?;
         r.register(Box::new(self.anomalies_total.clone()))?;
+        r.register(Box::new(self.stage_events.clone()))?;
+        r.register(Box::new(self.stage_busy_seconds.clone()))?;
+        r.register(Box::new(self.latency_target_seconds.clone()))?;
         Ok(())
     }
 
@@ -160,6 +186,9 @@ impl Metrics {
         if let Some(v) = c.cgroup_memory_bytes {
             set("cgroup_memory_bytes", v as f64);
         }
+        if let Some(v) = c.cgroup_memory_limit {
+            set("cgroup_memory_limit_bytes", v as f64);
+        }
         for stage in Stage::ALL {
             let flagged = if bottlenecks.contains(&stage) {
                 1.0
@@ -172,10 +201,66 @@ impl Metrics {
         }
     }
 
+    /// Publishes the profiler's per-stage totals (events, time in ns) as counters. Every stage
+    /// is published, so each series exists from the first sample on.
+    pub fn publish_stage_totals(&self, totals: &[(Stage, u64, u128)]) {
+        for (stage, events, total_ns) in totals {
+            let counter = self.stage_events.with_label_values(&[stage.name()]);
+            counter.inc_by(events.saturating_sub(counter.get()));
+            let busy = self.stage_busy_seconds.with_label_values(&[stage.name()]);
+            let seconds = *total_ns as f64 / 1e9;
+            if seconds > busy.get() {
+                busy.inc_by(seconds - busy.get());
+            }
+        }
+    }
+
     /// Renders the registry in the Prometheus text format.
     pub fn render(&self) -> String {
         let mut out = Vec::new();
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
         String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::profiler::ProcessCounters;
+
+    #[test]
+    fn stage_totals_become_monotonic_counters() {
+        let m = Metrics::new().unwrap();
+        m.publish_stage_totals(&[(Stage::Windows, 10, 2_000), (Stage::Alerts, 0, 500)]);
+        m.publish_stage_totals(&[(Stage::Windows, 30, 5_000), (Stage::Alerts, 0, 500)]);
+        let windows = m.stage_events.with_label_values(&["windows"]).get();
+        assert_eq!(windows, 30);
+        let busy = m.stage_busy_seconds.with_label_values(&["windows"]).get();
+        assert!((busy - 5e-6).abs() < 1e-12, "{busy}");
+        let text = m.render();
+        assert!(
+            text.contains(r#"vexfs_stage_events_total{stage="alerts"} 0"#),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn memory_limit_is_published_only_when_limited() {
+        let m = Metrics::new().unwrap();
+        let unlimited = ProcessCounters {
+            cgroup_memory_bytes: Some(100),
+            ..ProcessCounters::default()
+        };
+        m.publish_process(&unlimited, &[]);
+        assert!(!m.render().contains("cgroup_memory_limit_bytes"));
+        let limited = ProcessCounters {
+            cgroup_memory_limit: Some(1 << 30),
+            ..unlimited
+        };
+        m.publish_process(&limited, &[]);
+        assert!(
+            m.render()
+                .contains(r#"vexfs_process{counter="cgroup_memory_limit_bytes"} 1073741824"#)
+        );
     }
 }

@@ -240,7 +240,7 @@ async fn sample_profile(state: AppState) {
             Default::default()
         };
         let now = now_ns();
-        let slow: Vec<Stage> = {
+        let (slow, totals): (Vec<Stage>, _) = {
             let mut shared = state.shared.lock();
             let slow = shared
                 .engine
@@ -250,7 +250,7 @@ async fn sample_profile(state: AppState) {
                 .map(|b| b.stage)
                 .collect();
             shared.engine.tick(now);
-            slow
+            (slow, shared.engine.profiler.stage_totals())
         };
         super::anomaly_log::publish(&state);
         super::alerts_api::evaluate(&state, now);
@@ -261,5 +261,6 @@ async fn sample_profile(state: AppState) {
             );
         }
         state.metrics.publish_process(&counters, &slow);
+        state.metrics.publish_stage_totals(&totals);
     }
 }

@@ -59,6 +59,9 @@ impl AppState {
         let (queue, rx) = sync_channel(config.server.ingest_queue_batches.max(1));
         let (stream, _) = broadcast::channel(STREAM_BUFFER);
         let (anomaly_stream, _) = broadcast::channel(STREAM_BUFFER);
+        metrics
+            .latency_target_seconds
+            .set(config.analytics.processing_latency_target_ns as f64 / 1e9);
         let state = AppState {
             config: Arc::new(config),
             shared: Arc::new(Mutex::new(shared)),

@@ -10,12 +10,16 @@ pub mod backups;
 pub mod cluster;
 pub mod command;
 pub mod crds;
+pub mod engine;
 pub mod events;
 pub mod fault;
+pub mod http;
 pub mod kubectl;
 pub mod namespace;
 pub mod object;
 pub mod operator;
+pub mod process;
+pub mod prometheus;
 pub mod samples;
 pub mod scenario;
 pub mod stack;
@@ -47,6 +51,12 @@ pub enum Error {
     /// A sample file could not be read.
     #[error(transparent)]
     Samples(#[from] samples::SamplesError),
+    /// A background process (engine, Prometheus) failed.
+    #[error(transparent)]
+    Process(#[from] process::ProcessError),
+    /// An HTTP request to a loopback server failed.
+    #[error(transparent)]
+    Http(#[from] http::HttpError),
     /// A watch could not be started.
     #[error(transparent)]
     Watch(#[from] watch::WatchError),
