@@ -120,6 +120,7 @@ impl Metrics {
                     "Anomaly records made, by kind (event, series, session) and detector",
                 ),
                 &["kind", "detector"],
+            )?,
             stage_events: IntCounterVec::new(
                 Opts::new(
                     "vexfs_stage_events_total",
