@@ -11,6 +11,8 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY operator ./operator
 COPY engine ./engine
+COPY plugin ./plugin
+COPY monitoring/rules ./monitoring/rules
 COPY tests/e2e ./tests/e2e
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \

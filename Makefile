@@ -5,7 +5,7 @@ CARGO ?= cargo
 CLUSTER := tests/e2e/cluster
 E2E_STATE ?= /dev/shm/vexfs-e2e-test
 
-.PHONY: help build test unit test-s3 e2e e2e-tools lint fmt generate generate-check demo demo-down bench bench-quality bench-nab bench-ingest clean-state test-known-answer bench-hdfs test-monitoring test-rules test-health monitoring-drift monitoring-tools
+.PHONY: help build test unit test-s3 e2e e2e-tools lint fmt generate generate-check demo demo-down bench bench-quality bench-nab bench-ingest clean-state test-known-answer bench-hdfs test-monitoring test-rules test-health monitoring-drift monitoring-tools install-plugin
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -23,6 +23,13 @@ S3_VENV ?= $(HOME)/.cache/vexfs-test/venv-$(shell sha256sum tests/s3/requirement
 test-s3: ## Backup Jobs' S3 commands against a real S3 server (moto) on loopback
 	test -x $(S3_VENV)/bin/moto_server || (python3 -m venv $(S3_VENV) && $(S3_VENV)/bin/pip install -q -r tests/s3/requirements.txt)
 	PATH="$(S3_VENV)/bin:$$PATH" $(CARGO) test -p vexfs-operator --test day2_s3 -- --ignored
+
+PREFIX ?= $(HOME)/.local
+
+install-plugin: ## Build kubectl-vexfs (release) and install it as $(PREFIX)/bin/kubectl-vexfs for `kubectl vexfs`
+	$(CARGO) build --release -p kubectl-vexfs
+	install -D -m 0755 target/release/kubectl-vexfs $(PREFIX)/bin/kubectl-vexfs
+	@echo "installed $(PREFIX)/bin/kubectl-vexfs; with $(PREFIX)/bin on PATH, run: kubectl vexfs --help"
 
 PROM_TOOLS := monitoring/tools/build.sh
 
@@ -44,7 +51,7 @@ e2e-tools: ## Build (or find cached) kube-apiserver, etcd, kwok, helm, kubectl a
 	$(CLUSTER)/build.sh
 
 e2e: ## End-to-end suite: starts a local control plane, runs tests/e2e against it, stops it
-	$(CARGO) build -p vexfs-operator -p vexfs-engine --bins
+	$(CARGO) build -p vexfs-operator -p vexfs-engine -p kubectl-vexfs --bins
 	$(CLUSTER)/build.sh
 	VEXFS_E2E_STATE=$(E2E_STATE) tests/e2e/run.sh
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the end-to-end suite from scratch: builds the control-plane and Prometheus tools
-# (cached), starts a dedicated local cluster, builds the operator and the engine, runs
+# (cached), starts a dedicated local cluster, builds the operator, the engine and the kubectl plugin, runs
 # `cargo test -p vexfs-e2e`, and stops the cluster on exit whatever happened. Extra arguments go to `cargo test` (e.g. `--test crds`).
 #
 # Environment:
@@ -16,5 +16,5 @@ export VEXFS_PROM_BIN="${VEXFS_PROM_BIN:-$("$repo/monitoring/tools/build.sh" | t
 trap '"$here/cluster/down.sh"' EXIT
 eval "$("$here/cluster/up.sh")"
 cd "$repo"
-cargo build -p vexfs-operator -p vexfs-engine --bins
+cargo build -p vexfs-operator -p vexfs-engine -p kubectl-vexfs --bins
 cargo test -p vexfs-e2e --no-fail-fast "$@"
