@@ -264,7 +264,7 @@ async fn get_session(
         .collect();
     Ok(Json(SessionDetail {
         key,
-        steps: verdict.steps.clone(),
+        steps: verdict.steps(),
         least_likely_step: verdict.least_likely_step.clone(),
         verdict,
         events,

@@ -6,7 +6,7 @@ use super::records::query::AnomalyQuery;
 use super::report::*;
 use super::verdicts::{SessionPage, SessionQuery, SessionVerdict};
 use super::{Analytics, MAX_SEASON_SECONDS, name};
-use crate::event::{EventCategory, EventType};
+use crate::event::{EventCategory, EventType, timestamp};
 
 /// Observed points returned with a forecast.
 const OBSERVED_POINTS: usize = 300;
@@ -82,11 +82,15 @@ impl Analytics {
                 }
                 let backtest = backtest::backtest(&xs, fit.period, horizon);
                 let skip = xs.len().saturating_sub(OBSERVED_POINTS);
+                let observed_start_ns = first_ns + skip as i64 * 1_000_000_000;
+                let forecast_start_ns = newest * 1_000_000_000;
                 Some(SeriesForecast {
                     series: name,
-                    observed_start_ns: first_ns + skip as i64 * 1_000_000_000,
+                    observed_start_ns,
+                    observed_start: timestamp::format(observed_start_ns),
                     observed: xs[skip..].to_vec(),
-                    forecast_start_ns: newest * 1_000_000_000,
+                    forecast_start_ns,
+                    forecast_start: timestamp::format(forecast_start_ns),
                     fit,
                     backtest,
                 })

@@ -141,10 +141,14 @@ pub struct SeriesForecast {
     pub series: String,
     /// Event time of the first observed point (ns); points are one second apart.
     pub observed_start_ns: i64,
+    /// Event time of the first observed point, RFC 3339.
+    pub observed_start: String,
     /// The most recent observed points (up to 300 seconds).
     pub observed: Vec<f64>,
     /// Event time of the first forecast point (ns), the second after the last observed one.
     pub forecast_start_ns: i64,
+    /// Event time of the first forecast point, RFC 3339.
+    pub forecast_start: String,
     /// Season, one-step error and forecast points with their ~95% intervals.
     #[serde(flatten)]
     pub fit: Fit,

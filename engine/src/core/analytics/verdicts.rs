@@ -87,10 +87,16 @@ pub struct SessionVerdict {
     pub events: usize,
     /// Event time of the first event.
     pub start_ns: i64,
+    /// Event time of the first event, RFC 3339.
+    pub start: String,
     /// Event time of the last event.
     pub end_ns: i64,
+    /// Event time of the last event, RFC 3339.
+    pub end: String,
     /// Wall-clock time the session was closed.
     pub closed_at_ns: i64,
+    /// Wall-clock time the session was closed, RFC 3339.
+    pub closed_at: String,
     /// The verdict.
     pub verdict: Verdict,
     /// Severity in [0, 1] of the least likely step (0 when unscored).
@@ -103,12 +109,29 @@ pub struct SessionVerdict {
     pub anomaly_id: Option<RecordId>,
     /// An extra or missing event, when the session's counts are off-profile.
     pub count_anomaly: Option<CountView>,
-    /// Every step (served by `GET /api/v1/sessions/{key}` only).
+    /// Each step's item (or the end token) and probability, compactly (see [`SessionVerdict::steps`]).
     #[serde(skip)]
-    pub steps: Vec<Step>,
+    pub step_scores: Vec<(u32, f32)>,
     /// Ids of the session's events, in order (served by `GET /api/v1/sessions/{key}` only).
     #[serde(skip)]
     pub event_ids: Vec<u64>,
+}
+
+impl SessionVerdict {
+    /// Every step with its event, probability and surprisal (empty when unscored).
+    pub fn steps(&self) -> Vec<Step> {
+        self.step_scores
+            .iter()
+            .enumerate()
+            .map(|(i, &(item, p))| Step {
+                index: i,
+                event_type: super::name(item),
+                event_id: self.event_ids.get(i).copied(),
+                probability: f64::from(p),
+                surprisal: -f64::from(p.max(f32::MIN_POSITIVE)).ln(),
+            })
+            .collect()
+    }
 }
 
 /// Result order of a session query.
@@ -246,15 +269,18 @@ mod tests {
             key: key.into(),
             events: 3,
             start_ns: 0,
+            start: String::new(),
             end_ns: 1,
+            end: String::new(),
             closed_at_ns: 2,
+            closed_at: String::new(),
             verdict,
             severity,
             mean_surprisal: 0.0,
             least_likely_step: None,
             anomaly_id: None,
             count_anomaly: None,
-            steps: Vec::new(),
+            step_scores: Vec::new(),
             event_ids: Vec::new(),
         }
     }

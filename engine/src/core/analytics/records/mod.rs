@@ -199,6 +199,9 @@ pub struct AnomalyRecord {
     pub event_time: String,
     /// Wall-clock time the record was made, ns since the epoch (ages and alert windows use it).
     pub recorded_at_ns: i64,
+    /// Wall-clock time the record was made, RFC 3339.
+    #[serde(default)]
+    pub recorded_at: String,
     /// Severity in [0, 1], comparable across detectors.
     pub severity: f64,
     /// Raw detector score.
@@ -225,6 +228,7 @@ impl AnomalyRecord {
             event_time_ns: finding.event_time_ns,
             event_time: timestamp::format(finding.event_time_ns),
             recorded_at_ns: now_ns,
+            recorded_at: timestamp::format(now_ns),
             score: finding.score,
             threshold: finding.threshold,
             contributions: finding.contributions,
