@@ -82,7 +82,7 @@ const App = {
     const r = this.range();
     const since = this.zoom ? this.zoom[0] * 1e9 : r.since;
     const until = this.zoom ? this.zoom[1] * 1e9 : r.until;
-    return (since == null || ns >= since) && (until == null || ns < until);
+    return (since == null || ns >= since) && (until == null || ns <= until);
   },
 
   async refresh() {

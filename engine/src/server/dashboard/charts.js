@@ -46,7 +46,8 @@ const Fmt = {
     if (span > 60 * 86400) return day;
     if (span > 86400) return `${day.slice(5)} ${hm}`;
     if (span > 600) return hm;
-    return `${hm}:${p(d.getSeconds())}`;
+    const hms = `${hm}:${p(d.getSeconds())}`;
+    return span > 30 ? hms : `${hms}.${Math.floor(d.getMilliseconds() / 100)}`;
   },
   span(seconds) {
     if (seconds < 1) return (seconds * 1000).toFixed(0) + " ms";
