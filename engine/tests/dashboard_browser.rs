@@ -237,7 +237,18 @@ async fn every_view_renders_the_engine_data_in_chromium() {
     b.click("#export button[data-format=json]").await;
     let exported: Vec<Value> =
         serde_json::from_str(&downloaded(downloads.path(), ".json").await).unwrap();
+    let ids = |records: &[Value]| -> BTreeSet<String> {
+        records
+            .iter()
+            .map(|r| r["id"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
     assert_eq!(exported.len(), rows, "the JSON export holds the shown rows");
+    assert_eq!(
+        ids(&exported),
+        ids(listed["anomalies"].as_array().unwrap()),
+        "the exported records are the API's"
+    );
 
     // Drill-down: the slow write beside its type's baseline, then its session.
     let slow_row = b
