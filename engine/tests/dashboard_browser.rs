@@ -395,13 +395,11 @@ async fn every_view_renders_the_engine_data_in_chromium() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_asks_for_a_token_and_shows_who_is_signed_in() {
+    // The role reads analytics and dashboards but not the profiler.
     let dir = tempfile::tempdir().unwrap();
     let secret = dir.path().join("tokens");
     std::fs::write(&secret, "ops-viewer:tok-view\n").unwrap();
-    let roles: &[common::auth::Role] = &[(
-        "viewer",
-        &["dashboard:read", "analytics:read", "profiler:read"],
-    )];
+    let roles: &[common::auth::Role] = &[("viewer", &["dashboard:read", "analytics:read"])];
     let toml = common::auth::auth_toml(
         "token",
         true,
@@ -444,4 +442,12 @@ async fn the_page_asks_for_a_token_and_shows_who_is_signed_in() {
     )
     .await;
     shoot(&b, "signed-in").await;
+    b.goto(&format!("{}/dashboard#profiler", engine.url)).await;
+    let refused = b
+        .wait_for(
+            "document.getElementById('prof-kpis').textContent",
+            "the profiler's refusal",
+        )
+        .await;
+    assert_eq!(refused, json!("ops-viewer may not read /api/v1/profile"));
 }

@@ -15,6 +15,7 @@ const App = {
   zoom: null, // [minSec, maxSec] while a chart is zoomed or panned
   extent: { first: null, last: null }, // retained event times, ns
   busy: false,
+  denied: new Set(), // routes the signed-in subject may not read
   timer: null,
 
   async api(path, init = {}) {
@@ -44,12 +45,21 @@ const App = {
   // Like `api`, but a missing endpoint (404) or a forbidden one yields `null`, so a view can
   // show what the engine has and say what it lacks.
   async optional(path) {
+    const route = path.split("?")[0];
     try {
-      return await this.api(path);
+      const body = await this.api(path);
+      this.denied.delete(route);
+      return body;
     } catch (e) {
+      if (e.status === 403) this.denied.add(route);
       if (e.status === 404 || e.status === 403 || e.status === 400) return null;
       throw e;
     }
+  },
+
+  // Why `route` gave nothing: refused to the signed-in subject, or `off` (what the engine lacks).
+  missing(route, off) {
+    return this.denied.has(route) ? `${this.subject || "this subject"} may not read ${route}` : off;
   },
 
   // The selected range in event time as {since, until} ns, or {} for all data.
