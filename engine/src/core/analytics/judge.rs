@@ -1,5 +1,5 @@
 //! Session verdicts: each closed session, in closing order, is scored against the session model
-//! before the model learns it (and only learned when judged normal).
+//! before the model learns it; it is learned when judged normal or only mildly anomalous.
 
 use super::anomaly::profile::CountAnomaly;
 use super::anomaly::sequence::{END, SessionScore, StepScore};
@@ -7,6 +7,10 @@ use super::records::{Contribution, Detector, Finding, severity};
 use super::sessions::OpenSession;
 use super::verdicts::{CountView, SessionVerdict, Step, StepView, Verdict};
 use super::{Analytics, name};
+
+/// Severity from which an anomalous session is never learned. Milder ones are learned, so a rare
+/// but normal path stops being flagged once seen; chosen on the HDFS split in BENCHMARKS.md.
+const QUARANTINE_SEVERITY: f64 = 0.7;
 
 impl Analytics {
     /// Judges the sessions the tracker closed since the last call.
@@ -66,13 +70,24 @@ impl Analytics {
             probability: worst.probability,
         });
         verdict.steps = steps(session, &score);
+        if let Some(sessions) = self.shift.note(anomalous, &session.items) {
+            tracing::info!(
+                sessions = sessions.len(),
+                "most recent sessions were anomalous: learning them as the new normal"
+            );
+            for items in &sessions {
+                self.learn_session(items);
+            }
+        }
+        let mild = count.is_none() && severity::from_tail(worst.probability) < QUARANTINE_SEVERITY;
         if anomalous {
             let finding = match count {
                 Some(c) if !unlikely_step => self.count_finding(session, &c),
                 _ => self.session_finding(session, &score),
             };
             verdict.anomaly_id = self.store.record(finding, now_ns).map(|r| r.id);
-        } else {
+        }
+        if !anomalous || mild {
             self.learn_session(&session.items);
         }
         self.verdicts.push(verdict);

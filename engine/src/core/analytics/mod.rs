@@ -26,6 +26,7 @@ use crate::event::{Event, EventType};
 use anomaly::detectors::{DetectorSettings, Detectors};
 use anomaly::profile::CountProfile;
 use anomaly::sequence::SessionModel;
+use anomaly::shift::ShiftGuard;
 use config::AnalyticsConfig;
 use next_event::NextEventModel;
 use prefixspan::MineParams;
@@ -75,6 +76,7 @@ pub struct Analytics {
     model: NextEventModel,
     session_model: SessionModel,
     profile: CountProfile,
+    shift: ShiftGuard,
     verdicts: SessionLog,
     detectors: Option<Detectors>,
     store: AnomalyStore,
@@ -120,6 +122,7 @@ impl Analytics {
             model: NextEventModel::new(next_event::MAX_ORDER, 200_000),
             session_model: SessionModel::new(EventType::COUNT),
             profile: CountProfile::default(),
+            shift: ShiftGuard::default(),
             verdicts: SessionLog::new(cfg.max_session_verdicts),
             detectors,
             store,

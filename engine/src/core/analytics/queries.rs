@@ -73,7 +73,13 @@ impl Analytics {
         self.forecasts = series
             .into_iter()
             .filter_map(|(name, xs)| {
-                let fit = forecast::forecast(&xs, MAX_SEASON_SECONDS, horizon)?;
+                let mut fit = forecast::forecast(&xs, MAX_SEASON_SECONDS, horizon)?;
+                for p in &mut fit.forecast {
+                    // A rate is never negative.
+                    p.value = p.value.max(0.0);
+                    p.lower = p.lower.max(0.0);
+                    p.upper = p.upper.max(0.0);
+                }
                 let backtest = backtest::backtest(&xs, fit.period, horizon);
                 let skip = xs.len().saturating_sub(OBSERVED_POINTS);
                 Some(SeriesForecast {

@@ -8,6 +8,10 @@ use super::series::{SeriesConfig, SeriesDetector, SeriesScore};
 use crate::core::analytics::records::{Contribution, Detector, Finding};
 use crate::event::{Event, EventCategory, EventType};
 
+/// Orders of magnitude past the reporting level a rate anomaly can reach (severity 0.8 at the
+/// default sensitivity).
+const RATE_MAX_DECADES: f64 = 4.0;
+
 /// Settings of [`Detectors`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DetectorSettings {
@@ -114,7 +118,9 @@ impl Detectors {
     }
 
     /// A rate score past the series threshold is reported; its tail is the reporting level at
-    /// the threshold and ten times rarer per unit of score beyond it (a unit is one range width).
+    /// the threshold and ten times rarer per unit of score beyond it (a unit is one range width),
+    /// for at most [`RATE_MAX_DECADES`] units: range widths mean little while a series has barely
+    /// varied, so a rate alone never reaches the top of the scale.
     fn rate_finding(
         &self,
         ts: i64,
@@ -127,7 +133,8 @@ impl Detectors {
         if s.score < threshold {
             return;
         }
-        let tail = self.settings.report_tail * 10f64.powf(-(s.score - threshold));
+        let decades = (s.score - threshold).min(RATE_MAX_DECADES);
+        let tail = self.settings.report_tail * 10f64.powf(-decades);
         out.push(Finding {
             detector: Detector::Rate,
             subject: name.to_owned(),
@@ -141,8 +148,8 @@ impl Detectors {
                 feature: "eventsPerSecond".into(),
                 value,
                 baseline: s.expected,
-                deviation: s.z,
-                unit: "sd".into(),
+                deviation: value - s.expected,
+                unit: "events/s".into(),
             }],
             explanation: explain_rate(name, value, &s),
         });
@@ -232,8 +239,8 @@ fn forest_finding(event: &Event, hit: &ForestHit) -> Finding {
 
 fn explain_rate(name: &str, value: f64, s: &SeriesScore) -> String {
     let mut parts = vec![format!(
-        "{name} at {value:.0} events/s against a baseline of {:.1} ({:.1} sd)",
-        s.expected, s.z
+        "{name} at {value:.0} events/s against a baseline of {:.1}",
+        s.expected
     )];
     if s.range_excess > 0.0 {
         parts.push(format!(

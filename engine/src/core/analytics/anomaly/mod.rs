@@ -8,4 +8,5 @@ pub mod profile;
 pub mod robust;
 pub mod sequence;
 pub mod series;
+pub mod shift;
 pub mod statistical;
