@@ -174,7 +174,12 @@ async fn every_view_renders_the_engine_data_in_chromium() {
     let range = page_range(&b).await;
     let api = engine.get(&format!("/api/v1/timeseries?{range}")).await;
     let types: BTreeSet<String> = api["byType"].as_object().unwrap().keys().cloned().collect();
-    assert_eq!(table_rows(&b, "overview-types").await, types.len());
+    let shown = b.eval("Views.overview.typeRows.map((r) => r.type)").await;
+    assert_eq!(
+        table_rows(&b, "overview-types").await,
+        types.len(),
+        "{shown} vs {types:?} for {range}"
+    );
     assert!(
         types.contains("AgentQuery") && types.contains("FilesystemWrite"),
         "{types:?}"
@@ -196,6 +201,21 @@ async fn every_view_renders_the_engine_data_in_chromium() {
         .collect();
     assert_eq!(exported, types, "the CSV holds the table's rows");
 
+    // Zoom: a drag across the rate chart narrows every chart and reloads finer buckets.
+    let wide = b.eval("Views.overview.ts.bucketNs").await.as_f64().unwrap();
+    b.drag("#chart-rate .u-over", 0.7, 0.9).await;
+    b.wait_for(
+        &format!("App.zoom && Views.overview.ts.bucketNs < {wide}"),
+        "the zoom reloads finer buckets",
+    )
+    .await;
+    let same = b
+        .eval("Charts.all.rate.scales.x.min === Charts.all.category.scales.x.min")
+        .await;
+    assert_eq!(same, json!(true), "the charts share the zoom");
+    b.click("#reset-zoom").await;
+    b.wait_for("App.zoom === null", "the zoom resets").await;
+
     // Anomalies: one marker and one row per anomaly in range; JSON export has the same rows.
     open_view(
         &b,
@@ -204,23 +224,31 @@ async fn every_view_renders_the_engine_data_in_chromium() {
         "document.querySelector('#anomalies-table tbody tr')",
     )
     .await;
-    let all = engine.get("/api/v1/anomalies?limit=1000").await;
-    let list = all.get("anomalies").or(all.get("recent")).cloned().unwrap();
-    let in_range = b
-        .eval(&format!(
-            "{}.map(normAnomaly).filter((a) => App.inRange(a.timeNs)).length",
-            list
-        ))
+    let range = page_range(&b).await;
+    let listed = engine
+        .get(&format!("/api/v1/anomalies?{range}&limit=1000"))
         .await;
+    let in_range = count(&listed["anomalies"]);
     let rows = table_rows(&b, "anomalies-table").await;
-    assert_eq!(json!(rows), in_range, "one row per anomaly in range");
+    assert_eq!(rows, in_range, "one row per anomaly in range");
     assert!(rows > 0);
     assert_eq!(b.eval("Charts.points('severity')").await, json!(rows));
     shoot(&b, "anomalies").await;
     b.click("#export button[data-format=json]").await;
     let exported: Vec<Value> =
         serde_json::from_str(&downloaded(downloads.path(), ".json").await).unwrap();
+    let ids = |records: &[Value]| -> BTreeSet<String> {
+        records
+            .iter()
+            .map(|r| r["id"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
     assert_eq!(exported.len(), rows, "the JSON export holds the shown rows");
+    assert_eq!(
+        ids(&exported),
+        ids(listed["anomalies"].as_array().unwrap()),
+        "the exported records are the API's"
+    );
 
     // Drill-down: the slow write beside its type's baseline, then its session.
     let slow_row = b
@@ -367,13 +395,11 @@ async fn every_view_renders_the_engine_data_in_chromium() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_asks_for_a_token_and_shows_who_is_signed_in() {
+    // The role reads analytics and dashboards but not the profiler.
     let dir = tempfile::tempdir().unwrap();
     let secret = dir.path().join("tokens");
     std::fs::write(&secret, "ops-viewer:tok-view\n").unwrap();
-    let roles: &[common::auth::Role] = &[(
-        "viewer",
-        &["dashboard:read", "analytics:read", "profiler:read"],
-    )];
+    let roles: &[common::auth::Role] = &[("viewer", &["dashboard:read", "analytics:read"])];
     let toml = common::auth::auth_toml(
         "token",
         true,
@@ -416,4 +442,12 @@ async fn the_page_asks_for_a_token_and_shows_who_is_signed_in() {
     )
     .await;
     shoot(&b, "signed-in").await;
+    b.goto(&format!("{}/dashboard#profiler", engine.url)).await;
+    let refused = b
+        .wait_for(
+            "document.getElementById('prof-kpis').textContent",
+            "the profiler's refusal",
+        )
+        .await;
+    assert_eq!(refused, json!("ops-viewer may not read /api/v1/profile"));
 }

@@ -235,6 +235,30 @@ impl Browser {
         assert_eq!(found, json!(true), "nothing matches `{selector}` to click");
     }
 
+    /// Drags the mouse across the element matching `selector`, from `from` to `to` (fractions of
+    /// its width, at half its height).
+    pub async fn drag(&self, selector: &str, from: f64, to: f64) {
+        let rect = self
+            .eval(&format!(
+                "(() => {{ const r = document.querySelector({s}).getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; }})()",
+                s = json!(selector)
+            ))
+            .await;
+        let r: Vec<f64> = serde_json::from_value(rect).expect("a bounding box");
+        let y = r[1] + r[3] / 2.0;
+        let at = |f: f64| r[0] + r[2] * f;
+        let mouse = |kind: &str, x: f64| json!({"type": kind, "x": x, "y": y, "button": "left", "buttons": 1, "clickCount": 1});
+        self.page("Input.dispatchMouseEvent", mouse("mousePressed", at(from)))
+            .await;
+        for step in 1..=5 {
+            let x = at(from + (to - from) * f64::from(step) / 5.0);
+            self.page("Input.dispatchMouseEvent", mouse("mouseMoved", x))
+                .await;
+        }
+        self.page("Input.dispatchMouseEvent", mouse("mouseReleased", at(to)))
+            .await;
+    }
+
     /// Saves a PNG of the whole page to `path`.
     pub async fn screenshot(&self, path: &Path) {
         let r = self

@@ -15,6 +15,7 @@ const App = {
   zoom: null, // [minSec, maxSec] while a chart is zoomed or panned
   extent: { first: null, last: null }, // retained event times, ns
   busy: false,
+  denied: new Set(), // routes the signed-in subject may not read
   timer: null,
 
   async api(path, init = {}) {
@@ -44,12 +45,21 @@ const App = {
   // Like `api`, but a missing endpoint (404) or a forbidden one yields `null`, so a view can
   // show what the engine has and say what it lacks.
   async optional(path) {
+    const route = path.split("?")[0];
     try {
-      return await this.api(path);
+      const body = await this.api(path);
+      this.denied.delete(route);
+      return body;
     } catch (e) {
+      if (e.status === 403) this.denied.add(route);
       if (e.status === 404 || e.status === 403 || e.status === 400) return null;
       throw e;
     }
+  },
+
+  // Why `route` gave nothing: refused to the signed-in subject, or `off` (what the engine lacks).
+  missing(route, off) {
+    return this.denied.has(route) ? `${this.subject || "this subject"} may not read ${route}` : off;
   },
 
   // The selected range in event time as {since, until} ns, or {} for all data.
@@ -63,7 +73,8 @@ const App = {
       return { since: from * 1e6, until: to * 1e6 };
     }
     const newest = document.getElementById("anchor").checked && this.extent.last != null;
-    const until = newest ? this.extent.last + 1 : Date.now() * 1e6;
+    // A millisecond past the newest event, so it stays inside the range after rounding to a double.
+    const until = newest ? this.extent.last + 1e6 : Date.now() * 1e6;
     return { since: until - Number(sel) * 60e9, until };
   },
 
@@ -78,11 +89,11 @@ const App = {
     return q.toString();
   },
 
+  // Whether event time `ns` is inside the charts' zoom (everything is, unzoomed). The range
+  // itself is applied by the API: event times are integers beyond a double's precision, so the
+  // page never compares them against the range edges itself.
   inRange(ns) {
-    const r = this.range();
-    const since = this.zoom ? this.zoom[0] * 1e9 : r.since;
-    const until = this.zoom ? this.zoom[1] * 1e9 : r.until;
-    return (since == null || ns >= since) && (until == null || ns < until);
+    return !this.zoom || (ns >= this.zoom[0] * 1e9 && ns <= this.zoom[1] * 1e9);
   },
 
   async refresh() {
@@ -285,7 +296,8 @@ function startApp() {
     sessionStorage.setItem("vexfs-token", App.token);
     App.whoami().then(() => App.refresh());
   });
-  Charts.onRange = (r) => { App.zoom = r; if (Views[App.view].zoomed) Views[App.view].zoomed(); };
+  // A zoom narrows what the view loads (finer buckets, fewer rows), so reload at once.
+  Charts.onRange = (r) => { App.zoom = r; if (Views[App.view].zoomed) Views[App.view].zoomed(); App.refresh(); };
   window.addEventListener("hashchange", () => App.show(location.hash.slice(1)));
   App.whoami();
   App.show(location.hash.slice(1) || "overview");

@@ -46,7 +46,8 @@ const Fmt = {
     if (span > 60 * 86400) return day;
     if (span > 86400) return `${day.slice(5)} ${hm}`;
     if (span > 600) return hm;
-    return `${hm}:${p(d.getSeconds())}`;
+    const hms = `${hm}:${p(d.getSeconds())}`;
+    return span > 30 ? hms : `${hms}.${Math.floor(d.getMilliseconds() / 100)}`;
   },
   span(seconds) {
     if (seconds < 1) return (seconds * 1000).toFixed(0) + " ms";
@@ -64,8 +65,6 @@ const Charts = {
   all: {},
   // Called with [minSec, maxSec] or null when a chart is zoomed, panned or reset.
   onRange: null,
-  syncing: false,
-  creating: false,
 
   // A time chart in `el`. `series`: [{label, color, unit, fmt, fill, dash, points, band}] and
   // `data`: [xsSeconds, ys...]. `unit` labels the y axis; `fmt` formats its values.
@@ -75,7 +74,7 @@ const Charts = {
     const width = Math.max(320, el.clientWidth || el.parentElement.clientWidth - 32);
     const opts = {
       width, height,
-      cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 6 } },
+      cursor: { drag: { x: App.settings.zoom, y: false, setScale: false }, points: { size: 6 } },
       scales: { x: { time: true }, y: yRange ? { range: yRange } : { auto: true } },
       legend: { live: true },
       axes: [
@@ -102,7 +101,13 @@ const Charts = {
           return out;
         })),
       bands,
-      hooks: { setScale: [(u, key) => { if (key === "x" && !independent) this.rangeChanged(name, u); }] },
+      // Zoom only on what the user does (a drag here, the wheel below), never on uPlot's own scaling.
+      hooks: { setSelect: [(u) => {
+        if (u.select.width < 2) return;
+        const min = u.posToVal(u.select.left, "x"), max = u.posToVal(u.select.left + u.select.width, "x");
+        u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+        this.zoomTo(u, min, max);
+      }] },
     };
     if (xRange && data[0].length) {
       // Pad the series to the range, so a few points in a long range stay in place.
@@ -110,11 +115,9 @@ const Charts = {
       if (lo < data[0][0]) data = data.map((ys, i) => [i ? null : lo].concat(ys));
       if (hi > data[0][data[0].length - 1]) data = data.map((ys, i) => ys.concat([i ? null : hi]));
     }
-    this.creating = true;
     const plot = new uPlot(opts, data, el);
     plot.vexIndependent = independent;
     if (!independent && App.zoom && data[0].length) plot.setScale("x", { min: App.zoom[0], max: App.zoom[1] });
-    this.creating = false;
     plot.vexName = name;
     this.all[name] = plot;
     el.addEventListener("wheel", (e) => this.wheel(plot, e), { passive: false });
@@ -134,14 +137,14 @@ const Charts = {
     return p.data.slice(1).reduce((n, ys) => n + ys.filter((v) => v != null).length, 0);
   },
 
-  rangeChanged(name, u) {
-    if (this.syncing || this.creating) return;
-    const { min, max } = u.scales.x;
-    this.syncing = true;
-    for (const [n, p] of Object.entries(this.all)) {
-      if (n !== name && !p.vexIndependent) p.setScale("x", { min, max });
+  // Shows [min, max] (seconds) on `plot` and, unless it keeps its own clock, on every chart of
+  // the view, and tells the view.
+  zoomTo(plot, min, max) {
+    if (!(max > min)) return;
+    if (plot.vexIndependent) { plot.setScale("x", { min, max }); return; }
+    for (const p of Object.values(this.all)) {
+      if (!p.vexIndependent) p.setScale("x", { min, max });
     }
-    this.syncing = false;
     if (this.onRange) this.onRange([min, max]);
   },
 
@@ -156,10 +159,10 @@ const Charts = {
     const at = min + span * Math.min(1, Math.max(0, (e.clientX - rect.left) / rect.width));
     if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
       const d = (e.deltaX || e.deltaY) > 0 ? span * 0.1 : -span * 0.1;
-      plot.setScale("x", { min: min + d, max: max + d });
+      this.zoomTo(plot, min + d, max + d);
     } else {
       const f = e.deltaY < 0 ? 0.8 : 1.25;
-      plot.setScale("x", { min: at - (at - min) * f, max: at + (max - at) * f });
+      this.zoomTo(plot, at - (at - min) * f, at + (max - at) * f);
     }
   },
 
@@ -168,16 +171,14 @@ const Charts = {
     if (!first) return;
     const { min, max } = first.scales.x;
     const d = (max - min) * fraction;
-    first.setScale("x", { min: min + d, max: max + d });
+    this.zoomTo(first, min + d, max + d);
   },
 
   reset() {
-    this.syncing = true;
     for (const p of Object.values(this.all)) {
       const xs = p.data[0];
       if (xs.length) p.setScale("x", { min: xs[0], max: xs[xs.length - 1] });
     }
-    this.syncing = false;
     if (this.onRange) this.onRange(null);
   },
 

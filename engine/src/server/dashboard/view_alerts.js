@@ -55,7 +55,7 @@ Views.alerts = {
       kpi("resolved", s ? Fmt.int(s.resolved) : "n/a"),
       kpi("fired in the last hour", s ? Fmt.int(s.firedLastHour) : "n/a"));
     document.getElementById("alert-sub").textContent = !data.list || data.list.enabled === false
-      ? "alerting is disabled in this engine ([alerts] enabled = false)"
+      ? App.missing("/api/v1/alerts", "alerting is disabled in this engine ([alerts] enabled = false)")
       : App.subject ? `acknowledging as ${App.subject}` : "acknowledgements are recorded without a name while the API is open";
     this.draw();
   },

@@ -73,7 +73,7 @@ Views.anomalies = {
     options("kind", data.items.map((a) => a.kind));
     options("detector", data.items.map((a) => a.detector));
     document.getElementById("anomaly-sub").textContent = data.missing
-      ? "anomaly detection is disabled in this engine"
+      ? App.missing("/api/v1/anomalies", "anomaly detection is disabled in this engine")
       : `${Fmt.int(data.total)} ${data.ranged ? "in range" : "detected in total"}${data.forest ? `; isolation forest ${data.forest.trained ? "trained" : "training"}` : ""}`;
     this.redraw();
   },

@@ -38,7 +38,7 @@ Views.patterns = {
     sel.replaceChildren(h("option", { value: "" }, "any"), ...[...types].sort().map((t) => h("option", { value: t, selected: t === this.type }, t)));
     document.getElementById("patterns-sub").textContent = p
       ? `${Fmt.int(p.sessions)} sessions mined, ${Fmt.int(p.openSessions)} open; minimum support ${p.minSupport} sessions${p.truncated ? `; complete up to length ${p.completeUpToLength}` : ""}`
-      : "pattern discovery is disabled in this engine";
+      : App.missing("/api/v1/patterns", "pattern discovery is disabled in this engine");
     this.draw();
   },
 

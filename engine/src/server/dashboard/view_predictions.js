@@ -84,7 +84,7 @@ Views.predictions = {
     document.getElementById("forecast-series").replaceChildren(...data.series.map((x) => h("option", { value: x, selected: x === this.series }, x)));
     const [ox, oy] = observedSeries(f, data.fallback);
     if (!f || !f.forecast || !f.forecast.length) {
-      sub.textContent = pred ? "no forecast yet: the engine needs at least two seasons of per-second rates" : "predictive analytics are disabled in this engine";
+      sub.textContent = pred ? "no forecast yet: the engine needs at least two seasons of per-second rates" : App.missing("/api/v1/predictions", "predictive analytics are disabled in this engine");
       Charts.destroy("forecast");
       el.replaceChildren(h("div", { class: "empty" }, sub.textContent));
     } else {

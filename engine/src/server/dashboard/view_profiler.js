@@ -25,7 +25,7 @@ Views.profiler = {
 
   update({ profile: p }) {
     if (!p) {
-      document.getElementById("prof-kpis").replaceChildren(h("div", { class: "empty" }, "The profiler is not available to this subject."));
+      document.getElementById("prof-kpis").replaceChildren(h("div", { class: "empty" }, App.missing("/api/v1/profile", "The profiler is not available.")));
       return;
     }
     const kpi = (label, v, cls) => h("div", { class: "kpi " + (cls || "") }, h("div", { class: "v" }, v), h("div", { class: "l" }, label));
