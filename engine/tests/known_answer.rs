@@ -164,6 +164,11 @@ async fn the_known_answer_stream_is_ranked_and_judged_correctly() {
         .filter(|id| !spikes.contains(id))
         .collect();
     let others = events - spikes.len();
+    println!(
+        "known answer: top severity {}, {} of {others} other events flagged",
+        first["severity"],
+        flagged.len()
+    );
     assert!(
         flagged.len() * 100 <= others,
         "{} of {others} flagged",
