@@ -40,7 +40,7 @@ fn variants() -> Vec<(&'static str, AnalyticsConfig)> {
                 c.anomalies = Some(DetectorChoice {
                     forest: false,
                     statistical: true,
-                })
+                });
             }),
         ),
         (
@@ -49,7 +49,7 @@ fn variants() -> Vec<(&'static str, AnalyticsConfig)> {
                 c.anomalies = Some(DetectorChoice {
                     forest: true,
                     statistical: false,
-                })
+                });
             }),
         ),
         ("no_anomalies", with(|c| c.anomalies = None)),
@@ -68,7 +68,7 @@ fn bench(c: &mut Criterion) {
                 || (),
                 |()| black_box(run(&cfg, &events)),
                 BatchSize::SmallInput,
-            )
+            );
         });
     }
     group.finish();

@@ -45,17 +45,17 @@ fn bench_decode(c: &mut Criterion) {
             for line in body.lines() {
                 black_box(serde_json::from_str::<serde::de::IgnoredAny>(line).unwrap());
             }
-        })
+        });
     });
     g.bench_function("serde_json_value", |b| {
         b.iter(|| {
             for line in body.lines() {
                 black_box(serde_json::from_str::<serde_json::Value>(line).unwrap());
             }
-        })
+        });
     });
     g.bench_function("decode_and_validate_batch", |b| {
-        b.iter(|| black_box(decode_batch(body.as_bytes(), 1, BATCH).unwrap()))
+        b.iter(|| black_box(decode_batch(body.as_bytes(), 1, BATCH).unwrap()));
     });
     g.finish();
 }
@@ -70,7 +70,7 @@ fn bench_core(c: &mut Criterion) {
             for e in &events {
                 w.observe(e);
             }
-        })
+        });
     });
     g.bench_function("engine_apply_batches_of_1000", |b| {
         let mut engine = Engine::new(&settings());
@@ -78,7 +78,7 @@ fn bench_core(c: &mut Criterion) {
             for chunk in events.chunks(1000) {
                 engine.apply(chunk, START_NS);
             }
-        })
+        });
     });
     g.finish();
 }
@@ -101,12 +101,12 @@ fn bench_log(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter_batched(
                 || (),
-                |_| {
+                |()| {
                     wal.append(&events).unwrap();
                     wal.commit().unwrap();
                 },
                 BatchSize::SmallInput,
-            )
+            );
         });
     }
     g.finish();

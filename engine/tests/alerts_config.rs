@@ -127,7 +127,10 @@ async fn start_registers_the_three_metric_families() {
     let summary = runtime.summary(0);
     assert_eq!((summary.firing, summary.fired_last_hour), (0, 0));
     let metrics = registry.gather();
-    let names: Vec<&str> = metrics.iter().map(|m| m.name()).collect();
+    let names: Vec<&str> = metrics
+        .iter()
+        .map(prometheus::proto::MetricFamily::name)
+        .collect();
     assert_eq!(
         names,
         [
@@ -139,7 +142,7 @@ async fn start_registers_the_three_metric_families() {
     );
     let all_zero = metrics
         .iter()
-        .flat_map(|m| m.get_metric())
+        .flat_map(prometheus::proto::MetricFamily::get_metric)
         .all(|m| m.get_counter().value() == 0.0);
     assert!(all_zero);
     let again = setup::start(&config.alerts, &registry, NotifierOptions::default());

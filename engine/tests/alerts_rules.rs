@@ -7,7 +7,7 @@ use vexfs_engine::core::alerts::{
     RuleError, RuleSpec, fingerprint,
 };
 
-fn spec<'a>(condition: &'a str, threshold: Option<f64>) -> RuleSpec<'a> {
+fn spec(condition: &str, threshold: Option<f64>) -> RuleSpec<'_> {
     RuleSpec {
         name: "R",
         severity: "critical",

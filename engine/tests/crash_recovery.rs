@@ -50,7 +50,7 @@ async fn load(
                     batches.fetch_add(1, Ordering::SeqCst);
                 }
             }
-            Ok(r) if r.status().as_u16() == 429 => continue,
+            Ok(r) if r.status().as_u16() == 429 => {}
             _ => return, // the engine is gone
         }
     }

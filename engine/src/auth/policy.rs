@@ -64,7 +64,7 @@ mod tests {
         SubjectConfig {
             kind: SubjectKind::User,
             name: name.into(),
-            roles: roles.iter().map(|r| r.to_string()).collect(),
+            roles: roles.iter().map(std::string::ToString::to_string).collect(),
         }
     }
 

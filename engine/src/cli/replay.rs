@@ -69,7 +69,7 @@ pub async fn replay(args: &ReplayArgs) -> Result<ReplayReport, CliError> {
     let credential = args.credentials.load()?;
     let file =
         std::fs::File::open(&args.file).map_err(io(format!("opening {}", args.file.display())))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let size = file.metadata().map_or(0, |m| m.len());
     let bar = if args.no_progress {
         ProgressBar::hidden()
     } else {

@@ -47,7 +47,7 @@ fn bucket_of(value: u64) -> usize {
     if value < LINEAR {
         return value as usize;
     }
-    let exp = 63 - value.leading_zeros();
+    let exp = value.ilog2();
     let sub = ((value >> (exp - SUB_BITS)) as usize) & (SUB - 1);
     SUB + (exp - SUB_BITS) as usize * SUB + sub
 }

@@ -39,7 +39,7 @@ pub struct TopEntry {
 }
 
 /// The `k` most frequent keys, most frequent first, ties by key.
-pub fn top_k(map: &HashMap<Sym, u32>, k: usize) -> Vec<TopEntry> {
+pub fn top_k<S: std::hash::BuildHasher>(map: &HashMap<Sym, u32, S>, k: usize) -> Vec<TopEntry> {
     let mut all: Vec<(&Sym, u32)> = map.iter().map(|(s, n)| (s, *n)).collect();
     all.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     all.into_iter()

@@ -188,7 +188,7 @@ impl<'de> Deserialize<'de> for Flags {
 /// Serde helpers for timestamps: nanoseconds since the epoch internally, RFC 3339 on the wire
 /// (integer nanoseconds are accepted too). Zero means "not given" and is filled in at ingest.
 pub mod timestamp {
-    use super::*;
+    use super::{DateTime, Deserializer, Serializer, Visitor, de, fmt};
 
     /// Formats nanoseconds since the epoch as RFC 3339 with nanosecond precision.
     pub fn format(ns: i64) -> String {

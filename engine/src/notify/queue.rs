@@ -91,13 +91,12 @@ impl Notifier {
             if !targets.is_empty() && !targets.contains(&lane.name) {
                 continue;
             }
-            match lane.tx.try_send(Arc::clone(&shared)) {
-                Ok(()) => accepted += 1,
-                Err(_) => {
-                    let alert = shared.alert.id;
-                    tracing::warn!(receiver = %lane.name, alert, "alert queue full, dropping");
-                    self.metrics.delivery(&lane.name, "dropped");
-                }
+            if let Ok(()) = lane.tx.try_send(Arc::clone(&shared)) {
+                accepted += 1
+            } else {
+                let alert = shared.alert.id;
+                tracing::warn!(receiver = %lane.name, alert, "alert queue full, dropping");
+                self.metrics.delivery(&lane.name, "dropped");
             }
         }
         accepted

@@ -116,7 +116,7 @@ pub fn evaluate(state: &AppState, now: i64) {
     {
         Ok(()) => tracing::debug!(count, "queued AlertTriggered events"),
         Err(TrySendError::Full(_)) => {
-            tracing::warn!(count, "ingest queue full; AlertTriggered events not stored")
+            tracing::warn!(count, "ingest queue full; AlertTriggered events not stored");
         }
         Err(TrySendError::Disconnected(_)) => tracing::warn!(
             count,

@@ -48,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .merge(super::anomalies_api::routes())
 }
 
+#[allow(clippy::unused_async)] // an axum handler is an async fn even when it never waits
 async fn report<T: Serialize>(
     State(state): State<AppState>,
     query: fn(&Analytics) -> T,

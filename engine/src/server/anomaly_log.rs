@@ -55,7 +55,7 @@ pub fn load(path: &Path) -> Result<Vec<AnomalyRecord>, AnomalyLogError> {
         match serde_json::from_str(&line) {
             Ok(r) => records.push(r),
             Err(e) => {
-                tracing::warn!(file = %path.display(), line = n + 1, error = %e, "skipping an unreadable anomaly record")
+                tracing::warn!(file = %path.display(), line = n + 1, error = %e, "skipping an unreadable anomaly record");
             }
         }
     }

@@ -166,7 +166,7 @@ impl Writer {
         let written = plans
             .iter()
             .try_for_each(|(_, (_, accepted))| self.wal.append(accepted))
-            .and_then(|_| self.wal.commit());
+            .and_then(|()| self.wal.commit());
         let log_ns = started.elapsed().as_nanos() as u64;
         let bytes = match written {
             Ok(bytes) => bytes,

@@ -9,7 +9,7 @@ use super::router;
 use super::shared::{Shared, now_ns};
 use super::state::AppState;
 use crate::config::Config;
-use crate::core::profiler::Stage;
+use crate::core::profiler::{ProcessCounters, Stage};
 use crate::event::Event;
 use crate::store::{ReplayStats, StoreError, Wal, WalOptions};
 use std::future::Future;
@@ -237,7 +237,7 @@ async fn sample_profile(state: AppState) {
         let counters = if state.config.profiler.enable_real_time_profiling {
             read_counters()
         } else {
-            Default::default()
+            ProcessCounters::default()
         };
         let now = now_ns();
         let (slow, totals): (Vec<Stage>, _) = {

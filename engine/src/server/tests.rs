@@ -17,7 +17,7 @@ use tower::ServiceExt;
 struct Harness {
     state: AppState,
     writer: Option<std::thread::JoinHandle<()>>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Harness {
@@ -32,14 +32,14 @@ impl Harness {
         Harness {
             state,
             writer: Some(writer),
-            _dir: dir,
+            dir,
         }
     }
 
     async fn stop(mut self) -> tempfile::TempDir {
         let writer = self.writer.take().unwrap();
         stop_writer(&self.state, writer).await.unwrap();
-        self._dir
+        self.dir
     }
 
     async fn call(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {

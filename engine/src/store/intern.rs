@@ -13,13 +13,12 @@ pub struct Interner {
 impl Interner {
     /// Replaces `sym` with the canonical shared copy.
     pub fn intern(&mut self, sym: &mut Sym) {
-        match self.set.get(sym) {
-            Some(canon) => *sym = canon.clone(),
-            None => {
-                self.set.insert(sym.clone());
-                if self.set.len() > self.purge_at {
-                    self.purge();
-                }
+        if let Some(canon) = self.set.get(sym) {
+            *sym = canon.clone()
+        } else {
+            self.set.insert(sym.clone());
+            if self.set.len() > self.purge_at {
+                self.purge();
             }
         }
     }

@@ -106,7 +106,7 @@ mod tests {
         let buf = two_records();
         for cut in 0..buf.len() {
             let (records, end, problem) = decode_all(&buf[..cut]);
-            let expected = if cut >= HEADER_LEN + 5 { 1 } else { 0 };
+            let expected = usize::from(cut >= HEADER_LEN + 5);
             assert_eq!(records.len(), expected, "cut at {cut}");
             assert_eq!(end, expected * (HEADER_LEN + 5));
             assert_eq!(problem.is_some(), cut != 0 && cut != HEADER_LEN + 5);

@@ -151,7 +151,7 @@ pub fn read_archive(path: &Path) -> Result<(Manifest, Contents), StoreError> {
                 manifest = Some(
                     serde_json::from_slice(&data)
                         .map_err(|e| bad(path, format!("manifest: {e}")))?,
-                )
+                );
             }
             EVENTS => ndjson = Some(data),
             ANOMALIES => anomalies = data,

@@ -285,7 +285,7 @@ impl Wal {
         match self.opts.fsync {
             FsyncPolicy::Batch => self.sync()?,
             FsyncPolicy::Interval if self.last_sync.elapsed() >= self.opts.fsync_interval => {
-                self.sync()?
+                self.sync()?;
             }
             _ => {}
         }

@@ -194,7 +194,7 @@ fn sleep_past_next_minute(margin: Duration) {
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
     let into_minute = Duration::from_millis(u64::try_from(now.as_millis() % 60_000).unwrap_or(0));
-    std::thread::sleep(Duration::from_secs(60) - into_minute + margin);
+    std::thread::sleep(Duration::from_secs(60).checked_sub(into_minute).unwrap() + margin);
 }
 
 #[test]

@@ -14,8 +14,7 @@ fn config_data(stack: &Stack) -> Result<Value> {
     Ok(stack
         .children_of("configmaps")?
         .first()
-        .map(|c| c["data"].clone())
-        .unwrap_or(Value::Null))
+        .map_or(Value::Null, |c| c["data"].clone()))
 }
 
 fn statefulset_replicas(stack: &Stack) -> Result<Option<i64>> {
@@ -59,10 +58,10 @@ fn suspend_freezes_children_but_keeps_status_current() -> Result<()> {
         READY,
         || {
             let now = config_data(&stack).map_err(|e| e.to_string())?;
-            if now != frozen {
-                Ok(())
-            } else {
+            if now == frozen {
                 Err("ConfigMap unchanged".into())
+            } else {
+                Ok(())
             }
         },
     )?;

@@ -154,11 +154,11 @@ fn every_rule_and_dashboard_query_returns_data_from_a_real_engine_and_operator()
         .wait_for(
             &[
                 // Enough scrapes of both targets for rates over the checked windows.
-                r#"count(count_over_time(up[1m]) >= 10) == 2"#,
+                r"count(count_over_time(up[1m]) >= 10) == 2",
                 r#"vexfs_process{counter="cgroup_memory_limit_bytes"}"#,
                 r#"rate(vexfs_stage_events_total{stage="analytics"}[30s]) > 0"#,
                 r#"vexfs_alert_deliveries_total{outcome="failure"}"#,
-                r#"vexfs_alerts_suppressed_total"#,
+                r"vexfs_alerts_suppressed_total",
                 r#"vexfs_operator_reconcile_errors_total{reason="apply"}"#,
                 r#"sum(vexfs_operator_objects{ready!="True"}) > 0"#,
                 r#"vexfs_operator_backups_total{phase="Succeeded"}"#,

@@ -23,12 +23,11 @@ impl AlertInputs {
     /// there is no such window).
     pub fn with_stats(mut self, stats: &StatsReport) -> Self {
         let window = stats.time_windows.iter().find(|w| w.window == RATE_WINDOW);
-        let (events, rate, breakdown, latency) = match window {
-            Some(w) => (w.events, w.rate_per_sec, &w.breakdown, &w.latency_ns),
-            None => {
-                let c = &stats.count_window;
-                (c.events, c.rate_per_sec, &c.breakdown, &c.latency_ns)
-            }
+        let (events, rate, breakdown, latency) = if let Some(w) = window {
+            (w.events, w.rate_per_sec, &w.breakdown, &w.latency_ns)
+        } else {
+            let c = &stats.count_window;
+            (c.events, c.rate_per_sec, &c.breakdown, &c.latency_ns)
         };
         let per_event = if events > 0 {
             rate / events as f64

@@ -71,7 +71,7 @@ mod tests {
 
     #[test]
     fn finds_the_lag() {
-        let a: Vec<f64> = (0..200).map(|i| ((i * 7919) % 101) as f64).collect();
+        let a: Vec<f64> = (0..200).map(|i| f64::from((i * 7919) % 101)).collect();
         let mut b = vec![0.0; 3];
         b.extend_from_slice(&a[..197]);
         let best = best_lag(&a, &b, 5).expect("correlated");

@@ -33,7 +33,9 @@ use prefixspan::MineParams;
 use rates::RateRing;
 use records::Finding;
 use records::store::{AnomalyStore, StoreLimits};
-use report::*;
+use report::{
+    CorrelationView, CorrelationsReport, PatternView, PatternsReport, RuleView, SeriesForecast,
+};
 use sessions::{SessionLimits, SessionTracker};
 use verdicts::SessionLog;
 

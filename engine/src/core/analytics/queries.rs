@@ -3,7 +3,9 @@
 use super::forecast::{self, backtest};
 use super::records::AnomalyRecord;
 use super::records::query::AnomalyQuery;
-use super::report::*;
+use super::report::{
+    AnomaliesReport, ForestView, NextEventView, PredictionsReport, RecordTotals, SeriesForecast,
+};
 use super::verdicts::{SessionPage, SessionQuery, SessionVerdict};
 use super::{Analytics, MAX_SEASON_SECONDS, name};
 use crate::event::{EventCategory, EventType, timestamp};
@@ -15,7 +17,10 @@ impl Analytics {
     /// A page of anomaly records, the totals per kind and detector, and the forest state.
     pub fn anomalies(&self, q: &AnomalyQuery) -> AnomaliesReport {
         let (kinds, detectors) = self.store.totals();
-        let forest = self.detectors.as_ref().map(|d| d.forest());
+        let forest = self
+            .detectors
+            .as_ref()
+            .map(super::anomaly::detectors::Detectors::forest);
         AnomaliesReport {
             page: self.store.query(q),
             totals: RecordTotals::new(&kinds, &detectors),

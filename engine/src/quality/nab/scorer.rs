@@ -101,18 +101,15 @@ pub fn sweep_points(scores: &[f64], windows: &[(usize, usize)], first_window: us
             current = Some((first_window + next, right, right - left + 1));
             next += 1;
         }
-        let (sweep, zone) = match current {
-            Some((index, right, width)) => {
-                let position = -((right - i + 1) as f64) / width as f64;
-                (scaled_sigmoid(position) / max_tp(), Zone::Window(index))
-            }
-            None => {
-                let sweep = match previous {
-                    None => -1.0,
-                    Some((right, width)) => scaled_sigmoid((i - right) as f64 / (width - 1.0)),
-                };
-                (sweep, Zone::Outside)
-            }
+        let (sweep, zone) = if let Some((index, right, width)) = current {
+            let position = -((right - i + 1) as f64) / width as f64;
+            (scaled_sigmoid(position) / max_tp(), Zone::Window(index))
+        } else {
+            let sweep = match previous {
+                None => -1.0,
+                Some((right, width)) => scaled_sigmoid((i - right) as f64 / (width - 1.0)),
+            };
+            (sweep, Zone::Outside)
         };
         let zone = if i < probation { Zone::Probation } else { zone };
         points.push(Point { score, sweep, zone });
@@ -242,7 +239,9 @@ mod tests {
 
     #[test]
     fn optimiser_matches_brute_force() {
-        let scores: Vec<f64> = (0..300).map(|i| ((i * 37) % 101) as f64 / 100.0).collect();
+        let scores: Vec<f64> = (0..300)
+            .map(|i| f64::from((i * 37) % 101) / 100.0)
+            .collect();
         let points = sweep_points(&scores, &[(100, 129), (200, 229)], 0);
         let best = optimise(&points, 2, &STD);
         let brute = scores

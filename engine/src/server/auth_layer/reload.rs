@@ -76,7 +76,7 @@ pub async fn watch(live: Weak<LiveGate>) {
             ),
             Ok(false) => {}
             Err(error) => {
-                tracing::warn!(%error, "auth secret reload failed; keeping the previous credentials")
+                tracing::warn!(%error, "auth secret reload failed; keeping the previous credentials");
             }
         }
     }

@@ -165,7 +165,9 @@ fn few_distinct<'a>(rows: impl Iterator<Item = &'a [f64]>, limit: usize) -> bool
     let mut seen = HashSet::with_capacity(limit + 1);
     for r in rows {
         let mut h = DefaultHasher::new();
-        r.iter().for_each(|v| v.to_bits().hash(&mut h));
+        for v in r {
+            v.to_bits().hash(&mut h);
+        }
         seen.insert(h.finish());
         if seen.len() > limit {
             return false;

@@ -4,7 +4,12 @@ use super::*;
 
 fn cluster() -> Vec<Vec<f64>> {
     (0..500)
-        .map(|i| vec![((i * 7) % 50) as f64 / 50.0, ((i * 13) % 50) as f64 / 50.0])
+        .map(|i| {
+            vec![
+                f64::from((i * 7) % 50) / 50.0,
+                f64::from((i * 13) % 50) / 50.0,
+            ]
+        })
         .collect()
 }
 

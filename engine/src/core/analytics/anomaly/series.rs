@@ -235,6 +235,6 @@ mod tests {
             warmup: 100,
             ..SeriesConfig::default()
         });
-        assert!((0..99).all(|i| d.update(i as f64 * 7.0).score == 0.0));
+        assert!((0..99).all(|i| d.update(f64::from(i) * 7.0).score == 0.0));
     }
 }

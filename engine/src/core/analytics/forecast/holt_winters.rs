@@ -140,8 +140,10 @@ mod tests {
 
     #[test]
     fn intervals_widen_with_noise() {
-        let quiet: Vec<f64> = (0..100).map(|t| 50.0 + (t % 2) as f64 * 0.1).collect();
-        let noisy: Vec<f64> = (0..100).map(|t| 50.0 + ((t * 7919) % 17) as f64).collect();
+        let quiet: Vec<f64> = (0..100).map(|t| 50.0 + f64::from(t % 2) * 0.1).collect();
+        let noisy: Vec<f64> = (0..100)
+            .map(|t| 50.0 + f64::from((t * 7919) % 17))
+            .collect();
         let width = |xs: &[f64]| {
             let p = fit(xs, 1, 1, Smoothing::default()).expect("fits").forecast[0];
             p.upper - p.lower

@@ -38,8 +38,8 @@ mod tests {
     fn finds_the_period_of_a_noisy_cycle() {
         let xs: Vec<f64> = (0..600)
             .map(|i| {
-                (i as f64 * std::f64::consts::TAU / 24.0).sin() * 10.0
-                    + ((i * 7919) % 13) as f64 * 0.2
+                (f64::from(i) * std::f64::consts::TAU / 24.0).sin() * 10.0
+                    + f64::from((i * 7919) % 13) * 0.2
             })
             .collect();
         assert_eq!(detect_period(&xs, 100, 0.3), Some(24));

@@ -100,7 +100,7 @@ impl AnomalyQuery {
     }
 
     /// Descending by key, then by id.
-    fn order(&self, a: (f64, RecordId), b: (f64, RecordId)) -> Ordering {
+    fn order(a: (f64, RecordId), b: (f64, RecordId)) -> Ordering {
         b.0.total_cmp(&a.0).then(b.1.cmp(&a.1))
     }
 
@@ -108,9 +108,9 @@ impl AnomalyQuery {
     pub fn run<'a>(&self, records: impl Iterator<Item = &'a AnomalyRecord>) -> AnomalyPage {
         let mut hits: Vec<&AnomalyRecord> = records.filter(|r| self.matches(r)).collect();
         let total = hits.len();
-        hits.sort_by(|a, b| self.order((self.key(a), a.id), (self.key(b), b.id)));
+        hits.sort_by(|a, b| Self::order((self.key(a), a.id), (self.key(b), b.id)));
         let start = self.cursor.map_or(0, |c| {
-            hits.partition_point(|r| self.order((self.key(r), r.id), (c.key, c.id)).is_le())
+            hits.partition_point(|r| Self::order((self.key(r), r.id), (c.key, c.id)).is_le())
         });
         let limit = self.limit.clamp(1, MAX_LIMIT);
         let page: Vec<AnomalyRecord> = hits
