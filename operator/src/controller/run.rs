@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::{Context, error_policy, reconcile};
 use crate::backup::watch::{semantic_of_backup, semantic_of_job};
 use crate::crd::{VexfsBackup, VexfsSemantic};
+use crate::spec::names::MANAGED_SELECTOR;
 
 /// Runtime settings of the controller.
 #[derive(Clone, Debug)]
@@ -68,7 +69,7 @@ fn controller_for(
     namespace: Option<&str>,
     config: &RunConfig,
 ) -> Controller<VexfsSemantic> {
-    let children = watcher::Config::default().labels("app.kubernetes.io/managed-by=vexfs-operator");
+    let children = watcher::Config::default().labels(MANAGED_SELECTOR);
     Controller::new(
         api::<VexfsSemantic>(client, namespace),
         watcher::Config::default().any_semantic(),
