@@ -3,6 +3,7 @@
 //! Floors, each importing only the ones below it: `controller` → `day2` → {`backup`,
 //! `recovery`} → `spec` → `crd`.
 
+pub mod api_client;
 pub mod backup;
 pub mod controller;
 pub mod crd;

@@ -13,7 +13,7 @@ use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
 
 use super::health::{HealthInputs, backup_health};
-use super::job::{JobContext, SEMANTIC_LABEL, TRIGGER_LABEL, cleanup_job, job_labels};
+use super::job::{JobContext, TRIGGER_LABEL, cleanup_job, job_labels};
 use super::plan::{PlanInput, RunAction, RunPlan, plan};
 use super::retention::{BackupRecord, Outcome, RetentionPolicy, select_prunes};
 use super::runs::{BackupDeps, BackupError, api_error, is_finished, publish, sync_backups};
@@ -349,9 +349,4 @@ fn report(
         conditions: vec![condition],
         requeue,
     }
-}
-
-/// Label selector of every object belonging to one resource's backups.
-pub fn semantic_selector(name: &str) -> String {
-    format!("{SEMANTIC_LABEL}={name}")
 }

@@ -1,18 +1,21 @@
 //! Fetch: every read of one reconcile, gathered once into one [`Fetched`] before anything is built.
 //!
 //! Secrets, API discovery, the live children, the `VexfsBackup` to restore from, the engine pods,
-//! and the backup records and Jobs. Everything after this step is pure or a write.
+//! and the backup records and Jobs, all read from the reflector [`Caches`]. Everything after this
+//! step is pure or a write.
 
 use std::collections::HashMap;
 
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Pod, Secret};
-use kube::Client;
-use kube::api::{Api, DynamicObject, ListParams};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::{Api, DynamicObject};
+use kube::{Client, ResourceExt};
 
-use super::build::{MONITORING_API_VERSION, MONITORING_GROUP};
+use super::build::MONITORING_GROUP;
+use super::caches::{Caches, cached, has_labels};
 use super::plan::{LiveChildren, child_ids};
-use crate::backup::driver::semantic_selector;
+use crate::backup::job::SEMANTIC_LABEL;
 use crate::crd::VexfsBackup;
 use crate::spec::ValidatedSpec;
 use crate::spec::names::selector_labels;
@@ -28,6 +31,9 @@ pub enum FetchError {
         /// Underlying error.
         source: kube::Error,
     },
+    /// The watches feeding the caches have stopped (the controller is shutting down).
+    #[error("the watch caches are closed")]
+    CachesClosed,
     /// A live object did not serialise to JSON.
     #[error("decoding {what}: {source}")]
     Decode {
@@ -106,43 +112,60 @@ fn api_error(what: impl Into<String>) -> impl FnOnce(kube::Error) -> FetchError 
     move |source| FetchError::Api { what, source }
 }
 
-/// Reads everything the pipeline needs for `spec`.
-pub async fn fetch(client: &Client, spec: &ValidatedSpec) -> Result<Fetched, FetchError> {
+/// Gathers everything the pipeline needs for `spec` from the caches. Only two reads can reach the
+/// API server: discovery once its cached answer expired, and the monitoring children when their
+/// API is served (they have no cache).
+pub async fn fetch(
+    client: &Client,
+    caches: &Caches,
+    spec: &ValidatedSpec,
+) -> Result<Fetched, FetchError> {
+    // Until every cache holds its first full list, an empty cache would mean "missing".
+    caches
+        .wait_until_ready()
+        .await
+        .map_err(|_| FetchError::CachesClosed)?;
     let ns = spec.namespace.as_str();
     let keys = referenced_secret_keys(spec);
-    let secret_api: Api<Secret> = Api::namespaced(client.clone(), ns);
-    let mut secrets: HashMap<String, Option<Secret>> = HashMap::new();
-    for (name, _) in &keys {
-        if !secrets.contains_key(name) {
-            let secret = secret_api
-                .get_opt(name)
-                .await
-                .map_err(api_error(format!("Secret {name}")))?;
-            secrets.insert(name.clone(), secret);
-        }
-    }
-    let monitoring_api = monitoring_api_available(client).await?;
-    let live = live_children(client, spec, monitoring_api).await?;
-    let backup_api: Api<VexfsBackup> = Api::namespaced(client.clone(), ns);
-    let restore_backup = match &spec.restore {
-        Some(restore) => backup_api
-            .get_opt(&restore.backup_name)
-            .await
-            .map_err(api_error("the VexfsBackup to restore"))?,
-        None => None,
-    };
-    let pods = list::<Pod>(client, ns, &label_selector(spec), "engine pods").await?;
-    let (backups, jobs) = if spec.backup.is_some() {
-        let all = list::<VexfsBackup>(client, ns, "", "VexfsBackups").await?;
-        let own = all
-            .into_iter()
-            .filter(|b| b.spec.semantic_ref == spec.name)
-            .collect();
-        let jobs = list::<Job>(client, ns, &semantic_selector(&spec.name), "backup Jobs").await?;
-        (own, jobs)
-    } else {
-        (Vec::new(), Vec::new())
-    };
+    let secrets: HashMap<String, Option<Secret>> = keys
+        .iter()
+        .map(|(name, _)| (name.clone(), cached(&caches.secrets, ns, name)))
+        .collect();
+    let monitoring_api = caches
+        .discovery
+        .monitoring_api(client)
+        .await
+        .map_err(api_error("API discovery"))?;
+    let live = live_children(client, caches, spec, monitoring_api).await?;
+    let restore_backup = spec
+        .restore
+        .as_ref()
+        .and_then(|restore| cached(&caches.backups, ns, &restore.backup_name));
+    let in_namespace = |meta: &ObjectMeta| meta.namespace.as_deref() == Some(ns);
+    let engine = selector_labels(spec);
+    let pods = caches
+        .pods
+        .state()
+        .into_iter()
+        .filter(|pod| in_namespace(&pod.metadata) && has_labels(pod.as_ref(), engine.iter()))
+        .map(|pod| pod.as_ref().clone())
+        .collect();
+    let backups = caches
+        .backups
+        .state()
+        .into_iter()
+        .filter(|b| in_namespace(&b.metadata) && b.spec.semantic_ref == spec.name)
+        .map(|b| b.as_ref().clone())
+        .collect();
+    let jobs = caches
+        .jobs
+        .state()
+        .into_iter()
+        .filter(|job| {
+            in_namespace(&job.metadata) && job.labels().get(SEMANTIC_LABEL) == Some(&spec.name)
+        })
+        .map(|job| job.as_ref().clone())
+        .collect();
     Ok(Fetched {
         missing_secret_key: first_missing_key(&keys, &secrets),
         monitoring_api,
@@ -154,72 +177,46 @@ pub async fn fetch(client: &Client, spec: &ValidatedSpec) -> Result<Fetched, Fet
     })
 }
 
-fn label_selector(spec: &ValidatedSpec) -> String {
-    selector_labels(spec)
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-async fn list<K>(
-    client: &Client,
-    namespace: &str,
-    selector: &str,
-    what: &str,
-) -> Result<Vec<K>, FetchError>
-where
-    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug,
-{
-    let api: Api<K> = Api::namespaced(client.clone(), namespace);
-    let params = if selector.is_empty() {
-        ListParams::default()
-    } else {
-        ListParams::default().labels(selector)
-    };
-    Ok(api.list(&params).await.map_err(api_error(what))?.items)
-}
-
-/// Whether the `monitoring.coreos.com/v1` API is served.
-async fn monitoring_api_available(client: &Client) -> Result<bool, FetchError> {
-    match client
-        .list_api_group_resources(MONITORING_API_VERSION)
-        .await
-    {
-        Ok(_) => Ok(true),
-        Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
-        Err(source) => Err(FetchError::Api {
-            what: "API discovery".to_owned(),
-            source,
-        }),
-    }
-}
-
-/// Reads every possible child (skipping monitoring kinds when their API is not served).
+/// Looks up every possible child (reading monitoring kinds only when their API is served).
 async fn live_children(
     client: &Client,
+    caches: &Caches,
     spec: &ValidatedSpec,
     monitoring_api: bool,
 ) -> Result<LiveChildren, FetchError> {
+    let ns = spec.namespace.as_str();
     let mut live = LiveChildren::default();
     for (resource, name) in child_ids(spec) {
-        if resource.group == MONITORING_GROUP && !monitoring_api {
-            continue;
-        }
         let what = || format!("{} {name}", resource.kind);
-        let api: Api<DynamicObject> =
-            Api::namespaced_with(client.clone(), &spec.namespace, &resource);
-        let object = api.get_opt(&name).await.map_err(api_error(what()))?;
-        if let Some(object) = object {
-            let value = serde_json::to_value(object).map_err(|source| FetchError::Decode {
-                what: what(),
-                source,
-            })?;
+        let value = match resource.kind.as_str() {
+            "ServiceAccount" => json(cached(&caches.service_accounts, ns, &name), what)?,
+            "ConfigMap" => json(cached(&caches.config_maps, ns, &name), what)?,
+            "Service" => json(cached(&caches.services, ns, &name), what)?,
+            "StatefulSet" => json(cached(&caches.statefulsets, ns, &name), what)?,
+            "PodDisruptionBudget" => json(cached(&caches.pod_disruption_budgets, ns, &name), what)?,
+            _ if resource.group == MONITORING_GROUP && monitoring_api => {
+                let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &resource);
+                let object = api.get_opt(&name).await.map_err(api_error(what()))?;
+                json(object, what)?
+            }
+            _ => None,
+        };
+        if let Some(value) = value {
             live.insert(&resource.kind, &name, value);
         }
     }
     Ok(live)
+}
+
+fn json<K: serde::Serialize>(
+    object: Option<K>,
+    what: impl Fn() -> String,
+) -> Result<Option<serde_json::Value>, FetchError> {
+    object
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(|source| FetchError::Decode {
+            what: what(),
+            source,
+        })
 }

@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod backoff;
 pub mod build;
+pub mod caches;
 pub mod fetch;
 pub mod memory;
 pub mod plan;
@@ -31,14 +32,20 @@ use crate::spec::conditions::{Stall, reasons, types};
 use crate::spec::names::MANAGER;
 use crate::spec::{ValidatedSpec, validate};
 use build::{ClusterFacts, EngineTomlError};
+use caches::Caches;
 use fetch::Fetched;
 use memory::Memory;
 use status::{EngineObservation, StatusInputs};
 
-/// How often a healthy object is re-checked without any watch event.
-pub const RESYNC: Duration = Duration::from_secs(300);
-/// How often a missing Secret is looked for again (Secrets are not watched).
-pub const SECRET_RECHECK: Duration = Duration::from_secs(60);
+/// Longest time an object goes without a reconcile when no watch event arrives: a safety net only,
+/// since changes to the resource, its children, its pods, Jobs, backups and Secrets all arrive as
+/// events. Each requeue is jittered into `[RESYNC / 2, RESYNC]` so objects spread out.
+pub const RESYNC: Duration = Duration::from_secs(600);
+
+/// The safety-net delay of one object, jittered by `jitter` in `[0, 1]`.
+pub fn resync_after(jitter: f64) -> Duration {
+    RESYNC.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+}
 
 /// A transient reconcile failure; retried with per-object backoff.
 #[derive(Debug, thiserror::Error)]
@@ -73,11 +80,13 @@ impl ReconcileError {
     }
 }
 
-/// Handles shared by every reconcile: the API client, the Event recorder, metrics, and the
-/// operator's in-process [`Memory`].
+/// Handles shared by every reconcile: the API client, the caches, the Event recorder, metrics,
+/// and the operator's in-process [`Memory`].
 pub struct Context {
     /// API client.
     pub client: Client,
+    /// Reflector caches every read comes from.
+    pub caches: Caches,
     /// Operator metrics.
     pub metrics: Metrics,
     /// Event publisher.
@@ -87,8 +96,9 @@ pub struct Context {
 }
 
 impl Context {
-    /// A context publishing Events as `vexfs-operator` from `instance` (the pod name).
-    pub fn new(client: Client, metrics: Metrics, instance: Option<String>) -> Self {
+    /// A context reading from `caches` and publishing Events as `vexfs-operator` from `instance`
+    /// (the pod name).
+    pub fn new(client: Client, caches: Caches, metrics: Metrics, instance: Option<String>) -> Self {
         let reporter = Reporter {
             controller: MANAGER.to_owned(),
             instance,
@@ -96,9 +106,16 @@ impl Context {
         Self {
             recorder: Recorder::new(client.clone(), reporter),
             client,
+            caches,
             metrics,
             memory: Arc::default(),
         }
+    }
+
+    /// The same context sharing `memory` (one per process, whatever the number of controllers).
+    #[must_use]
+    pub fn with_memory(self, memory: Arc<Memory>) -> Self {
+        Self { memory, ..self }
     }
 }
 
@@ -158,7 +175,7 @@ async fn reconcile_once(cr: &VexfsSemantic, ctx: &Context) -> Result<Action, Rec
             return Ok(Action::await_change());
         }
     };
-    let fetched = fetch::fetch(&ctx.client, &spec).await?;
+    let fetched = fetch::fetch(&ctx.client, &ctx.caches, &spec).await?;
     let outcome = converge(&ctx.client, &spec, cr.status.as_ref(), &fetched).await?;
     // Day-2 steps (backup schedule, restore, recovery ladder) run only when the children
     // converged: a stalled object has no engine to act on.
@@ -166,10 +183,11 @@ async fn reconcile_once(cr: &VexfsSemantic, ctx: &Context) -> Result<Action, Rec
         None => run_day_two(cr, ctx, &spec, &fetched, now).await,
         Some(_) => (DayTwoReport::carry_over(cr.status.as_ref()), None),
     };
+    // A missing Secret arrives as a Secret event; a missing monitoring API only by the safety net.
+    let resync = resync_after(rand::random::<f64>());
     let action = match outcome.stall.as_ref().map(|s| s.reason) {
-        Some(reasons::MONITORING_API_MISSING) => Action::await_change(),
-        Some(_) => Action::requeue(SECRET_RECHECK),
-        None => Action::requeue(day_two_requeue.map_or(RESYNC, |d| d.min(RESYNC))),
+        Some(_) => Action::requeue(resync),
+        None => Action::requeue(day_two_requeue.map_or(resync, |d| d.min(resync))),
     };
     finish(cr, ctx, outcome, day_two, now).await?;
     Ok(action)

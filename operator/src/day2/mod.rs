@@ -123,7 +123,7 @@ async fn recovery(
         Ok(recovery) => {
             report.replace_conditions(&recovery.conditions, &[types::RECOVERY_CIRCUIT_OPEN]);
             report.recovery = Some(recovery.status);
-            Some(recovery.requeue)
+            recovery.requeue
         }
         Err(error) => {
             tracing::warn!(object = %inputs.spec.name, namespace = %inputs.spec.namespace, %error, "recovery step failed");

@@ -16,7 +16,9 @@ use thiserror::Error;
 use super::assess::{WorkloadHealth, assess};
 use super::breaker::BreakerConfig;
 use super::events::{breaker_state, describe};
-use super::ladder::{ActionKind, ActionRecord, Decision, LadderConfig, RecoveryEvent, StepInput};
+use super::ladder::{
+    ActionKind, ActionRecord, Decision, LadderConfig, RecoveryEvent, RecoveryState, StepInput,
+};
 use super::metrics::RecoveryMetrics;
 use super::signals::pod_health;
 use super::slots::RecoverySlots;
@@ -55,8 +57,8 @@ pub struct RecoveryReport {
     pub conditions: Vec<Condition>,
     /// `Stalled` reason and message after giving up.
     pub stall: Option<Stall>,
-    /// When to check again.
-    pub requeue: StdDuration,
+    /// When the ladder's own clock needs a check (health changes arrive as pod events).
+    pub requeue: Option<StdDuration>,
 }
 
 /// Everything one recovery pass needs besides the resource.
@@ -143,10 +145,27 @@ pub async fn recover(
         status: state_to_status(&state, state.breaker.next_attempt_after(config.breaker)),
         conditions: vec![circuit_condition(&state, generation, now)],
         stall: stall(&state),
-        requeue: StdDuration::from_secs(
-            u64::try_from(spec.recovery.health_check_interval_seconds.max(1)).unwrap_or(30),
-        ),
+        requeue: requeue_after(&state, config, &spec.recovery, now),
     })
+}
+
+/// How long until the ladder's next timer (see [`RecoveryState::next_check`]); a timer already due
+/// (a recovery waiting for a free slot) is retried after the health-check interval.
+fn requeue_after(
+    state: &RecoveryState,
+    config: LadderConfig,
+    spec: &RecoverySpec,
+    now: DateTime<Utc>,
+) -> Option<StdDuration> {
+    let at = state.next_check(config)?;
+    let interval = u64::try_from(spec.health_check_interval_seconds.max(1)).unwrap_or(30);
+    Some(
+        (at - now)
+            .to_std()
+            .ok()
+            .filter(|d| !d.is_zero())
+            .unwrap_or(StdDuration::from_secs(interval)),
+    )
 }
 
 async fn act(
