@@ -35,10 +35,10 @@ struct Args {
     #[arg(long, env = "CONCURRENCY", default_value_t = 16)]
     concurrency: u16,
     /// Sustained requests per second to the Kubernetes API (client-side limit).
-    #[arg(long, env = "KUBE_API_QPS", default_value_t = 50.0)]
+    #[arg(long, env = "KUBE_API_QPS", default_value_t = 100.0)]
     kube_api_qps: f64,
     /// Requests to the Kubernetes API allowed in a burst above the sustained rate.
-    #[arg(long, env = "KUBE_API_BURST", default_value_t = 100)]
+    #[arg(long, env = "KUBE_API_BURST", default_value_t = 200)]
     kube_api_burst: u32,
     /// Log format.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "json")]
