@@ -10,6 +10,7 @@
 #   VEXFS_E2E_STATE  state directory (default: /dev/shm/vexfs-bench-scale)
 #   CONCURRENCY      the operator's --concurrency (default: its own default)
 #   STEADY_SECONDS   length of the steady-state window (default: 120)
+#   OPERATOR_BIN     operator binary to measure instead of building the release one (smoke runs)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
@@ -19,7 +20,11 @@ export VEXFS_E2E_STATE="${VEXFS_E2E_STATE:-/dev/shm/vexfs-bench-scale}"
 export VEXFS_E2E_NODES="${VEXFS_E2E_NODES:-$(((n + 109) / 110 + 2))}"
 
 cd "$repo"
-cargo build --release -p vexfs-operator --bin vexfs-operator
+operator_bin="${OPERATOR_BIN:-}"
+if [[ -z "$operator_bin" ]]; then
+  cargo build --release -p vexfs-operator --bin vexfs-operator
+  operator_bin=target/release/vexfs-operator
+fi
 operator_pid=""
 cleanup() {
   if [[ -n "$operator_pid" ]]; then kill "$operator_pid" 2> /dev/null || true; fi
@@ -35,7 +40,7 @@ port=$((20000 + RANDOM % 30000))
 log="$VEXFS_E2E_STATE/logs/operator.log"
 args=(--metrics-addr "127.0.0.1:$port" --log-format text)
 if [[ -n "${CONCURRENCY:-}" ]]; then args+=(--concurrency "$CONCURRENCY"); fi
-RUST_LOG=info,kube=warn target/release/vexfs-operator "${args[@]}" > "$log" 2>&1 &
+RUST_LOG=info,kube=warn "$operator_bin" "${args[@]}" > "$log" 2>&1 &
 operator_pid=$!
 for _ in $(seq 60); do
   curl -fsS "http://127.0.0.1:$port/readyz" > /dev/null 2>&1 && break

@@ -79,6 +79,8 @@ class Bench:
             labels = dict(re.findall(r'(\w+)="([^"]*)"', match["labels"]))
             key = (labels.get("verb", ""), labels.get("resource", ""))
             counts[key] = counts.get(key, 0.0) + float(match["value"])
+        if not counts:
+            raise RuntimeError("the API server's /metrics has no apiserver_request_total samples")
         return counts
 
 
