@@ -5,7 +5,7 @@ CARGO ?= cargo
 CLUSTER := tests/e2e/cluster
 E2E_STATE ?= /dev/shm/vexfs-e2e-test
 
-.PHONY: help build test unit test-s3 e2e e2e-tools lint fmt generate generate-check demo demo-down bench bench-quality bench-nab bench-ingest clean-state test-known-answer bench-hdfs test-monitoring test-rules test-health monitoring-drift monitoring-tools install-plugin
+.PHONY: help build test unit test-s3 e2e e2e-tools lint fmt generate generate-check demo demo-down bench bench-quality bench-nab bench-ingest clean-state test-known-answer bench-hdfs test-monitoring test-rules test-health monitoring-drift monitoring-tools install-plugin bench-scale
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -85,6 +85,11 @@ demo-down: ## Stop whatever a demo left running
 
 bench: ## Criterion benchmarks of the engine's hot paths
 	$(CARGO) bench -p vexfs-engine
+
+N ?= 1000
+
+bench-scale: ## The release operator with N resources (default 1000) on a local control plane
+	tests/e2e/scale/bench-scale.sh $(N)
 
 bench-quality: ## Analytics quality harnesses on ../shared/data with their Python peers
 	bench/run.sh

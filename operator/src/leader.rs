@@ -6,12 +6,14 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
-use k8s_openapi::jiff::{SignedDuration, Timestamp};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::Client;
 use kube::api::{Api, PostParams};
 use tokio_util::sync::CancellationToken;
+
+use crate::spec::kube_time::{from_micro_time, to_micro_time};
 
 /// Failure to talk to the API server about the Lease.
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +51,7 @@ pub enum Decision {
 pub fn decide(
     lease: Option<&LeaseSpec>,
     me: &str,
-    now: Timestamp,
+    now: DateTime<Utc>,
     default_duration: Duration,
 ) -> Decision {
     let Some(spec) = lease else {
@@ -65,7 +67,7 @@ pub fn decide(
     let expires = spec
         .renew_time
         .as_ref()
-        .map(|t| t.0 + SignedDuration::from_secs(seconds));
+        .map(|t| from_micro_time(t) + chrono::Duration::seconds(seconds));
     match expires {
         Some(expires) if !holder.is_empty() && expires > now => Decision::Follow { holder },
         _ => Decision::TakeOver,
@@ -77,21 +79,21 @@ pub fn next_spec(
     current: Option<&LeaseSpec>,
     decision: &Decision,
     me: &str,
-    now: Timestamp,
+    now: DateTime<Utc>,
     duration: Duration,
 ) -> Option<LeaseSpec> {
     let mut spec = current.cloned().unwrap_or_default();
     match decision {
         Decision::Follow { .. } => return None,
         Decision::Create | Decision::TakeOver => {
-            spec.acquire_time = Some(MicroTime(now));
+            spec.acquire_time = Some(to_micro_time(now));
             spec.lease_transitions = Some(spec.lease_transitions.map_or(0, |t| t + 1));
         }
         Decision::Renew => {}
     }
     spec.holder_identity = Some(me.to_owned());
     spec.lease_duration_seconds = Some(i32::try_from(duration.as_secs()).unwrap_or(i32::MAX));
-    spec.renew_time = Some(MicroTime(now));
+    spec.renew_time = Some(to_micro_time(now));
     Some(spec)
 }
 
@@ -133,7 +135,7 @@ impl LeaderElector {
             .get_opt(&self.name)
             .await
             .map_err(|e| self.api_error(e))?;
-        let now = Timestamp::now();
+        let now = Utc::now();
         let spec = current.as_ref().and_then(|l| l.spec.as_ref());
         let decision = decide(spec, &self.identity, now, self.lease_duration);
         let Some(next) = next_spec(spec, &decision, &self.identity, now, self.lease_duration)
@@ -238,15 +240,15 @@ mod tests {
     fn held_by(holder: &str, renewed: i64) -> LeaseSpec {
         LeaseSpec {
             holder_identity: Some(holder.to_owned()),
-            renew_time: Some(MicroTime(Timestamp::from_second(renewed).expect("ts"))),
+            renew_time: Some(to_micro_time(at(renewed))),
             lease_duration_seconds: Some(15),
             lease_transitions: Some(2),
             ..LeaseSpec::default()
         }
     }
 
-    fn at(s: i64) -> Timestamp {
-        Timestamp::from_second(s).expect("ts")
+    fn at(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(s, 0).expect("ts")
     }
 
     #[test]
@@ -290,11 +292,11 @@ mod tests {
         .expect("spec");
         assert_eq!(taken.holder_identity.as_deref(), Some("a"));
         assert_eq!(taken.lease_transitions, Some(3));
-        assert_eq!(taken.acquire_time, Some(MicroTime(at(100))));
+        assert_eq!(taken.acquire_time, Some(to_micro_time(at(100))));
         let renewed =
             next_spec(Some(&held_by("a", 10)), &Decision::Renew, "a", at(100), D).expect("spec");
         assert_eq!(renewed.lease_transitions, Some(2));
-        assert_eq!(renewed.renew_time, Some(MicroTime(at(100))));
+        assert_eq!(renewed.renew_time, Some(to_micro_time(at(100))));
         assert!(
             next_spec(
                 None,

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::{Parser, ValueEnum};
 use tokio_util::sync::CancellationToken;
-use vexfs_operator::controller::Context;
-use vexfs_operator::controller::run::{RunConfig, Shared, run};
+use vexfs_operator::api_client::{self, Limits};
+use vexfs_operator::controller::run::{Handles, RunConfig, Shared, run};
 use vexfs_operator::http::{HttpState, router};
 use vexfs_operator::leader::LeaderElector;
 use vexfs_operator::metrics::Metrics;
@@ -34,6 +34,12 @@ struct Args {
     /// Objects reconciled concurrently.
     #[arg(long, env = "CONCURRENCY", default_value_t = 16)]
     concurrency: u16,
+    /// Sustained requests per second to the Kubernetes API (client-side limit).
+    #[arg(long, env = "KUBE_API_QPS", default_value_t = 100.0)]
+    kube_api_qps: f64,
+    /// Requests to the Kubernetes API allowed in a burst above the sustained rate.
+    #[arg(long, env = "KUBE_API_BURST", default_value_t = 200)]
+    kube_api_burst: u32,
     /// Log format.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "json")]
     log_format: LogFormat,
@@ -97,7 +103,11 @@ async fn main() -> anyhow::Result<()> {
         .into_iter()
         .filter(|ns| !ns.is_empty())
         .collect();
-    let client = kube::Client::try_default()
+    let limits = Limits {
+        qps: args.kube_api_qps,
+        burst: args.kube_api_burst,
+    };
+    let client = api_client::client(limits)
         .await
         .context("connecting to the Kubernetes API")?;
     let metrics = Metrics::new()?;
@@ -118,7 +128,7 @@ async fn main() -> anyhow::Result<()> {
             .with_graceful_shutdown(http_shutdown.cancelled_owned())
             .await
     });
-    tracing::info!(addr = %args.metrics_addr, ?namespaces, concurrency = args.concurrency, "operator starting");
+    tracing::info!(addr = %args.metrics_addr, ?namespaces, concurrency = args.concurrency, qps = limits.qps, burst = limits.burst, "operator starting");
 
     let identity = args
         .identity
@@ -144,12 +154,17 @@ async fn main() -> anyhow::Result<()> {
         }));
     }
 
-    let ctx = Arc::new(Context::new(client, metrics, Some(identity)));
+    let handles = Handles {
+        client,
+        metrics,
+        instance: Some(identity),
+        memory: Arc::default(),
+    };
     let config = RunConfig {
         namespaces,
         concurrency: args.concurrency,
     };
-    run(ctx, config, shared, shutdown.clone()).await;
+    run(handles, config, shared, shutdown.clone()).await;
     shutdown.cancel();
     server.await?.context("HTTP server")?;
     if let Some(renewal) = renewal {

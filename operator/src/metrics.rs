@@ -25,8 +25,10 @@ pub struct Metrics {
     errors: IntCounterVec,
     duration: HistogramVec,
     ready: IntGaugeVec,
-    /// Day-2 metrics (recovery, backups), registered in the same registry.
-    pub day_two: crate::recovery::metrics::DayTwoMetrics,
+    /// Backup metrics, registered in the same registry.
+    pub backup: crate::backup::metrics::BackupMetrics,
+    /// Recovery metrics, registered in the same registry.
+    pub recovery: crate::recovery::metrics::RecoveryMetrics,
 }
 
 impl Metrics {
@@ -68,14 +70,16 @@ impl Metrics {
         registry.register(Box::new(errors.clone()))?;
         registry.register(Box::new(duration.clone()))?;
         registry.register(Box::new(ready.clone()))?;
-        let day_two = crate::recovery::metrics::DayTwoMetrics::register(&registry)?;
+        let backup = crate::backup::metrics::BackupMetrics::register(&registry)?;
+        let recovery = crate::recovery::metrics::RecoveryMetrics::register(&registry)?;
         Ok(Self {
             registry,
             reconciles,
             errors,
             duration,
             ready,
-            day_two,
+            backup,
+            recovery,
         })
     }
 

@@ -4,7 +4,7 @@ mod support;
 
 use serde::Serialize;
 use vexfs_operator::controller::build::{ClusterFacts, build_all};
-use vexfs_operator::controller::validate::validate;
+use vexfs_operator::spec::validate;
 
 fn yaml(value: &impl Serialize) -> String {
     serde_yaml::to_string(value).expect("serialises")
@@ -16,6 +16,7 @@ fn check_sample(sample: &str) {
         &spec,
         ClusterFacts {
             monitoring_api: true,
+            ..ClusterFacts::default()
         },
     )
     .expect("builds");
@@ -74,6 +75,7 @@ fn auto_monitoring_without_the_api_builds_no_monitoring_objects() {
         &spec,
         ClusterFacts {
             monitoring_api: false,
+            ..ClusterFacts::default()
         },
     )
     .expect("builds");
@@ -130,6 +132,7 @@ fn children_never_carry_user_labels_or_annotations() {
         &validate(&cr).expect("valid"),
         ClusterFacts {
             monitoring_api: true,
+            ..ClusterFacts::default()
         },
     )
     .expect("builds");

@@ -10,8 +10,8 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use http::Method;
 use serde_json::{Value, json};
 use support::fake_api::{Call, FakeApi};
+use support::reconcile::Harness;
 use support::reconcile::{context, pass, status_and_reason};
-use vexfs_operator::controller::Context;
 
 const NS: &str = "/namespaces/vexfs";
 const CR: &str = "/apis/vexfs.io/v1alpha1/namespaces/vexfs/vexfssemantics/vx";
@@ -83,7 +83,7 @@ fn scheduled_name(fake: &FakeApi, calls: &[Call]) -> String {
 
 /// Reconciles a resource created half a minute before the current minute once, so its first run
 /// is due: returns the fake API, the context and the name of the scheduled backup it created.
-async fn first_scheduled_run() -> (FakeApi, Arc<Context>, String) {
+async fn first_scheduled_run() -> (FakeApi, Arc<Harness>, String) {
     let fake = FakeApi::default();
     let minute = Utc::now()
         .duration_trunc(Duration::minutes(1))

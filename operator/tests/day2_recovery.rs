@@ -10,8 +10,8 @@ use chrono::{Duration, Utc};
 use http::Method;
 use serde_json::{Value, json};
 use support::fake_api::{Call, FakeApi};
+use support::reconcile::Harness;
 use support::reconcile::{context, pass, status_and_reason};
-use vexfs_operator::controller::Context;
 
 const CR: &str = "/apis/vexfs.io/v1alpha1/namespaces/vexfs/vexfssemantics/vx";
 const POD: &str = "/api/v1/namespaces/vexfs/pods/vx-0";
@@ -61,7 +61,7 @@ fn setup(
     reset_token: Option<&str>,
     recovery_status: Value,
     crash_looping: bool,
-) -> (FakeApi, Arc<Context>) {
+) -> (FakeApi, Arc<Harness>) {
     let fake = FakeApi::default();
     fake.put(CR, resource(reset_token, recovery_status));
     fake.put(POD, engine_pod(crash_looping));

@@ -167,7 +167,7 @@ fn backup_upload_restore_download_and_cleanup_work_against_real_s3() {
         image: "engine",
         location: &location,
         s3: Some(&s3),
-        auth: None,
+        identity: None,
         owner: OwnerReference::default(),
     };
 

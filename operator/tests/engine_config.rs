@@ -7,12 +7,12 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use vexfs_engine::auth::{Gate, required};
 use vexfs_engine::cli::credentials::Credential;
 use vexfs_engine::cli::{Cli, Command};
-use vexfs_operator::backup::identity::{BACKUP_IDENTITY, CREDENTIALS_FILE};
 use vexfs_operator::backup::job::{JobContext, backup_job};
 use vexfs_operator::backup::target::Location;
 use vexfs_operator::controller::build::render_engine_toml;
-use vexfs_operator::controller::validate::{ValidatedSpec, validate};
 use vexfs_operator::crd::AuthMethod;
+use vexfs_operator::spec::identity::{BACKUP_IDENTITY, CREDENTIALS_FILE};
+use vexfs_operator::spec::{ValidatedSpec, validate};
 
 #[test]
 fn engine_accepts_the_rendered_config_of_every_valid_sample() {
@@ -26,9 +26,7 @@ fn engine_accepts_the_rendered_config_of_every_valid_sample() {
 }
 
 /// The file the StatefulSet projects the auth Secret key to, as the container sees it.
-fn projected_auth_file(
-    spec: &vexfs_operator::controller::validate::ValidatedSpec,
-) -> Option<String> {
+fn projected_auth_file(spec: &vexfs_operator::spec::ValidatedSpec) -> Option<String> {
     let auth = spec.rbac.auth.as_ref()?;
     let sts = vexfs_operator::controller::build::statefulset(spec, "hash");
     let pod = sts.spec?.template.spec?;
@@ -97,7 +95,7 @@ fn backup_job_credential(spec: &ValidatedSpec, secret_file: &std::path::Path) ->
         image: "engine",
         location: &location,
         s3: None,
-        auth: spec.rbac.auth.as_ref(),
+        identity: spec.backup_identity.as_ref(),
         owner: OwnerReference::default(),
     });
     let pod = job.spec.and_then(|s| s.template.spec).expect("pod spec");
@@ -128,8 +126,10 @@ fn the_backup_job_is_allowed_to_take_backups_with_either_method() {
     let now = 1_800_000_000;
     let backup_route = required("GET", "/api/v1/admin/backup");
     for (method, secret) in cases {
-        let mut spec = validate(&support::load_sample("full.yaml")).expect("valid sample");
-        spec.rbac.auth.as_mut().expect("full.yaml sets auth").method = method;
+        let mut cr = support::load_sample("full.yaml");
+        let rbac = cr.spec.rbac.as_mut().expect("full.yaml sets rbac");
+        rbac.auth.as_mut().expect("full.yaml sets auth").method = method;
+        let spec = validate(&cr).expect("valid sample");
         let toml = render_engine_toml(&spec).expect("renders");
         let config = vexfs_engine::config::Config::from_toml(&toml, "full.yaml").expect("accepted");
         let section = config.auth.expect("[auth] rendered");

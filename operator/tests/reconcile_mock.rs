@@ -8,12 +8,12 @@ use std::sync::Arc;
 use http::Method;
 use serde_json::json;
 use support::fake_api::{Call, FakeApi};
+use support::reconcile::Harness;
 use support::reconcile::{condition, context, pass};
-use vexfs_operator::controller::Context;
 
 const CR_PATH: &str = "/apis/vexfs.io/v1alpha1/namespaces/vexfs/vexfssemantics/";
 
-fn setup(sample: &str) -> (FakeApi, Arc<Context>, String) {
+fn setup(sample: &str) -> (FakeApi, Arc<Harness>, String) {
     let fake = FakeApi::default();
     let cr = support::load_sample(sample);
     let path = format!("{CR_PATH}{}", cr.metadata.name.clone().expect("name"));
@@ -37,22 +37,13 @@ async fn first_pass_applies_children_and_second_pass_writes_nothing() {
     let apply = "?&force=true&fieldManager=vexfs-operator";
     let ns = "namespaces/vexfs";
     let expected = vec![
+        // Every read comes from the caches; only discovery asks the API server, once.
         "GET /apis/monitoring.coreos.com/v1".to_owned(),
-        format!("GET /api/v1/{ns}/serviceaccounts/minimal"),
-        format!("GET /api/v1/{ns}/configmaps/minimal-config"),
-        format!("GET /api/v1/{ns}/services/minimal-headless"),
-        format!("GET /api/v1/{ns}/services/minimal"),
-        format!("GET /apis/apps/v1/{ns}/statefulsets/minimal"),
-        format!("GET /apis/policy/v1/{ns}/poddisruptionbudgets/minimal"),
         format!("PATCH /api/v1/{ns}/serviceaccounts/minimal{apply}"),
         format!("PATCH /api/v1/{ns}/configmaps/minimal-config{apply}"),
         format!("PATCH /api/v1/{ns}/services/minimal-headless{apply}"),
         format!("PATCH /api/v1/{ns}/services/minimal{apply}"),
         format!("PATCH /apis/apps/v1/{ns}/statefulsets/minimal{apply}"),
-        // Day-2 recovery reads the engine pods.
-        format!(
-            "GET /api/v1/{ns}/pods?&labelSelector=app.kubernetes.io%2Fcomponent%3Dengine%2Capp.kubernetes.io%2Finstance%3Dminimal%2Capp.kubernetes.io%2Fname%3Dvexfs-engine"
-        ),
         format!("PATCH {CR_PATH}minimal/status{apply}"),
     ];
     let got: Vec<String> = calls
@@ -64,12 +55,45 @@ async fn first_pass_applies_children_and_second_pass_writes_nothing() {
     assert_eq!(condition(&fake, &path, "Reconciling").0, "True");
 
     let second = pass(&fake, &ctx, &path).await;
-    assert_eq!(
-        writes(&second),
-        Vec::<String>::new(),
-        "nothing changed, nothing written"
+    assert_eq!(second, Vec::new(), "nothing changed: no request at all");
+}
+
+#[tokio::test]
+async fn a_steady_reconcile_of_a_ready_resource_with_day_two_makes_no_request_at_all() {
+    let (fake, ctx, path) = setup("minimal.yaml");
+    let mut cr = fake.get(&path).expect("stored");
+    cr["spec"]["recovery"] = json!({"enabled": true});
+    fake.put(&path, cr);
+    pass(&fake, &ctx, &path).await;
+    let sts_path = "/apis/apps/v1/namespaces/vexfs/statefulsets/minimal";
+    let mut sts = fake.get(sts_path).expect("applied");
+    sts["status"] =
+        json!({"observedGeneration": 1, "readyReplicas": 1, "updatedReplicas": 1, "replicas": 1});
+    fake.put(sts_path, sts);
+    fake.put(
+        "/api/v1/namespaces/vexfs/pods/minimal-0",
+        json!({"metadata": {"name": "minimal-0", "labels": {
+            "app.kubernetes.io/name": "vexfs-engine", "app.kubernetes.io/instance": "minimal",
+            "app.kubernetes.io/component": "engine"}},
+          "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}],
+            "containerStatuses": [{"name": "engine", "ready": true, "restartCount": 0,
+              "image": "engine", "imageID": "", "state": {"running": {}}}]}}),
     );
-    assert_eq!(second.len(), 8, "only the reads of the first pass");
+    let ready = pass(&fake, &ctx, &path).await;
+    assert_eq!(
+        writes(&ready).len(),
+        1,
+        "the status records Ready: {ready:?}"
+    );
+    assert_eq!(condition(&fake, &path, "Ready").0, "True");
+    for _ in 0..3 {
+        let steady = pass(&fake, &ctx, &path).await;
+        assert_eq!(
+            steady,
+            Vec::new(),
+            "a steady reconcile asks the API nothing"
+        );
+    }
 }
 
 #[tokio::test]
@@ -149,7 +173,7 @@ async fn invalid_spec_stalls_without_touching_children() {
     let calls = pass(&fake, &ctx, &path).await;
     assert!(
         calls.iter().all(|c| !c.uri.contains("statefulsets")),
-        "no child reads or writes"
+        "no child writes, and reads come from the caches"
     );
     let (status, reason, _) = condition(&fake, &path, "Stalled");
     assert_eq!((status.as_str(), reason.as_str()), ("True", "InvalidSpec"));
@@ -210,7 +234,7 @@ async fn enabled_monitoring_without_the_api_stalls_once_secrets_exist() {
         ("True", "MonitoringApiMissing")
     );
     assert!(
-        calls.iter().all(|c| !c.uri.contains("statefulsets")),
+        writes(&calls).iter().all(|w| !w.contains("statefulsets")),
         "children untouched while stalled"
     );
 }

@@ -2,7 +2,7 @@
 
 mod support;
 
-use vexfs_operator::controller::validate::validate;
+use vexfs_operator::spec::validate;
 
 #[test]
 fn valid_samples_validate() {

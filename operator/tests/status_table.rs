@@ -1,14 +1,18 @@
 //! Table tests of the pure status computation.
 
+use chrono::{DateTime, Utc};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use k8s_openapi::jiff::Timestamp;
-use vexfs_operator::controller::status::{
-    DayTwoReport, EngineObservation, Stall, StatusInputs, compute, reasons, types,
-};
+use vexfs_operator::controller::status::{EngineObservation, StatusInputs, compute};
 use vexfs_operator::crd::VexfsSemanticStatus;
+use vexfs_operator::day2::DayTwoReport;
+use vexfs_operator::spec::conditions::{Stall, reasons, types};
+
+fn instant(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(seconds, 0).expect("valid")
+}
 
 fn at(seconds: i64) -> Time {
-    Time(Timestamp::from_second(seconds).expect("valid"))
+    vexfs_operator::spec::kube_time::to_time(instant(seconds))
 }
 
 fn ready(n: i32) -> EngineObservation {
@@ -31,7 +35,7 @@ fn inputs(previous: Option<&VexfsSemanticStatus>) -> StatusInputs<'_> {
         changed: false,
         warnings: Vec::new(),
         day_two: DayTwoReport::default(),
-        now: at(1_000),
+        now: instant(1_000),
     }
 }
 
@@ -195,7 +199,7 @@ fn condition_table() {
 fn transition_time_changes_only_on_a_status_change() {
     let first = compute(inputs(None));
     let again = compute(StatusInputs {
-        now: at(2_000),
+        now: instant(2_000),
         ..inputs(Some(&first))
     });
     assert_eq!(
@@ -203,7 +207,7 @@ fn transition_time_changes_only_on_a_status_change() {
         "recomputing a steady object yields the identical status"
     );
     let degraded = compute(StatusInputs {
-        now: at(3_000),
+        now: instant(3_000),
         observed: ready(1),
         ..inputs(Some(&again))
     });

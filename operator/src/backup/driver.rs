@@ -8,23 +8,22 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, ObjectMeta};
-use kube::api::{Api, DeleteParams, ListParams, PostParams};
+use kube::api::{Api, DeleteParams, PostParams};
 use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
 
 use super::health::{HealthInputs, backup_health};
-use super::job::{JobContext, SEMANTIC_LABEL, TRIGGER_LABEL, cleanup_job, job_labels};
-use super::kube_time::from_time;
+use super::job::{JobContext, TRIGGER_LABEL, cleanup_job, job_labels};
 use super::plan::{PlanInput, RunAction, RunPlan, plan};
 use super::retention::{BackupRecord, Outcome, RetentionPolicy, select_prunes};
 use super::runs::{BackupDeps, BackupError, api_error, is_finished, publish, sync_backups};
-use super::schedule::Schedule;
-use super::target::Location;
-use crate::controller::validate::ValidatedSpec;
+use super::target::{Location, s3_target};
 use crate::crd::{
     BackupPhase, BackupSpec, BackupStatus, DeletionPolicy, VexfsBackup, VexfsBackupSpec,
     VexfsSemantic,
 };
+use crate::spec::kube_time::from_time;
+use crate::spec::{ValidatedBackup, ValidatedSpec};
 
 /// Annotation on scheduled backups carrying their schedule time.
 pub const SCHEDULED_TIME_ANNOTATION: &str = "vexfs.io/scheduled-time";
@@ -44,55 +43,42 @@ pub struct BackupReport {
     pub requeue: Option<StdDuration>,
 }
 
+/// What the fetch step read about one resource's backups.
+#[derive(Clone, Copy, Debug)]
+pub struct BackupObservation<'a> {
+    /// Every `VexfsBackup` of the resource.
+    pub records: &'a [VexfsBackup],
+    /// The backup and cleanup Jobs of the resource.
+    pub jobs: &'a [Job],
+}
+
 /// Runs one backup pass for `cr` at `now`.
 pub async fn run_backups(
     deps: &BackupDeps<'_>,
     cr: &VexfsSemantic,
     spec: &ValidatedSpec,
+    observed: BackupObservation<'_>,
     now: DateTime<Utc>,
 ) -> Result<BackupReport, BackupError> {
     // Backups (scheduled or on demand) need spec.backup.target; without it there is nothing to do.
-    let Some(backup) = spec.backup.as_ref() else {
+    let Some(ValidatedBackup {
+        spec: backup,
+        schedule,
+    }) = spec.backup.as_ref()
+    else {
         return Ok(BackupReport {
             status: None,
             conditions: Vec::new(),
             requeue: None,
         });
     };
-    let api: Api<VexfsBackup> = Api::namespaced(deps.client.clone(), &spec.namespace);
-    let listed = api
-        .list(&ListParams::default())
-        .await
-        .map_err(api_error("listing VexfsBackups"))?;
-    let mut records: Vec<VexfsBackup> = listed
-        .items
-        .into_iter()
-        .filter(|b| b.spec.semantic_ref == spec.name)
-        .collect();
+    let mut records = observed.records.to_vec();
     let previous = cr.status.as_ref().and_then(|s| s.backup.as_ref());
-    let (run_plan, schedule_error) = match Schedule::parse(&backup.schedule, &backup.time_zone) {
-        Ok(schedule) => (
-            Some(plan(
-                &schedule,
-                &plan_input(cr, backup, previous, &records, now),
-            )),
-            None,
-        ),
-        Err(error) => (None, Some(error.to_string())),
-    };
-    if let Some(run_plan) = &run_plan {
-        start_scheduled(deps, cr, spec, backup, run_plan, &mut records).await?;
-    }
-    sync_backups(deps, cr, spec, &mut records).await?;
+    let run_plan = plan(schedule, &plan_input(cr, backup, previous, &records, now));
+    start_scheduled(deps, cr, spec, backup, &run_plan, &mut records).await?;
+    sync_backups(deps, cr, spec, &mut records, observed.jobs).await?;
     prune(deps, cr, spec, backup, &mut records, now).await?;
-    Ok(report(
-        cr,
-        run_plan.as_ref(),
-        &records,
-        schedule_error,
-        backup.suspend,
-        now,
-    ))
+    Ok(report(cr, &run_plan, &records, backup.suspend, now))
 }
 
 fn plan_input(
@@ -316,8 +302,8 @@ async fn delete_archive(
         semantic: &spec.name,
         image: &spec.engine.image,
         location: &location,
-        s3: spec.backup.as_ref().and_then(|b| b.target.s3.as_ref()),
-        auth: spec.rbac.auth.as_ref(),
+        s3: s3_target(spec),
+        identity: spec.backup_identity.as_ref(),
         owner: spec.owner.clone(),
     };
     let api: Api<Job> = Api::namespaced(deps.client.clone(), &spec.namespace);
@@ -333,24 +319,22 @@ async fn delete_archive(
 
 fn report(
     cr: &VexfsSemantic,
-    run_plan: Option<&RunPlan>,
+    run_plan: &RunPlan,
     records: &[VexfsBackup],
-    schedule_error: Option<String>,
     suspended: bool,
     now: DateTime<Utc>,
 ) -> BackupReport {
     let inputs = HealthInputs {
         previous: cr.status.as_ref().and_then(|s| s.backup.as_ref()),
-        plan: run_plan,
+        plan: Some(run_plan),
         records,
-        schedule_error,
         suspended,
         generation: cr.metadata.generation,
         now,
     };
     let (status, condition) = backup_health(&inputs);
     let until_next = run_plan
-        .and_then(|p| p.next_run)
+        .next_run
         .and_then(|next| (next - now).to_std().ok());
     let active = records
         .iter()
@@ -365,9 +349,4 @@ fn report(
         conditions: vec![condition],
         requeue,
     }
-}
-
-/// Label selector of every object belonging to one resource's backups.
-pub fn semantic_selector(name: &str) -> String {
-    format!("{SEMANTIC_LABEL}={name}")
 }

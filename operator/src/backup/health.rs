@@ -3,25 +3,20 @@
 use chrono::{DateTime, Utc};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 
-use super::kube_time::{from_time, to_time};
 use super::plan::RunPlan;
 use crate::crd::{BackupPhase, BackupStatus, LastSuccessfulBackup, VexfsBackup};
-use crate::recovery::status::condition;
-
-/// Condition type reporting whether backups are working.
-pub const BACKUP_CONDITION: &str = "BackupHealthy";
+use crate::spec::conditions::{condition, reasons, types};
+use crate::spec::kube_time::{from_time, to_time};
 
 /// Inputs of the backup status.
 #[derive(Debug, Clone)]
 pub struct HealthInputs<'a> {
     /// The previous `status.backup`.
     pub previous: Option<&'a BackupStatus>,
-    /// This evaluation's schedule decision, when a schedule is configured and valid.
+    /// This evaluation's schedule decision, when a schedule is configured.
     pub plan: Option<&'a RunPlan>,
     /// Every backup of this resource after pruning.
     pub records: &'a [VexfsBackup],
-    /// Why the schedule cannot be evaluated (invalid expression or time zone).
-    pub schedule_error: Option<String>,
     /// `spec.backup.suspend`.
     pub suspended: bool,
     /// `metadata.generation`, for the condition.
@@ -62,7 +57,7 @@ pub fn backup_health(inputs: &HealthInputs<'_>) -> (BackupStatus, Condition) {
     (
         status,
         condition(
-            BACKUP_CONDITION,
+            types::BACKUP_HEALTHY,
             state,
             reason,
             message,
@@ -76,9 +71,6 @@ fn verdict(
     inputs: &HealthInputs<'_>,
     status: &BackupStatus,
 ) -> (&'static str, &'static str, String) {
-    if let Some(error) = &inputs.schedule_error {
-        return ("False", "InvalidSchedule", error.clone());
-    }
     let completed = newest_completed(inputs.records);
     let completed_at = completed.map(|(_, at)| at);
     if let Some(missed_at) = status.last_missed_time.as_ref().map(from_time)
@@ -87,7 +79,7 @@ fn verdict(
         let total = status.missed_runs.unwrap_or(0);
         return (
             "False",
-            "MissedSchedule",
+            reasons::MISSED_SCHEDULE,
             format!("{total} scheduled runs missed, most recently at {missed_at}"),
         );
     }
@@ -105,18 +97,18 @@ fn verdict(
                 .unwrap_or_default();
             (
                 "False",
-                "BackupFailed",
+                reasons::BACKUP_FAILED,
                 format!("backup {} failed: {detail}{suspended}", name(backup)),
             )
         }
         Some((backup, _)) => (
             "True",
-            "BackupSucceeded",
+            reasons::BACKUP_SUCCEEDED,
             format!("backup {} succeeded{suspended}", name(backup)),
         ),
         None => (
             "Unknown",
-            "NoBackupYet",
+            reasons::NO_BACKUP_YET,
             format!("no backup has completed yet{suspended}"),
         ),
     }

@@ -4,22 +4,21 @@
 //! --summary-file /dev/termination-log`: the engine's one-line JSON summary becomes the container's
 //! termination message (and, on failure, the log tail does).
 //! With `spec.rbac.auth` set the engine authenticates as the operator's backup identity (see
-//! [`super::identity`]) from the mounted auth Secret key.
+//! [`crate::spec::identity`]) from the mounted auth Secret key.
 //! For S3 targets the engine writes to scratch space in an init container and an `aws s3 cp`
 //! container uploads the archive.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
-use k8s_openapi::api::core::v1::{
-    Capabilities, Container, EnvVar, PodSecurityContext, PodSpec, PodTemplateSpec, SecurityContext,
-    Volume,
-};
+use k8s_openapi::api::core::v1::{Container, PodTemplateSpec, Volume};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 
-use super::identity::{credential_args, credentials_mount, credentials_volume};
-use super::target::{AWS_CLI_IMAGE, Location, SHELL_IMAGE, archive_mount, endpoint_args, s3_env};
-use crate::crd::{AuthSpec, S3Target};
+use super::target::{Location, SHELL_IMAGE, archive_mount, aws_container, endpoint_args};
+use crate::crd::S3Target;
+use crate::spec::container::{PodParts, hardened, pod_spec, scratch_volume};
+use crate::spec::identity::{BackupIdentity, credentials_mount};
+use crate::spec::names::{APP_NAME, MANAGED_BY_LABEL, MANAGER};
 
 /// Name of the container whose termination message carries the engine's JSON summary.
 pub const BACKUP_CONTAINER: &str = "backup";
@@ -31,8 +30,6 @@ pub const TRIGGER_LABEL: &str = "vexfs.io/trigger";
 pub const BACKUP_LABEL: &str = "vexfs.io/backup";
 /// Where the engine writes its JSON summary so the kubelet reports it as the termination message.
 pub const TERMINATION_LOG: &str = "/dev/termination-log";
-/// Unprivileged user the Jobs run as (the engine image's user).
-const RUN_AS: i64 = 65532;
 /// Seconds a backup Job may run before it is failed.
 const ACTIVE_DEADLINE_SECONDS: i64 = 3600;
 
@@ -51,8 +48,8 @@ pub struct JobContext<'a> {
     pub location: &'a Location,
     /// S3 settings when the location is in S3.
     pub s3: Option<&'a S3Target>,
-    /// API authentication of the engine (`spec.rbac.auth`), if enforced.
-    pub auth: Option<&'a AuthSpec>,
+    /// How the backup authenticates to the engine API, when `spec.rbac.auth` enforces it.
+    pub identity: Option<&'a BackupIdentity>,
     /// Controller owner: the `VexfsBackup`.
     pub owner: OwnerReference,
 }
@@ -60,19 +57,13 @@ pub struct JobContext<'a> {
 /// Labels of a backup's Job and pods.
 pub fn job_labels(semantic: &str, backup_name: &str, component: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
-        (
-            "app.kubernetes.io/name".to_owned(),
-            "vexfs-engine".to_owned(),
-        ),
+        ("app.kubernetes.io/name".to_owned(), APP_NAME.to_owned()),
         ("app.kubernetes.io/instance".to_owned(), semantic.to_owned()),
         (
             "app.kubernetes.io/component".to_owned(),
             component.to_owned(),
         ),
-        (
-            "app.kubernetes.io/managed-by".to_owned(),
-            "vexfs-operator".to_owned(),
-        ),
+        (MANAGED_BY_LABEL.to_owned(), MANAGER.to_owned()),
         (SEMANTIC_LABEL.to_owned(), semantic.to_owned()),
         (BACKUP_LABEL.to_owned(), backup_name.to_owned()),
     ])
@@ -92,17 +83,15 @@ pub fn backup_job(ctx: &JobContext<'_>) -> Job {
         TERMINATION_LOG.into(),
     ];
     let mut mounts = vec![archive_mount(false)];
-    if let Some(auth) = ctx.auth {
-        args.extend(credential_args(auth));
+    if let Some(identity) = ctx.identity {
+        args.extend(identity.args());
         mounts.push(credentials_mount());
     }
     let engine = Container {
-        name: BACKUP_CONTAINER.to_owned(),
-        image: Some(ctx.image.to_owned()),
         args: Some(args),
         termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
         volume_mounts: Some(mounts),
-        ..hardened()
+        ..hardened(BACKUP_CONTAINER, ctx.image)
     };
     let (init, main) = match (ctx.location, ctx.s3) {
         (Location::S3 { bucket, key }, Some(s3)) => {
@@ -117,8 +106,12 @@ pub fn backup_job(ctx: &JobContext<'_>) -> Job {
         }
         _ => (Vec::new(), engine),
     };
-    let extra_volumes = ctx.auth.map(credentials_volume).into_iter().collect();
-    let pod = PodParts {
+    let extra_volumes = ctx
+        .identity
+        .map(BackupIdentity::volume)
+        .into_iter()
+        .collect();
+    let pod = JobPod {
         init,
         main,
         extra_volumes,
@@ -139,18 +132,16 @@ pub fn cleanup_job(ctx: &JobContext<'_>) -> Job {
             aws_container("delete", args, s3)
         }
         _ => Container {
-            name: "delete".to_owned(),
-            image: Some(SHELL_IMAGE.to_owned()),
             command: Some(vec![
                 "rm".to_owned(),
                 "-f".to_owned(),
                 ctx.location.local_path(),
             ]),
             volume_mounts: Some(vec![archive_mount(false)]),
-            ..hardened()
+            ..hardened("delete", SHELL_IMAGE)
         },
     };
-    let pod = PodParts {
+    let pod = JobPod {
         init: Vec::new(),
         main: container,
         extra_volumes: Vec::new(),
@@ -169,51 +160,20 @@ pub fn cleanup_job_name(backup_name: &str) -> String {
     format!("{}-cleanup", base.trim_end_matches('-'))
 }
 
-fn aws_container(name: &str, args: Vec<String>, s3: &S3Target) -> Container {
-    let mut env = s3_env(s3);
-    env.push(EnvVar {
-        name: "HOME".to_owned(),
-        value: Some("/tmp".to_owned()),
-        ..EnvVar::default()
-    });
-    Container {
-        name: name.to_owned(),
-        image: Some(AWS_CLI_IMAGE.to_owned()),
-        args: Some(args),
-        env: Some(env),
-        volume_mounts: Some(vec![archive_mount(false)]),
-        ..hardened()
-    }
-}
-
-fn hardened() -> Container {
-    Container {
-        security_context: Some(SecurityContext {
-            allow_privilege_escalation: Some(false),
-            capabilities: Some(Capabilities {
-                drop: Some(vec!["ALL".to_owned()]),
-                ..Capabilities::default()
-            }),
-            ..SecurityContext::default()
-        }),
-        ..Container::default()
-    }
-}
-
 /// The containers and volumes of a Job's pod besides the archive volume.
-struct PodParts {
+struct JobPod {
     init: Vec<Container>,
     main: Container,
     extra_volumes: Vec<Volume>,
 }
 
-fn job(ctx: &JobContext<'_>, name: String, component: &str, pod: PodParts) -> Job {
-    let PodParts {
+fn job(ctx: &JobContext<'_>, name: String, component: &str, pod: JobPod) -> Job {
+    let JobPod {
         init,
         main,
         extra_volumes,
     } = pod;
-    let mut volumes = vec![ctx.location.volume(false)];
+    let mut volumes = vec![ctx.location.volume(false), scratch_volume()];
     volumes.extend(extra_volumes);
     let labels = job_labels(ctx.semantic, ctx.backup_name, component);
     Job {
@@ -232,20 +192,13 @@ fn job(ctx: &JobContext<'_>, name: String, component: &str, pod: PodParts) -> Jo
                     labels: Some(labels),
                     ..ObjectMeta::default()
                 }),
-                spec: Some(PodSpec {
-                    restart_policy: Some("Never".to_owned()),
-                    security_context: Some(PodSecurityContext {
-                        run_as_non_root: Some(true),
-                        run_as_user: Some(RUN_AS),
-                        run_as_group: Some(RUN_AS),
-                        fs_group: Some(RUN_AS),
-                        ..PodSecurityContext::default()
-                    }),
-                    init_containers: (!init.is_empty()).then_some(init),
+                spec: Some(pod_spec(PodParts {
+                    init_containers: init,
                     containers: vec![main],
-                    volumes: Some(volumes),
-                    ..PodSpec::default()
-                }),
+                    volumes,
+                    restart_policy: Some("Never".to_owned()),
+                    ..PodParts::default()
+                })),
             },
             ..JobSpec::default()
         }),

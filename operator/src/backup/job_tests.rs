@@ -1,9 +1,10 @@
 //! Backup and cleanup Job builder tests.
 
 use super::*;
-use crate::crd::{AuthMethod, SecretKeyRef, SecretRef};
+use crate::backup::target::AWS_CLI_IMAGE;
+use crate::crd::{AuthMethod, AuthSpec, SecretKeyRef, SecretRef};
 use k8s_openapi::api::core::v1::{
-    KeyToPath, PersistentVolumeClaimVolumeSource, SecretVolumeSource, VolumeMount,
+    KeyToPath, PersistentVolumeClaimVolumeSource, PodSpec, SecretVolumeSource, VolumeMount,
 };
 
 /// The engine arguments of the backup of [`volume_location`] from `vx` in `analytics`.
@@ -40,14 +41,14 @@ fn s3() -> S3Target {
     }
 }
 
-fn auth(method: AuthMethod) -> AuthSpec {
-    AuthSpec {
+fn auth(method: AuthMethod) -> BackupIdentity {
+    BackupIdentity::new(&AuthSpec {
         method,
         secret_ref: SecretKeyRef {
             name: "engine-auth".to_owned(),
             key: "jwt-secret".to_owned(),
         },
-    }
+    })
 }
 
 /// The archive `vx-29390520.tar.gz` on the claim `archive`.
@@ -74,7 +75,7 @@ fn ctx<'a>(location: &'a Location, s3: Option<&'a S3Target>) -> JobContext<'a> {
         image: "ghcr.io/vexfs/vexfs-engine:0.1.0",
         location,
         s3,
-        auth: None,
+        identity: None,
         owner: owner(),
     }
 }
@@ -199,8 +200,6 @@ fn cleanup_job_names_stay_within_label_limits() {
 /// The backup container expected with `spec.rbac.auth`, spelled out in full.
 fn expected_authenticated_container(credential_flags: [&str; 2]) -> Container {
     Container {
-        name: "backup".to_owned(),
-        image: Some("ghcr.io/vexfs/vexfs-engine:0.1.0".to_owned()),
         args: Some(
             ENGINE_ARGS
                 .into_iter()
@@ -228,15 +227,7 @@ fn expected_authenticated_container(credential_flags: [&str; 2]) -> Container {
                 ..VolumeMount::default()
             },
         ]),
-        security_context: Some(SecurityContext {
-            allow_privilege_escalation: Some(false),
-            capabilities: Some(Capabilities {
-                drop: Some(vec!["ALL".to_owned()]),
-                ..Capabilities::default()
-            }),
-            ..SecurityContext::default()
-        }),
-        ..Container::default()
+        ..hardened("backup", "ghcr.io/vexfs/vexfs-engine:0.1.0")
     }
 }
 
@@ -251,6 +242,7 @@ fn expected_authenticated_volumes() -> Vec<Volume> {
             }),
             ..Volume::default()
         },
+        scratch_volume(),
         Volume {
             name: "api-credentials".to_owned(),
             secret: Some(SecretVolumeSource {
@@ -278,7 +270,7 @@ fn with_auth_the_backup_authenticates_as_the_operator_identity() {
     for (method, flags) in cases {
         let spec = auth(method);
         let job = backup_job(&JobContext {
-            auth: Some(&spec),
+            identity: Some(&spec),
             ..ctx(&location, None)
         });
         let pod = pod_spec(&job);
@@ -294,7 +286,7 @@ fn with_auth_an_s3_backup_mounts_credentials_only_where_the_engine_runs() {
     let location = s3_location("vx-29390520.tar.gz");
     let (target, spec) = (s3(), auth(AuthMethod::Jwt));
     let job = backup_job(&JobContext {
-        auth: Some(&spec),
+        identity: Some(&spec),
         ..ctx(&location, Some(&target))
     });
     let pod = pod_spec(&job);
@@ -304,12 +296,16 @@ fn with_auth_an_s3_backup_mounts_credentials_only_where_the_engine_runs() {
     };
     let engine = &pod.init_containers.as_ref().expect("engine runs first")[0];
     assert_eq!(mounts(engine), ["backups", "api-credentials"]);
-    assert_eq!(mounts(&pod.containers[0]), ["backups"]);
+    assert_eq!(mounts(&pod.containers[0]), ["backups", "scratch"]);
     let cleanup = cleanup_job(&JobContext {
-        auth: Some(&spec),
+        identity: Some(&spec),
         ..ctx(&location, Some(&target))
     });
     let volumes = pod_spec(&cleanup).volumes.iter().flatten();
     let names: Vec<&str> = volumes.map(|v| v.name.as_str()).collect();
-    assert_eq!(names, ["backups"], "cleanup never sees API credentials");
+    assert_eq!(
+        names,
+        ["backups", "scratch"],
+        "cleanup never sees API credentials"
+    );
 }

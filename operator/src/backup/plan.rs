@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::schedule::Schedule;
+use crate::spec::schedule::Schedule;
 
 /// Missed runs counted per evaluation at most (a long outage is reported as this many).
 pub const MAX_COUNTED_RUNS: usize = 1000;

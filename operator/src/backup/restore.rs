@@ -8,8 +8,10 @@
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Container, Pod, Volume, VolumeMount};
 
-use super::target::{AWS_CLI_IMAGE, Location, archive_mount, endpoint_args, s3_env};
+use super::target::{Location, archive_mount, aws_container, endpoint_args, s3_target};
 use crate::crd::{BackupPhase, RestoreSpec, RestoreStatus, S3Target, VexfsBackup};
+use crate::spec::ValidatedSpec;
+use crate::spec::container::{hardened, scratch_volume};
 
 /// Name of the init container running `vexfs-engine restore`.
 pub const RESTORE_CONTAINER: &str = "restore";
@@ -41,8 +43,8 @@ pub enum RestorePlan {
     Inject {
         /// Init containers, in order.
         init_containers: Vec<Container>,
-        /// Volume holding (or receiving) the archive.
-        volume: Box<Volume>,
+        /// The volume holding (or receiving) the archive, then any scratch volume.
+        volumes: Vec<Volume>,
     },
 }
 
@@ -65,6 +67,39 @@ pub struct RestoreInputs<'a> {
     pub data_dir: &'a str,
 }
 
+/// The inputs of `spec`'s restore, given the named backup (read once by the fetch step).
+pub fn inputs_for<'a>(
+    spec: &'a ValidatedSpec,
+    previous: Option<&'a RestoreStatus>,
+    backup: Option<&'a VexfsBackup>,
+) -> RestoreInputs<'a> {
+    RestoreInputs {
+        restore: spec.restore.as_ref(),
+        backup,
+        previous,
+        persistent: spec.engine.storage.is_some(),
+        s3: s3_target(spec),
+        image: &spec.engine.image,
+        data_dir: spec.data_dir,
+    }
+}
+
+/// `status.restore`: the plan's verdict, refined by what the engine pods' restore containers report.
+pub fn restore_status(inputs: &RestoreInputs<'_>, pods: &[Pod]) -> Option<RestoreStatus> {
+    inputs.restore?;
+    let (plan, planned) = plan_restore(inputs);
+    let observed = match plan {
+        RestorePlan::Inject { .. } => observe_restore(pods),
+        RestorePlan::None | RestorePlan::Hold => None,
+    };
+    // Once succeeded, a restore stays succeeded while the pods roll without the init containers.
+    let sticky = inputs
+        .previous
+        .filter(|p| p.phase == phases::SUCCEEDED && observed.is_none())
+        .cloned();
+    sticky.or(observed).or(planned)
+}
+
 /// Decides the restore plan and the status to report until pods say more.
 pub fn plan_restore(inputs: &RestoreInputs<'_>) -> (RestorePlan, Option<RestoreStatus>) {
     let Some(restore) = inputs.restore else {
@@ -82,6 +117,7 @@ pub fn plan_restore(inputs: &RestoreInputs<'_>) -> (RestorePlan, Option<RestoreS
         Err(held) => return (RestorePlan::Hold, Some(held)),
     };
     let mut init_containers = Vec::new();
+    let mut volumes = vec![location.volume(true)];
     if let Location::S3 { bucket, key } = &location {
         let Some(s3) = inputs.s3 else {
             let message = "an S3 backup needs spec.backup.target.s3 for its credentials";
@@ -91,6 +127,7 @@ pub fn plan_restore(inputs: &RestoreInputs<'_>) -> (RestorePlan, Option<RestoreS
             );
         };
         init_containers.push(download_container(bucket, key, &location, s3));
+        volumes.push(scratch_volume());
     }
     init_containers.push(restore_container(inputs, &location));
     let previous = inputs.previous.cloned();
@@ -103,7 +140,7 @@ pub fn plan_restore(inputs: &RestoreInputs<'_>) -> (RestorePlan, Option<RestoreS
     (
         RestorePlan::Inject {
             init_containers,
-            volume: Box::new(location.volume(true)),
+            volumes,
         },
         Some(shown),
     )
@@ -152,7 +189,7 @@ pub fn inject(statefulset: &mut StatefulSet, plan: &RestorePlan) {
         RestorePlan::Hold => spec.replicas = Some(0),
         RestorePlan::Inject {
             init_containers,
-            volume,
+            volumes,
         } => {
             let Some(pod) = spec.template.spec.as_mut() else {
                 return;
@@ -162,7 +199,7 @@ pub fn inject(statefulset: &mut StatefulSet, plan: &RestorePlan) {
             pod.init_containers = Some(all);
             pod.volumes
                 .get_or_insert_with(Vec::new)
-                .push(volume.as_ref().clone());
+                .extend(volumes.iter().cloned());
         }
     }
 }
@@ -247,12 +284,10 @@ fn restore_container(inputs: &RestoreInputs<'_>, location: &Location) -> Contain
         ..VolumeMount::default()
     };
     Container {
-        name: RESTORE_CONTAINER.to_owned(),
-        image: Some(inputs.image.to_owned()),
         args: Some(args),
         termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
         volume_mounts: Some(vec![archive_mount(true), data]),
-        ..Container::default()
+        ..hardened(RESTORE_CONTAINER, inputs.image)
     }
 }
 
@@ -264,20 +299,7 @@ fn download_container(bucket: &str, key: &str, location: &Location, s3: &S3Targe
         location.local_path(),
     ];
     args.extend(endpoint_args(s3));
-    let mut env = s3_env(s3);
-    env.push(k8s_openapi::api::core::v1::EnvVar {
-        name: "HOME".to_owned(),
-        value: Some("/tmp".to_owned()),
-        ..Default::default()
-    });
-    Container {
-        name: DOWNLOAD_CONTAINER.to_owned(),
-        image: Some(AWS_CLI_IMAGE.to_owned()),
-        args: Some(args),
-        env: Some(env),
-        volume_mounts: Some(vec![archive_mount(false)]),
-        ..Container::default()
-    }
+    aws_container(DOWNLOAD_CONTAINER, args, s3)
 }
 
 #[cfg(test)]

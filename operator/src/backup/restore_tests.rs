@@ -131,7 +131,7 @@ fn s3_restores_download_first_with_credentials() {
     let (plan, _) = plan_restore(&with_s3);
     let RestorePlan::Inject {
         init_containers,
-        volume,
+        volumes,
     } = plan
     else {
         panic!("expected injection")
@@ -147,7 +147,11 @@ fn s3_restores_download_first_with_credentials() {
         init_containers[0].args.as_ref().map(|a| a[2].as_str()),
         Some("s3://bucket/prod/nightly-1.tar.gz")
     );
-    assert!(volume.empty_dir.is_some());
+    assert!(
+        volumes[0].empty_dir.is_some(),
+        "the archive lands in scratch space"
+    );
+    assert_eq!(volumes[1].name, crate::spec::container::SCRATCH_VOLUME);
 }
 
 #[test]

@@ -10,12 +10,12 @@ use serde_json::json;
 use thiserror::Error;
 
 use super::job::{BACKUP_CONTAINER, JobContext, backup_job};
+use super::metrics::BackupMetrics;
 use super::outcome::{JobState, backup_status, job_state, parse_summary, termination_message};
-use super::target::Location;
-use crate::controller::build::MANAGER;
-use crate::controller::validate::ValidatedSpec;
+use super::target::{Location, s3_target};
 use crate::crd::{BackupPhase, VexfsBackup, VexfsBackupStatus, VexfsSemantic};
-use crate::recovery::metrics::DayTwoMetrics;
+use crate::spec::ValidatedSpec;
+use crate::spec::names::MANAGER;
 
 /// A backup step failed to talk to the cluster.
 #[derive(Debug, Error)]
@@ -45,8 +45,8 @@ pub struct BackupDeps<'a> {
     pub client: &'a Client,
     /// Event publisher.
     pub recorder: &'a Recorder,
-    /// Day-2 metrics.
-    pub metrics: &'a DayTwoMetrics,
+    /// Backup metrics.
+    pub metrics: &'a BackupMetrics,
 }
 
 /// Whether a backup has finished (either way).
@@ -58,13 +58,14 @@ pub fn is_finished(backup: &VexfsBackup) -> bool {
 }
 
 /// Brings every unfinished backup one step forward: creates missing Jobs, reads finished ones.
+/// `jobs` are the resource's Jobs as last observed.
 pub async fn sync_backups(
     deps: &BackupDeps<'_>,
     cr: &VexfsSemantic,
     spec: &ValidatedSpec,
     records: &mut [VexfsBackup],
+    jobs: &[Job],
 ) -> Result<(), BackupError> {
-    let jobs: Api<Job> = Api::namespaced(deps.client.clone(), &spec.namespace);
     for record in records.iter_mut().filter(|r| !is_finished(r)) {
         let name = record.name_any();
         let previous = record.status.clone().unwrap_or_default();
@@ -80,11 +81,10 @@ pub async fn sync_backups(
             continue;
         };
         let job = match jobs
-            .get_opt(&name)
-            .await
-            .map_err(api_error("reading backup Job"))?
+            .iter()
+            .find(|job| job.metadata.name.as_ref() == Some(&name))
         {
-            Some(job) => job,
+            Some(job) => job.clone(),
             None => create_job(deps.client, spec, record, &location).await?,
         };
         let summary = match job_state(&job) {
@@ -112,7 +112,7 @@ fn location_of(record: &VexfsBackup, spec: &ValidatedSpec) -> Option<Location> {
         .as_ref()
         .and_then(|s| s.location.as_deref())
         .and_then(|l| Location::parse(l).ok());
-    stored.or_else(|| Location::for_backup(&spec.backup.as_ref()?.target, &record.name_any()))
+    stored.or_else(|| Location::for_backup(&spec.backup.as_ref()?.spec.target, &record.name_any()))
 }
 
 async fn create_job(
@@ -131,8 +131,8 @@ async fn create_job(
         semantic: &spec.name,
         image: &spec.engine.image,
         location,
-        s3: spec.backup.as_ref().and_then(|b| b.target.s3.as_ref()),
-        auth: spec.rbac.auth.as_ref(),
+        s3: s3_target(spec),
+        identity: spec.backup_identity.as_ref(),
         owner,
     };
     let api: Api<Job> = Api::namespaced(client.clone(), &spec.namespace);

@@ -1,11 +1,14 @@
 //! Where archives live: locations (`pvc://claim/file`, `s3://bucket/key`) and the pod pieces to reach them.
 
 use k8s_openapi::api::core::v1::{
-    EnvVar, EnvVarSource, PersistentVolumeClaimVolumeSource, SecretKeySelector, Volume, VolumeMount,
+    Container, EnvVar, EnvVarSource, PersistentVolumeClaimVolumeSource, SecretKeySelector, Volume,
+    VolumeMount,
 };
 use thiserror::Error;
 
 use crate::crd::{BackupTarget, S3Target};
+use crate::spec::ValidatedSpec;
+use crate::spec::container::{SCRATCH_DIR, hardened, scratch_mount};
 
 /// Mount path of the backup volume (or scratch space for S3) in backup and restore pods.
 pub const ARCHIVE_DIR: &str = "/backups";
@@ -144,6 +147,28 @@ pub fn endpoint_args(s3: &S3Target) -> Vec<String> {
         .iter()
         .flat_map(|url| ["--endpoint-url".to_owned(), url.clone()])
         .collect()
+}
+
+/// `spec.backup.target.s3`, when backups go to S3.
+pub fn s3_target(spec: &ValidatedSpec) -> Option<&S3Target> {
+    spec.backup.as_ref().and_then(|b| b.spec.target.s3.as_ref())
+}
+
+/// An `aws` CLI container named `name` running `args` with the archive volume mounted and the
+/// scratch directory as its home (the CLI writes its cache there; the root file system is read-only).
+pub fn aws_container(name: &str, args: Vec<String>, s3: &S3Target) -> Container {
+    let mut env = s3_env(s3);
+    env.push(EnvVar {
+        name: "HOME".to_owned(),
+        value: Some(SCRATCH_DIR.to_owned()),
+        ..EnvVar::default()
+    });
+    Container {
+        args: Some(args),
+        env: Some(env),
+        volume_mounts: Some(vec![archive_mount(false), scratch_mount()]),
+        ..hardened(name, AWS_CLI_IMAGE)
+    }
 }
 
 /// Environment giving the `aws` CLI its credentials (from the Secret) and region.

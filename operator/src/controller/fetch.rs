@@ -1,16 +1,24 @@
-//! Fetch: read what the pipeline needs from the cluster (Secrets, live children, API discovery).
+//! Fetch: every read of one reconcile, gathered once into one [`Fetched`] before anything is built.
+//!
+//! Secrets, API discovery, the live children, the `VexfsBackup` to restore from, the engine pods,
+//! and the backup records and Jobs, all read from the reflector [`Caches`]. Everything after this
+//! step is pure or a write.
 
 use std::collections::HashMap;
 
-use k8s_openapi::api::core::v1::Secret;
-use kube::Client;
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{Pod, Secret};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, DynamicObject};
-use serde_json::Value;
+use kube::{Client, ResourceExt};
 
-use super::apply::ChildSlot;
-use super::build::MONITORING_API_VERSION;
-use super::status::EngineObservation;
-use super::validate::ValidatedSpec;
+use super::build::MONITORING_GROUP;
+use super::caches::{Caches, cached, has_labels};
+use super::plan::{LiveChildren, child_ids};
+use crate::backup::job::SEMANTIC_LABEL;
+use crate::crd::VexfsBackup;
+use crate::spec::ValidatedSpec;
+use crate::spec::names::selector_labels;
 
 /// Failure to read from the API server (transient: retried with backoff).
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +31,9 @@ pub enum FetchError {
         /// Underlying error.
         source: kube::Error,
     },
+    /// The watches feeding the caches have stopped (the controller is shutting down).
+    #[error("the watch caches are closed")]
+    CachesClosed,
     /// A live object did not serialise to JSON.
     #[error("decoding {what}: {source}")]
     Decode {
@@ -31,6 +42,25 @@ pub enum FetchError {
         /// Underlying error.
         source: serde_json::Error,
     },
+}
+
+/// Everything one reconcile reads from the cluster.
+#[derive(Clone, Debug, Default)]
+pub struct Fetched {
+    /// The first Secret key the spec references that does not exist, as `secret/key`.
+    pub missing_secret_key: Option<String>,
+    /// The `monitoring.coreos.com/v1` API is served.
+    pub monitoring_api: bool,
+    /// The live children.
+    pub live: LiveChildren,
+    /// The `VexfsBackup` named by `spec.restore`, if it exists.
+    pub restore_backup: Option<VexfsBackup>,
+    /// The engine pods.
+    pub pods: Vec<Pod>,
+    /// The resource's `VexfsBackup` records.
+    pub backups: Vec<VexfsBackup>,
+    /// The resource's backup and cleanup Jobs.
+    pub jobs: Vec<Job>,
 }
 
 /// A Secret key the spec references: `(secret, key)`.
@@ -63,115 +93,130 @@ pub fn referenced_secret_keys(spec: &ValidatedSpec) -> Vec<SecretKey> {
     keys
 }
 
-/// Returns the first referenced key that is missing, as `secret/key`.
-pub async fn missing_secret_key(
-    client: &Client,
-    spec: &ValidatedSpec,
-) -> Result<Option<String>, FetchError> {
-    let api: Api<Secret> = Api::namespaced(client.clone(), &spec.namespace);
-    let mut cache: HashMap<String, Option<Secret>> = HashMap::new();
-    for (name, key) in referenced_secret_keys(spec) {
-        if !cache.contains_key(&name) {
-            let secret = api.get_opt(&name).await.map_err(|source| FetchError::Api {
-                what: format!("Secret {name}"),
-                source,
-            })?;
-            cache.insert(name.clone(), secret);
-        }
-        let present = cache.get(&name).and_then(Option::as_ref).is_some_and(|s| {
-            s.data.as_ref().is_some_and(|d| d.contains_key(&key))
-                || s.string_data.as_ref().is_some_and(|d| d.contains_key(&key))
+/// The first referenced key missing from `secrets` (by name), as `secret/key`.
+pub fn first_missing_key(
+    keys: &[SecretKey],
+    secrets: &HashMap<String, Option<Secret>>,
+) -> Option<String> {
+    keys.iter().find_map(|(name, key)| {
+        let present = secrets.get(name).and_then(Option::as_ref).is_some_and(|s| {
+            s.data.as_ref().is_some_and(|d| d.contains_key(key))
+                || s.string_data.as_ref().is_some_and(|d| d.contains_key(key))
         });
-        if !present {
-            return Ok(Some(format!("{name}/{key}")));
-        }
-    }
-    Ok(None)
+        (!present).then(|| format!("{name}/{key}"))
+    })
 }
 
-/// Whether the `monitoring.coreos.com/v1` API is served.
-pub async fn monitoring_api_available(client: &Client) -> Result<bool, FetchError> {
-    match client
-        .list_api_group_resources(MONITORING_API_VERSION)
-        .await
-    {
-        Ok(_) => Ok(true),
-        Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
-        Err(source) => Err(FetchError::Api {
-            what: "API discovery".to_owned(),
-            source,
-        }),
-    }
+fn api_error(what: impl Into<String>) -> impl FnOnce(kube::Error) -> FetchError {
+    let what = what.into();
+    move |source| FetchError::Api { what, source }
 }
 
-/// Live children keyed by kind and name, as JSON.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LiveChildren(HashMap<(String, String), Value>);
-
-impl LiveChildren {
-    /// The live object of `kind` named `name`.
-    pub fn get(&self, kind: &str, name: &str) -> Option<&Value> {
-        self.0.get(&(kind.to_owned(), name.to_owned()))
-    }
-
-    /// Records a live object.
-    pub fn insert(&mut self, kind: &str, name: &str, object: Value) {
-        self.0.insert((kind.to_owned(), name.to_owned()), object);
-    }
-
-    /// Forgets a live object (after deleting it).
-    pub fn remove(&mut self, kind: &str, name: &str) {
-        self.0.remove(&(kind.to_owned(), name.to_owned()));
-    }
-
-    /// What the engine StatefulSet named `name` reports.
-    pub fn engine(&self, name: &str) -> EngineObservation {
-        let Some(sts) = self.get("StatefulSet", name) else {
-            return EngineObservation::default();
-        };
-        let int = |field: &str| sts.pointer(field).and_then(Value::as_i64).unwrap_or(0) as i32;
-        let generation = sts.pointer("/metadata/generation").and_then(Value::as_i64);
-        let observed = sts
-            .pointer("/status/observedGeneration")
-            .and_then(Value::as_i64);
-        EngineObservation {
-            exists: true,
-            ready_replicas: int("/status/readyReplicas"),
-            updated_replicas: int("/status/updatedReplicas"),
-            observed_current: generation.is_some() && observed >= generation,
-        }
-    }
-}
-
-/// Reads the live object of every slot (skipping monitoring kinds when their API is not served).
-pub async fn live_children(
+/// Gathers everything the pipeline needs for `spec` from the caches. Only two reads can reach the
+/// API server: discovery once its cached answer expired, and the monitoring children when their
+/// API is served (they have no cache).
+pub async fn fetch(
     client: &Client,
-    namespace: &str,
-    slots: &[ChildSlot],
+    caches: &Caches,
+    spec: &ValidatedSpec,
+) -> Result<Fetched, FetchError> {
+    // Until every cache holds its first full list, an empty cache would mean "missing".
+    caches
+        .wait_until_ready()
+        .await
+        .map_err(|_| FetchError::CachesClosed)?;
+    let ns = spec.namespace.as_str();
+    let keys = referenced_secret_keys(spec);
+    let secrets: HashMap<String, Option<Secret>> = keys
+        .iter()
+        .map(|(name, _)| (name.clone(), cached(&caches.secrets, ns, name)))
+        .collect();
+    let monitoring_api = caches
+        .discovery
+        .monitoring_api(client)
+        .await
+        .map_err(api_error("API discovery"))?;
+    let live = live_children(client, caches, spec, monitoring_api).await?;
+    let restore_backup = spec
+        .restore
+        .as_ref()
+        .and_then(|restore| cached(&caches.backups, ns, &restore.backup_name));
+    let in_namespace = |meta: &ObjectMeta| meta.namespace.as_deref() == Some(ns);
+    let engine = selector_labels(spec);
+    let pods = caches
+        .pods
+        .state()
+        .into_iter()
+        .filter(|pod| in_namespace(&pod.metadata) && has_labels(pod.as_ref(), engine.iter()))
+        .map(|pod| pod.as_ref().clone())
+        .collect();
+    let backups = caches
+        .backups
+        .state()
+        .into_iter()
+        .filter(|b| in_namespace(&b.metadata) && b.spec.semantic_ref == spec.name)
+        .map(|b| b.as_ref().clone())
+        .collect();
+    let jobs = caches
+        .jobs
+        .state()
+        .into_iter()
+        .filter(|job| {
+            in_namespace(&job.metadata) && job.labels().get(SEMANTIC_LABEL) == Some(&spec.name)
+        })
+        .map(|job| job.as_ref().clone())
+        .collect();
+    Ok(Fetched {
+        missing_secret_key: first_missing_key(&keys, &secrets),
+        monitoring_api,
+        live,
+        restore_backup,
+        pods,
+        backups,
+        jobs,
+    })
+}
+
+/// Looks up every possible child (reading monitoring kinds only when their API is served).
+async fn live_children(
+    client: &Client,
+    caches: &Caches,
+    spec: &ValidatedSpec,
     monitoring_api: bool,
 ) -> Result<LiveChildren, FetchError> {
+    let ns = spec.namespace.as_str();
     let mut live = LiveChildren::default();
-    for slot in slots {
-        if slot.resource.group == super::build::MONITORING_GROUP && !monitoring_api {
-            continue;
-        }
-        let what = || format!("{} {}", slot.resource.kind, slot.name);
-        let api: Api<DynamicObject> =
-            Api::namespaced_with(client.clone(), namespace, &slot.resource);
-        let object = api
-            .get_opt(&slot.name)
-            .await
-            .map_err(|source| FetchError::Api {
-                what: what(),
-                source,
-            })?;
-        if let Some(object) = object {
-            let value = serde_json::to_value(object).map_err(|source| FetchError::Decode {
-                what: what(),
-                source,
-            })?;
-            live.insert(&slot.resource.kind, &slot.name, value);
+    for (resource, name) in child_ids(spec) {
+        let what = || format!("{} {name}", resource.kind);
+        let value = match resource.kind.as_str() {
+            "ServiceAccount" => json(cached(&caches.service_accounts, ns, &name), what)?,
+            "ConfigMap" => json(cached(&caches.config_maps, ns, &name), what)?,
+            "Service" => json(cached(&caches.services, ns, &name), what)?,
+            "StatefulSet" => json(cached(&caches.statefulsets, ns, &name), what)?,
+            "PodDisruptionBudget" => json(cached(&caches.pod_disruption_budgets, ns, &name), what)?,
+            _ if resource.group == MONITORING_GROUP && monitoring_api => {
+                let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &resource);
+                let object = api.get_opt(&name).await.map_err(api_error(what()))?;
+                json(object, what)?
+            }
+            _ => None,
+        };
+        if let Some(value) = value {
+            live.insert(&resource.kind, &name, value);
         }
     }
     Ok(live)
+}
+
+fn json<K: serde::Serialize>(
+    object: Option<K>,
+    what: impl Fn() -> String,
+) -> Result<Option<serde_json::Value>, FetchError> {
+    object
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(|source| FetchError::Decode {
+            what: what(),
+            source,
+        })
 }

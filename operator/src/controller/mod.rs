@@ -1,37 +1,51 @@
-//! The reconcile pipeline: validate → fetch → build → apply → status, and the controller runtime.
+//! The reconcile pipeline: validate → fetch → build → plan → apply → day 2 → status, and the
+//! controller runtime.
 //!
-//! Only `fetch`, `apply` and the status patch touch the cluster; `validate`, `build` and `status`
-//! are pure. Day-2 steps (backup, recovery) plug in between apply and status through
-//! [`status::DayTwoReport`].
+//! `fetch` does every read, once; `build`, `plan` and `status` are pure; `apply`, the day-2 step
+//! and the status patch write. `now` is taken once per reconcile and passed down.
 
 pub mod apply;
 pub mod backoff;
 pub mod build;
+pub mod caches;
 pub mod fetch;
+pub mod memory;
+pub mod plan;
 pub mod run;
 pub mod status;
-pub mod validate;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use chrono::{DateTime, Utc};
 use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::{Client, Resource, ResourceExt};
 use serde_json::json;
 
+use crate::backup::driver::BackupObservation;
 use crate::crd::{MonitoringMode, VexfsSemantic, VexfsSemanticStatus};
+use crate::day2::{self, DayTwoDeps, DayTwoInputs, DayTwoReport};
 use crate::metrics::Metrics;
-use backoff::Backoff;
-use build::{ClusterFacts, EngineTomlError, MANAGER};
-use status::{DayTwoReport, EngineObservation, Stall, StatusInputs, reasons};
+use crate::spec::conditions::{Stall, reasons, types};
+use crate::spec::names::MANAGER;
+use crate::spec::{ValidatedSpec, validate};
+use build::{ClusterFacts, EngineTomlError};
+use caches::Caches;
+use fetch::Fetched;
+use memory::Memory;
+use status::{EngineObservation, StatusInputs};
 
-/// How often a healthy object is re-checked without any watch event.
-pub const RESYNC: Duration = Duration::from_secs(300);
-/// How often a missing Secret is looked for again (Secrets are not watched).
-pub const SECRET_RECHECK: Duration = Duration::from_secs(60);
+/// Longest time an object goes without a reconcile when no watch event arrives: a safety net only,
+/// since changes to the resource, its children, its pods, Jobs, backups and Secrets all arrive as
+/// events. Each requeue is jittered into `[RESYNC / 2, RESYNC]` so objects spread out.
+pub const RESYNC: Duration = Duration::from_secs(600);
+
+/// The safety-net delay of one object, jittered by `jitter` in `[0, 1]`.
+pub fn resync_after(jitter: f64) -> Duration {
+    RESYNC.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+}
 
 /// A transient reconcile failure; retried with per-object backoff.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +53,9 @@ pub enum ReconcileError {
     /// Reading from the cluster failed.
     #[error(transparent)]
     Fetch(#[from] fetch::FetchError),
+    /// A built child did not serialise.
+    #[error(transparent)]
+    Plan(#[from] plan::PlanError),
     /// Applying or deleting a child failed.
     #[error(transparent)]
     Apply(#[from] apply::ApplyError),
@@ -55,6 +72,7 @@ impl ReconcileError {
     pub fn metric_reason(&self) -> &'static str {
         match self {
             Self::Fetch(_) => "fetch",
+            Self::Plan(_) => "plan",
             Self::Apply(_) => "apply",
             Self::Render(_) => "render",
             Self::Status(_) => "status",
@@ -62,38 +80,42 @@ impl ReconcileError {
     }
 }
 
-/// Shared state of the controller; day-2 state (breakers, schedules) belongs here too.
+/// Handles shared by every reconcile: the API client, the caches, the Event recorder, metrics,
+/// and the operator's in-process [`Memory`].
 pub struct Context {
     /// API client.
     pub client: Client,
+    /// Reflector caches every read comes from.
+    pub caches: Caches,
     /// Operator metrics.
     pub metrics: Metrics,
-    /// Per-object retry backoff.
-    pub backoff: Backoff,
-    reporter: Reporter,
-    /// Day-2 state: backups, restore and recovery.
-    pub day_two: crate::recovery::day_two::DayTwo,
+    /// Event publisher.
+    pub recorder: Recorder,
+    /// Retry backoff and recovery slots.
+    pub memory: Arc<Memory>,
 }
 
 impl Context {
-    /// A context publishing Events as `vexfs-operator` from `instance` (the pod name).
-    pub fn new(client: Client, metrics: Metrics, instance: Option<String>) -> Self {
+    /// A context reading from `caches` and publishing Events as `vexfs-operator` from `instance`
+    /// (the pod name).
+    pub fn new(client: Client, caches: Caches, metrics: Metrics, instance: Option<String>) -> Self {
         let reporter = Reporter {
             controller: MANAGER.to_owned(),
             instance,
         };
-        let day_two = crate::recovery::day_two::DayTwo::new(
-            client.clone(),
-            reporter.clone(),
-            metrics.day_two.clone(),
-        );
         Self {
+            recorder: Recorder::new(client.clone(), reporter),
             client,
+            caches,
             metrics,
-            backoff: Backoff::default(),
-            reporter,
-            day_two,
+            memory: Arc::default(),
         }
+    }
+
+    /// The same context sharing `memory` (one per process, whatever the number of controllers).
+    #[must_use]
+    pub fn with_memory(self, memory: Arc<Memory>) -> Self {
+        Self { memory, ..self }
     }
 }
 
@@ -111,14 +133,14 @@ pub async fn reconcile(
     let reason = result.as_ref().err().map(ReconcileError::metric_reason);
     ctx.metrics.observe_reconcile(started.elapsed(), reason);
     if result.is_ok() {
-        ctx.backoff.reset(&object_key(&cr));
+        ctx.memory.backoff.reset(&object_key(&cr));
     }
     result
 }
 
 /// Requeues a failed object after its backoff delay.
 pub fn error_policy(cr: Arc<VexfsSemantic>, error: &ReconcileError, ctx: Arc<Context>) -> Action {
-    let delay = ctx.backoff.next(&object_key(&cr));
+    let delay = ctx.memory.backoff.next(&object_key(&cr));
     tracing::warn!(object = %object_key(&cr), %error, retry_in_ms = delay.as_millis() as u64, "reconcile failed");
     Action::requeue(delay)
 }
@@ -133,35 +155,80 @@ struct Outcome {
     warnings: Vec<String>,
 }
 
+impl Outcome {
+    fn stalled(reason: &'static str, message: String) -> Self {
+        Self {
+            stall: Some(Stall { reason, message }),
+            ..Self::default()
+        }
+    }
+}
+
 async fn reconcile_once(cr: &VexfsSemantic, ctx: &Context) -> Result<Action, ReconcileError> {
-    let validated = validate::validate(cr);
-    let outcome = match &validated {
-        Err(error) => Outcome {
-            stall: Some(Stall {
-                reason: reasons::INVALID_SPEC,
-                message: error.to_string(),
-            }),
-            ..Outcome::default()
-        },
-        Ok(spec) => converge(&ctx.client, spec, cr.status.as_ref()).await?,
-    };
-    // Day-2 steps (backup schedule, restore, recovery ladder) report here.
-    // They run only when the children converged: a stalled object has no engine to act on.
-    let (day_two, day_two_requeue) = match (&validated, &outcome.stall) {
-        (Ok(spec), None) => {
-            ctx.day_two
-                .report(&ctx.client, cr, spec, chrono::Utc::now())
-                .await
+    let now = Utc::now();
+    let spec = match validate(cr) {
+        Ok(spec) => spec,
+        Err(error) => {
+            let outcome = Outcome::stalled(reasons::INVALID_SPEC, error.to_string());
+            let day_two = DayTwoReport::carry_over(cr.status.as_ref());
+            finish(cr, ctx, outcome, day_two, now).await?;
+            return Ok(Action::await_change());
         }
-        _ => (DayTwoReport::carry_over(cr.status.as_ref()), None),
     };
+    let fetched = fetch::fetch(&ctx.client, &ctx.caches, &spec).await?;
+    let outcome = converge(&ctx.client, &spec, cr.status.as_ref(), &fetched).await?;
+    // Day-2 steps (backup schedule, restore, recovery ladder) run only when the children
+    // converged: a stalled object has no engine to act on.
+    let (day_two, day_two_requeue) = match &outcome.stall {
+        None => run_day_two(cr, ctx, &spec, &fetched, now).await,
+        Some(_) => (DayTwoReport::carry_over(cr.status.as_ref()), None),
+    };
+    // A missing Secret arrives as a Secret event; a missing monitoring API only by the safety net.
+    let resync = resync_after(rand::random::<f64>());
     let action = match outcome.stall.as_ref().map(|s| s.reason) {
-        Some(reasons::INVALID_SPEC) | Some(reasons::MONITORING_API_MISSING) => {
-            Action::await_change()
-        }
-        Some(_) => Action::requeue(SECRET_RECHECK),
-        None => Action::requeue(day_two_requeue.map_or(RESYNC, |d| d.min(RESYNC))),
+        Some(_) => Action::requeue(resync),
+        None => Action::requeue(day_two_requeue.map_or(resync, |d| d.min(resync))),
     };
+    finish(cr, ctx, outcome, day_two, now).await?;
+    Ok(action)
+}
+
+async fn run_day_two(
+    cr: &VexfsSemantic,
+    ctx: &Context,
+    spec: &ValidatedSpec,
+    fetched: &Fetched,
+    now: DateTime<Utc>,
+) -> (DayTwoReport, Option<Duration>) {
+    let deps = DayTwoDeps {
+        client: &ctx.client,
+        recorder: &ctx.recorder,
+        backup_metrics: &ctx.metrics.backup,
+        recovery_metrics: &ctx.metrics.recovery,
+        slots: &ctx.memory.recovery_slots,
+    };
+    let inputs = DayTwoInputs {
+        cr,
+        spec,
+        pods: &fetched.pods,
+        backups: BackupObservation {
+            records: &fetched.backups,
+            jobs: &fetched.jobs,
+        },
+        restore_backup: fetched.restore_backup.as_ref(),
+        now,
+    };
+    day2::report(&deps, inputs).await
+}
+
+/// Publishes the stall Event (if new), computes the status and writes it when it changed.
+async fn finish(
+    cr: &VexfsSemantic,
+    ctx: &Context,
+    outcome: Outcome,
+    day_two: DayTwoReport,
+    now: DateTime<Utc>,
+) -> Result<(), ReconcileError> {
     if let Some(stall) = &outcome.stall {
         publish_stall_event(cr, stall, ctx).await;
     }
@@ -175,62 +242,57 @@ async fn reconcile_once(cr: &VexfsSemantic, ctx: &Context) -> Result<Action, Rec
         changed: outcome.changed,
         warnings: outcome.warnings,
         day_two,
-        now: Time(k8s_openapi::jiff::Timestamp::now()),
+        now,
     });
-    patch_status_if_changed(cr, status, &ctx.client).await?;
-    Ok(action)
+    patch_status_if_changed(cr, status, &ctx.client).await
 }
 
 async fn converge(
     client: &Client,
-    spec: &validate::ValidatedSpec,
+    spec: &ValidatedSpec,
     previous: Option<&VexfsSemanticStatus>,
+    fetched: &Fetched,
 ) -> Result<Outcome, ReconcileError> {
-    if let Some(missing) = fetch::missing_secret_key(client, spec).await? {
+    if let Some(missing) = &fetched.missing_secret_key {
         let message = format!("Secret key {missing} referenced by the spec does not exist");
-        return Ok(Outcome {
-            stall: Some(Stall {
-                reason: reasons::SECRET_NOT_FOUND,
-                message,
-            }),
-            ..Outcome::default()
-        });
+        return Ok(Outcome::stalled(reasons::SECRET_NOT_FOUND, message));
     }
-    let monitoring_api = fetch::monitoring_api_available(client).await?;
     let forced = [
         spec.monitoring.service_monitor,
         spec.monitoring.prometheus_rule,
     ]
     .contains(&MonitoringMode::Enabled);
-    if forced && !monitoring_api {
+    if forced && !fetched.monitoring_api {
         let message =
             "monitoring objects are Enabled but the monitoring.coreos.com/v1 API is not served"
                 .to_owned();
-        return Ok(Outcome {
-            stall: Some(Stall {
-                reason: reasons::MONITORING_API_MISSING,
-                message,
-            }),
-            ..Outcome::default()
-        });
+        return Ok(Outcome::stalled(reasons::MONITORING_API_MISSING, message));
     }
-    let mut children = build::build_all(spec, ClusterFacts { monitoring_api })?;
-    let restore = previous.and_then(|s| s.restore.as_ref());
-    crate::backup::restore_driver::prepare_statefulset(
-        client,
-        spec,
-        restore,
-        &mut children.statefulset,
-    )
-    .await
-    .map_err(|source| fetch::FetchError::Api {
-        what: "the VexfsBackup to restore".to_owned(),
-        source,
-    })?;
-    let slots = apply::slots(&children)?;
-    let mut live = fetch::live_children(client, &spec.namespace, &slots, monitoring_api).await?;
-    let changes = apply::plan(slots, &live, spec.suspend);
+    let facts = ClusterFacts {
+        monitoring_api: fetched.monitoring_api,
+        restore_backup: fetched.restore_backup.as_ref(),
+        previous_restore: previous.and_then(|s| s.restore.as_ref()),
+    };
+    let children = build::build_all(spec, facts)?;
+    let slots = plan::slots(&children)?;
+    let mut live = fetched.live.clone();
+    let changes = plan::plan(slots, &live, spec.suspend);
     apply::execute(client, &spec.namespace, &changes, &mut live).await?;
+    Ok(Outcome {
+        stall: None,
+        engine: Some((
+            spec.desired_replicas(),
+            spec.engine.image.clone(),
+            children.config_hash,
+        )),
+        observed: live.engine(&spec.name),
+        changed: !changes.is_empty(),
+        warnings: warnings(spec),
+    })
+}
+
+/// Risky but valid configuration, reported in `status.warnings`.
+fn warnings(spec: &ValidatedSpec) -> Vec<String> {
     let mut warnings = Vec::new();
     if spec.rbac.auth.is_none() && !spec.rbac.roles.is_empty() {
         warnings.push(
@@ -244,30 +306,18 @@ async fn converge(
                 .to_owned(),
         );
     }
-    Ok(Outcome {
-        stall: None,
-        engine: Some((
-            spec.desired_replicas(),
-            spec.engine.image.clone(),
-            children.config_hash,
-        )),
-        observed: live.engine(&spec.name),
-        changed: !changes.is_empty(),
-        warnings,
-    })
+    warnings
 }
 
 /// Publishes a Warning Event when the object newly stalls (or stalls for a new reason), never on repeats.
 async fn publish_stall_event(cr: &VexfsSemantic, stall: &Stall, ctx: &Context) {
-    let already = cr.status.as_ref().and_then(|s| {
-        s.conditions
-            .iter()
-            .find(|c| c.type_ == status::types::STALLED)
-    });
+    let already = cr
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.iter().find(|c| c.type_ == types::STALLED));
     if already.is_some_and(|c| c.status == "True" && c.reason == stall.reason) {
         return;
     }
-    let recorder = Recorder::new(ctx.client.clone(), ctx.reporter.clone());
     let event = Event {
         type_: EventType::Warning,
         reason: stall.reason.to_owned(),
@@ -275,7 +325,7 @@ async fn publish_stall_event(cr: &VexfsSemantic, stall: &Stall, ctx: &Context) {
         action: "Reconcile".to_owned(),
         secondary: None,
     };
-    if let Err(error) = recorder.publish(&event, &cr.object_ref(&())).await {
+    if let Err(error) = ctx.recorder.publish(&event, &cr.object_ref(&())).await {
         tracing::warn!(object = %object_key(cr), %error, "publishing stall event failed");
     }
 }

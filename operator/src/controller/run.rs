@@ -3,18 +3,26 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{ConfigMap, Service};
-use kube::runtime::reflector::Store;
-use kube::runtime::{Config, Controller, watcher};
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service, ServiceAccount};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use kube::runtime::reflector::{ObjectRef, Store, store::Writer};
+use kube::runtime::{Config, Controller, WatchStreamExt, watcher};
 use kube::{Api, Client};
 use tokio_util::sync::CancellationToken;
 
+use super::caches::{Caches, trim, trim_secret};
+use super::fetch::referenced_secret_keys;
+use super::memory::Memory;
 use super::{Context, error_policy, reconcile};
 use crate::backup::watch::{semantic_of_backup, semantic_of_job};
 use crate::crd::{VexfsBackup, VexfsSemantic};
+use crate::metrics::Metrics;
+use crate::spec::names::INSTANCE_LABEL;
+use crate::spec::names::MANAGED_SELECTOR;
+use crate::spec::validate;
 
 /// Runtime settings of the controller.
 #[derive(Clone, Debug)]
@@ -61,33 +69,163 @@ where
     }
 }
 
-/// The controller of one namespace (or all): the resource, its owned children, and the backup
-/// records and Jobs mapped back to their `VexfsSemantic`.
+/// A watch of `K` feeding `writer`, trimmed by `trim`, yielding every touched object.
+fn cached_watch<K>(
+    api: Api<K>,
+    config: watcher::Config,
+    writer: Writer<K>,
+    trim: fn(&mut K),
+) -> impl Stream<Item = Result<K, watcher::Error>> + Send + 'static
+where
+    K: kube::Resource<DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    watcher::watcher(api, config)
+        .default_backoff()
+        .modify(trim)
+        .reflect(writer)
+        .touched_objects()
+}
+
+/// The resource an engine or Job pod belongs to, from its `app.kubernetes.io/instance` label.
+fn semantic_of_pod(pod: Pod) -> Option<ObjectRef<VexfsSemantic>> {
+    let namespace = pod.metadata.namespace.as_deref()?;
+    let name = pod.metadata.labels.as_ref()?.get(INSTANCE_LABEL)?;
+    Some(ObjectRef::new(name).within(namespace))
+}
+
+/// The resources of `namespace` whose spec references Secret `name`.
+fn semantics_using_secret(
+    semantics: &Store<VexfsSemantic>,
+    secret: &Secret,
+) -> Vec<ObjectRef<VexfsSemantic>> {
+    let (Some(namespace), Some(name)) = (&secret.metadata.namespace, &secret.metadata.name) else {
+        return Vec::new();
+    };
+    semantics
+        .state()
+        .iter()
+        .filter(|cr| cr.metadata.namespace.as_ref() == Some(namespace))
+        .filter(|cr| {
+            validate(cr).is_ok_and(|spec| {
+                referenced_secret_keys(&spec)
+                    .iter()
+                    .any(|(secret, _)| secret == name)
+            })
+        })
+        .map(|cr| ObjectRef::from_obj(cr.as_ref()))
+        .collect()
+}
+
+/// The controller of one namespace (or all) and the caches its reconciles read: the resource,
+/// its owned children, its engine and Job pods, backup records and Jobs, and Secrets, each
+/// watched once and kept in a store.
 fn controller_for(
     client: &Client,
     namespace: Option<&str>,
     config: &RunConfig,
-) -> Controller<VexfsSemantic> {
-    let children = watcher::Config::default().labels("app.kubernetes.io/managed-by=vexfs-operator");
-    Controller::new(
+) -> (Controller<VexfsSemantic>, Caches) {
+    let managed = || watcher::Config::default().labels(MANAGED_SELECTOR);
+    let (caches, writers) = Caches::new();
+    let controller = Controller::new(
         api::<VexfsSemantic>(client, namespace),
         watcher::Config::default().any_semantic(),
-    )
-    .owns(api::<StatefulSet>(client, namespace), children.clone())
-    .owns(api::<ConfigMap>(client, namespace), children.clone())
-    .owns(api::<Service>(client, namespace), children.clone())
-    .watches(
-        api::<VexfsBackup>(client, namespace),
-        watcher::Config::default(),
-        semantic_of_backup,
-    )
-    .watches(api::<Job>(client, namespace), children, semantic_of_job)
-    .with_config(Config::default().concurrency(config.concurrency))
+    );
+    let semantics = controller.store();
+    let controller = controller
+        .owns_stream(cached_watch(
+            api::<StatefulSet>(client, namespace),
+            managed(),
+            writers.statefulsets,
+            trim,
+        ))
+        .owns_stream(cached_watch(
+            api::<ConfigMap>(client, namespace),
+            managed(),
+            writers.config_maps,
+            trim,
+        ))
+        .owns_stream(cached_watch(
+            api::<Service>(client, namespace),
+            managed(),
+            writers.services,
+            trim,
+        ))
+        .owns_stream(cached_watch(
+            api::<ServiceAccount>(client, namespace),
+            managed(),
+            writers.service_accounts,
+            trim,
+        ))
+        .owns_stream(cached_watch(
+            api::<PodDisruptionBudget>(client, namespace),
+            managed(),
+            writers.pod_disruption_budgets,
+            trim,
+        ))
+        .watches_stream(
+            cached_watch(api::<Pod>(client, namespace), managed(), writers.pods, trim),
+            semantic_of_pod,
+        )
+        .watches_stream(
+            cached_watch(api::<Job>(client, namespace), managed(), writers.jobs, trim),
+            semantic_of_job,
+        )
+        .watches_stream(
+            cached_watch(
+                api::<VexfsBackup>(client, namespace),
+                watcher::Config::default(),
+                writers.backups,
+                trim,
+            ),
+            semantic_of_backup,
+        )
+        .watches_stream(
+            cached_watch(
+                api::<Secret>(client, namespace),
+                watcher::Config::default(),
+                writers.secrets,
+                trim_secret,
+            ),
+            move |secret| semantics_using_secret(&semantics, &secret),
+        )
+        .with_config(Config::default().concurrency(config.concurrency));
+    (controller, caches)
+}
+
+/// What every namespace's [`Context`] shares.
+#[derive(Clone)]
+pub struct Handles {
+    /// API client.
+    pub client: Client,
+    /// Operator metrics.
+    pub metrics: Metrics,
+    /// Name of this replica, for Events.
+    pub instance: Option<String>,
+    /// The process's in-process state.
+    pub memory: Arc<Memory>,
+}
+
+impl Handles {
+    fn context(&self, caches: Caches) -> Context {
+        Context::new(
+            self.client.clone(),
+            caches,
+            self.metrics.clone(),
+            self.instance.clone(),
+        )
+        .with_memory(self.memory.clone())
+    }
 }
 
 /// Runs the controllers until `shutdown` is cancelled; in-flight reconciles finish first.
 pub async fn run(
-    ctx: Arc<Context>,
+    handles: Handles,
     config: RunConfig,
     shared: Arc<Shared>,
     shutdown: CancellationToken,
@@ -101,13 +239,14 @@ pub async fn run(
             .map(|ns| Some(ns.as_str()))
             .collect()
     };
-    let controllers: Vec<_> = namespaces
+    let (controllers, caches): (Vec<_>, Vec<_>) = namespaces
         .into_iter()
         .map(|ns| {
-            controller_for(&ctx.client, ns, &config)
-                .graceful_shutdown_on(shutdown.clone().cancelled_owned())
+            let (controller, caches) = controller_for(&handles.client, ns, &config);
+            let controller = controller.graceful_shutdown_on(shutdown.clone().cancelled_owned());
+            (controller, caches)
         })
-        .collect();
+        .unzip();
     let stores: Vec<Store<VexfsSemantic>> = controllers.iter().map(Controller::store).collect();
     *shared
         .stores
@@ -115,9 +254,15 @@ pub async fn run(
         .unwrap_or_else(|poisoned| poisoned.into_inner()) = stores.clone();
     let readiness = {
         let shared = shared.clone();
+        let caches = caches.clone();
         async move {
             for store in stores {
                 if store.wait_until_ready().await.is_err() {
+                    return;
+                }
+            }
+            for cache in caches {
+                if cache.wait_until_ready().await.is_err() {
                     return;
                 }
             }
@@ -125,16 +270,20 @@ pub async fn run(
             tracing::info!("watch caches synced; ready");
         }
     };
-    let runs = controllers.into_iter().map(|controller| {
-        controller
-            .run(reconcile, error_policy, ctx.clone())
-            .for_each(|result| async move {
-                match result {
-                    Ok((object, _)) => tracing::debug!(object = %object, "reconciled"),
-                    Err(error) => tracing::debug!(%error, "reconcile did not complete"),
-                }
-            })
-    });
+    let runs = controllers
+        .into_iter()
+        .zip(caches)
+        .map(|(controller, caches)| {
+            let ctx = Arc::new(handles.context(caches));
+            controller
+                .run(reconcile, error_policy, ctx)
+                .for_each(|result| async move {
+                    match result {
+                        Ok((object, _)) => tracing::debug!(object = %object, "reconciled"),
+                        Err(error) => tracing::debug!(%error, "reconcile did not complete"),
+                    }
+                })
+        });
     tokio::join!(readiness, futures::future::join_all(runs));
     shared.ready.store(false, Ordering::SeqCst);
 }

@@ -3,54 +3,11 @@
 //! A condition keeps its `lastTransitionTime` unless its status changes, so recomputing the status of
 //! a steady object yields an identical value and no write.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use chrono::{DateTime, Utc};
 
-use crate::crd::{BackupStatus, EngineStatus, RecoveryStatus, RestoreStatus, VexfsSemanticStatus};
-
-/// Condition types owned by the core pipeline.
-pub mod types {
-    /// Everything enabled is available and the latest generation is applied.
-    pub const READY: &str = "Ready";
-    /// The operator is converging children towards the spec.
-    pub const RECONCILING: &str = "Reconciling";
-    /// Progress needs a human: invalid spec, missing Secret, missing API.
-    pub const STALLED: &str = "Stalled";
-    /// The engine StatefulSet has all desired pods ready.
-    pub const ENGINE_AVAILABLE: &str = "EngineAvailable";
-}
-
-/// CamelCase condition reasons.
-pub mod reasons {
-    /// Ready/EngineAvailable: all desired engine pods are ready.
-    pub const AVAILABLE: &str = "Available";
-    /// Ready/EngineAvailable: `spec.stopped` scaled the engine to zero.
-    pub const STOPPED: &str = "Stopped";
-    /// Ready/EngineAvailable/Reconciling: engine pods are starting or rolling.
-    pub const ENGINE_PROGRESSING: &str = "EngineProgressing";
-    /// Stalled/Ready: the spec breaks a validation rule.
-    pub const INVALID_SPEC: &str = "InvalidSpec";
-    /// Stalled/Ready: a referenced Secret or key does not exist.
-    pub const SECRET_NOT_FOUND: &str = "SecretNotFound";
-    /// Stalled/Ready: monitoring objects are `Enabled` but `monitoring.coreos.com` is not served.
-    pub const MONITORING_API_MISSING: &str = "MonitoringApiMissing";
-    /// Stalled: nothing blocks progress.
-    pub const AS_EXPECTED: &str = "AsExpected";
-    /// Reconciling: children match the spec.
-    pub const RECONCILED: &str = "Reconciled";
-    /// Reconciling: `spec.suspend` freezes the children.
-    pub const SUSPENDED: &str = "Suspended";
-    /// EngineAvailable: the StatefulSet does not exist (yet).
-    pub const ENGINE_MISSING: &str = "EngineMissing";
-}
-
-/// A condition that needs a human, with its reason and message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Stall {
-    /// CamelCase reason (one of [`reasons`]).
-    pub reason: &'static str,
-    /// Human-readable explanation.
-    pub message: String,
-}
+use crate::crd::{EngineStatus, VexfsSemanticStatus};
+use crate::day2::DayTwoReport;
+use crate::spec::conditions::{Stall, condition, keep_transition_times, reasons, types};
 
 /// What the engine StatefulSet looks like right now.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -63,48 +20,6 @@ pub struct EngineObservation {
     pub updated_replicas: i32,
     /// The StatefulSet controller has seen its latest spec.
     pub observed_current: bool,
-}
-
-/// Status reported by day-2 steps (backup, recovery, restore); carried over unchanged when absent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct DayTwoReport {
-    /// `status.backup`.
-    pub backup: Option<BackupStatus>,
-    /// `status.recovery`.
-    pub recovery: Option<RecoveryStatus>,
-    /// `status.restore`.
-    pub restore: Option<RestoreStatus>,
-    /// Extra conditions, for example `BackupHealthy` or `RecoveryCircuitOpen`.
-    pub conditions: Vec<Condition>,
-    /// A day-2 reason that needs a human (open circuit); makes `Stalled=True`.
-    pub stall: Option<Stall>,
-}
-
-impl DayTwoReport {
-    /// Keeps the day-2 parts of an existing status as they are.
-    pub fn carry_over(previous: Option<&VexfsSemanticStatus>) -> Self {
-        let Some(previous) = previous else {
-            return Self::default();
-        };
-        let core = [
-            types::READY,
-            types::RECONCILING,
-            types::STALLED,
-            types::ENGINE_AVAILABLE,
-        ];
-        Self {
-            backup: previous.backup.clone(),
-            recovery: previous.recovery.clone(),
-            restore: previous.restore.clone(),
-            conditions: previous
-                .conditions
-                .iter()
-                .filter(|c| !core.contains(&c.type_.as_str()))
-                .cloned()
-                .collect(),
-            stall: None,
-        }
-    }
 }
 
 /// Everything the status is computed from.
@@ -128,8 +43,8 @@ pub struct StatusInputs<'a> {
     pub warnings: Vec<String>,
     /// Day-2 observations.
     pub day_two: DayTwoReport,
-    /// Now, for new transitions.
-    pub now: Time,
+    /// The reconcile's `now`, for new transitions.
+    pub now: DateTime<Utc>,
 }
 
 /// Computes the full status for `inputs`.
@@ -170,13 +85,15 @@ pub fn compute(inputs: StatusInputs<'_>) -> VexfsSemanticStatus {
         (types::ENGINE_AVAILABLE, engine_cond),
     ]
     .into_iter()
-    .map(|(type_, (status, reason, message))| Condition {
-        type_: type_.to_owned(),
-        status: status.to_owned(),
-        reason: reason.to_owned(),
-        message,
-        observed_generation: inputs.generation,
-        last_transition_time: inputs.now.clone(),
+    .map(|(type_, (status, reason, message))| {
+        condition(
+            type_,
+            status,
+            reason,
+            message,
+            inputs.generation,
+            inputs.now,
+        )
     })
     .collect::<Vec<_>>();
     fresh.extend(inputs.day_two.conditions.iter().cloned());
@@ -263,22 +180,6 @@ fn reconciling_condition(
         reasons::RECONCILED,
         "children match the spec".to_owned(),
     )
-}
-
-/// Keeps each condition's previous `lastTransitionTime` when its status did not change.
-pub fn keep_transition_times(previous: &[Condition], fresh: Vec<Condition>) -> Vec<Condition> {
-    fresh
-        .into_iter()
-        .map(|mut condition| {
-            if let Some(old) = previous
-                .iter()
-                .find(|c| c.type_ == condition.type_ && c.status == condition.status)
-            {
-                condition.last_transition_time = old.last_transition_time.clone();
-            }
-            condition
-        })
-        .collect()
 }
 
 /// Ready condition's status and reason, for metrics and logs.

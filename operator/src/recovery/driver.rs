@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
-use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use kube::runtime::events::{Event, Recorder};
 use kube::{Client, Resource};
 use serde_json::json;
@@ -16,14 +16,16 @@ use thiserror::Error;
 use super::assess::{WorkloadHealth, assess};
 use super::breaker::BreakerConfig;
 use super::events::{breaker_state, describe};
-use super::ladder::{ActionKind, ActionRecord, Decision, LadderConfig, RecoveryEvent, StepInput};
-use super::metrics::DayTwoMetrics;
+use super::ladder::{
+    ActionKind, ActionRecord, Decision, LadderConfig, RecoveryEvent, RecoveryState, StepInput,
+};
+use super::metrics::RecoveryMetrics;
 use super::signals::pod_health;
 use super::slots::RecoverySlots;
 use super::status::{circuit_condition, stall, state_from_status, state_to_status};
-use crate::controller::build::selector_labels;
-use crate::controller::validate::ValidatedSpec;
 use crate::crd::{RecoverySpec, RecoveryStatus, VexfsSemantic};
+use crate::spec::ValidatedSpec;
+use crate::spec::conditions::Stall;
 
 /// Field manager of the rollout-restart annotation (separate from the pipeline's, so neither removes the other's field).
 const RESTART_MANAGER: &str = "vexfs-operator-recovery";
@@ -54,9 +56,9 @@ pub struct RecoveryReport {
     /// `RecoveryCircuitOpen`.
     pub conditions: Vec<Condition>,
     /// `Stalled` reason and message after giving up.
-    pub stall: Option<(&'static str, String)>,
-    /// When to check again.
-    pub requeue: StdDuration,
+    pub stall: Option<Stall>,
+    /// When the ladder's own clock needs a check (health changes arrive as pod events).
+    pub requeue: Option<StdDuration>,
 }
 
 /// Everything one recovery pass needs besides the resource.
@@ -65,8 +67,8 @@ pub struct RecoveryDeps<'a> {
     pub client: &'a Client,
     /// Event publisher.
     pub recorder: &'a Recorder,
-    /// Day-2 metrics.
-    pub metrics: &'a DayTwoMetrics,
+    /// Recovery metrics.
+    pub metrics: &'a RecoveryMetrics,
     /// Global concurrency slots.
     pub slots: &'a RecoverySlots,
 }
@@ -143,27 +145,27 @@ pub async fn recover(
         status: state_to_status(&state, state.breaker.next_attempt_after(config.breaker)),
         conditions: vec![circuit_condition(&state, generation, now)],
         stall: stall(&state),
-        requeue: StdDuration::from_secs(
-            u64::try_from(spec.recovery.health_check_interval_seconds.max(1)).unwrap_or(30),
-        ),
+        requeue: requeue_after(&state, config, &spec.recovery, now),
     })
 }
 
-/// The engine pods of `spec`.
-pub async fn list_engine_pods(
-    client: &Client,
-    spec: &ValidatedSpec,
-) -> Result<Vec<Pod>, kube::Error> {
-    let selector = selector_labels(spec)
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",");
-    let api: Api<Pod> = Api::namespaced(client.clone(), &spec.namespace);
-    Ok(api
-        .list(&ListParams::default().labels(&selector))
-        .await?
-        .items)
+/// How long until the ladder's next timer (see [`RecoveryState::next_check`]); a timer already due
+/// (a recovery waiting for a free slot) is retried after the health-check interval.
+fn requeue_after(
+    state: &RecoveryState,
+    config: LadderConfig,
+    spec: &RecoverySpec,
+    now: DateTime<Utc>,
+) -> Option<StdDuration> {
+    let at = state.next_check(config)?;
+    let interval = u64::try_from(spec.health_check_interval_seconds.max(1)).unwrap_or(30);
+    Some(
+        (at - now)
+            .to_std()
+            .ok()
+            .filter(|d| !d.is_zero())
+            .unwrap_or(StdDuration::from_secs(interval)),
+    )
 }
 
 async fn act(

@@ -194,6 +194,31 @@ impl RecoveryState {
         Outcome { decision, events }
     }
 
+    /// When the ladder's own clock next changes something without any new observation: a failure
+    /// becomes sustained (act), a pending action's verdict falls due, health becomes sustained
+    /// (settle), or the open breaker lets a probe through. `None` when only a change in health can
+    /// move the ladder (healthy and settled, or given up).
+    pub fn next_check(&self, config: LadderConfig) -> Option<DateTime<Utc>> {
+        let observed = self.observed?;
+        let sustained_at = observed.since + config.persist;
+        if let Some(pending) = &self.pending {
+            return Some(if observed.healthy {
+                sustained_at
+            } else {
+                pending.at + config.recovery_timeout
+            });
+        }
+        if !observed.healthy {
+            if self.gave_up {
+                return None;
+            }
+            let probe_at = self.breaker.next_attempt_after(config.breaker);
+            return Some(probe_at.map_or(sustained_at, |at| at.max(sustained_at)));
+        }
+        let troubled = self.gave_up || self.rung > 0 || self.breaker != Breaker::default();
+        troubled.then_some(sustained_at)
+    }
+
     fn observe(&mut self, healthy: bool, now: DateTime<Utc>) {
         if self.observed.is_none_or(|o| o.healthy != healthy) {
             self.observed = Some(Observation {

@@ -293,3 +293,37 @@ fn state_restored_from_json_continues_the_same_episode() {
 fn acted_kind(state: &RecoveryState) -> Option<ActionKind> {
     state.last_action.as_ref().map(|a| a.kind)
 }
+
+#[test]
+fn the_ladder_schedules_exactly_the_checks_its_timers_need() {
+    let mut state = RecoveryState::default();
+    step(&mut state, &Health::Healthy, 0);
+    assert_eq!(
+        state.next_check(CONFIG),
+        None,
+        "healthy and settled: events only"
+    );
+    step(&mut state, &sick(), 10);
+    assert_eq!(
+        state.next_check(CONFIG),
+        Some(t(70)),
+        "act once the failure persisted"
+    );
+    assert_eq!(
+        acted(&step(&mut state, &sick(), 70)),
+        Some(ActionKind::DeletePod)
+    );
+    assert_eq!(
+        state.next_check(CONFIG),
+        Some(t(190)),
+        "judge at the recovery timeout"
+    );
+    step(&mut state, &Health::Healthy, 100);
+    assert_eq!(
+        state.next_check(CONFIG),
+        Some(t(160)),
+        "succeed once health persisted"
+    );
+    step(&mut state, &Health::Healthy, 160);
+    assert_eq!(state.next_check(CONFIG), None, "recovered and settled");
+}

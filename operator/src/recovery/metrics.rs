@@ -1,10 +1,10 @@
-//! Day-2 Prometheus metrics: recovery actions and verdicts, breaker transitions, backups and pruning.
+//! Recovery Prometheus metrics: actions and verdicts, breaker transitions, recoveries in progress.
 
-use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts, Registry};
+use prometheus::{IntCounterVec, IntGauge, Opts, Registry};
 
-/// Day-2 metrics, registered in the operator's registry.
+/// Recovery metrics, registered in the operator's registry.
 #[derive(Clone, Debug)]
-pub struct DayTwoMetrics {
+pub struct RecoveryMetrics {
     /// Recovery actions taken, by action.
     pub recovery_actions: IntCounterVec,
     /// Recovery verdicts, by action and outcome (`succeeded`, `failed`).
@@ -13,15 +13,9 @@ pub struct DayTwoMetrics {
     pub circuit_transitions: IntCounterVec,
     /// Recoveries awaiting a verdict (slots in use).
     pub recoveries_in_progress: IntGauge,
-    /// Finished backups, by phase (`Succeeded`, `Failed`).
-    pub backups: IntCounterVec,
-    /// Scheduled runs that could not start.
-    pub missed_runs: IntCounter,
-    /// Backups pruned by retention.
-    pub pruned: IntCounter,
 }
 
-impl DayTwoMetrics {
+impl RecoveryMetrics {
     /// Creates the metrics and registers them in `registry`.
     pub fn register(registry: &Registry) -> Result<Self, prometheus::Error> {
         let metrics = Self {
@@ -50,26 +44,11 @@ impl DayTwoMetrics {
                 "vexfs_operator_recoveries_in_progress",
                 "Recovery actions awaiting their verdict.",
             )?,
-            backups: IntCounterVec::new(
-                Opts::new("vexfs_operator_backups_total", "Finished backups."),
-                &["phase"],
-            )?,
-            missed_runs: IntCounter::new(
-                "vexfs_operator_backup_missed_runs_total",
-                "Scheduled backup runs missed.",
-            )?,
-            pruned: IntCounter::new(
-                "vexfs_operator_backups_pruned_total",
-                "Backups pruned by retention.",
-            )?,
         };
         registry.register(Box::new(metrics.recovery_actions.clone()))?;
         registry.register(Box::new(metrics.recovery_outcomes.clone()))?;
         registry.register(Box::new(metrics.circuit_transitions.clone()))?;
         registry.register(Box::new(metrics.recoveries_in_progress.clone()))?;
-        registry.register(Box::new(metrics.backups.clone()))?;
-        registry.register(Box::new(metrics.missed_runs.clone()))?;
-        registry.register(Box::new(metrics.pruned.clone()))?;
         Ok(metrics)
     }
 }
@@ -83,12 +62,11 @@ mod tests {
     #[test]
     fn registers_and_exports_every_metric() {
         let registry = Registry::new();
-        let metrics = DayTwoMetrics::register(&registry).expect("registers");
+        let metrics = RecoveryMetrics::register(&registry).expect("registers");
         metrics
             .recovery_actions
             .with_label_values(&["DeletePod"])
             .inc();
-        metrics.missed_runs.inc_by(2);
         let mut text = Vec::new();
         TextEncoder::new()
             .encode(&registry.gather(), &mut text)
@@ -98,9 +76,8 @@ mod tests {
             text.contains(r#"vexfs_operator_recovery_actions_total{action="DeletePod"} 1"#),
             "{text}"
         );
-        assert!(text.contains("vexfs_operator_backup_missed_runs_total 2"));
         assert!(
-            DayTwoMetrics::register(&registry).is_err(),
+            RecoveryMetrics::register(&registry).is_err(),
             "double registration is refused"
         );
     }

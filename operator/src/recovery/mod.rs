@@ -1,8 +1,8 @@
 //! Health-driven recovery: assessment, circuit breaker, recovery ladder, and their driver.
+//! Reads the parsed spec only; never the controller or backups.
 
 pub mod assess;
 pub mod breaker;
-pub mod day_two;
 pub mod driver;
 pub mod events;
 pub mod ladder;

@@ -8,32 +8,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 
 use super::breaker::{Breaker, Circuit};
 use super::ladder::{ActionKind, ActionRecord, Observation, RecoveryState};
-use crate::backup::kube_time::{from_time, to_time};
 use crate::crd::{CircuitState, RecoveryAction, RecoveryStatus};
-
-/// Condition type set while the breaker is open or probing.
-pub const CIRCUIT_CONDITION: &str = "RecoveryCircuitOpen";
-/// `Stalled` reason once recovery has given up.
-pub const REASON_EXHAUSTED: &str = "RecoveryExhausted";
-
-/// A status condition at `now`; the status step keeps the old transition time when `status` is unchanged.
-pub fn condition(
-    type_: &str,
-    status: &str,
-    reason: &str,
-    message: String,
-    generation: Option<i64>,
-    now: DateTime<Utc>,
-) -> Condition {
-    Condition {
-        type_: type_.to_owned(),
-        status: status.to_owned(),
-        reason: reason.to_owned(),
-        message,
-        observed_generation: generation,
-        last_transition_time: to_time(now),
-    }
-}
+use crate::spec::conditions::{Stall, condition, reasons, types};
+use crate::spec::kube_time::{from_time, to_time};
 
 /// Reads the persisted state; an absent status is a fresh, closed breaker.
 pub fn state_from_status(status: Option<&RecoveryStatus>) -> RecoveryState {
@@ -118,32 +95,42 @@ pub fn circuit_condition(
     let (status, reason, message) = match state.breaker.circuit {
         Circuit::Closed => (
             "False",
-            "CircuitClosed",
+            reasons::CIRCUIT_CLOSED,
             "recovery actions are allowed".to_owned(),
         ),
         Circuit::Open => (
             "True",
-            "CircuitOpen",
+            reasons::CIRCUIT_OPEN,
             format!("recovery paused after {failures} failed actions"),
         ),
         Circuit::HalfOpen => (
             "True",
-            "CircuitHalfOpen",
+            reasons::CIRCUIT_HALF_OPEN,
             "one probe recovery action is running".to_owned(),
         ),
     };
-    condition(CIRCUIT_CONDITION, status, reason, message, generation, now)
+    condition(
+        types::RECOVERY_CIRCUIT_OPEN,
+        status,
+        reason,
+        message,
+        generation,
+        now,
+    )
 }
 
 /// The `Stalled` reason and message recovery asks for, when it has given up.
-pub fn stall(state: &RecoveryState) -> Option<(&'static str, String)> {
+pub fn stall(state: &RecoveryState) -> Option<Stall> {
     state.gave_up.then(|| {
         let last = state.last_action.as_ref().map_or("none", |a| a.kind.as_str());
         let message = format!(
             "recovery gave up after {} failed actions (last: {last}); fix the engine or change spec.recovery.resetToken",
             state.breaker.consecutive_failures
         );
-        (REASON_EXHAUSTED, message)
+        Stall {
+            reason: reasons::RECOVERY_EXHAUSTED,
+            message,
+        }
     })
 }
 
@@ -229,8 +216,8 @@ mod tests {
             ("True", "CircuitOpen")
         );
         assert_eq!(circuit.observed_generation, Some(3));
-        let (reason, message) = stall(&state).expect("gave up");
-        assert_eq!(reason, REASON_EXHAUSTED);
+        let Stall { reason, message } = stall(&state).expect("gave up");
+        assert_eq!(reason, reasons::RECOVERY_EXHAUSTED);
         assert!(message.contains("resetToken"), "{message}");
         state = RecoveryState::default();
         assert_eq!(circuit_condition(&state, None, now).reason, "CircuitClosed");

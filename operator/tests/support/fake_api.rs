@@ -49,6 +49,38 @@ impl FakeApi {
         self.objects.lock().unwrap().get(path).cloned()
     }
 
+    /// Every object stored directly under the collection `path`, with `metadata.name` and
+    /// `metadata.namespace` filled in from its path when a fixture left them out.
+    pub fn objects_under(&self, path: &str) -> Vec<Value> {
+        let prefix = format!("{path}/");
+        let namespace = path
+            .split('/')
+            .skip_while(|part| *part != "namespaces")
+            .nth(1)
+            .map(str::to_owned);
+        let objects = self.objects.lock().unwrap();
+        let mut found: Vec<(String, Value)> = objects
+            .iter()
+            .filter_map(|(key, object)| {
+                let name = key.strip_prefix(&prefix)?;
+                (!name.contains('/')).then(|| (name.to_owned(), object.clone()))
+            })
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found
+            .into_iter()
+            .map(|(name, mut object)| {
+                if object["metadata"]["name"].is_null() {
+                    object["metadata"]["name"] = json!(name);
+                }
+                if object["metadata"]["namespace"].is_null() {
+                    object["metadata"]["namespace"] = json!(namespace);
+                }
+                object
+            })
+            .collect()
+    }
+
     /// Returns and clears the recorded calls.
     pub fn take_calls(&self) -> Vec<Call> {
         std::mem::take(&mut *self.calls.lock().unwrap())

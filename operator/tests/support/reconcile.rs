@@ -1,28 +1,103 @@
-//! Driving the real `reconcile` against a [`FakeApi`]: a controller context, one pass over a stored
-//! resource, and the conditions it left behind.
+//! Driving the real `reconcile` against a [`FakeApi`]: a controller context whose caches mirror
+//! the fake's objects (as the watches would), one pass over a stored resource, and the conditions
+//! it left behind.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service, ServiceAccount};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use kube::Resource;
+use kube::runtime::reflector::store::Writer;
+use kube::runtime::watcher;
+use serde::de::DeserializeOwned;
+use vexfs_operator::controller::caches::{CacheWriters, Caches};
 use vexfs_operator::controller::{Context, reconcile};
-use vexfs_operator::crd::VexfsSemantic;
+use vexfs_operator::crd::{VexfsBackup, VexfsSemantic};
 use vexfs_operator::metrics::Metrics;
 
 use super::fake_api::{Call, FakeApi};
 
-/// A controller context whose client talks to `fake`.
-pub fn context(fake: &FakeApi) -> Arc<Context> {
-    Arc::new(Context::new(
-        fake.client(),
-        Metrics::new().expect("metrics"),
-        None,
-    ))
+const NS: &str = "namespaces/vexfs";
+
+/// A controller context and the write side of its caches.
+pub struct Harness {
+    /// What `reconcile` receives.
+    pub ctx: Arc<Context>,
+    writers: Mutex<CacheWriters>,
 }
 
-/// Reconciles the `VexfsSemantic` stored at `path` once and returns the requests it made.
-pub async fn pass(fake: &FakeApi, ctx: &Arc<Context>, path: &str) -> Vec<Call> {
+/// A controller context whose client talks to `fake`.
+pub fn context(fake: &FakeApi) -> Arc<Harness> {
+    let (caches, writers) = Caches::new();
+    Arc::new(Harness {
+        ctx: Arc::new(Context::new(
+            fake.client(),
+            caches,
+            Metrics::new().expect("metrics"),
+            None,
+        )),
+        writers: Mutex::new(writers),
+    })
+}
+
+/// Replaces the contents of one cache with the fake's objects under `collection`, as a relist of
+/// its watch would.
+fn relist<K>(writer: &mut Writer<K>, fake: &FakeApi, collection: &str)
+where
+    K: Resource<DynamicType = ()> + DeserializeOwned + Clone,
+{
+    writer.apply_watcher_event(&watcher::Event::Init);
+    for object in fake.objects_under(collection) {
+        let object: K = serde_json::from_value(object).expect("cached object decodes");
+        writer.apply_watcher_event(&watcher::Event::InitApply(object));
+    }
+    writer.apply_watcher_event(&watcher::Event::InitDone);
+}
+
+/// Brings every cache up to date with the fake's objects.
+pub fn sync_caches(fake: &FakeApi, harness: &Harness) {
+    let mut w = harness.writers.lock().unwrap();
+    relist::<StatefulSet>(
+        &mut w.statefulsets,
+        fake,
+        &format!("/apis/apps/v1/{NS}/statefulsets"),
+    );
+    relist::<ConfigMap>(
+        &mut w.config_maps,
+        fake,
+        &format!("/api/v1/{NS}/configmaps"),
+    );
+    relist::<Service>(&mut w.services, fake, &format!("/api/v1/{NS}/services"));
+    relist::<ServiceAccount>(
+        &mut w.service_accounts,
+        fake,
+        &format!("/api/v1/{NS}/serviceaccounts"),
+    );
+    relist::<PodDisruptionBudget>(
+        &mut w.pod_disruption_budgets,
+        fake,
+        &format!("/apis/policy/v1/{NS}/poddisruptionbudgets"),
+    );
+    relist::<Pod>(&mut w.pods, fake, &format!("/api/v1/{NS}/pods"));
+    relist::<Job>(&mut w.jobs, fake, &format!("/apis/batch/v1/{NS}/jobs"));
+    relist::<VexfsBackup>(
+        &mut w.backups,
+        fake,
+        &format!("/apis/vexfs.io/v1alpha1/{NS}/vexfsbackups"),
+    );
+    relist::<Secret>(&mut w.secrets, fake, &format!("/api/v1/{NS}/secrets"));
+}
+
+/// Syncs the caches, reconciles the `VexfsSemantic` stored at `path` once and returns the
+/// requests the reconcile made.
+pub async fn pass(fake: &FakeApi, harness: &Harness, path: &str) -> Vec<Call> {
+    sync_caches(fake, harness);
     let cr: VexfsSemantic =
         serde_json::from_value(fake.get(path).expect("stored")).expect("decodes");
-    reconcile(Arc::new(cr), ctx.clone())
+    fake.take_calls();
+    reconcile(Arc::new(cr), harness.ctx.clone())
         .await
         .expect("reconcile succeeds");
     fake.take_calls()

@@ -241,3 +241,27 @@ fn crash_loop_is_recovered_in_ladder_order_then_the_circuit_opens_resets_and_clo
         format!("status.recovery.healthy is {healthy:?}")
     })
 }
+
+/// Longest time from an engine pod crash-looping to `status.recovery.healthy: false` when health
+/// checks are an hour apart: only a pod watch event can deliver it this fast.
+const NOTICED: Duration = Duration::from_secs(15);
+
+#[test]
+fn a_crash_loop_is_noticed_from_pod_events_not_at_the_next_check() -> Result<()> {
+    let s = Scenario::new("recovery-events")?;
+    let _operator = s.start_operator("0")?;
+    let mut slow = manifest("slowcheck");
+    slow["spec"]["recovery"]["healthCheckIntervalSeconds"] = json!(3600);
+    let stack = Stack::apply_manifest(&s.cluster, s.ns(), &slow)?;
+    stack.wait_ready(READY)?;
+    let _fault = PodFault::inject(&s.cluster.kubectl(), s.ns(), stack.name());
+    wait_crash_looping(&s, &stack)?;
+    wait::until("status.recovery.healthy to turn false", NOTICED, || {
+        let current = stack.get().map_err(|e| e.to_string())?;
+        match current.pointer("/status/recovery/healthy") {
+            Some(Value::Bool(false)) => Ok(()),
+            other => Err(format!("status.recovery.healthy is {other:?}")),
+        }
+    })?;
+    Ok(())
+}

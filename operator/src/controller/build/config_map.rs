@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::ConfigMap;
 
-use super::child_meta;
-use crate::controller::validate::ValidatedSpec;
+use crate::spec::ValidatedSpec;
+use crate::spec::names::child_meta;
 
 /// Key (and file name) of the engine configuration.
 pub const CONFIG_FILE: &str = "engine.toml";

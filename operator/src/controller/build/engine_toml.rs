@@ -2,14 +2,12 @@
 
 use serde::Serialize;
 
-use super::super::validate::ValidatedSpec;
-use crate::backup::identity::{BACKUP_IDENTITY, BACKUP_PERMISSIONS};
 use crate::crd::{AlertRule, AnomalyAlgorithm, RbacSpec, Receiver};
+use crate::spec::ValidatedSpec;
+use crate::spec::identity::{BACKUP_IDENTITY, BACKUP_PERMISSIONS};
 
 /// Directory the Secret-backed files are mounted under.
 pub const SECRETS_DIR: &str = "/etc/vexfs/secrets";
-/// Engine data directory.
-pub const DATA_DIR: &str = "/var/lib/vexfs";
 /// The API credentials file (token list or JWT secret), outside `SECRETS_DIR` so that no receiver
 /// name can collide with it.
 pub const AUTH_SECRET_FILE: &str = "/etc/vexfs/auth/credentials";
@@ -195,7 +193,9 @@ pub fn render_engine_toml(spec: &ValidatedSpec) -> Result<String, EngineTomlErro
         },
         profiler: profiler(spec),
         alerts: alerts(spec),
-        storage: Storage { data_dir: DATA_DIR },
+        storage: Storage {
+            data_dir: spec.data_dir,
+        },
         server: Server {
             listen: format!("0.0.0.0:{}", super::ENGINE_PORT),
         },

@@ -1,4 +1,5 @@
-//! Pure builders: one function and one file per child kind, reading only a [`ValidatedSpec`].
+//! Pure builders: one function and one file per child kind, reading only a [`ValidatedSpec`] and
+//! the [`ClusterFacts`] the fetch step read (the monitoring API, the backup to restore from).
 
 mod config_map;
 mod engine_toml;
@@ -18,28 +19,25 @@ pub use service::{client_service, headless_service, headless_service_name};
 pub use service_account::service_account;
 pub use statefulset::{CONFIG_HASH_ANNOTATION, ENGINE_PORT, statefulset};
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::DynamicObject;
 use sha2::{Digest, Sha256};
 
-use super::validate::ValidatedSpec;
-use crate::crd::MonitoringMode;
-
-/// The field manager and `app.kubernetes.io/managed-by` value of everything the operator writes.
-pub const MANAGER: &str = "vexfs-operator";
-/// `app.kubernetes.io/name` of engine objects.
-pub const APP_NAME: &str = "vexfs-engine";
+use crate::backup::restore::{inject, inputs_for, plan_restore};
+use crate::crd::{MonitoringMode, RestoreStatus, VexfsBackup};
+use crate::spec::ValidatedSpec;
 
 /// What the builders need to know about the cluster besides the spec.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ClusterFacts {
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClusterFacts<'a> {
     /// The `monitoring.coreos.com/v1` API is served.
     pub monitoring_api: bool,
+    /// The `VexfsBackup` named by `spec.restore`, if it exists.
+    pub restore_backup: Option<&'a VexfsBackup>,
+    /// The current `status.restore`.
+    pub previous_restore: Option<&'a RestoreStatus>,
 }
 
 /// Every child object of one `VexfsSemantic`; `None` marks a child that must not exist.
@@ -65,14 +63,25 @@ pub struct Children {
     pub config_hash: String,
 }
 
-/// Builds every child of `spec`.
-pub fn build_all(spec: &ValidatedSpec, facts: ClusterFacts) -> Result<Children, EngineTomlError> {
+/// Builds every child of `spec`; a bootstrap restore shapes the engine StatefulSet (init
+/// containers, or zero replicas while the backup is not ready).
+pub fn build_all(
+    spec: &ValidatedSpec,
+    facts: ClusterFacts<'_>,
+) -> Result<Children, EngineTomlError> {
     let toml = render_engine_toml(spec)?;
     let config_hash = hex::encode(Sha256::digest(toml.as_bytes()));
     let monitoring = spec.monitoring.clone();
+    let mut engine = statefulset(spec, &config_hash);
+    let (restore, _) = plan_restore(&inputs_for(
+        spec,
+        facts.previous_restore,
+        facts.restore_backup,
+    ));
+    inject(&mut engine, &restore);
     Ok(Children {
         config_map: config_map(spec, toml),
-        statefulset: statefulset(spec, &config_hash),
+        statefulset: engine,
         client_service: client_service(spec),
         headless_service: headless_service(spec),
         service_account: service_account(spec),
@@ -84,53 +93,10 @@ pub fn build_all(spec: &ValidatedSpec, facts: ClusterFacts) -> Result<Children, 
 }
 
 /// Whether an optional monitoring object should exist.
-pub fn wanted(mode: MonitoringMode, facts: ClusterFacts) -> bool {
+pub fn wanted(mode: MonitoringMode, facts: ClusterFacts<'_>) -> bool {
     match mode {
         MonitoringMode::Enabled => true,
         MonitoringMode::Auto => facts.monitoring_api,
         MonitoringMode::Disabled => false,
-    }
-}
-
-/// Recommended labels of a child; user labels are never copied.
-pub fn labels(spec: &ValidatedSpec, component: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("app.kubernetes.io/name".to_owned(), APP_NAME.to_owned()),
-        ("app.kubernetes.io/instance".to_owned(), spec.name.clone()),
-        (
-            "app.kubernetes.io/component".to_owned(),
-            component.to_owned(),
-        ),
-        (
-            "app.kubernetes.io/part-of".to_owned(),
-            "vexfs-semantic".to_owned(),
-        ),
-        (
-            "app.kubernetes.io/managed-by".to_owned(),
-            MANAGER.to_owned(),
-        ),
-    ])
-}
-
-/// Labels selecting the engine pods.
-pub fn selector_labels(spec: &ValidatedSpec) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("app.kubernetes.io/name".to_owned(), APP_NAME.to_owned()),
-        ("app.kubernetes.io/instance".to_owned(), spec.name.clone()),
-        (
-            "app.kubernetes.io/component".to_owned(),
-            "engine".to_owned(),
-        ),
-    ])
-}
-
-/// Metadata of a child: name, namespace, labels and the controller owner reference.
-pub fn child_meta(spec: &ValidatedSpec, name: String, component: &str) -> ObjectMeta {
-    ObjectMeta {
-        name: Some(name),
-        namespace: Some(spec.namespace.clone()),
-        labels: Some(labels(spec, component)),
-        owner_references: Some(vec![spec.owner.clone()]),
-        ..ObjectMeta::default()
     }
 }

@@ -3,8 +3,8 @@
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
 use serde_json::json;
 
-use super::child_meta;
-use crate::controller::validate::ValidatedSpec;
+use crate::spec::ValidatedSpec;
+use crate::spec::names::child_meta;
 
 /// API group of the Prometheus Operator.
 pub const MONITORING_GROUP: &str = "monitoring.coreos.com";
@@ -26,7 +26,7 @@ fn dynamic(spec: &ValidatedSpec, kind: &str, data: serde_json::Value) -> Dynamic
 pub fn service_monitor(spec: &ValidatedSpec) -> DynamicObject {
     let data = json!({"spec": {
         "selector": {"matchLabels": {
-            "app.kubernetes.io/name": super::APP_NAME,
+            "app.kubernetes.io/name": crate::spec::names::APP_NAME,
             "app.kubernetes.io/instance": spec.name,
             "app.kubernetes.io/component": "api",
         }},

@@ -4,8 +4,8 @@ use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec}
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::{child_meta, selector_labels};
-use crate::controller::validate::ValidatedSpec;
+use crate::spec::ValidatedSpec;
+use crate::spec::names::{child_meta, selector_labels};
 
 /// Allows at most one engine pod to be voluntarily evicted at a time.
 pub fn pod_disruption_budget(spec: &ValidatedSpec) -> PodDisruptionBudget {

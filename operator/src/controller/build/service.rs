@@ -3,8 +3,9 @@
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::{ENGINE_PORT, child_meta, selector_labels};
-use crate::controller::validate::ValidatedSpec;
+use super::ENGINE_PORT;
+use crate::spec::ValidatedSpec;
+use crate::spec::names::{child_meta, selector_labels};
 
 /// Name of the headless Service.
 pub fn headless_service_name(spec: &ValidatedSpec) -> String {

@@ -2,8 +2,8 @@
 
 use k8s_openapi::api::core::v1::ServiceAccount;
 
-use super::child_meta;
-use crate::controller::validate::ValidatedSpec;
+use crate::spec::ValidatedSpec;
+use crate::spec::names::child_meta;
 
 /// A dedicated ServiceAccount without an automatically mounted API token.
 pub fn service_account(spec: &ValidatedSpec) -> ServiceAccount {

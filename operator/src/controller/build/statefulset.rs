@@ -4,29 +4,26 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    Capabilities, ConfigMapProjection, Container, ContainerPort, EmptyDirVolumeSource,
-    HTTPGetAction, KeyToPath, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSecurityContext,
-    PodSpec, PodTemplateSpec, Probe, ProjectedVolumeSource, ResourceRequirements, SeccompProfile,
-    SecretProjection, SecurityContext, Volume, VolumeMount, VolumeProjection,
-    VolumeResourceRequirements,
+    ConfigMapProjection, Container, ContainerPort, EmptyDirVolumeSource, HTTPGetAction, KeyToPath,
+    PersistentVolumeClaim, PersistentVolumeClaimSpec, PodTemplateSpec, Probe,
+    ProjectedVolumeSource, ResourceRequirements, SecretProjection, Volume, VolumeMount,
+    VolumeProjection, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::engine_toml::{AUTH_SECRET_FILE, DATA_DIR};
-use super::{
-    CONFIG_FILE, child_meta, config_map_name, headless_service_name, labels, selector_labels,
-};
-use crate::controller::validate::ValidatedSpec;
+use super::engine_toml::AUTH_SECRET_FILE;
+use super::{CONFIG_FILE, config_map_name, headless_service_name};
 use crate::crd::{AuthSpec, Receiver};
+use crate::spec::ValidatedSpec;
+use crate::spec::container::{PodParts, hardened, pod_spec};
+use crate::spec::names::{child_meta, labels, selector_labels};
 
 /// Pod-template annotation carrying the hash of `engine.toml`, so pods roll only on a real change.
 pub const CONFIG_HASH_ANNOTATION: &str = "vexfs.io/config-hash";
 /// The engine's HTTP port (API, probes, metrics).
 pub const ENGINE_PORT: i32 = 8080;
-/// Unprivileged user and group the engine runs as.
-const ENGINE_UID: i64 = 65532;
 const CONFIG_DIR: &str = "/etc/vexfs";
 /// Memory limit of the engine container when `spec.engine.resources` is omitted (1Gi).
 pub const DEFAULT_MEMORY_LIMIT_BYTES: f64 = 1_073_741_824.0;
@@ -92,24 +89,12 @@ fn pod_template(spec: &ValidatedSpec, config_hash: &str, volumes: Vec<Volume>) -
             )])),
             ..ObjectMeta::default()
         }),
-        spec: Some(PodSpec {
-            service_account_name: Some(spec.name.clone()),
-            automount_service_account_token: Some(false),
-            security_context: Some(PodSecurityContext {
-                run_as_non_root: Some(true),
-                run_as_user: Some(ENGINE_UID),
-                run_as_group: Some(ENGINE_UID),
-                fs_group: Some(ENGINE_UID),
-                seccomp_profile: Some(SeccompProfile {
-                    type_: "RuntimeDefault".to_owned(),
-                    ..SeccompProfile::default()
-                }),
-                ..PodSecurityContext::default()
-            }),
+        spec: Some(pod_spec(PodParts {
             containers: vec![engine_container(spec)],
-            volumes: Some(volumes),
-            ..PodSpec::default()
-        }),
+            volumes,
+            service_account: Some(spec.name.clone()),
+            ..PodParts::default()
+        })),
     }
 }
 
@@ -117,8 +102,6 @@ fn engine_container(spec: &ValidatedSpec) -> Container {
     let listen = format!("0.0.0.0:{ENGINE_PORT}");
     let config = format!("{CONFIG_DIR}/{CONFIG_FILE}");
     Container {
-        name: "engine".to_owned(),
-        image: Some(spec.engine.image.clone()),
         args: Some(
             [
                 "serve",
@@ -127,7 +110,7 @@ fn engine_container(spec: &ValidatedSpec) -> Container {
                 "--listen",
                 &listen,
                 "--data-dir",
-                DATA_DIR,
+                spec.data_dir,
             ]
             .map(str::to_owned)
             .to_vec(),
@@ -146,15 +129,6 @@ fn engine_container(spec: &ValidatedSpec) -> Container {
                 .clone()
                 .unwrap_or_else(default_resources),
         ),
-        security_context: Some(SecurityContext {
-            allow_privilege_escalation: Some(false),
-            read_only_root_filesystem: Some(true),
-            capabilities: Some(Capabilities {
-                drop: Some(vec!["ALL".to_owned()]),
-                ..Capabilities::default()
-            }),
-            ..SecurityContext::default()
-        }),
         volume_mounts: Some(vec![
             VolumeMount {
                 name: "config".to_owned(),
@@ -164,11 +138,11 @@ fn engine_container(spec: &ValidatedSpec) -> Container {
             },
             VolumeMount {
                 name: "data".to_owned(),
-                mount_path: DATA_DIR.to_owned(),
+                mount_path: spec.data_dir.to_owned(),
                 ..VolumeMount::default()
             },
         ]),
-        ..Container::default()
+        ..hardened("engine", &spec.engine.image)
     }
 }
 

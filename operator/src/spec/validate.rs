@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::Resource;
 
-use crate::backup::identity;
-use crate::backup::schedule::{Schedule, ScheduleError};
+use super::identity::{self, BackupIdentity};
+use super::schedule::{Schedule, ScheduleError};
 use crate::crd::{
     AlertingSpec, AnalyticsSpec, BackupSpec, EngineSpec, MonitoringSpec, ProfilerSpec, RbacSpec,
     RecoverySpec, RestoreSpec, VexfsSemantic, messages,
@@ -31,6 +31,18 @@ pub enum ValidationError {
     },
 }
 
+/// The engine's data directory inside its container (the `data` volume is mounted here).
+pub const DATA_DIR: &str = "/var/lib/vexfs";
+
+/// `spec.backup` with its schedule parsed in its time zone.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidatedBackup {
+    /// The backup settings as written.
+    pub spec: BackupSpec,
+    /// `spec.backup.schedule` evaluated in `spec.backup.timeZone`.
+    pub schedule: Schedule,
+}
+
 /// A `VexfsSemantic` that passed validation, with defaults resolved. Builders read only this.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ValidatedSpec {
@@ -48,8 +60,8 @@ pub struct ValidatedSpec {
     pub profiler: ProfilerSpec,
     /// Alerting settings.
     pub alerting: AlertingSpec,
-    /// Scheduled backups, if any.
-    pub backup: Option<BackupSpec>,
+    /// Scheduled backups with their parsed schedule, if any.
+    pub backup: Option<ValidatedBackup>,
     /// Recovery settings.
     pub recovery: RecoverySpec,
     /// API access control.
@@ -62,6 +74,10 @@ pub struct ValidatedSpec {
     pub suspend: bool,
     /// The engine is scaled to zero.
     pub stopped: bool,
+    /// The engine's data directory.
+    pub data_dir: &'static str,
+    /// How backup Jobs authenticate to the engine API, when `spec.rbac.auth` enforces it.
+    pub backup_identity: Option<BackupIdentity>,
 }
 
 impl ValidatedSpec {
@@ -91,33 +107,34 @@ pub fn validate(cr: &VexfsSemantic) -> Result<ValidatedSpec, ValidationError> {
         .controller_owner_ref(&())
         .ok_or(ValidationError::Metadata("metadata.uid"))?;
     let spec = &cr.spec;
-    let validated = ValidatedSpec {
+    // The checks run in the order of the spec's fields, so the first broken field is reported.
+    let analytics = spec.analytics.clone().unwrap_or_default();
+    check_analytics(&analytics)?;
+    let profiler = spec.profiler.clone().unwrap_or_default();
+    check_percent("spec.profiler.alertPercentile", profiler.alert_percentile)?;
+    let alerting = spec.alerting.clone().unwrap_or_default();
+    check_alerting(&alerting)?;
+    let backup = spec.backup.as_ref().map(check_backup).transpose()?;
+    let rbac = spec.rbac.clone().unwrap_or_default();
+    check_rbac(&rbac)?;
+    Ok(ValidatedSpec {
         name,
         namespace,
         owner,
         engine: spec.engine.clone().unwrap_or_default(),
-        analytics: spec.analytics.clone().unwrap_or_default(),
-        profiler: spec.profiler.clone().unwrap_or_default(),
-        alerting: spec.alerting.clone().unwrap_or_default(),
-        backup: spec.backup.clone(),
+        analytics,
+        profiler,
+        alerting,
+        backup,
         recovery: spec.recovery.clone().unwrap_or_default(),
-        rbac: spec.rbac.clone().unwrap_or_default(),
+        backup_identity: rbac.auth.as_ref().map(BackupIdentity::new),
+        rbac,
         monitoring: spec.monitoring.clone().unwrap_or_default(),
         restore: spec.restore.clone(),
         suspend: spec.suspend,
         stopped: spec.stopped,
-    };
-    check_analytics(&validated.analytics)?;
-    check_percent(
-        "spec.profiler.alertPercentile",
-        validated.profiler.alert_percentile,
-    )?;
-    check_alerting(&validated.alerting)?;
-    if let Some(backup) = &validated.backup {
-        check_backup(backup)?;
-    }
-    check_rbac(&validated.rbac)?;
-    Ok(validated)
+        data_dir: DATA_DIR,
+    })
 }
 
 fn invalid(field: impl Into<String>, message: impl Into<String>) -> ValidationError {
@@ -214,21 +231,25 @@ fn check_alerting(alerting: &AlertingSpec) -> Result<(), ValidationError> {
     Ok(())
 }
 
-fn check_backup(backup: &BackupSpec) -> Result<(), ValidationError> {
+/// Parses the schedule in its time zone and checks the target.
+fn check_backup(backup: &BackupSpec) -> Result<ValidatedBackup, ValidationError> {
     if backup.schedule.split_whitespace().count() != 5 {
         return Err(invalid("spec.backup.schedule", messages::SCHEDULE_FIELDS));
     }
-    match Schedule::parse(&backup.schedule, &backup.time_zone) {
-        Ok(_) => {}
+    let schedule = match Schedule::parse(&backup.schedule, &backup.time_zone) {
+        Ok(schedule) => schedule,
         Err(error @ ScheduleError::TimeZone(_)) => {
             return Err(invalid("spec.backup.timeZone", error.to_string()));
         }
         Err(error) => return Err(invalid("spec.backup.schedule", error.to_string())),
-    }
+    };
     if backup.target.volume.is_some() == backup.target.s3.is_some() {
         return Err(invalid("spec.backup.target", messages::ONE_BACKUP_TARGET));
     }
-    Ok(())
+    Ok(ValidatedBackup {
+        spec: backup.clone(),
+        schedule,
+    })
 }
 
 fn check_rbac(rbac: &RbacSpec) -> Result<(), ValidationError> {

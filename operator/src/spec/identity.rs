@@ -28,8 +28,31 @@ pub fn is_reserved(name: &str) -> bool {
     name == BACKUP_IDENTITY
 }
 
-/// `vexfs-engine backup` options authenticating as the backup identity.
-pub fn credential_args(auth: &AuthSpec) -> Vec<String> {
+/// How backup Jobs authenticate to the engine API: the reserved subject, with the credentials of
+/// the auth Secret key the engine itself reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackupIdentity {
+    auth: AuthSpec,
+}
+
+impl BackupIdentity {
+    /// The backup identity under `spec.rbac.auth`.
+    pub fn new(auth: &AuthSpec) -> Self {
+        Self { auth: auth.clone() }
+    }
+
+    /// `vexfs-engine backup` options authenticating as the backup identity.
+    pub fn args(&self) -> Vec<String> {
+        credential_args(&self.auth)
+    }
+
+    /// The auth Secret key as the read-only file [`CREDENTIALS_FILE`].
+    pub fn volume(&self) -> Volume {
+        credentials_volume(&self.auth)
+    }
+}
+
+fn credential_args(auth: &AuthSpec) -> Vec<String> {
     let (file_flag, subject_flag) = match auth.method {
         AuthMethod::Token => ("--token-file", "--token-subject"),
         AuthMethod::Jwt => ("--jwt-secret-file", "--jwt-subject"),
@@ -39,8 +62,7 @@ pub fn credential_args(auth: &AuthSpec) -> Vec<String> {
         .to_vec()
 }
 
-/// The auth Secret key as the read-only file [`CREDENTIALS_FILE`].
-pub fn credentials_volume(auth: &AuthSpec) -> Volume {
+fn credentials_volume(auth: &AuthSpec) -> Volume {
     let file = CREDENTIALS_FILE
         .strip_prefix(CREDENTIALS_DIR)
         .unwrap_or(CREDENTIALS_FILE)

@@ -1,0 +1,217 @@
+//! The reflector caches a reconcile reads from: the children, the engine and Job pods, the backup
+//! records and Jobs, and the Secrets the specs reference; plus the cached API discovery.
+//!
+//! The controller runtime keeps the stores current from watches (see [`super::run`]); the fetch
+//! step only looks things up, so a reconcile with nothing changed makes no API request. Cached
+//! objects are trimmed to what a reconcile reads: managed fields are dropped everywhere and Secret
+//! values are blanked (only their keys matter), which keeps memory small at a thousand resources.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use k8s_openapi::ByteString;
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service, ServiceAccount};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use kube::runtime::reflector::{self, ObjectRef, Store, store::Writer};
+use kube::{Client, Resource, ResourceExt};
+use tokio::time::Instant;
+
+use super::build::MONITORING_API_VERSION;
+use crate::crd::VexfsBackup;
+
+/// How long an answer of API discovery is trusted.
+pub const DISCOVERY_TTL: Duration = Duration::from_secs(300);
+
+/// Read handles of every cache.
+#[derive(Clone)]
+pub struct Caches {
+    /// Engine StatefulSets.
+    pub statefulsets: Store<StatefulSet>,
+    /// `engine.toml` ConfigMaps.
+    pub config_maps: Store<ConfigMap>,
+    /// Client and headless Services.
+    pub services: Store<Service>,
+    /// Engine ServiceAccounts.
+    pub service_accounts: Store<ServiceAccount>,
+    /// PodDisruptionBudgets.
+    pub pod_disruption_budgets: Store<PodDisruptionBudget>,
+    /// Engine and Job pods (labelled as managed by the operator).
+    pub pods: Store<Pod>,
+    /// Backup and cleanup Jobs.
+    pub jobs: Store<Job>,
+    /// `VexfsBackup` records.
+    pub backups: Store<VexfsBackup>,
+    /// Secrets, values blanked.
+    pub secrets: Store<Secret>,
+    /// Cached API discovery.
+    pub discovery: std::sync::Arc<Discovery>,
+}
+
+/// The write halves of [`Caches`], consumed by the watches that feed them.
+pub struct CacheWriters {
+    /// Engine StatefulSets.
+    pub statefulsets: Writer<StatefulSet>,
+    /// `engine.toml` ConfigMaps.
+    pub config_maps: Writer<ConfigMap>,
+    /// Client and headless Services.
+    pub services: Writer<Service>,
+    /// Engine ServiceAccounts.
+    pub service_accounts: Writer<ServiceAccount>,
+    /// PodDisruptionBudgets.
+    pub pod_disruption_budgets: Writer<PodDisruptionBudget>,
+    /// Engine and Job pods.
+    pub pods: Writer<Pod>,
+    /// Backup and cleanup Jobs.
+    pub jobs: Writer<Job>,
+    /// `VexfsBackup` records.
+    pub backups: Writer<VexfsBackup>,
+    /// Secrets.
+    pub secrets: Writer<Secret>,
+}
+
+impl Caches {
+    /// Empty caches and the writers that fill them.
+    pub fn new() -> (Self, CacheWriters) {
+        let (statefulsets, statefulsets_w) = reflector::store();
+        let (config_maps, config_maps_w) = reflector::store();
+        let (services, services_w) = reflector::store();
+        let (service_accounts, service_accounts_w) = reflector::store();
+        let (pod_disruption_budgets, pod_disruption_budgets_w) = reflector::store();
+        let (pods, pods_w) = reflector::store();
+        let (jobs, jobs_w) = reflector::store();
+        let (backups, backups_w) = reflector::store();
+        let (secrets, secrets_w) = reflector::store();
+        let caches = Self {
+            statefulsets,
+            config_maps,
+            services,
+            service_accounts,
+            pod_disruption_budgets,
+            pods,
+            jobs,
+            backups,
+            secrets,
+            discovery: std::sync::Arc::default(),
+        };
+        let writers = CacheWriters {
+            statefulsets: statefulsets_w,
+            config_maps: config_maps_w,
+            services: services_w,
+            service_accounts: service_accounts_w,
+            pod_disruption_budgets: pod_disruption_budgets_w,
+            pods: pods_w,
+            jobs: jobs_w,
+            backups: backups_w,
+            secrets: secrets_w,
+        };
+        (caches, writers)
+    }
+
+    /// Waits until every store has its first complete list.
+    pub async fn wait_until_ready(&self) -> Result<(), reflector::store::WriterDropped> {
+        self.statefulsets.wait_until_ready().await?;
+        self.config_maps.wait_until_ready().await?;
+        self.services.wait_until_ready().await?;
+        self.service_accounts.wait_until_ready().await?;
+        self.pod_disruption_budgets.wait_until_ready().await?;
+        self.pods.wait_until_ready().await?;
+        self.jobs.wait_until_ready().await?;
+        self.backups.wait_until_ready().await?;
+        self.secrets.wait_until_ready().await
+    }
+}
+
+/// The cached object `name` in `namespace`.
+pub fn cached<K>(store: &Store<K>, namespace: &str, name: &str) -> Option<K>
+where
+    K: Resource<DynamicType = ()> + Clone,
+{
+    store
+        .get(&ObjectRef::new(name).within(namespace))
+        .map(|object| object.as_ref().clone())
+}
+
+/// Drops what no reconcile reads from a cached object (managed fields).
+pub fn trim<K: Resource>(object: &mut K) {
+    object.managed_fields_mut().clear();
+}
+
+/// Drops managed fields and blanks Secret values, keeping the keys.
+pub fn trim_secret(secret: &mut Secret) {
+    trim(secret);
+    for value in secret.data.iter_mut().flat_map(|d| d.values_mut()) {
+        *value = ByteString(Vec::new());
+    }
+    secret.string_data = None;
+}
+
+/// Whether the `monitoring.coreos.com/v1` API is served, asked at most once per [`DISCOVERY_TTL`].
+#[derive(Debug, Default)]
+pub struct Discovery {
+    answer: Mutex<Option<(bool, Instant)>>,
+}
+
+impl Discovery {
+    /// The cached answer, or a fresh one from the API server once the cached one expired.
+    pub async fn monitoring_api(&self, client: &Client) -> Result<bool, kube::Error> {
+        if let Some(answer) = self.fresh() {
+            return Ok(answer);
+        }
+        let served = match client
+            .list_api_group_resources(MONITORING_API_VERSION)
+            .await
+        {
+            Ok(_) => true,
+            Err(kube::Error::Api(status)) if status.code == 404 => false,
+            Err(error) => return Err(error),
+        };
+        *self.lock() = Some((served, Instant::now()));
+        Ok(served)
+    }
+
+    fn fresh(&self) -> Option<bool> {
+        self.lock()
+            .filter(|(_, at)| at.elapsed() < DISCOVERY_TTL)
+            .map(|(answer, _)| answer)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(bool, Instant)>> {
+        self.answer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Labels of `object` contain every `(key, value)` of `wanted`.
+pub fn has_labels<'a, K: Resource>(
+    object: &K,
+    mut wanted: impl Iterator<Item = (&'a String, &'a String)>,
+) -> bool {
+    let labels = object.labels();
+    wanted.all(|(k, v)| labels.get(k) == Some(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[test]
+    fn secrets_keep_their_keys_but_not_their_values() {
+        let mut secret = Secret {
+            data: Some(BTreeMap::from([(
+                "password".to_owned(),
+                ByteString(b"hunter2".to_vec()),
+            )])),
+            ..Secret::default()
+        };
+        secret.metadata.managed_fields = Some(vec![Default::default()]);
+        trim_secret(&mut secret);
+        let data = secret.data.expect("keys kept");
+        assert_eq!(data["password"], ByteString(Vec::new()));
+        assert_eq!(secret.metadata.managed_fields, Some(Vec::new()));
+    }
+}

@@ -1,0 +1,18 @@
+//! The operator's in-process memory: the only mutable state outside the cluster.
+//!
+//! Everything a reconcile decides from lives in the cluster (spec, status, children); this store
+//! holds what must not: per-object retry backoff, owned by the controller's error policy, and the
+//! recovery slots capping concurrent recoveries, owned by the day-2 step. One `Memory` exists per
+//! operator process; `Context` holds a handle to it.
+
+use super::backoff::Backoff;
+use crate::recovery::slots::RecoverySlots;
+
+/// In-process state shared by every reconcile.
+#[derive(Debug, Default)]
+pub struct Memory {
+    /// Failure counts per object, for retry delays (written by `reconcile` and `error_policy`).
+    pub backoff: Backoff,
+    /// Resources holding a recovery slot (written by the day-2 step).
+    pub recovery_slots: RecoverySlots,
+}

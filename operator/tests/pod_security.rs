@@ -1,0 +1,266 @@
+//! Every pod template the operator can produce meets the Pod Security `restricted` profile, and the
+//! operator's own hardening on top of it (read-only root file system, no service-account token).
+//!
+//! The walk covers the engine StatefulSet of every valid sample (plain, and with a bootstrap restore
+//! from a volume and from S3) and the backup and cleanup Jobs for volume and S3 targets, with and
+//! without API authentication.
+
+mod support;
+
+use k8s_openapi::api::core::v1::{Container, PodSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+use serde_json::json;
+use vexfs_operator::backup::job::{JobContext, backup_job, cleanup_job};
+use vexfs_operator::backup::target::Location;
+use vexfs_operator::controller::build::{ClusterFacts, build_all};
+use vexfs_operator::crd::{
+    AuthMethod, AuthSpec, RestoreSpec, S3Target, SecretKeyRef, SecretRef, VexfsBackup,
+};
+use vexfs_operator::spec::identity::BackupIdentity;
+use vexfs_operator::spec::{ValidatedSpec, validate};
+
+/// Volume types `restricted` allows.
+const ALLOWED_VOLUMES: [&str; 8] = [
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+];
+
+/// Every way `pod` breaks `restricted` or the operator's hardening, as readable lines.
+fn violations(pod: &PodSpec) -> Vec<String> {
+    let mut found = Vec::new();
+    let pod_ctx = pod.security_context.clone().unwrap_or_default();
+    if pod.host_network == Some(true) || pod.host_pid == Some(true) || pod.host_ipc == Some(true) {
+        found.push("host namespaces are shared".to_owned());
+    }
+    if pod.automount_service_account_token != Some(false) {
+        found.push("the service-account token is mounted".to_owned());
+    }
+    if pod_ctx.run_as_user == Some(0) {
+        found.push("the pod runs as uid 0".to_owned());
+    }
+    for volume in pod.volumes.iter().flatten() {
+        let value = serde_json::to_value(volume).expect("volume serialises");
+        let kinds: Vec<&String> = value
+            .as_object()
+            .expect("object")
+            .keys()
+            .filter(|k| *k != "name")
+            .collect();
+        if kinds.iter().any(|k| !ALLOWED_VOLUMES.contains(&k.as_str())) {
+            found.push(format!("volume {} is of type {kinds:?}", volume.name));
+        }
+    }
+    let pod_non_root = pod_ctx.run_as_non_root == Some(true);
+    let pod_seccomp = pod_ctx.seccomp_profile.as_ref().map(|p| p.type_.as_str());
+    let containers = pod.init_containers.iter().flatten().chain(&pod.containers);
+    for container in containers {
+        found.extend(
+            container_violations(container, pod_non_root, pod_seccomp)
+                .into_iter()
+                .map(|v| format!("container {}: {v}", container.name)),
+        );
+    }
+    found
+}
+
+fn container_violations(
+    container: &Container,
+    pod_non_root: bool,
+    pod_seccomp: Option<&str>,
+) -> Vec<String> {
+    let mut found = Vec::new();
+    let ctx = container.security_context.clone().unwrap_or_default();
+    if ctx.privileged == Some(true) {
+        found.push("privileged".to_owned());
+    }
+    if ctx.allow_privilege_escalation != Some(false) {
+        found.push("allowPrivilegeEscalation is not false".to_owned());
+    }
+    if !(ctx.run_as_non_root == Some(true) || pod_non_root && ctx.run_as_non_root.is_none()) {
+        found.push("runAsNonRoot is not true".to_owned());
+    }
+    if ctx.run_as_user == Some(0) {
+        found.push("runs as uid 0".to_owned());
+    }
+    let seccomp = ctx
+        .seccomp_profile
+        .as_ref()
+        .map(|p| p.type_.as_str())
+        .or(pod_seccomp);
+    if !matches!(seccomp, Some("RuntimeDefault" | "Localhost")) {
+        found.push(format!("seccomp profile is {seccomp:?}"));
+    }
+    let caps = ctx.capabilities.clone().unwrap_or_default();
+    if !caps.drop.iter().flatten().any(|c| c == "ALL") {
+        found.push("capabilities do not drop ALL".to_owned());
+    }
+    if caps.add.iter().flatten().any(|c| c != "NET_BIND_SERVICE") {
+        found.push(format!("capabilities add {:?}", caps.add));
+    }
+    if ctx.read_only_root_filesystem != Some(true) {
+        found.push("root file system is writable".to_owned());
+    }
+    if container
+        .ports
+        .iter()
+        .flatten()
+        .any(|p| p.host_port.is_some_and(|port| port != 0))
+    {
+        found.push("uses a host port".to_owned());
+    }
+    found
+}
+
+fn succeeded_backup(location: &str) -> VexfsBackup {
+    serde_json::from_value(json!({
+        "apiVersion": "vexfs.io/v1alpha1", "kind": "VexfsBackup",
+        "metadata": {"name": "nightly-1", "namespace": "vexfs"},
+        "spec": {"semanticRef": "old"},
+        "status": {"phase": "Succeeded", "location": location}
+    }))
+    .expect("fixture")
+}
+
+fn s3_target() -> S3Target {
+    S3Target {
+        bucket: "backups".to_owned(),
+        endpoint: None,
+        prefix: None,
+        region: None,
+        credentials_secret_ref: SecretRef {
+            name: "s3".to_owned(),
+        },
+    }
+}
+
+/// The engine pod of `spec`, restoring from `backup` when given.
+fn engine_pod(spec: &ValidatedSpec, backup: Option<&VexfsBackup>) -> PodSpec {
+    let facts = ClusterFacts {
+        restore_backup: backup,
+        ..ClusterFacts::default()
+    };
+    let children = build_all(spec, facts).expect("builds");
+    children
+        .statefulset
+        .spec
+        .and_then(|s| s.template.spec)
+        .expect("pod template")
+}
+
+/// Every pod template of the engine: each valid sample, and restores from a volume and from S3.
+fn engine_pods() -> Vec<(String, PodSpec)> {
+    let mut pods = Vec::new();
+    for sample in ["minimal.yaml", "full.yaml"] {
+        let spec = validate(&support::load_sample(sample)).expect("valid");
+        pods.push((format!("engine of {sample}"), engine_pod(&spec, None)));
+        let mut restoring = support::load_sample(sample);
+        restoring.spec.restore = Some(RestoreSpec {
+            backup_name: "nightly-1".to_owned(),
+        });
+        let mut spec = validate(&restoring).expect("valid");
+        for location in [
+            "pvc://archive/nightly-1.tar.gz",
+            "s3://backups/nightly-1.tar.gz",
+        ] {
+            if location.starts_with("s3") {
+                let mut with_s3 = restoring.clone();
+                with_s3.spec.backup = Some(
+                    serde_json::from_value(json!({"target": {"s3": s3_target()}}))
+                        .expect("backup spec"),
+                );
+                spec = validate(&with_s3).expect("valid");
+            }
+            let backup = succeeded_backup(location);
+            let pod = engine_pod(&spec, Some(&backup));
+            let injected = pod.init_containers.as_ref().map_or(0, Vec::len);
+            assert!(
+                injected > 0,
+                "{sample} restoring from {location} has init containers"
+            );
+            pods.push((format!("engine of {sample} restoring from {location}"), pod));
+        }
+    }
+    pods
+}
+
+/// Every Job pod template: backup and cleanup, volume and S3, with and without authentication.
+fn job_pods() -> Vec<(String, PodSpec)> {
+    let s3 = s3_target();
+    let identity = BackupIdentity::new(&AuthSpec {
+        method: AuthMethod::Jwt,
+        secret_ref: SecretKeyRef {
+            name: "auth".to_owned(),
+            key: "jwt".to_owned(),
+        },
+    });
+    let locations = [
+        (
+            Location::Volume {
+                claim: "archive".to_owned(),
+                file: "b.tar.gz".to_owned(),
+            },
+            None,
+        ),
+        (
+            Location::S3 {
+                bucket: "backups".to_owned(),
+                key: "b.tar.gz".to_owned(),
+            },
+            Some(&s3),
+        ),
+    ];
+    let mut pods = Vec::new();
+    for (location, s3) in &locations {
+        for auth in [None, Some(&identity)] {
+            let ctx = JobContext {
+                backup_name: "b",
+                namespace: "vexfs",
+                semantic: "vx",
+                image: "engine:1",
+                location,
+                s3: *s3,
+                identity: auth,
+                owner: OwnerReference::default(),
+            };
+            let what = format!("{} auth={}", location.render(), auth.is_some());
+            for (kind, job) in [("backup", backup_job(&ctx)), ("cleanup", cleanup_job(&ctx))] {
+                let pod = job.spec.and_then(|s| s.template.spec).expect("pod");
+                pods.push((format!("{kind} Job {what}"), pod));
+            }
+        }
+    }
+    pods
+}
+
+#[test]
+fn every_pod_template_meets_the_restricted_profile() {
+    let pods: Vec<(String, PodSpec)> = engine_pods().into_iter().chain(job_pods()).collect();
+    assert_eq!(pods.len(), 14, "2 samples × 3 engine shapes + 8 Jobs");
+    let broken: Vec<String> = pods
+        .iter()
+        .flat_map(|(what, pod)| {
+            violations(pod)
+                .into_iter()
+                .map(move |v| format!("{what}: {v}"))
+        })
+        .collect();
+    assert!(broken.is_empty(), "{broken:#?}");
+}
+
+#[test]
+fn the_check_catches_a_weakened_container() {
+    let (_, mut pod) = engine_pods().remove(0);
+    let container = &mut pod.containers[0];
+    let ctx = container.security_context.as_mut().expect("hardened");
+    ctx.read_only_root_filesystem = None;
+    ctx.capabilities = None;
+    pod.automount_service_account_token = None;
+    let found = violations(&pod);
+    assert_eq!(found.len(), 3, "{found:#?}");
+}
