@@ -158,7 +158,7 @@ mod tests {
         let waits: Vec<Duration> = (0..5).map(|_| bucket.reserve()).collect();
         assert_eq!(waits[..3], [Duration::ZERO; 3], "the burst is free");
         assert_eq!(waits[3], Duration::from_millis(500));
-        assert_eq!(waits[4], Duration::from_millis(1000), "waiters queue up");
+        assert_eq!(waits[4], Duration::from_secs(1), "waiters queue up");
         tokio::time::advance(Duration::from_secs(10)).await;
         assert_eq!(bucket.reserve(), Duration::ZERO, "an idle bucket refills");
     }

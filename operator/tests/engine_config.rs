@@ -100,9 +100,12 @@ fn backup_job_credential(spec: &ValidatedSpec, secret_file: &std::path::Path) ->
     });
     let pod = job.spec.and_then(|s| s.template.spec).expect("pod spec");
     let args = pod.containers[0].args.clone().expect("args");
-    let args = args.into_iter().map(|a| match a == CREDENTIALS_FILE {
-        true => secret_file.display().to_string(),
-        false => a,
+    let args = args.into_iter().map(|a| {
+        if a == CREDENTIALS_FILE {
+            secret_file.display().to_string()
+        } else {
+            a
+        }
     });
     let cli = Cli::try_parse_from(std::iter::once("vexfs-engine".to_owned()).chain(args))
         .expect("the engine CLI accepts the Job's arguments");

@@ -50,10 +50,6 @@ fn get<'a>(status: &'a VexfsSemanticStatus, type_: &str) -> (&'a str, &'a str) {
 
 #[test]
 fn condition_table() {
-    let stall = Stall {
-        reason: reasons::SECRET_NOT_FOUND,
-        message: "Secret key s/k".to_owned(),
-    };
     // (case, inputs, Ready, Reconciling, Stalled, EngineAvailable)
     type Row = (
         &'static str,
@@ -63,6 +59,10 @@ fn condition_table() {
         (&'static str, &'static str),
         (&'static str, &'static str),
     );
+    let stall = Stall {
+        reason: reasons::SECRET_NOT_FOUND,
+        message: "Secret key s/k".to_owned(),
+    };
     let rows: Vec<Row> = vec![
         (
             "steady",

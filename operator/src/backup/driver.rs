@@ -89,12 +89,7 @@ fn plan_input(
     now: DateTime<Utc>,
 ) -> PlanInput {
     let starting_deadline = backup.starting_deadline_seconds.map(Duration::seconds);
-    let created = cr
-        .meta()
-        .creation_timestamp
-        .as_ref()
-        .map(from_time)
-        .unwrap_or(now);
+    let created = cr.meta().creation_timestamp.as_ref().map_or(now, from_time);
     // Before the first run, only a run due within the look-back counts: backups enabled on an old
     // resource do not report every earlier schedule time as missed.
     let first_look_back = now - starting_deadline.unwrap_or(FIRST_LOOK_BACK);

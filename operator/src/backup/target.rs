@@ -1,8 +1,8 @@
 //! Where archives live: locations (`pvc://claim/file`, `s3://bucket/key`) and the pod pieces to reach them.
 
 use k8s_openapi::api::core::v1::{
-    Container, EnvVar, EnvVarSource, PersistentVolumeClaimVolumeSource, SecretKeySelector, Volume,
-    VolumeMount,
+    Container, EmptyDirVolumeSource, EnvVar, EnvVarSource, PersistentVolumeClaimVolumeSource,
+    SecretKeySelector, Volume, VolumeMount,
 };
 use thiserror::Error;
 
@@ -124,7 +124,7 @@ impl Location {
             },
             Self::S3 { .. } => Volume {
                 name: ARCHIVE_VOLUME.to_owned(),
-                empty_dir: Some(Default::default()),
+                empty_dir: Some(EmptyDirVolumeSource::default()),
                 ..Volume::default()
             },
         }

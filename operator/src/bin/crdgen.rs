@@ -7,8 +7,7 @@ use std::path::PathBuf;
 fn main() -> anyhow::Result<()> {
     let root = std::env::args()
         .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."));
+        .map_or_else(|| PathBuf::from("."), PathBuf::from);
     for (file, yaml) in vexfs_operator::crdgen::render_all()? {
         for dir in vexfs_operator::crdgen::OUTPUT_DIRS {
             let dir = root.join(dir);

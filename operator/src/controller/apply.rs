@@ -53,7 +53,7 @@ pub async fn execute(
                 live.remove(&slot.resource.kind, &slot.name);
                 match api.delete(&slot.name, &DeleteParams::background()).await {
                     Ok(_) => {
-                        tracing::info!(kind = %slot.resource.kind, name = %slot.name, namespace, "deleted child")
+                        tracing::info!(kind = %slot.resource.kind, name = %slot.name, namespace, "deleted child");
                     }
                     Err(kube::Error::Api(status)) if status.code == 404 => {}
                     Err(source) => return Err(api_error("delete", slot, source)),

@@ -31,7 +31,7 @@ impl Backoff {
             let mut attempts = self
                 .attempts
                 .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let entry = attempts.entry(key.to_owned()).or_insert(0);
             let attempt = *entry;
             *entry = entry.saturating_add(1);
@@ -44,7 +44,7 @@ impl Backoff {
     pub fn reset(&self, key: &str) {
         self.attempts
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .remove(key);
     }
 
@@ -52,7 +52,7 @@ impl Backoff {
     pub fn failures(&self, key: &str) -> u32 {
         self.attempts
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(key)
             .copied()
             .unwrap_or(0)

@@ -198,6 +198,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry;
 
     #[test]
     fn secrets_keep_their_keys_but_not_their_values() {
@@ -208,7 +209,7 @@ mod tests {
             )])),
             ..Secret::default()
         };
-        secret.metadata.managed_fields = Some(vec![Default::default()]);
+        secret.metadata.managed_fields = Some(vec![ManagedFieldsEntry::default()]);
         trim_secret(&mut secret);
         let data = secret.data.expect("keys kept");
         assert_eq!(data["password"], ByteString(Vec::new()));

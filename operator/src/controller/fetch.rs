@@ -94,9 +94,9 @@ pub fn referenced_secret_keys(spec: &ValidatedSpec) -> Vec<SecretKey> {
 }
 
 /// The first referenced key missing from `secrets` (by name), as `secret/key`.
-pub fn first_missing_key(
+pub fn first_missing_key<S: std::hash::BuildHasher>(
     keys: &[SecretKey],
-    secrets: &HashMap<String, Option<Secret>>,
+    secrets: &HashMap<String, Option<Secret>, S>,
 ) -> Option<String> {
     keys.iter().find_map(|(name, key)| {
         let present = secrets.get(name).and_then(Option::as_ref).is_some_and(|s| {

@@ -48,10 +48,10 @@ impl Shared {
         let stores = self
             .stores
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         stores
             .iter()
-            .flat_map(|store| store.state())
+            .flat_map(Store::state)
             .map(|object| super::status::ready_state(object.status.as_ref()))
             .collect()
     }
@@ -248,10 +248,11 @@ pub async fn run(
         })
         .unzip();
     let stores: Vec<Store<VexfsSemantic>> = controllers.iter().map(Controller::store).collect();
-    *shared
+    shared
         .stores
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner()) = stores.clone();
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone_from(&stores);
     let readiness = {
         let shared = shared.clone();
         let caches = caches.clone();

@@ -65,7 +65,7 @@ impl Breaker {
     /// Whether an action may run at `now`.
     pub fn permit(&self, now: DateTime<Utc>, config: BreakerConfig) -> Permit {
         match (self.circuit, self.next_attempt_after(config)) {
-            (Circuit::Closed, _) | (Circuit::HalfOpen, _) => Permit::Allowed,
+            (Circuit::Closed | Circuit::HalfOpen, _) => Permit::Allowed,
             (Circuit::Open, Some(after)) if now < after => Permit::Blocked(after),
             (Circuit::Open, _) => Permit::Probe,
         }

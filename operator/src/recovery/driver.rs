@@ -176,30 +176,27 @@ async fn act(
 ) -> Result<(), RecoveryError> {
     let action = record.kind.as_str();
     tracing::warn!(object = %spec.name, namespace = %spec.namespace, action, pod = ?record.pod, reason = %record.reason, "recovery action");
-    match (record.kind, &record.pod) {
-        (ActionKind::DeletePod, Some(pod)) => {
-            let api: Api<Pod> = Api::namespaced(client.clone(), &spec.namespace);
-            match api.delete(pod, &DeleteParams::default()).await {
-                Ok(_) => Ok(()),
-                // Already gone: the goal of the action is met.
-                Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
-                Err(source) => Err(RecoveryError::Act { action, source }),
-            }
+    if let (ActionKind::DeletePod, Some(pod)) = (record.kind, &record.pod) {
+        let api: Api<Pod> = Api::namespaced(client.clone(), &spec.namespace);
+        match api.delete(pod, &DeleteParams::default()).await {
+            Ok(_) => Ok(()),
+            // Already gone: the goal of the action is met.
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+            Err(source) => Err(RecoveryError::Act { action, source }),
         }
-        _ => {
-            let api: Api<StatefulSet> = Api::namespaced(client.clone(), &spec.namespace);
-            let patch = json!({
-                "apiVersion": "apps/v1",
-                "kind": "StatefulSet",
-                "metadata": {"name": spec.name},
-                "spec": {"template": {"metadata": {"annotations": {RESTARTED_AT_ANNOTATION: now.to_rfc3339()}}}}
-            });
-            let params = PatchParams::apply(RESTART_MANAGER).force();
-            api.patch(&spec.name, &params, &Patch::Apply(&patch))
-                .await
-                .map(|_| ())
-                .map_err(|source| RecoveryError::Act { action, source })
-        }
+    } else {
+        let api: Api<StatefulSet> = Api::namespaced(client.clone(), &spec.namespace);
+        let patch = json!({
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": spec.name},
+            "spec": {"template": {"metadata": {"annotations": {RESTARTED_AT_ANNOTATION: now.to_rfc3339()}}}}
+        });
+        let params = PatchParams::apply(RESTART_MANAGER).force();
+        api.patch(&spec.name, &params, &Patch::Apply(&patch))
+            .await
+            .map(|_| ())
+            .map_err(|source| RecoveryError::Act { action, source })
     }
 }
 

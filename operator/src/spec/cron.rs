@@ -238,7 +238,7 @@ fn parse_value(text: &str, spec: &FieldSpec) -> Result<u32, CronError> {
 impl FieldSpec {
     /// The number the first name stands for (`JAN` = 1, `SUN` = 0).
     fn names_base(&self) -> u32 {
-        if self.min == 1 { 1 } else { 0 }
+        u32::from(self.min == 1)
     }
 }
 

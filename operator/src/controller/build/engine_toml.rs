@@ -58,6 +58,7 @@ struct AuthSubject {
 }
 
 #[derive(Serialize)]
+#[allow(clippy::struct_field_names)] // the field names are the engine's TOML keys
 struct Analytics {
     processing_latency_target_ns: i64,
     sliding_window_size: i64,
@@ -106,6 +107,7 @@ struct Profiler {
 }
 
 #[derive(Serialize)]
+#[allow(clippy::struct_field_names)] // the field names are the engine's TOML keys
 struct Alerts {
     enabled: bool,
     enable_email_alerts: bool,
