@@ -1,6 +1,6 @@
 //! The analytics API over the [`Analytics`] hook (composed in `core::compose`):
 //! `GET /api/v1/patterns`, `/api/v1/correlations`, `/api/v1/predictions`; the anomaly and session
-//! routes are in [`super::anomalies_api`].
+//! routes are in `anomalies_api`.
 
 use super::state::AppState;
 use crate::core::analytics::Analytics;
@@ -45,7 +45,6 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/predictions",
             get(|s: State<AppState>| report(s, Analytics::predictions)),
         )
-        .merge(super::anomalies_api::routes())
 }
 
 #[allow(clippy::unused_async)] // an axum handler is an async fn even when it never waits

@@ -1,7 +1,7 @@
 //! HTTP tests of the anomaly and session routes through the router.
 
 use super::super::metrics::Metrics;
-use super::super::{AppState, anomaly_log, router};
+use super::super::{AppState, anomaly_publish, router};
 use crate::config::Config;
 use crate::event::{Event, EventType};
 use axum::body::Body;
@@ -166,7 +166,7 @@ async fn new_records_are_streamed_and_counted() {
         .await
         .expect("response");
     assert_eq!(resp.status(), StatusCode::OK);
-    anomaly_log::publish(&state);
+    anomaly_publish::publish(&state);
     let mut body = resp.into_body();
     let frame = tokio::time::timeout(std::time::Duration::from_secs(5), body.frame())
         .await

@@ -1,18 +1,16 @@
 //! Anomaly records on disk: `anomalies.jsonl` in the data directory, one record per line.
 //!
-//! New records are appended (and flushed) by [`publish`], which also streams them to
-//! `GET /api/v1/anomalies/stream` subscribers and counts them in `vexfs_anomalies_total`. At
-//! start the file is read back into the analytics before the log is replayed, so ids continue
-//! and replayed detections are not recorded twice. When the file holds more than twice the
-//! records kept, it is rewritten with the kept ones (write to a temporary file, fsync, rename).
+//! New records are appended (and flushed) by `anomaly_publish::publish`, which also streams them to
+//! `GET /api/v1/anomalies/stream` subscribers and counts them in `vexfs_anomalies_total`. At start
+//! the file is read back into the analytics before the log is replayed, so ids continue and
+//! replayed detections are not recorded twice. When the file holds more than twice the records
+//! kept, it is rewritten with the kept ones (write to a temporary file, fsync, rename).
 
-use super::state::AppState;
 use crate::core::analytics::Analytics;
 use crate::core::analytics::records::AnomalyRecord;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use thiserror::Error;
 
 /// File name in the data directory (also the member name in backup archives).
@@ -31,7 +29,8 @@ pub enum AnomalyLogError {
     },
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> AnomalyLogError + '_ {
+/// Wraps an I/O error with the path it concerns.
+pub(super) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> AnomalyLogError + '_ {
     move |source| AnomalyLogError::Io {
         path: path.to_path_buf(),
         source,
@@ -142,21 +141,6 @@ fn ends_mid_line(file: &mut File) -> std::io::Result<bool> {
     Ok(last[0] != b'\n')
 }
 
-/// Loads `dir/anomalies.jsonl` into the analytics of `state` and opens it for appending;
-/// `None` when analytics are disabled.
-pub fn open(state: &AppState, dir: &Path) -> Result<Option<AnomalyLog>, AnomalyLogError> {
-    let mut shared = state.shared.lock();
-    let Some(analytics) = shared.engine.hook_mut::<Analytics>() else {
-        return Ok(None);
-    };
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let records = load(&dir.join(FILE))?;
-    let lines = records.len();
-    tracing::info!(records = lines, "anomaly records loaded");
-    analytics.restore_records(records);
-    AnomalyLog::open(dir, lines).map(Some)
-}
-
 /// The records the analytics of `engine` keep (none when analytics are disabled).
 pub fn kept(engine: &crate::core::Engine) -> Vec<AnomalyRecord> {
     engine
@@ -173,49 +157,6 @@ pub fn to_jsonl(records: &[AnomalyRecord]) -> Vec<u8> {
         }
     }
     out
-}
-
-/// Moves the records made since the last call to the file, the stream and the metrics.
-pub fn publish(state: &AppState) {
-    let records = {
-        let mut shared = state.shared.lock();
-        match shared.engine.hook_mut::<Analytics>() {
-            Some(a) => a.take_new_records(),
-            None => return,
-        }
-    };
-    if records.is_empty() {
-        return;
-    }
-    for r in &records {
-        state
-            .metrics
-            .anomalies_total
-            .with_label_values(&[r.kind.name(), r.detector.name()])
-            .inc();
-        let _ = state.anomaly_stream.send(Arc::new(r.clone()));
-    }
-    let Some(log) = &state.anomaly_log else {
-        return;
-    };
-    let mut log = log.lock();
-    if let Err(e) = log.append(&records) {
-        tracing::error!(error = %e, "anomaly records not persisted");
-        return;
-    }
-    let kept: Option<Vec<AnomalyRecord>> = {
-        let shared = state.shared.lock();
-        shared.engine.hook::<Analytics>().and_then(|a| {
-            let n = a.records().count();
-            log.compaction_due(n)
-                .then(|| a.records().cloned().collect())
-        })
-    };
-    if let Some(kept) = kept
-        && let Err(e) = log.compact(kept.iter())
-    {
-        tracing::error!(error = %e, "anomaly record file not compacted");
-    }
 }
 
 #[cfg(test)]

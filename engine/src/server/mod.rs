@@ -5,6 +5,7 @@ pub mod analytics_api;
 pub mod analytics_feed;
 pub mod anomalies_api;
 pub mod anomaly_log;
+pub mod anomaly_publish;
 pub mod auth_layer;
 pub mod dashboard;
 pub mod error;
@@ -60,6 +61,7 @@ fn feature_routes() -> Router<AppState> {
     Router::new()
         .merge(alerts_api::routes())
         .merge(analytics_api::routes())
+        .merge(anomalies_api::routes())
         .merge(dashboard::routes())
         .merge(timeseries_api::routes())
 }

@@ -132,7 +132,7 @@ where
     let (mut state, rx) = AppState::new(config, metrics);
     state.alerts = super::alerts_api::start(&state)?;
     state.auth = super::auth_layer::start(&state.config)?;
-    state.anomaly_log = super::anomaly_log::open(&state, &data_dir)?
+    state.anomaly_log = super::anomaly_publish::open(&state, &data_dir)?
         .map(|log| Arc::new(parking_lot::Mutex::new(log)));
     let addr = listener.local_addr()?;
     let server = tokio::spawn(
@@ -149,7 +149,7 @@ where
     let served = server.await.map_err(|e| ServerError::Task(e.to_string()))?;
     sampler.abort();
     stop_writer(&state, writer).await?;
-    super::anomaly_log::publish(&state);
+    super::anomaly_publish::publish(&state);
     served.map_err(ServerError::from)
 }
 
@@ -252,7 +252,7 @@ async fn sample_profile(state: AppState) {
             shared.engine.tick(now);
             (slow, shared.engine.profiler.stage_totals())
         };
-        super::anomaly_log::publish(&state);
+        super::anomaly_publish::publish(&state);
         super::alerts_api::evaluate(&state, now);
         for stage in &slow {
             tracing::warn!(
