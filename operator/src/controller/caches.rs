@@ -1,7 +1,7 @@
 //! The reflector caches a reconcile reads from: the children, the engine and Job pods, the backup
 //! records and Jobs, and the Secrets the specs reference; plus the cached API discovery.
 //!
-//! The controller runtime keeps the stores current from watches (see [`super::run`]); the fetch
+//! The controller runtime keeps the stores current from watches (the `run` module); the fetch
 //! step only looks things up, so a reconcile with nothing changed makes no API request. Cached
 //! objects are trimmed to what a reconcile reads: managed fields are dropped everywhere and Secret
 //! values are blanked (only their keys matter), which keeps memory small at a thousand resources.

@@ -10,6 +10,7 @@
 #   VEXFS_E2E_STATE  state directory (default: /dev/shm/vexfs-bench-scale)
 #   CONCURRENCY      the operator's --concurrency (default: its own default)
 #   STEADY_SECONDS   length of the steady-state window (default: 120)
+#   TIMEOUT_SECONDS  longest wait for Ready, convergence and deletion (default: 900)
 #   OPERATOR_BIN     operator binary to measure instead of building the release one (smoke runs)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -49,4 +50,4 @@ done
 
 python3 "$here/measure.py" --count "$n" --namespaces 10 --operator-pid "$operator_pid" \
   --kubectl "$VEXFS_E2E_BIN/kubectl" --kubeconfig "$KUBECONFIG" \
-  --steady-seconds "${STEADY_SECONDS:-120}" --out "$repo/target/bench-scale/$n.json"
+  --steady-seconds "${STEADY_SECONDS:-120}" --timeout "${TIMEOUT_SECONDS:-900}" --out "$repo/target/bench-scale/$n.json"

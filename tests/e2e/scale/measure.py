@@ -174,6 +174,14 @@ def delete_all(bench, timeout):
     return gone
 
 
+class Result(dict):
+    """The run's figures, each printed as soon as it is known (a cut-short run keeps what it had)."""
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        print(f"{key}: {json.dumps(value)}", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, required=True)
@@ -186,7 +194,9 @@ def main():
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     bench = Bench(args)
-    result = {"count": args.count, "load_average_start": os.getloadavg()}
+    result = Result()
+    result["count"] = args.count
+    result["load_average_start"] = os.getloadavg()
     rss_idle, _ = bench.operator_usage()
     result["operator_rss_idle_mib"] = round(rss_idle, 1)
 
@@ -211,7 +221,6 @@ def main():
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=2)
-    print(json.dumps(result, indent=2))
     return 0
 
 
