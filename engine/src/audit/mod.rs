@@ -49,7 +49,7 @@ pub enum AuditError {
 
 /// One audit record. Field order is the canonical line order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Record {
     /// Position in the chain, from 0.
     pub seq: u64,

@@ -44,7 +44,8 @@ pub enum AuthLoadError {
     },
 }
 
-/// The subject a request was authenticated as, added to the request's extensions.
+/// The subject a request was authenticated as, added to the request's extensions (for the
+/// handler) and to the response's (for the audit log, also on a 403).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthenticatedSubject(pub String);
 
@@ -105,15 +106,24 @@ pub async fn require(State(state): State<AppState>, mut req: Request, next: Next
     let authorization = credentials(req.headers());
     match gate.check(access, authorization, unix_now()) {
         Ok(subject) => {
-            if let Some(subject) = subject {
-                tracing::debug!(%subject, %path, "authorized");
-                req.extensions_mut().insert(AuthenticatedSubject(subject));
-            }
-            next.run(req).await
+            let Some(subject) = subject.map(AuthenticatedSubject) else {
+                return next.run(req).await;
+            };
+            tracing::debug!(subject = %subject.0, %path, "authorized");
+            req.extensions_mut().insert(subject.clone());
+            let mut response = next.run(req).await;
+            response.extensions_mut().insert(subject);
+            response
         }
         Err(denial) => {
             tracing::info!(%path, method = %req.method(), reason = %denial, "request refused");
-            reject(&denial)
+            let mut response = reject(&denial);
+            if let Denial::Forbidden { subject, .. } = denial {
+                response
+                    .extensions_mut()
+                    .insert(AuthenticatedSubject(subject));
+            }
+            response
         }
     }
 }
