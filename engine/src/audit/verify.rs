@@ -16,7 +16,12 @@ pub struct Broken {
     pub line: usize,
     /// What is wrong.
     pub reason: String,
+    /// The line itself (its first [`SHOWN_CHARS`] characters).
+    pub text: String,
 }
+
+/// How much of a broken line [`Broken`] keeps.
+pub const SHOWN_CHARS: usize = 200;
 
 /// An intact chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -77,6 +82,7 @@ where
                 file: file.to_string(),
                 line: i + 1,
                 reason,
+                text: line.chars().take(SHOWN_CHARS).collect(),
             })?;
         }
     }
@@ -186,6 +192,7 @@ mod tests {
         let broken = verify_lines([("a", lines)]).unwrap_err();
         assert_eq!((broken.file.as_str(), broken.line), ("a", 3));
         assert!(broken.reason.contains("edited"), "{}", broken.reason);
+        assert!(broken.text.starts_with("{\"seq\":2,"), "{}", broken.text);
     }
 
     #[test]
