@@ -16,6 +16,7 @@ use vexfs_engine::config::Config;
 use vexfs_engine::event::{Event, EventType};
 use vexfs_engine::server::metrics::Metrics;
 use vexfs_engine::server::{AppState, alerts_api, audit_layer, auth_layer, router};
+use vexfs_engine::store::snapshot::read_archive;
 
 const TOKENS: &str = "root:tok-root\noncall:tok-oncall\nreader:tok-reader\n";
 const ROLES: &[Role] = &[
@@ -154,6 +155,35 @@ async fn refusals_and_acks_are_recorded_with_the_authenticated_subject() {
     )
     .await;
     assert_eq!(body["records"].as_array().map(Vec::len), Some(1));
+
+    // A backup holds the audit files as they are, records up to the backup's own included.
+    state.set_ready();
+    let req = Request::get("/api/v1/admin/backup")
+        .header(header::AUTHORIZATION, "Bearer tok-root")
+        .body(Body::empty())
+        .unwrap();
+    let response = router(state.clone()).oneshot(req).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let archive = response.into_body().collect().await.unwrap().to_bytes();
+    let path = dir.parent().unwrap().join("backup.tar.gz");
+    std::fs::write(&path, &archive).unwrap();
+    let (manifest, contents) = read_archive(&path).unwrap();
+    assert_eq!(manifest.audit_files, 1);
+    let lines = contents.audit[0]
+        .1
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty());
+    assert_eq!(lines.count(), 6);
+
     audit_layer::stop(&state).await;
-    assert_eq!(verify_dir(&dir).unwrap().unwrap().records, 6);
+    let all = verify_dir(&dir).unwrap().unwrap();
+    assert_eq!(all.records, 7);
+    let last = std::fs::read_to_string(dir.join(&contents.audit[0].0)).unwrap();
+    assert!(
+        last.lines()
+            .last()
+            .unwrap()
+            .contains("\"action\":\"backup\""),
+        "{last}"
+    );
 }

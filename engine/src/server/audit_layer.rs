@@ -32,7 +32,7 @@ const BATCH: usize = 256;
 /// Longest time between two syncs to disk.
 const SYNC_EVERY: Duration = Duration::from_secs(1);
 /// The directory under the data directory holding the audit files.
-pub const AUDIT_DIR: &str = "audit";
+pub const AUDIT_DIR: &str = crate::store::audit_files::DIR;
 
 /// What the writer thread receives.
 enum Entry {
