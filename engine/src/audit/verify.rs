@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// Where and why the chain breaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Broken {
     /// The file.
     pub file: String,
@@ -25,6 +26,7 @@ pub const SHOWN_CHARS: usize = 200;
 
 /// An intact chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Verified {
     /// Files checked.
     pub files: usize,
