@@ -78,6 +78,31 @@ impl AuditSink {
     }
 }
 
+/// Records an admin action the engine took by itself (no request): `action` on `target`, with
+/// `status` 200 when it succeeded and 500 when it failed.
+pub async fn record_action(sink: &AuditSink, action: &str, target: &str, succeeded: bool) {
+    let status = if succeeded {
+        StatusCode::OK
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
+    sink.submit(Record {
+        seq: 0,
+        time_ns: now_ns(),
+        subject: None,
+        role: None,
+        client: None,
+        method: "RELOAD".into(),
+        route: target.into(),
+        status: status.as_u16(),
+        bytes: None,
+        request_id: new_request_id(),
+        action: Some(action.into()),
+        prev: String::new(),
+    })
+    .await;
+}
+
 /// Failures starting the audit log.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditStartError {
@@ -211,10 +236,15 @@ fn request_id(req: &Request) -> String {
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map_or_else(|| hex::encode(rand::random::<[u8; 16]>()), str::to_string)
+        .map_or_else(new_request_id, str::to_string)
 }
 
-/// The admin action a request performs, if any.
+fn new_request_id() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}
+
+/// The admin action a request performs, if any (the engine's own credentials reload,
+/// `auth_reload`, is recorded by [`record_action`]).
 fn action(method: &str, route: &str) -> Option<&'static str> {
     match (method, route) {
         ("GET", "/api/v1/admin/backup") => Some("backup"),
@@ -282,4 +312,79 @@ pub async fn record(State(state): State<AppState>, mut req: Request, next: Next)
     };
     sink.submit(record).await;
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> Record {
+        Record {
+            seq: 0,
+            time_ns: 0,
+            subject: None,
+            role: None,
+            client: None,
+            method: "GET".into(),
+            route: "/api/v1/stats".into(),
+            status: 200,
+            bytes: None,
+            request_id: "r".into(),
+            action: None,
+            prev: String::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_record_that_finds_the_queue_full_is_dropped_and_counted() {
+        let (queue, mut rx) = mpsc::channel(1);
+        let sink = AuditSink {
+            queue,
+            dir: PathBuf::new(),
+            dropped: IntCounter::new("dropped", "test").unwrap(),
+        };
+        sink.submit(record()).await;
+        let started = Instant::now();
+        sink.submit(record()).await;
+        assert!(started.elapsed() >= FULL_WAIT, "waited for room first");
+        assert_eq!(sink.dropped.get(), 1);
+        assert!(matches!(rx.recv().await, Some(Entry::Record(_))));
+        sink.submit(record()).await;
+        assert_eq!(sink.dropped.get(), 1, "room again: queued");
+    }
+
+    #[tokio::test]
+    async fn engine_actions_are_recorded_with_their_outcome() {
+        let (queue, mut rx) = mpsc::channel(2);
+        let sink = AuditSink {
+            queue,
+            dir: PathBuf::new(),
+            dropped: IntCounter::new("dropped", "test").unwrap(),
+        };
+        record_action(&sink, "auth_reload", "auth.secret_file", true).await;
+        record_action(&sink, "auth_reload", "auth.secret_file", false).await;
+        for want in [200, 500] {
+            let Some(Entry::Record(r)) = rx.recv().await else {
+                panic!("a record")
+            };
+            assert_eq!(
+                (r.action.as_deref(), r.route.as_str(), r.status),
+                (Some("auth_reload"), "auth.secret_file", want)
+            );
+        }
+    }
+
+    #[test]
+    fn caller_request_ids_are_kept_only_when_sane() {
+        let with = |id: &str| {
+            let req = Request::builder()
+                .header(REQUEST_ID, id)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            request_id(&req)
+        };
+        assert_eq!(with("abc-123"), "abc-123");
+        assert_eq!(with(&"x".repeat(129)).len(), 32);
+        assert_eq!(with("a b").len(), 32);
+    }
 }

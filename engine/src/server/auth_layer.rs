@@ -7,6 +7,7 @@ mod reload;
 pub use reload::{LiveGate, RELOAD_INTERVAL};
 
 use super::AppState;
+use super::audit_layer::AuditSink;
 use crate::auth::{Access, AuthSection, Denial, GateError, required};
 use crate::config::Config;
 use axum::Json;
@@ -75,11 +76,15 @@ pub fn load(config: &Config) -> Result<Option<Arc<LiveGate>>, AuthLoadError> {
 }
 
 /// [`load`], then re-reads the secret file every [`RELOAD_INTERVAL`] for as long as the gate is
-/// in use (a rotated Kubernetes Secret takes effect without a restart). Needs a Tokio runtime.
-pub fn start(config: &Config) -> Result<Option<Arc<LiveGate>>, AuthLoadError> {
+/// in use (a rotated Kubernetes Secret takes effect without a restart), recording each reload
+/// in `audit` when given. Needs a Tokio runtime.
+pub fn start(
+    config: &Config,
+    audit: Option<Arc<AuditSink>>,
+) -> Result<Option<Arc<LiveGate>>, AuthLoadError> {
     let live = load(config)?;
     if let Some(live) = &live {
-        tokio::spawn(reload::watch(Arc::downgrade(live)));
+        tokio::spawn(reload::watch(Arc::downgrade(live), audit));
     }
     Ok(live)
 }

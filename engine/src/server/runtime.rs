@@ -134,8 +134,8 @@ where
     let metrics = Arc::new(Metrics::new()?);
     let (mut state, rx) = AppState::new(config, metrics);
     state.alerts = super::alerts_api::start(&state)?;
-    state.auth = super::auth_layer::start(&state.config)?;
     state.audit = super::audit_layer::start(&state, &data_dir)?;
+    state.auth = super::auth_layer::start(&state.config, state.audit.clone())?;
     state.anomaly_log = super::anomaly_log::open(&state, &data_dir)?
         .map(|log| Arc::new(parking_lot::Mutex::new(log)));
     let addr = listener.local_addr()?;
