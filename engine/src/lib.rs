@@ -2,6 +2,7 @@
 //!
 //! The core (`event`, `core`) is pure and clock-free; I/O lives in `store` and `server`.
 
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 
 use anyhow::Context;
 use clap::Parser;
-use vexfs_engine::cli::{Cli, Command, ServeArgs, backup, convert, replay};
+use vexfs_engine::cli::{Cli, Command, ServeArgs, audit, backup, convert, replay};
 use vexfs_engine::config::{Config, LogFormat, check_log_filter};
 use vexfs_engine::server;
 
@@ -75,6 +75,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Convert(args) => {
             convert::run(&args)?;
         }
+        Command::Audit(args) => audit::run(&args)?,
     }
     Ok(())
 }

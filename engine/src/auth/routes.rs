@@ -1,5 +1,6 @@
 //! Which permission each API route needs. Probes and metrics stay open; unknown routes need the
-//! strongest permission (`production:write`), so a new route is never accidentally public.
+//! strongest permission (`production:write`), so a new route is never accidentally public. The
+//! admin routes (`/api/v1/admin/*`, `/api/v1/audit`) need it by that rule.
 
 use super::permission::{Area, Permission, Verb};
 
@@ -92,6 +93,7 @@ mod tests {
             ("GET", "/api/v1/profile", perm("profiler:read")),
             ("GET", "/api/v1/admin/backup", perm("production:write")),
             ("POST", "/api/v1/admin/restore", perm("production:write")),
+            ("GET", "/api/v1/audit", perm("production:write")),
             ("GET", "/dashboard", Access::Open),
             ("GET", "/dashboard/assets/{name}", Access::Open),
             ("GET", "/api/v1/whoami", perm("dashboard:read")),

@@ -133,7 +133,8 @@ fn from_data_dir(dir: &Path, path: &Path, now_ns: i64) -> Result<(), CliError> {
         Err(e) => return Err(io(format!("reading {}", records.display()))(e)),
     };
     let file = std::fs::File::create(path).map_err(io(format!("creating {}", path.display())))?;
-    snapshot::write_archive(&events, &anomalies, stats.next_id, now_ns, &file)?;
+    let audit = crate::store::audit_files::read(dir)?;
+    snapshot::write_archive(&events, &anomalies, &audit, stats.next_id, now_ns, &file)?;
     file.sync_all()
         .map_err(io(format!("syncing {}", path.display())))
 }

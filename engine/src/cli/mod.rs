@@ -1,5 +1,7 @@
-//! Command-line interface: `serve`, `backup`, `verify`, `restore`, `replay` and `convert`.
+//! Command-line interface: `serve`, `backup`, `verify`, `restore`, `replay`, `convert` and
+//! `audit verify`.
 
+pub mod audit;
 pub mod backup;
 pub mod convert;
 pub mod credentials;
@@ -43,6 +45,21 @@ pub enum CliError {
         /// What is wrong with it, naming the line.
         reason: String,
     },
+    /// The audit log cannot be read.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
+    /// The audit log's hash chain is broken.
+    #[error("audit chain broken at {file}:{line}: {reason}\n{text}")]
+    AuditBroken {
+        /// The audit file.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+        /// The start of the line.
+        text: String,
+    },
     /// The server refused a replay batch.
     #[error("the engine refused the batch starting at line {first_line}: {message}")]
     Refused {
@@ -77,6 +94,8 @@ pub enum Command {
     Replay(replay::ReplayArgs),
     /// Convert public log formats (HDFS) into NDJSON events on standard output.
     Convert(convert::ConvertArgs),
+    /// Check the audit log (`audit verify [DIR]`).
+    Audit(audit::AuditArgs),
 }
 
 /// Options of `serve`.

@@ -47,6 +47,8 @@ pub const OVERRIDES: &[(&str, Setter)] = overrides![
     "PROFILER_ENABLE_BOTTLENECK_DETECTION" => setter!(profiler.enable_bottleneck_detection),
     "PROFILER_BOTTLENECK_THRESHOLD_MS" => setter!(profiler.bottleneck_threshold_ms),
     "PRODUCTION_LOG_LEVEL" => setter!(logging.level),
+    "ENABLE_AUDIT_LOGGING" => setter!(audit.enabled),
+    "PRODUCTION_AUDIT_RETENTION_DAYS" => setter!(audit.audit_retention_days),
     "AUTH_METHOD" => set_auth_method,
 ];
 

@@ -2,6 +2,7 @@
 //! default, and environment-variable overrides. Unknown keys and bad values are refused by name.
 
 mod alerts;
+mod audit;
 mod check;
 mod env;
 mod sections;
@@ -9,6 +10,7 @@ mod sections;
 pub use alerts::{
     AlertsSection, EmailReceiver, ReceiverConfig, RuleConfig, SlackReceiver, WebhookReceiver,
 };
+pub use audit::AuditSection;
 pub use check::log_level as check_log_filter;
 pub use env::{OVERRIDES, apply_env};
 pub use sections::{
@@ -87,6 +89,8 @@ pub struct Config {
     pub storage: StorageSection,
     /// `[logging]`.
     pub logging: LoggingSection,
+    /// `[audit]`.
+    pub audit: AuditSection,
     /// `[auth]`; absent means the API is open.
     pub auth: Option<crate::auth::AuthSection>,
 }
@@ -133,6 +137,12 @@ impl Config {
         check::analytics(self)?;
         check::limits(self)?;
         check::log_level("logging.level", &self.logging.level)?;
+        if self.audit.audit_retention_days == 0 {
+            return Err(invalid("audit.audit_retention_days", "must be at least 1"));
+        }
+        if self.audit.queue_records == 0 {
+            return Err(invalid("audit.queue_records", "must be at least 1"));
+        }
         if let Some(auth) = &self.auth {
             auth.check().map_err(|e| invalid("auth", &e.to_string()))?;
         }

@@ -65,6 +65,8 @@ fn environment_overrides_keys() {
         ("ANALYTICS_SLIDING_WINDOW_SIZE", "42"),
         ("ANALYTICS_ENABLE_ANOMALY_DETECTION", "false"),
         ("PROFILER_BOTTLENECK_THRESHOLD_MS", "7.5"),
+        ("ENABLE_AUDIT_LOGGING", "false"),
+        ("PRODUCTION_AUDIT_RETENTION_DAYS", "30"),
         ("UNRELATED", "x"),
     ]
     .map(|(k, v)| (k.to_string(), v.to_string()));
@@ -72,6 +74,14 @@ fn environment_overrides_keys() {
     assert_eq!(c.analytics.sliding_window_size, 42);
     assert!(!c.analytics.enable_anomaly_detection);
     assert_eq!(c.profiler.bottleneck_threshold_ms, 7.5);
+    assert!(!c.audit.enabled);
+    assert_eq!(c.audit.audit_retention_days, 30);
+    c.audit.audit_retention_days = 0;
+    let err = c.check().unwrap_err();
+    assert!(
+        err.to_string().contains("audit.audit_retention_days"),
+        "{err}"
+    );
     let bad = [("PROFILER_INTERVAL_MS".to_string(), "soon".to_string())];
     let err = apply_env(&mut c, bad).unwrap_err();
     assert!(err.to_string().contains("PROFILER_INTERVAL_MS"));

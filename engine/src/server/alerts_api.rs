@@ -11,11 +11,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::oneshot;
 
+use super::auth_layer::{self, AuthenticatedSubject};
 use super::pipeline::{Command, IngestRequest};
 use super::shared::now_ns;
 use super::state::AppState;
@@ -214,22 +215,30 @@ async fn one(
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AckBody {
-    /// Who acknowledges.
+    /// Who acknowledges (used only when authentication is off).
     by: Option<String>,
 }
 
+/// Acknowledges an alert. With authentication on, `by` is the authenticated subject and the
+/// body's `by` is ignored; with it off, the body names who acknowledges.
 async fn acknowledge(
     State(state): State<AppState>,
     Path(id): Path<AlertId>,
+    subject: Option<Extension<AuthenticatedSubject>>,
     body: Bytes,
 ) -> Result<Response, AlertsApiError> {
     let alerts = state.alerts.as_ref().ok_or(AlertsApiError::Disabled)?;
-    let by = if body.iter().all(u8::is_ascii_whitespace) {
+    let claimed = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
         let body: AckBody = serde_json::from_slice(&body)
             .map_err(|e| bad("by", format!("body must be {{\"by\": \"name\"}}: {e}")))?;
         body.by
+    };
+    let by = if auth_layer::active(&state.config).is_some() {
+        subject.map(|Extension(s)| s.0)
+    } else {
+        claimed
     };
     let alert = alerts.acknowledge(id, by, now_ns())?;
     Ok(Json(alert).into_response())

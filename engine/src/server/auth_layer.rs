@@ -7,6 +7,7 @@ mod reload;
 pub use reload::{LiveGate, RELOAD_INTERVAL};
 
 use super::AppState;
+use super::audit_layer::AuditSink;
 use crate::auth::{Access, AuthSection, Denial, GateError, required};
 use crate::config::Config;
 use axum::Json;
@@ -44,7 +45,8 @@ pub enum AuthLoadError {
     },
 }
 
-/// The subject a request was authenticated as, added to the request's extensions.
+/// The subject a request was authenticated as, added to the request's extensions (for the
+/// handler) and to the response's (for the audit log, also on a 403).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthenticatedSubject(pub String);
 
@@ -74,11 +76,15 @@ pub fn load(config: &Config) -> Result<Option<Arc<LiveGate>>, AuthLoadError> {
 }
 
 /// [`load`], then re-reads the secret file every [`RELOAD_INTERVAL`] for as long as the gate is
-/// in use (a rotated Kubernetes Secret takes effect without a restart). Needs a Tokio runtime.
-pub fn start(config: &Config) -> Result<Option<Arc<LiveGate>>, AuthLoadError> {
+/// in use (a rotated Kubernetes Secret takes effect without a restart), recording each reload
+/// in `audit` when given. Needs a Tokio runtime.
+pub fn start(
+    config: &Config,
+    audit: Option<Arc<AuditSink>>,
+) -> Result<Option<Arc<LiveGate>>, AuthLoadError> {
     let live = load(config)?;
     if let Some(live) = &live {
-        tokio::spawn(reload::watch(Arc::downgrade(live)));
+        tokio::spawn(reload::watch(Arc::downgrade(live), audit));
     }
     Ok(live)
 }
@@ -105,15 +111,24 @@ pub async fn require(State(state): State<AppState>, mut req: Request, next: Next
     let authorization = credentials(req.headers());
     match gate.check(access, authorization, unix_now()) {
         Ok(subject) => {
-            if let Some(subject) = subject {
-                tracing::debug!(%subject, %path, "authorized");
-                req.extensions_mut().insert(AuthenticatedSubject(subject));
-            }
-            next.run(req).await
+            let Some(subject) = subject.map(AuthenticatedSubject) else {
+                return next.run(req).await;
+            };
+            tracing::debug!(subject = %subject.0, %path, "authorized");
+            req.extensions_mut().insert(subject.clone());
+            let mut response = next.run(req).await;
+            response.extensions_mut().insert(subject);
+            response
         }
         Err(denial) => {
             tracing::info!(%path, method = %req.method(), reason = %denial, "request refused");
-            reject(&denial)
+            let mut response = reject(&denial);
+            if let Denial::Forbidden { subject, .. } = denial {
+                response
+                    .extensions_mut()
+                    .insert(AuthenticatedSubject(subject));
+            }
+            response
         }
     }
 }

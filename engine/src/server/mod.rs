@@ -6,6 +6,8 @@ pub mod analytics_feed;
 pub mod anomalies_api;
 pub mod anomaly_log;
 pub mod anomaly_publish;
+pub mod audit_api;
+pub mod audit_layer;
 pub mod auth_layer;
 pub mod dashboard;
 pub mod error;
@@ -35,6 +37,7 @@ use tower_http::decompression::RequestDecompressionLayer;
 pub fn router(state: AppState) -> Router {
     let limit = state.config.server.max_body_bytes;
     let auth = axum::middleware::from_fn_with_state(state.clone(), auth_layer::require);
+    let audit = axum::middleware::from_fn_with_state(state.clone(), audit_layer::record);
     let ingest = Router::new()
         .route(
             "/api/v1/events",
@@ -53,15 +56,17 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .merge(feature_routes())
         .route_layer(auth)
+        .route_layer(audit)
         .with_state(state)
 }
 
-/// Routes contributed by the feature modules (analytics, alerts, dashboard, time series).
+/// Routes contributed by the feature modules (analytics, alerts, audit, dashboard, time series).
 fn feature_routes() -> Router<AppState> {
     Router::new()
         .merge(alerts_api::routes())
         .merge(analytics_api::routes())
         .merge(anomalies_api::routes())
+        .merge(audit_api::routes())
         .merge(dashboard::routes())
         .merge(timeseries_api::routes())
 }

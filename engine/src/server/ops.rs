@@ -3,12 +3,13 @@
 use super::error::ApiError;
 use super::shared::now_ns;
 use super::state::AppState;
-use crate::store::snapshot;
+use crate::store::{audit_files, snapshot};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderName, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use std::path::Path;
 
 /// Liveness: the process serves requests.
 pub async fn healthz() -> Json<serde_json::Value> {
@@ -37,7 +38,8 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-/// A consistent snapshot of the retained events as a backup archive (`application/gzip`).
+/// A consistent snapshot of the retained events, anomaly records and audit files as a backup
+/// archive (`application/gzip`).
 pub async fn backup(State(state): State<AppState>) -> Result<Response, ApiError> {
     if !state.is_ready() {
         return Err(ApiError::Unavailable("replaying the log"));
@@ -49,10 +51,21 @@ pub async fn backup(State(state): State<AppState>) -> Result<Response, ApiError>
         (events, records, shared.retained.next_id())
     };
     let now = now_ns();
+    // Every audit record queued before this request is in the archive.
+    super::audit_layer::sync(&state).await;
+    let audit_root = state
+        .audit
+        .as_ref()
+        .and_then(|a| a.dir.parent().map(Path::to_path_buf));
     let built = tokio::task::spawn_blocking(move || {
         let mut bytes = Vec::new();
         let anomalies = super::anomaly_log::to_jsonl(&records);
-        snapshot::write_archive(&events, &anomalies, next_id, now, &mut bytes).map(|m| (m, bytes))
+        let audit = match &audit_root {
+            Some(root) => audit_files::read(root)?,
+            None => Vec::new(),
+        };
+        snapshot::write_archive(&events, &anomalies, &audit, next_id, now, &mut bytes)
+            .map(|m| (m, bytes))
     })
     .await
     .map_err(|e| ApiError::Storage(e.to_string()))?;

@@ -39,6 +39,9 @@ pub enum ServerError {
     /// The `[auth]` secret file is unusable.
     #[error(transparent)]
     Auth(#[from] super::auth_layer::AuthLoadError),
+    /// The audit log cannot be started.
+    #[error(transparent)]
+    Audit(#[from] super::audit_layer::AuditStartError),
     /// The anomaly record file is unusable.
     #[error(transparent)]
     AnomalyLog(#[from] super::anomaly_log::AnomalyLogError),
@@ -131,14 +134,18 @@ where
     let metrics = Arc::new(Metrics::new()?);
     let (mut state, rx) = AppState::new(config, metrics);
     state.alerts = super::alerts_api::start(&state)?;
-    state.auth = super::auth_layer::start(&state.config)?;
+    state.audit = super::audit_layer::start(&state, &data_dir)?;
+    state.auth = super::auth_layer::start(&state.config, state.audit.clone())?;
     state.anomaly_log = super::anomaly_publish::open(&state, &data_dir)?
         .map(|log| Arc::new(parking_lot::Mutex::new(log)));
     let addr = listener.local_addr()?;
     let server = tokio::spawn(
-        axum::serve(listener, router(state.clone()))
-            .with_graceful_shutdown(shutdown)
-            .into_future(),
+        axum::serve(
+            listener,
+            router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .into_future(),
     );
     tracing::info!(%addr, data_dir = %data_dir.display(), "listening; replaying the log");
     let replay_state = state.clone();
@@ -150,6 +157,7 @@ where
     sampler.abort();
     stop_writer(&state, writer).await?;
     super::anomaly_publish::publish(&state);
+    super::audit_layer::stop(&state).await;
     served.map_err(ServerError::from)
 }
 

@@ -39,6 +39,8 @@ pub struct AppState {
     pub alerts: Option<Arc<crate::notify::AlertRuntime>>,
     /// API authentication, when `[auth]` is enabled (set by the runtime at startup).
     pub auth: Option<Arc<super::auth_layer::LiveGate>>,
+    /// The audit log, when `[audit] enabled` (set by the runtime at startup).
+    pub audit: Option<Arc<super::audit_layer::AuditSink>>,
     /// New anomaly records for `GET /api/v1/anomalies/stream` subscribers.
     pub anomaly_stream: broadcast::Sender<Arc<AnomalyRecord>>,
     /// The anomaly record file, when serving from a data directory (set by the runtime).
@@ -72,6 +74,7 @@ impl AppState {
             timings: Arc::new(Mutex::new(Vec::new())),
             alerts: None,
             auth: None,
+            audit: None,
             anomaly_stream,
             anomaly_log: None,
         };

@@ -1,5 +1,6 @@
 //! Durable storage: the write-ahead log, retained events in memory, and backup archives.
 
+pub mod audit_files;
 mod intern;
 pub mod record;
 mod retained;

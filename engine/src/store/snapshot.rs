@@ -1,8 +1,10 @@
 //! Backup archives: a `tar.gz` with `manifest.json` (counts, ids, sha256s), `events.ndjson` and,
 //! when the engine kept any, its anomaly records as `anomalies.jsonl` (restored into the data
-//! directory as they were, one JSON record per line).
+//! directory as they were, one JSON record per line) and its audit files as
+//! `audit/audit-YYYY-MM-DD.jsonl` (restored byte for byte, see [`super::audit_files`]).
 
 use super::StoreError;
+use super::audit_files::{self, AuditFile};
 use super::wal::{Checkpoint, Wal, WalOptions, write_checkpoint};
 use crate::config::FsyncPolicy;
 use crate::event::{Event, timestamp};
@@ -44,6 +46,12 @@ pub struct Manifest {
     /// Hex sha256 of `anomalies.jsonl`, when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anomalies_sha256: Option<String>,
+    /// Audit files under `audit/` (0 and no member when none).
+    #[serde(default)]
+    pub audit_files: u64,
+    /// [`audit_files::digest`] of the audit files, when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_sha256: Option<String>,
 }
 
 /// What an archive holds besides its manifest.
@@ -53,6 +61,8 @@ pub struct Contents {
     pub events: Vec<Event>,
     /// The anomaly records as JSON lines (empty when none).
     pub anomalies: Vec<u8>,
+    /// The audit files, oldest first (empty when none).
+    pub audit: Vec<AuditFile>,
 }
 
 fn lines(bytes: &[u8]) -> u64 {
@@ -83,11 +93,12 @@ fn append_file<W: Write>(
     tar.append_data(&mut header, name, data)
 }
 
-/// Writes a consistent snapshot of `events` and the anomaly records `anomalies` (JSON lines,
-/// possibly empty) as a gzip'd tar to `out`.
+/// Writes a consistent snapshot of `events`, the anomaly records `anomalies` (JSON lines,
+/// possibly empty) and the audit files `audit` as a gzip'd tar to `out`.
 pub fn write_archive<W: Write>(
     events: &[Event],
     anomalies: &[u8],
+    audit: &[AuditFile],
     next_id: u64,
     now_ns: i64,
     out: W,
@@ -106,6 +117,8 @@ pub fn write_archive<W: Write>(
         events_sha256: hex::encode(Sha256::digest(&ndjson)),
         anomaly_count: lines(anomalies),
         anomalies_sha256: (!anomalies.is_empty()).then(|| hex::encode(Sha256::digest(anomalies))),
+        audit_files: audit.len() as u64,
+        audit_sha256: audit_files::digest(audit),
     };
     let manifest_json =
         serde_json::to_vec_pretty(&manifest).map_err(|e| StoreError::Encode(e.to_string()))?;
@@ -119,6 +132,10 @@ pub fn write_archive<W: Write>(
     append_file(&mut tar, EVENTS, &ndjson, mtime).map_err(io)?;
     if !anomalies.is_empty() {
         append_file(&mut tar, ANOMALIES, anomalies, mtime).map_err(io)?;
+    }
+    for (name, content) in audit {
+        let member = format!("{}/{name}", audit_files::DIR);
+        append_file(&mut tar, &member, content, mtime).map_err(io)?;
     }
     tar.into_inner().map_err(io)?.finish().map_err(io)?;
     Ok(manifest)
@@ -134,6 +151,7 @@ pub fn read_archive(path: &Path) -> Result<(Manifest, Contents), StoreError> {
     let mut manifest: Option<Manifest> = None;
     let mut ndjson: Option<Vec<u8>> = None;
     let mut anomalies = Vec::new();
+    let mut audit = Vec::new();
     let entries = archive.entries().map_err(|e| bad(path, e.to_string()))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| bad(path, e.to_string()))?;
@@ -155,6 +173,10 @@ pub fn read_archive(path: &Path) -> Result<(Manifest, Contents), StoreError> {
             }
             EVENTS => ndjson = Some(data),
             ANOMALIES => anomalies = data,
+            other if audit_files::member_name(other).is_some() => {
+                let name = audit_files::member_name(other).unwrap_or_default();
+                audit.push((name.to_string(), data));
+            }
             other => return Err(bad(path, format!("unexpected entry `{other}`"))),
         }
     }
@@ -182,7 +204,18 @@ pub fn read_archive(path: &Path) -> Result<(Manifest, Contents), StoreError> {
         ));
     }
     verify_anomalies(path, &manifest, &anomalies)?;
-    Ok((manifest, Contents { events, anomalies }))
+    audit.sort();
+    if audit.len() as u64 != manifest.audit_files
+        || audit_files::digest(&audit) != manifest.audit_sha256
+    {
+        return Err(bad(path, "audit files do not match the manifest"));
+    }
+    let contents = Contents {
+        events,
+        anomalies,
+        audit,
+    };
+    Ok((manifest, contents))
 }
 
 fn verify_anomalies(path: &Path, manifest: &Manifest, anomalies: &[u8]) -> Result<(), StoreError> {
@@ -230,7 +263,14 @@ pub fn restore_archive(
     data_dir: &Path,
     force: bool,
 ) -> Result<Manifest, StoreError> {
-    let (manifest, Contents { events, anomalies }) = read_archive(archive)?;
+    let (
+        manifest,
+        Contents {
+            events,
+            anomalies,
+            audit,
+        },
+    ) = read_archive(archive)?;
     if !is_empty_data_dir(data_dir) {
         if !force {
             return Err(bad(
@@ -273,6 +313,7 @@ pub fn restore_archive(
         std::fs::write(&file, &anomalies)
             .map_err(|source| StoreError::Io { path: file, source })?;
     }
+    audit_files::restore(data_dir, &audit)?;
     Ok(manifest)
 }
 
@@ -297,14 +338,19 @@ mod tests {
         let path = dir.path().join("b.tar.gz");
         let records = b"{\"id\":\"a-000000001\"}\n{\"id\":\"a-000000002\"}\n";
         let file = std::fs::File::create(&path).unwrap();
-        let written = write_archive(&events(50), records, 61, 5, file).unwrap();
-        assert_eq!(written.anomaly_count, 2);
+        let audit = vec![(
+            "audit-2026-11-29.jsonl".to_string(),
+            b"{\"seq\":0}\n".to_vec(),
+        )];
+        let written = write_archive(&events(50), records, &audit, 61, 5, file).unwrap();
+        assert_eq!((written.anomaly_count, written.audit_files), (2, 1));
         let (manifest, back) = read_archive(&path).unwrap();
         assert_eq!(manifest, written);
         assert_eq!(back.events, events(50));
         let data = dir.path().join("data");
         restore_archive(&path, &data, false).unwrap();
         assert_eq!(std::fs::read(data.join(ANOMALIES)).unwrap(), records);
+        assert_eq!(audit_files::read(&data).unwrap(), audit);
         let mut ids = Vec::new();
         let stats = super::super::scan(&data, false, &mut |e| ids.push(e.id)).unwrap();
         assert_eq!(ids, (11..=60).collect::<Vec<_>>());
@@ -319,7 +365,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("b.tar.gz");
         let mut bytes = Vec::new();
-        write_archive(&events(5), b"", 16, 5, &mut bytes).unwrap();
+        write_archive(&events(5), b"", &[], 16, 5, &mut bytes).unwrap();
         let mut raw = Vec::new();
         GzDecoder::new(&bytes[..]).read_to_end(&mut raw).unwrap();
         let text = String::from_utf8_lossy(&raw).replace("VectorEmbed", "VectorIndex");

@@ -4,6 +4,7 @@
 
 use super::AuthLoadError;
 use crate::auth::{AuthSection, Gate};
+use crate::server::audit_layer::{AuditSink, record_action};
 use parking_lot::RwLock;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -64,20 +65,31 @@ fn build(section: &AuthSection, secret: &[u8]) -> Result<Gate, AuthLoadError> {
     })
 }
 
-/// Reloads `live` every [`RELOAD_INTERVAL`] until the last strong reference to it is gone.
-pub async fn watch(live: Weak<LiveGate>) {
+/// What the audit log names a credentials reload after.
+const RELOAD_TARGET: &str = "auth.secret_file";
+
+/// Reloads `live` every [`RELOAD_INTERVAL`] until the last strong reference to it is gone,
+/// recording each change (or failed change) as an `auth_reload` action in `audit`.
+pub async fn watch(live: Weak<LiveGate>, audit: Option<Arc<AuditSink>>) {
     loop {
         tokio::time::sleep(RELOAD_INTERVAL).await;
         let Some(live) = live.upgrade() else { return };
-        match live.reload() {
-            Ok(true) => tracing::info!(
-                secret_file = %live.section.secret_file.display(),
-                "auth secret changed; credentials reloaded"
-            ),
-            Ok(false) => {}
+        let succeeded = match live.reload() {
+            Ok(true) => {
+                tracing::info!(
+                    secret_file = %live.section.secret_file.display(),
+                    "auth secret changed; credentials reloaded"
+                );
+                true
+            }
+            Ok(false) => continue,
             Err(error) => {
                 tracing::warn!(%error, "auth secret reload failed; keeping the previous credentials");
+                false
             }
+        };
+        if let Some(sink) = &audit {
+            record_action(sink, "auth_reload", RELOAD_TARGET, succeeded).await;
         }
     }
 }
