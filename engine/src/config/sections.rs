@@ -241,6 +241,10 @@ pub struct ServerSection {
     pub max_batch_events: usize,
     /// Ingest batches that may wait for the log writer before 429.
     pub ingest_queue_batches: usize,
+    /// Largest single event, as JSON text (413 naming the event otherwise).
+    pub max_event_bytes: usize,
+    /// Largest `payload` of one event, as JSON text (413 naming the event otherwise).
+    pub max_payload_bytes: usize,
 }
 
 impl Default for ServerSection {
@@ -250,6 +254,8 @@ impl Default for ServerSection {
             max_body_bytes: 16 * 1024 * 1024,
             max_batch_events: 50_000,
             ingest_queue_batches: 32,
+            max_event_bytes: 1024 * 1024,
+            max_payload_bytes: 512 * 1024,
         }
     }
 }
@@ -282,6 +288,9 @@ pub struct StorageSection {
     pub checkpoint_interval_seconds: u64,
     /// Events older than this are dropped (0: keep until `max_event_history`).
     pub retention_age_seconds: u64,
+    /// Retained events take at most about this many bytes of memory; the oldest go first
+    /// (0: no byte bound, only `max_event_history`).
+    pub retention_bytes: u64,
 }
 
 impl Default for StorageSection {
@@ -293,6 +302,7 @@ impl Default for StorageSection {
             segment_size_bytes: 64 * 1024 * 1024,
             checkpoint_interval_seconds: 60,
             retention_age_seconds: 0,
+            retention_bytes: 1024 * 1024 * 1024,
         }
     }
 }

@@ -92,7 +92,7 @@ impl Notifier {
                 continue;
             }
             if let Ok(()) = lane.tx.try_send(Arc::clone(&shared)) {
-                accepted += 1
+                accepted += 1;
             } else {
                 let alert = shared.alert.id;
                 tracing::warn!(receiver = %lane.name, alert, "alert queue full, dropping");

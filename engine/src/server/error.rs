@@ -30,25 +30,37 @@ pub enum ApiError {
     /// Storage failed.
     #[error("{0}")]
     Storage(String),
+    /// The request's `Content-Type` is not one the endpoint reads.
+    #[error("content type `{given}` is not accepted; send one of: {}", accepted.join(", "))]
+    UnsupportedMediaType {
+        /// The type the client sent.
+        given: String,
+        /// The types the endpoint reads.
+        accepted: &'static [&'static str],
+    },
 }
 
 impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
+            ApiError::InvalidBatch(DecodeError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::InvalidBatch(_) | ApiError::BadQuery { .. } => StatusCode::BAD_REQUEST,
             ApiError::Overloaded(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
     }
 
     fn code(&self) -> &'static str {
         match self {
+            ApiError::InvalidBatch(DecodeError::TooLarge { .. }) => "event_too_large",
             ApiError::InvalidBatch(_) => "invalid_batch",
             ApiError::BadQuery { .. } => "invalid_query",
             ApiError::Overloaded(_) => "overloaded",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Storage(_) => "storage_error",
+            ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
         }
     }
 }
@@ -65,8 +77,13 @@ impl IntoResponse for ApiError {
                 if let Some(field) = e.field() {
                     body["field"] = json!(field);
                 }
+                if let DecodeError::TooLarge { index, limit, .. } = e {
+                    body["index"] = json!(index);
+                    body["limit"] = json!(limit);
+                }
             }
             ApiError::BadQuery { param, .. } => body["field"] = json!(param),
+            ApiError::UnsupportedMediaType { accepted, .. } => body["accepted"] = json!(accepted),
             _ => {}
         }
         let mut response = (self.status(), Json(body)).into_response();

@@ -5,16 +5,38 @@ use super::pipeline::{Command, IngestRequest, PipelineError, Receipt};
 use super::shared::now_ns;
 use super::state::AppState;
 use crate::core::profiler::Stage;
-use crate::event::decode;
+use crate::event::{BatchLimits, decode_limited};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::{HeaderMap, header};
 use std::sync::mpsc::TrySendError;
 use std::time::Instant;
 use tokio::sync::oneshot;
 
 /// Seconds a throttled client should wait.
 const RETRY_AFTER_SECS: u64 = 1;
+
+/// Media types `POST /api/v1/events` reads (parameters such as `charset` are ignored).
+pub const INGEST_TYPES: &[&str] = &["application/x-ndjson", "application/json"];
+
+/// Refuses a `Content-Type` other than [`INGEST_TYPES`]; a request without one is read as
+/// NDJSON, as before the header was checked.
+fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let given = String::from_utf8_lossy(value.as_bytes()).into_owned();
+    let essence = given.split(';').next().unwrap_or("").trim();
+    if INGEST_TYPES.iter().any(|t| t.eq_ignore_ascii_case(essence)) {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType {
+            given,
+            accepted: INGEST_TYPES,
+        })
+    }
+}
 
 fn outcome(state: &AppState, label: &str) {
     state
@@ -27,14 +49,25 @@ fn outcome(state: &AppState, label: &str) {
 /// Accepts a JSON array or NDJSON body (gzip allowed). All or nothing per request.
 pub async fn post_events(
     State(state): State<AppState>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Receipt>, ApiError> {
+    if let Err(e) = check_content_type(&headers) {
+        outcome(&state, "rejected");
+        return Err(e);
+    }
     if !state.is_ready() {
         outcome(&state, "unavailable");
         return Err(ApiError::Unavailable("replaying the log"));
     }
     let started = Instant::now();
-    let decoded = decode(&body, now_ns(), state.config.server.max_batch_events);
+    let server = &state.config.server;
+    let limits = BatchLimits {
+        max_events: server.max_batch_events,
+        max_event_bytes: server.max_event_bytes,
+        max_payload_bytes: server.max_payload_bytes,
+    };
+    let decoded = decode_limited(&body, now_ns(), &limits);
     let decode_ns = started.elapsed().as_nanos() as u64;
     let decoded = decoded.map_err(|e| reject(&state, e))?;
     let started = Instant::now();

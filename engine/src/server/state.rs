@@ -51,6 +51,7 @@ impl AppState {
         let retention = Retention {
             max_events: config.analytics.max_event_history,
             max_age_ns: (config.storage.retention_age_seconds as i64).saturating_mul(1_000_000_000),
+            max_bytes: config.storage.retention_bytes,
         };
         let shared = Shared {
             retained: Retained::new(retention, 1),

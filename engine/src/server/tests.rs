@@ -181,6 +181,74 @@ async fn oversized_bodies_are_refused() {
 }
 
 #[tokio::test]
+async fn oversized_events_and_payloads_are_refused_with_413_naming_the_event() {
+    let mut config = Config::default();
+    config.server.max_event_bytes = 400;
+    config.server.max_payload_bytes = 64;
+    let h = Harness::start(config);
+    let mut big_payload = fs_event("/p", None);
+    big_payload["payload"] = json!({"blob": "x".repeat(100)});
+    let (status, body) = h.post(ndjson(&[fs_event("/ok", None), big_payload])).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(body["error"], "event_too_large");
+    assert_eq!(
+        (body["index"].as_u64(), body["limit"].as_u64()),
+        (Some(1), Some(64))
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("payload"),
+        "{body}"
+    );
+    let mut big_event = fs_event(&"/d".repeat(300), None);
+    big_event["payload"] = json!(1);
+    let (status, body) = h.post(ndjson(&[big_event])).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(
+        (body["index"].as_u64(), body["limit"].as_u64()),
+        (Some(0), Some(400))
+    );
+    let (_, page) = h.get("/api/v1/events").await;
+    assert_eq!(
+        page["events"],
+        json!([]),
+        "nothing from refused batches is stored"
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn ingest_refuses_other_content_types_with_415() {
+    let h = Harness::start(Config::default());
+    let batch = ndjson(&[fs_event("/ct", None)]);
+    for (content_type, want) in [
+        ("text/plain", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        (
+            "application/x-www-form-urlencoded",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        ("application/x-ndjson", StatusCode::OK),
+        ("application/json; charset=utf-8", StatusCode::OK),
+    ] {
+        let req = Request::post("/api/v1/events")
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(batch.clone()))
+            .unwrap();
+        let (status, _, body) = h.call(req).await;
+        assert_eq!(status, want, "{content_type}");
+        if want != StatusCode::OK {
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(body["error"], "unsupported_media_type");
+            assert_eq!(
+                body["accepted"],
+                json!(["application/x-ndjson", "application/json"])
+            );
+            assert!(body["message"].as_str().unwrap().contains(content_type));
+        }
+    }
+    h.stop().await;
+}
+
+#[tokio::test]
 async fn a_full_queue_answers_429_with_retry_after() {
     let mut config = Config::default();
     config.server.ingest_queue_batches = 1;

@@ -14,7 +14,7 @@ impl Interner {
     /// Replaces `sym` with the canonical shared copy.
     pub fn intern(&mut self, sym: &mut Sym) {
         if let Some(canon) = self.set.get(sym) {
-            *sym = canon.clone()
+            *sym = canon.clone();
         } else {
             self.set.insert(sym.clone());
             if self.set.len() > self.purge_at {
