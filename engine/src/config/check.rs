@@ -74,10 +74,13 @@ pub fn limits(config: &Config) -> Result<(), ConfigError> {
             "and server.ingest_queue_batches must be at least 1",
         ));
     }
-    if config.server.max_event_bytes == 0 || config.server.max_payload_bytes == 0 {
+    if config.server.max_event_bytes == 0
+        || config.server.max_payload_bytes == 0
+        || config.server.max_stream_clients == 0
+    {
         return Err(invalid(
             "server.max_event_bytes",
-            "and server.max_payload_bytes must be at least 1",
+            "server.max_payload_bytes and server.max_stream_clients must be at least 1",
         ));
     }
     if config.charts.max_data_points == 0 || config.charts.max_data_points > 100_000 {

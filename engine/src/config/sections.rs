@@ -245,6 +245,9 @@ pub struct ServerSection {
     pub max_event_bytes: usize,
     /// Largest `payload` of one event, as JSON text (413 naming the event otherwise).
     pub max_payload_bytes: usize,
+    /// Concurrent server-sent-event streams (`/api/v1/stream`, `/api/v1/anomalies/stream`);
+    /// more are refused with 429.
+    pub max_stream_clients: usize,
 }
 
 impl Default for ServerSection {
@@ -256,6 +259,7 @@ impl Default for ServerSection {
             ingest_queue_batches: 32,
             max_event_bytes: 1024 * 1024,
             max_payload_bytes: 512 * 1024,
+            max_stream_clients: 64,
         }
     }
 }

@@ -7,7 +7,8 @@ mod reload;
 pub use reload::{LiveGate, RELOAD_INTERVAL};
 
 use super::AppState;
-use crate::auth::{Access, AuthSection, Denial, GateError, required};
+use super::stream_gate::CredentialExpiry;
+use crate::auth::{Access, AuthSection, Denial, GateError, Identity, required};
 use crate::config::Config;
 use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
@@ -103,11 +104,18 @@ pub async fn require(State(state): State<AppState>, mut req: Request, next: Next
         return not_loaded();
     };
     let authorization = credentials(req.headers());
-    match gate.check(access, authorization, unix_now()) {
-        Ok(subject) => {
-            if let Some(subject) = subject {
+    match gate.identify(access, authorization, unix_now()) {
+        Ok(identity) => {
+            if let Some(Identity {
+                subject,
+                expires_at,
+            }) = identity
+            {
                 tracing::debug!(%subject, %path, "authorized");
                 req.extensions_mut().insert(AuthenticatedSubject(subject));
+                if let Some(exp) = expires_at {
+                    req.extensions_mut().insert(CredentialExpiry(exp));
+                }
             }
             next.run(req).await
         }

@@ -7,6 +7,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use thiserror::Error;
 
+/// Seconds a client refused a stream should wait before retrying.
+const STREAM_RETRY_AFTER_SECS: u64 = 5;
+
 /// Everything a handler can answer with instead of success.
 #[derive(Debug, Error)]
 pub enum ApiError {
@@ -30,6 +33,9 @@ pub enum ApiError {
     /// Storage failed.
     #[error("{0}")]
     Storage(String),
+    /// Every place for a server-sent-event stream is taken.
+    #[error("all {0} event streams are open, retry later")]
+    TooManyStreams(usize),
     /// The request's `Content-Type` is not one the endpoint reads.
     #[error("content type `{given}` is not accepted; send one of: {}", accepted.join(", "))]
     UnsupportedMediaType {
@@ -45,7 +51,7 @@ impl ApiError {
         match self {
             ApiError::InvalidBatch(DecodeError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::InvalidBatch(_) | ApiError::BadQuery { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Overloaded(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Overloaded(_) | ApiError::TooManyStreams(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -58,6 +64,7 @@ impl ApiError {
             ApiError::InvalidBatch(_) => "invalid_batch",
             ApiError::BadQuery { .. } => "invalid_query",
             ApiError::Overloaded(_) => "overloaded",
+            ApiError::TooManyStreams(_) => "too_many_streams",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Storage(_) => "storage_error",
             ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
@@ -87,7 +94,12 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let mut response = (self.status(), Json(body)).into_response();
-        if let ApiError::Overloaded(secs) = self {
+        let retry_after = match self {
+            ApiError::Overloaded(secs) => Some(secs),
+            ApiError::TooManyStreams(_) => Some(STREAM_RETRY_AFTER_SECS),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -18,6 +18,7 @@ pub mod runtime;
 pub mod shared;
 pub mod state;
 pub mod stream;
+pub mod stream_gate;
 pub mod timeseries;
 pub mod timeseries_api;
 

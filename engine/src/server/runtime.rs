@@ -135,6 +135,11 @@ where
     state.anomaly_log = super::anomaly_log::open(&state, &data_dir)?
         .map(|log| Arc::new(parking_lot::Mutex::new(log)));
     let addr = listener.local_addr()?;
+    let streams = state.streams.clone();
+    let shutdown = async move {
+        shutdown.await;
+        streams.close();
+    };
     let server = tokio::spawn(
         axum::serve(listener, router(state.clone()))
             .with_graceful_shutdown(shutdown)

@@ -3,6 +3,7 @@
 use super::metrics::Metrics;
 use super::pipeline::Command;
 use super::shared::{Shared, StageTiming};
+use super::stream_gate::StreamGate;
 use crate::config::Config;
 use crate::core::analytics::records::AnomalyRecord;
 use crate::core::compose::build_engine;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub anomaly_stream: broadcast::Sender<Arc<AnomalyRecord>>,
     /// The anomaly record file, when serving from a data directory (set by the runtime).
     pub anomaly_log: Option<Arc<Mutex<super::anomaly_log::AnomalyLog>>>,
+    /// Admits and bounds the server-sent-event streams.
+    pub streams: Arc<StreamGate>,
 }
 
 impl AppState {
@@ -53,6 +56,7 @@ impl AppState {
             max_age_ns: (config.storage.retention_age_seconds as i64).saturating_mul(1_000_000_000),
             max_bytes: config.storage.retention_bytes,
         };
+        let config_streams = config.server.max_stream_clients;
         let shared = Shared {
             retained: Retained::new(retention, 1),
             engine: build_engine(&config),
@@ -75,6 +79,7 @@ impl AppState {
             auth: None,
             anomaly_stream,
             anomaly_log: None,
+            streams: Arc::new(StreamGate::new(config_streams)),
         };
         (state, rx)
     }
