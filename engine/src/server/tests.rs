@@ -432,3 +432,43 @@ async fn acked_events_are_visible_at_once_and_analytics_catch_up_also_on_replay(
     );
     assert_eq!(state.shared.lock().engine.windows.total(), 50);
 }
+
+#[tokio::test]
+async fn dashboard_responses_carry_csp_and_frame_headers() {
+    let h = Harness::start(Config::default());
+    for uri in ["/dashboard", "/dashboard/assets/app.js"] {
+        let (status, headers, _) = h.call(Request::get(uri).body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.starts_with("default-src 'self'"), "{uri}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{uri}: {csp}");
+        assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY", "{uri}");
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{uri}");
+    }
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn the_stream_cap_answers_429_while_full() {
+    let mut config = Config::default();
+    config.server.max_stream_clients = 1;
+    let h = Harness::start(config);
+    let open = router(h.state.clone())
+        .oneshot(Request::get("/api/v1/stream").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(open.status(), StatusCode::OK);
+    let (status, headers, _) = h
+        .call(Request::get("/api/v1/stream").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(headers.contains_key(header::RETRY_AFTER));
+    drop(open);
+    h.state.streams.close();
+    let (status, _, body) = h
+        .call(Request::get("/api/v1/stream").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.is_empty(), "after close a new stream ends at once");
+    h.stop().await;
+}
