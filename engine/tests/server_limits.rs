@@ -72,3 +72,47 @@ async fn an_open_stream_does_not_block_shutdown_on_sigterm() {
     let rest = tokio::time::timeout(Duration::from_secs(5), stream.bytes()).await;
     assert!(rest.is_ok(), "the client sees the stream end");
 }
+
+/// Opens a connection and sends the start of a request, never finishing its headers.
+async fn half_sent_headers(url: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let addr = url.trim_start_matches("http://");
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    conn
+}
+
+#[tokio::test]
+async fn half_sent_headers_are_cut_off_and_connections_are_capped() {
+    use tokio::io::AsyncReadExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = config(
+        tmp.path(),
+        "[server]\nmax_connections = 1\nheader_read_timeout_ms = 1000\n",
+    );
+    let engine = Engine::start_with_config(&tmp.path().join("data"), &cfg).await;
+    let mut slow = half_sent_headers(&engine.url).await;
+    let client = reqwest::Client::new();
+    let queued = tokio::spawn(
+        client
+            .get(format!("{}/healthz", engine.url))
+            .timeout(Duration::from_secs(20))
+            .send(),
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !queued.is_finished(),
+        "the only connection slot is held by the slow client"
+    );
+    let mut rest = Vec::new();
+    let cut = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut rest)).await;
+    assert!(
+        cut.is_ok(),
+        "the server closes a connection whose headers stall"
+    );
+    let answered = queued.await.unwrap().expect("served once the slot is free");
+    assert_eq!(answered.status(), 200);
+    engine.stop();
+}

@@ -77,10 +77,14 @@ pub fn limits(config: &Config) -> Result<(), ConfigError> {
     if config.server.max_event_bytes == 0
         || config.server.max_payload_bytes == 0
         || config.server.max_stream_clients == 0
+        || config.server.max_connections == 0
+        || config.server.header_read_timeout_ms == 0
+        || config.server.body_read_timeout_ms == 0
     {
         return Err(invalid(
             "server.max_event_bytes",
-            "server.max_payload_bytes and server.max_stream_clients must be at least 1",
+            "server.max_payload_bytes, max_stream_clients, max_connections, \
+             header_read_timeout_ms and body_read_timeout_ms must be at least 1",
         ));
     }
     if config.charts.max_data_points == 0 || config.charts.max_data_points > 100_000 {

@@ -248,6 +248,12 @@ pub struct ServerSection {
     /// Concurrent server-sent-event streams (`/api/v1/stream`, `/api/v1/anomalies/stream`);
     /// more are refused with 429.
     pub max_stream_clients: usize,
+    /// Open connections at most; further ones wait in the listen backlog.
+    pub max_connections: usize,
+    /// Milliseconds a client has to send a request's headers before it is disconnected.
+    pub header_read_timeout_ms: u64,
+    /// Milliseconds a client has to send a request's body (408 otherwise).
+    pub body_read_timeout_ms: u64,
 }
 
 impl Default for ServerSection {
@@ -260,6 +266,9 @@ impl Default for ServerSection {
             max_event_bytes: 1024 * 1024,
             max_payload_bytes: 512 * 1024,
             max_stream_clients: 64,
+            max_connections: 1024,
+            header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 30_000,
         }
     }
 }

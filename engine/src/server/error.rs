@@ -33,6 +33,9 @@ pub enum ApiError {
     /// Storage failed.
     #[error("{0}")]
     Storage(String),
+    /// The client did not send the request body within `body_read_timeout_ms`.
+    #[error("the request body was not received in time")]
+    BodyTimeout,
     /// Every place for a server-sent-event stream is taken.
     #[error("all {0} event streams are open, retry later")]
     TooManyStreams(usize),
@@ -54,6 +57,7 @@ impl ApiError {
             ApiError::Overloaded(_) | ApiError::TooManyStreams(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
     }
@@ -67,6 +71,7 @@ impl ApiError {
             ApiError::TooManyStreams(_) => "too_many_streams",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Storage(_) => "storage_error",
+            ApiError::BodyTimeout => "body_timeout",
             ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
         }
     }

@@ -9,10 +9,13 @@ use crate::event::{BatchLimits, decode_limited};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use std::sync::mpsc::TrySendError;
 use std::time::Instant;
 use tokio::sync::oneshot;
+use tower_http::timeout::TimeoutError;
 
 /// Seconds a throttled client should wait.
 const RETRY_AFTER_SECS: u64 = 1;
@@ -50,12 +53,23 @@ fn outcome(state: &AppState, label: &str) {
 pub async fn post_events(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<Receipt>, ApiError> {
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
     if let Err(e) = check_content_type(&headers) {
         outcome(&state, "rejected");
         return Err(e);
     }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if timed_out(&rejection) => {
+            outcome(&state, "rejected");
+            return Err(ApiError::BodyTimeout);
+        }
+        Err(rejection) => {
+            outcome(&state, "rejected");
+            return Ok(rejection.into_response());
+        }
+    };
     if !state.is_ready() {
         outcome(&state, "unavailable");
         return Err(ApiError::Unavailable("replaying the log"));
@@ -100,7 +114,7 @@ pub async fn post_events(
         Ok(Ok(receipt)) => {
             outcome(&state, "accepted");
             state.metrics.batch_events.observe(n as f64);
-            Ok(Json(receipt))
+            Ok(Json(receipt).into_response())
         }
         Ok(Err(PipelineError::Storage(e))) => {
             outcome(&state, "failed");
@@ -111,6 +125,18 @@ pub async fn post_events(
             Err(ApiError::Unavailable("shutting down"))
         }
     }
+}
+
+/// Whether reading the body failed because the client stopped sending it in time.
+fn timed_out(rejection: &BytesRejection) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(e) = source {
+        if e.is::<TimeoutError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 fn reject(state: &AppState, e: crate::event::DecodeError) -> ApiError {

@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod procfs;
 pub mod query;
 pub mod runtime;
+pub mod serve;
 pub mod shared;
 pub mod state;
 pub mod stream;
@@ -29,11 +30,14 @@ pub use state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use std::time::Duration;
 use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 /// The engine's routes. Feature APIs (analytics, alerts) are merged in [`feature_routes`].
 pub fn router(state: AppState) -> Router {
     let limit = state.config.server.max_body_bytes;
+    let body_timeout = Duration::from_millis(state.config.server.body_read_timeout_ms);
     let auth = axum::middleware::from_fn_with_state(state.clone(), auth_layer::require);
     let ingest = Router::new()
         .route(
@@ -41,6 +45,7 @@ pub fn router(state: AppState) -> Router {
             post(ingest::post_events).get(query::get_events),
         )
         .layer(DefaultBodyLimit::max(limit))
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .layer(RequestDecompressionLayer::new());
     Router::new()
         .merge(ingest)

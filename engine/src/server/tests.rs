@@ -472,3 +472,18 @@ async fn the_stream_cap_answers_429_while_full() {
     assert!(body.is_empty(), "after close a new stream ends at once");
     h.stop().await;
 }
+
+#[tokio::test]
+async fn a_stalled_request_body_times_out_with_408() {
+    let mut config = Config::default();
+    config.server.body_read_timeout_ms = 200;
+    let h = Harness::start(config);
+    let stalled = futures::stream::pending::<Result<Vec<u8>, std::io::Error>>();
+    let req = Request::post("/api/v1/events")
+        .header(header::CONTENT_TYPE, "application/x-ndjson")
+        .body(Body::from_stream(stalled))
+        .unwrap();
+    let (status, _, _) = h.call(req).await;
+    assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
+    h.stop().await;
+}
