@@ -1,7 +1,7 @@
 //! `POST /api/v1/events`: decode, validate, queue for the log writer, answer with a receipt.
 
 use super::error::ApiError;
-use super::pipeline::{Command, IngestRequest, PipelineError, Receipt};
+use super::pipeline::{Command, IngestRequest, PipelineError};
 use super::shared::now_ns;
 use super::state::AppState;
 use crate::core::profiler::Stage;
