@@ -87,6 +87,13 @@ pub fn limits(config: &Config) -> Result<(), ConfigError> {
              header_read_timeout_ms and body_read_timeout_ms must be at least 1",
         ));
     }
+    let rate = config.server.rate_limit_per_second;
+    if !rate.is_finite() || rate < 0.0 {
+        return Err(invalid(
+            "server.rate_limit_per_second",
+            "must be 0 (off) or a positive number",
+        ));
+    }
     if config.charts.max_data_points == 0 || config.charts.max_data_points > 100_000 {
         return Err(invalid(
             "charts.max_data_points",

@@ -254,6 +254,10 @@ pub struct ServerSection {
     pub header_read_timeout_ms: u64,
     /// Milliseconds a client has to send a request's body (408 otherwise).
     pub body_read_timeout_ms: u64,
+    /// Requests per second allowed per client address and per authenticated subject (0: off).
+    pub rate_limit_per_second: f64,
+    /// Requests a client may send at once before the rate applies.
+    pub rate_limit_burst: u32,
 }
 
 impl Default for ServerSection {
@@ -269,6 +273,8 @@ impl Default for ServerSection {
             max_connections: 1024,
             header_read_timeout_ms: 10_000,
             body_read_timeout_ms: 30_000,
+            rate_limit_per_second: 0.0,
+            rate_limit_burst: 100,
         }
     }
 }

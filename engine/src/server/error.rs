@@ -33,6 +33,9 @@ pub enum ApiError {
     /// Storage failed.
     #[error("{0}")]
     Storage(String),
+    /// The client or subject used up its request rate; retry after the given seconds.
+    #[error("request rate limit reached, retry after {0} s")]
+    RateLimited(u64),
     /// The client did not send the request body within `body_read_timeout_ms`.
     #[error("the request body was not received in time")]
     BodyTimeout,
@@ -54,7 +57,9 @@ impl ApiError {
         match self {
             ApiError::InvalidBatch(DecodeError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::InvalidBatch(_) | ApiError::BadQuery { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Overloaded(_) | ApiError::TooManyStreams(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Overloaded(_) | ApiError::TooManyStreams(_) | ApiError::RateLimited(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -69,6 +74,7 @@ impl ApiError {
             ApiError::BadQuery { .. } => "invalid_query",
             ApiError::Overloaded(_) => "overloaded",
             ApiError::TooManyStreams(_) => "too_many_streams",
+            ApiError::RateLimited(_) => "rate_limited",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Storage(_) => "storage_error",
             ApiError::BodyTimeout => "body_timeout",
@@ -100,7 +106,7 @@ impl IntoResponse for ApiError {
         }
         let mut response = (self.status(), Json(body)).into_response();
         let retry_after = match self {
-            ApiError::Overloaded(secs) => Some(secs),
+            ApiError::Overloaded(secs) | ApiError::RateLimited(secs) => Some(secs),
             ApiError::TooManyStreams(_) => Some(STREAM_RETRY_AFTER_SECS),
             _ => None,
         };

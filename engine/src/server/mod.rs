@@ -14,6 +14,7 @@ pub mod ops;
 pub mod pipeline;
 pub mod procfs;
 pub mod query;
+pub mod rate_limit;
 pub mod runtime;
 pub mod serve;
 pub mod shared;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
     let limit = state.config.server.max_body_bytes;
     let body_timeout = Duration::from_millis(state.config.server.body_read_timeout_ms);
     let auth = axum::middleware::from_fn_with_state(state.clone(), auth_layer::require);
+    let rate = axum::middleware::from_fn_with_state(state.clone(), rate_limit::limit);
     let ingest = Router::new()
         .route(
             "/api/v1/events",
@@ -57,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .merge(feature_routes())
+        .route_layer(rate)
         .route_layer(auth)
         .with_state(state)
 }

@@ -487,3 +487,42 @@ async fn a_stalled_request_body_times_out_with_408() {
     assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
     h.stop().await;
 }
+
+#[tokio::test]
+async fn the_rate_limit_answers_429_with_retry_after_per_client_address() {
+    let mut config = Config::default();
+    config.server.rate_limit_per_second = 0.01;
+    config.server.rate_limit_burst = 2;
+    let h = Harness::start(config);
+    let from = |ip: [u8; 4]| {
+        let mut req = Request::get("/api/v1/stats").body(Body::empty()).unwrap();
+        let addr = std::net::SocketAddr::from((ip, 4000));
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+        req
+    };
+    for _ in 0..2 {
+        assert_eq!(h.call(from([10, 0, 0, 1])).await.0, StatusCode::OK);
+    }
+    let (status, headers, body) = h.call(from([10, 0, 0, 1])).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(headers[header::RETRY_AFTER], "100");
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["error"], "rate_limited");
+    assert_eq!(
+        h.call(from([10, 0, 0, 2])).await.0,
+        StatusCode::OK,
+        "another address"
+    );
+    let mut probe = Request::get("/healthz").body(Body::empty()).unwrap();
+    let addr = std::net::SocketAddr::from(([10, 0, 0, 1], 4000));
+    probe
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    assert_eq!(
+        h.call(probe).await.0,
+        StatusCode::OK,
+        "probes are not limited"
+    );
+    h.stop().await;
+}
