@@ -232,3 +232,25 @@ async fn enabled_auth_without_a_loaded_gate_fails_closed() {
     assert_eq!(status, StatusCode::OK);
     h.stop().await;
 }
+
+#[tokio::test]
+async fn a_stream_opened_with_a_jwt_ends_when_the_token_expires() {
+    let h = Harness::start("jwt", true, true);
+    let req = Request::get("/api/v1/stream")
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", jwt("reader", 2)),
+        )
+        .body(Body::empty())
+        .unwrap();
+    let resp = router(h.state.clone()).oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let ended = tokio::time::timeout(
+        std::time::Duration::from_secs(15),
+        resp.into_body().collect(),
+    )
+    .await;
+    assert!(ended.is_ok(), "the stream ends once the JWT expires");
+    assert_eq!(h.state.streams.open_streams(), 0, "its place is released");
+    h.stop().await;
+}

@@ -106,33 +106,59 @@ impl Gate {
         authorization: Option<&str>,
         now: i64,
     ) -> Result<Option<String>, Denial> {
+        self.identify(access, authorization, now)
+            .map(|id| id.map(|id| id.subject))
+    }
+
+    /// [`Gate::check`], also returning when the credential expires.
+    pub fn identify(
+        &self,
+        access: Access,
+        authorization: Option<&str>,
+        now: i64,
+    ) -> Result<Option<Identity>, Denial> {
         let Access::Requires(permission) = access else {
             return Ok(None);
         };
         let header = authorization.ok_or(Denial::Missing)?;
         let credential = bearer(header).ok_or(Denial::NotBearer)?;
-        let subject = self.authenticate(credential, now)?;
-        if !self.policy.allows(&subject, permission) {
+        let identity = self.authenticate(credential, now)?;
+        if !self.policy.allows(&identity.subject, permission) {
             return Err(Denial::Forbidden {
-                subject,
+                subject: identity.subject,
                 permission,
             });
         }
-        Ok(Some(subject))
+        Ok(Some(identity))
     }
 
-    fn authenticate(&self, credential: &str, now: i64) -> Result<String, Denial> {
+    fn authenticate(&self, credential: &str, now: i64) -> Result<Identity, Denial> {
         match &self.credentials {
             Credentials::Tokens(table) => table
                 .subject_of(credential)
-                .map(str::to_string)
+                .map(|subject| Identity {
+                    subject: subject.to_string(),
+                    expires_at: None,
+                })
                 .ok_or(Denial::UnknownToken),
             Credentials::Jwt(verifier) => verifier
                 .verify(credential, now)
-                .map(|c| c.sub)
+                .map(|c| Identity {
+                    subject: c.sub,
+                    expires_at: Some(c.exp),
+                })
                 .map_err(Denial::Jwt),
         }
     }
+}
+
+/// Who a credential belongs to and until when it is valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The subject.
+    pub subject: String,
+    /// Expiry in seconds since the Unix epoch (`None`: static tokens, valid until revoked).
+    pub expires_at: Option<i64>,
 }
 
 /// The credential of `Bearer <credential>` (scheme case-insensitive, RFC 6750).

@@ -10,7 +10,7 @@ pub mod routes;
 pub mod section;
 pub mod token;
 
-pub use gate::{Denial, Gate, GateError};
+pub use gate::{Denial, Gate, GateError, Identity};
 pub use jwt::{Claims, JwtError, JwtVerifier};
 pub use permission::{Area, Permission, PermissionError, Verb};
 pub use policy::Policy;

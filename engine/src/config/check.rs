@@ -74,6 +74,26 @@ pub fn limits(config: &Config) -> Result<(), ConfigError> {
             "and server.ingest_queue_batches must be at least 1",
         ));
     }
+    if config.server.max_event_bytes == 0
+        || config.server.max_payload_bytes == 0
+        || config.server.max_stream_clients == 0
+        || config.server.max_connections == 0
+        || config.server.header_read_timeout_ms == 0
+        || config.server.body_read_timeout_ms == 0
+    {
+        return Err(invalid(
+            "server.max_event_bytes",
+            "server.max_payload_bytes, max_stream_clients, max_connections, \
+             header_read_timeout_ms and body_read_timeout_ms must be at least 1",
+        ));
+    }
+    let rate = config.server.rate_limit_per_second;
+    if !rate.is_finite() || rate < 0.0 {
+        return Err(invalid(
+            "server.rate_limit_per_second",
+            "must be 0 (off) or a positive number",
+        ));
+    }
     if config.charts.max_data_points == 0 || config.charts.max_data_points > 100_000 {
         return Err(invalid(
             "charts.max_data_points",

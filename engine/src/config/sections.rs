@@ -241,6 +241,23 @@ pub struct ServerSection {
     pub max_batch_events: usize,
     /// Ingest batches that may wait for the log writer before 429.
     pub ingest_queue_batches: usize,
+    /// Largest single event, as JSON text (413 naming the event otherwise).
+    pub max_event_bytes: usize,
+    /// Largest `payload` of one event, as JSON text (413 naming the event otherwise).
+    pub max_payload_bytes: usize,
+    /// Concurrent server-sent-event streams (`/api/v1/stream`, `/api/v1/anomalies/stream`);
+    /// more are refused with 429.
+    pub max_stream_clients: usize,
+    /// Open connections at most; further ones wait in the listen backlog.
+    pub max_connections: usize,
+    /// Milliseconds a client has to send a request's headers before it is disconnected.
+    pub header_read_timeout_ms: u64,
+    /// Milliseconds a client has to send a request's body (408 otherwise).
+    pub body_read_timeout_ms: u64,
+    /// Requests per second allowed per client address and per authenticated subject (0: off).
+    pub rate_limit_per_second: f64,
+    /// Requests a client may send at once before the rate applies.
+    pub rate_limit_burst: u32,
 }
 
 impl Default for ServerSection {
@@ -250,6 +267,14 @@ impl Default for ServerSection {
             max_body_bytes: 16 * 1024 * 1024,
             max_batch_events: 50_000,
             ingest_queue_batches: 32,
+            max_event_bytes: 1024 * 1024,
+            max_payload_bytes: 512 * 1024,
+            max_stream_clients: 64,
+            max_connections: 1024,
+            header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 30_000,
+            rate_limit_per_second: 0.0,
+            rate_limit_burst: 100,
         }
     }
 }
@@ -282,6 +307,9 @@ pub struct StorageSection {
     pub checkpoint_interval_seconds: u64,
     /// Events older than this are dropped (0: keep until `max_event_history`).
     pub retention_age_seconds: u64,
+    /// Retained events take at most about this many bytes of memory; the oldest go first
+    /// (0: no byte bound, only `max_event_history`).
+    pub retention_bytes: u64,
 }
 
 impl Default for StorageSection {
@@ -293,6 +321,7 @@ impl Default for StorageSection {
             segment_size_bytes: 64 * 1024 * 1024,
             checkpoint_interval_seconds: 60,
             retention_age_seconds: 0,
+            retention_bytes: 1024 * 1024 * 1024,
         }
     }
 }

@@ -37,13 +37,51 @@ pub enum DecodeError {
         /// The limit.
         limit: usize,
     },
+    /// One event, or its payload, is larger than allowed.
+    #[error("line {line}, event {index}: {what} is {size} bytes, over the limit of {limit} bytes")]
+    TooLarge {
+        /// 1-based line where the event starts.
+        line: usize,
+        /// 0-based position of the event in the batch.
+        index: usize,
+        /// `event` or `payload`.
+        what: &'static str,
+        /// Its size in bytes (the JSON text as sent).
+        size: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
+}
+
+/// Bounds on one batch; see [`decode_limited`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchLimits {
+    /// Most events per batch.
+    pub max_events: usize,
+    /// Largest event, as JSON text.
+    pub max_event_bytes: usize,
+    /// Largest `payload` of one event, as JSON text.
+    pub max_payload_bytes: usize,
+}
+
+impl BatchLimits {
+    /// At most `max_events` events, of any size.
+    pub fn events(max_events: usize) -> Self {
+        BatchLimits {
+            max_events,
+            max_event_bytes: usize::MAX,
+            max_payload_bytes: usize::MAX,
+        }
+    }
 }
 
 impl DecodeError {
     /// The line the error refers to, if any.
     pub fn line(&self) -> Option<usize> {
         match self {
-            Self::Syntax { line, .. } | Self::Field { line, .. } => Some(*line),
+            Self::Syntax { line, .. } | Self::Field { line, .. } | Self::TooLarge { line, .. } => {
+                Some(*line)
+            }
             _ => None,
         }
     }
@@ -86,6 +124,17 @@ pub fn decode_batch(body: &[u8], now_ns: i64, limit: usize) -> Result<Vec<Event>
 ///
 /// Events without a timestamp get `now_ns`; client ids are cleared. At most `limit` events.
 pub fn decode(body: &[u8], now_ns: i64, limit: usize) -> Result<Decoded, DecodeError> {
+    decode_limited(body, now_ns, &BatchLimits::events(limit))
+}
+
+/// [`decode`] with bounds on the event count, each event's size and each payload's size. An
+/// event over the size limit is refused before it is parsed.
+pub fn decode_limited(
+    body: &[u8],
+    now_ns: i64,
+    limits: &BatchLimits,
+) -> Result<Decoded, DecodeError> {
+    let limit = limits.max_events;
     let text = std::str::from_utf8(body).map_err(|e| DecodeError::Syntax {
         line: line_of(body, e.valid_up_to()),
         message: "body is not valid UTF-8".into(),
@@ -106,7 +155,22 @@ pub fn decode(body: &[u8], now_ns: i64, limit: usize) -> Result<Decoded, DecodeE
         lines: Vec::with_capacity(items.len()),
     };
     for (index, (line, raw)) in items.into_iter().enumerate() {
-        decoded.events.push(decode_one(raw, line, index, now_ns)?);
+        let too_large = |what, size, limit| DecodeError::TooLarge {
+            line,
+            index,
+            what,
+            size,
+            limit,
+        };
+        if raw.len() > limits.max_event_bytes {
+            return Err(too_large("event", raw.len(), limits.max_event_bytes));
+        }
+        let event = decode_one(raw, line, index, now_ns)?;
+        let payload = event.payload.as_ref().map_or(0, |p| p.get().len());
+        if payload > limits.max_payload_bytes {
+            return Err(too_large("payload", payload, limits.max_payload_bytes));
+        }
+        decoded.events.push(event);
         decoded.lines.push(line);
     }
     Ok(decoded)
@@ -262,5 +326,53 @@ mod tests {
             Err(DecodeError::TooMany { limit: 2 })
         );
         assert!(decode_batch(&[0xff, 0xfe], 1, 2).is_err());
+    }
+
+    #[test]
+    fn oversized_events_and_payloads_name_their_index() {
+        let big = r#"{"type":"AgentQuery","source":"n","payload":{"k":"0123456789"}}"#;
+        let body = format!("{B}\n{big}\n");
+        let limits = BatchLimits {
+            max_events: 10,
+            max_event_bytes: 1024,
+            max_payload_bytes: 16,
+        };
+        let err = decode_limited(body.as_bytes(), 1, &limits).unwrap_err();
+        assert_eq!(
+            err,
+            DecodeError::TooLarge {
+                line: 2,
+                index: 1,
+                what: "payload",
+                size: 18,
+                limit: 16
+            }
+        );
+        assert!(err.to_string().contains("event 1"), "{err}");
+        let limits = BatchLimits {
+            max_event_bytes: B.len(),
+            ..limits
+        };
+        let arr = format!("[{B},{B},{A}]");
+        let err = decode_limited(arr.as_bytes(), 1, &limits).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DecodeError::TooLarge {
+                    index: 2,
+                    what: "event",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let ok = format!("{B}\n{B}");
+        assert_eq!(
+            decode_limited(ok.as_bytes(), 1, &limits)
+                .unwrap()
+                .events
+                .len(),
+            2
+        );
     }
 }

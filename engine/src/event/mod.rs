@@ -15,7 +15,7 @@ pub use context::{
     AgentContext, Causality, Context, FileType, FilesystemContext, GraphContext,
     ObservabilityContext, SemanticContext, SystemContext, VectorContext,
 };
-pub use decode::{DecodeError, Decoded, decode, decode_batch};
+pub use decode::{BatchLimits, DecodeError, Decoded, decode, decode_batch, decode_limited};
 pub use model::Event;
 pub use sym::Sym;
 pub use types::{EventCategory, EventType};

@@ -8,6 +8,7 @@ mod message;
 mod metrics;
 mod queue;
 mod receiver;
+mod redact;
 mod retry;
 mod runtime;
 mod secret;

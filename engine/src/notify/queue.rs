@@ -6,10 +6,11 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::deliver::deliver;
+use super::deliver::{DeliveryError, deliver};
 use super::message::Notification;
 use super::metrics::AlertMetrics;
 use super::receiver::Receiver;
+use super::redact::redact;
 use super::retry::{RetryPolicy, with_retry};
 
 /// Queue sizing and retry behaviour.
@@ -103,6 +104,12 @@ impl Notifier {
     }
 }
 
+/// Logs a delivery that gave up, with URLs in the error redacted (they may carry secrets).
+fn log_failure(name: &str, alert: u64, attempts: u32, error: &dyn std::fmt::Display) {
+    let error = redact(&error.to_string());
+    tracing::error!(receiver = name, alert, attempts, %error, "alert delivery failed");
+}
+
 async fn worker(
     receiver: Receiver,
     mut rx: mpsc::Receiver<Arc<Notification>>,
@@ -112,9 +119,10 @@ async fn worker(
 ) {
     while let Some(notification) = rx.recv().await {
         let name = receiver.name.as_str();
-        let on_retry = |attempt: u32, error: &_, delay: std::time::Duration| {
+        let on_retry = |attempt: u32, error: &DeliveryError, delay: std::time::Duration| {
             metrics.delivery(name, "retry");
             let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+            let error = redact(&error.to_string());
             tracing::warn!(receiver = name, attempt, %error, delay_ms, "alert delivery retrying");
         };
         let (result, attempts) =
@@ -128,8 +136,53 @@ async fn worker(
             }
             Err(error) => {
                 metrics.delivery(name, "failure");
-                tracing::error!(receiver = name, alert, attempts, %error, "alert delivery failed");
+                log_failure(name, alert, attempts, &error);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parking_lot::Mutex;
+    use std::io::Write;
+
+    /// Collects formatted log output.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn failure_log_lines_carry_no_url_secrets() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let error = "HTTP request failed: error sending request for url \
+                     (https://hooks.example.com/services/T0/B0/s3cr3t-token?key=k3y)";
+        tracing::subscriber::with_default(subscriber, || {
+            log_failure("slack", 7, 3, &error);
+        });
+        let logs = String::from_utf8(captured.0.lock().clone()).unwrap();
+        assert!(logs.contains("alert delivery failed"), "{logs}");
+        assert!(
+            logs.contains("https://hooks.example.com/[redacted]"),
+            "{logs}"
+        );
+        for secret in ["s3cr3t-token", "k3y", "/services/"] {
+            assert!(!logs.contains(secret), "`{secret}` leaked: {logs}");
         }
     }
 }

@@ -159,6 +159,7 @@ mod tests {
         let retention = Retention {
             max_events: 10,
             max_age_ns: i64::MAX,
+            max_bytes: 0,
         };
         let retained = Retained::new(retention, 1);
         Arc::new(Mutex::new(Shared { retained, engine }))

@@ -6,6 +6,7 @@ use super::analytics_api::AnalyticsApiError;
 use super::error::ApiError;
 use super::query::{bad, parse_time};
 use super::state::AppState;
+use super::stream_gate::CredentialExpiry;
 use crate::core::analytics::Analytics;
 use crate::core::analytics::records::query::{self as rq, AnomalyQuery, Cursor, Sort};
 use crate::core::analytics::records::{Detector, RecordKind};
@@ -18,7 +19,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use futures::stream::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
@@ -159,8 +160,10 @@ async fn get_anomalies(
 
 async fn stream_anomalies(
     State(state): State<AppState>,
+    expiry: Option<Extension<CredentialExpiry>>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, Failure> {
     with_analytics(&state, |_| ())?;
+    let ticket = state.streams.admit()?;
     let records = BroadcastStream::new(state.anomaly_stream.subscribe()).map(|item| {
         Ok(match item {
             Ok(record) => SseEvent::default()
@@ -173,6 +176,9 @@ async fn stream_anomalies(
             }
         })
     });
+    let records = state
+        .streams
+        .bound(ticket, expiry.map(|Extension(e)| e), records);
     Ok(Sse::new(records).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 

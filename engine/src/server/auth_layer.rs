@@ -8,7 +8,8 @@ pub use reload::{LiveGate, RELOAD_INTERVAL};
 
 use super::AppState;
 use super::audit_layer::AuditSink;
-use crate::auth::{Access, AuthSection, Denial, GateError, required};
+use super::stream_gate::CredentialExpiry;
+use crate::auth::{Access, AuthSection, Denial, GateError, Identity, required};
 use crate::config::Config;
 use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
@@ -109,13 +110,21 @@ pub async fn require(State(state): State<AppState>, mut req: Request, next: Next
         return not_loaded();
     };
     let authorization = credentials(req.headers());
-    match gate.check(access, authorization, unix_now()) {
-        Ok(subject) => {
-            let Some(subject) = subject.map(AuthenticatedSubject) else {
+    match gate.identify(access, authorization, unix_now()) {
+        Ok(identity) => {
+            let Some(Identity {
+                subject,
+                expires_at,
+            }) = identity
+            else {
                 return next.run(req).await;
             };
+            let subject = AuthenticatedSubject(subject);
             tracing::debug!(subject = %subject.0, %path, "authorized");
             req.extensions_mut().insert(subject.clone());
+            if let Some(exp) = expires_at {
+                req.extensions_mut().insert(CredentialExpiry(exp));
+            }
             let mut response = next.run(req).await;
             response.extensions_mut().insert(subject);
             response

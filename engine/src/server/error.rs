@@ -7,6 +7,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use thiserror::Error;
 
+/// Seconds a client refused a stream should wait before retrying.
+const STREAM_RETRY_AFTER_SECS: u64 = 5;
+
 /// Everything a handler can answer with instead of success.
 #[derive(Debug, Error)]
 pub enum ApiError {
@@ -30,25 +33,52 @@ pub enum ApiError {
     /// Storage failed.
     #[error("{0}")]
     Storage(String),
+    /// The client or subject used up its request rate; retry after the given seconds.
+    #[error("request rate limit reached, retry after {0} s")]
+    RateLimited(u64),
+    /// The client did not send the request body within `body_read_timeout_ms`.
+    #[error("the request body was not received in time")]
+    BodyTimeout,
+    /// Every place for a server-sent-event stream is taken.
+    #[error("all {0} event streams are open, retry later")]
+    TooManyStreams(usize),
+    /// The request's `Content-Type` is not one the endpoint reads.
+    #[error("content type `{given}` is not accepted; send one of: {}", accepted.join(", "))]
+    UnsupportedMediaType {
+        /// The type the client sent.
+        given: String,
+        /// The types the endpoint reads.
+        accepted: &'static [&'static str],
+    },
 }
 
 impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
+            ApiError::InvalidBatch(DecodeError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::InvalidBatch(_) | ApiError::BadQuery { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Overloaded(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Overloaded(_) | ApiError::TooManyStreams(_) | ApiError::RateLimited(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
     }
 
     fn code(&self) -> &'static str {
         match self {
+            ApiError::InvalidBatch(DecodeError::TooLarge { .. }) => "event_too_large",
             ApiError::InvalidBatch(_) => "invalid_batch",
             ApiError::BadQuery { .. } => "invalid_query",
             ApiError::Overloaded(_) => "overloaded",
+            ApiError::TooManyStreams(_) => "too_many_streams",
+            ApiError::RateLimited(_) => "rate_limited",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Storage(_) => "storage_error",
+            ApiError::BodyTimeout => "body_timeout",
+            ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
         }
     }
 }
@@ -65,12 +95,22 @@ impl IntoResponse for ApiError {
                 if let Some(field) = e.field() {
                     body["field"] = json!(field);
                 }
+                if let DecodeError::TooLarge { index, limit, .. } = e {
+                    body["index"] = json!(index);
+                    body["limit"] = json!(limit);
+                }
             }
             ApiError::BadQuery { param, .. } => body["field"] = json!(param),
+            ApiError::UnsupportedMediaType { accepted, .. } => body["accepted"] = json!(accepted),
             _ => {}
         }
         let mut response = (self.status(), Json(body)).into_response();
-        if let ApiError::Overloaded(secs) = self {
+        let retry_after = match self {
+            ApiError::Overloaded(secs) | ApiError::RateLimited(secs) => Some(secs),
+            ApiError::TooManyStreams(_) => Some(STREAM_RETRY_AFTER_SECS),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -1,20 +1,45 @@
 //! `POST /api/v1/events`: decode, validate, queue for the log writer, answer with a receipt.
 
 use super::error::ApiError;
-use super::pipeline::{Command, IngestRequest, PipelineError, Receipt};
+use super::pipeline::{Command, IngestRequest, PipelineError};
 use super::shared::now_ns;
 use super::state::AppState;
 use crate::core::profiler::Stage;
-use crate::event::decode;
+use crate::event::{BatchLimits, decode_limited};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use std::sync::mpsc::TrySendError;
 use std::time::Instant;
 use tokio::sync::oneshot;
+use tower_http::timeout::TimeoutError;
 
 /// Seconds a throttled client should wait.
 const RETRY_AFTER_SECS: u64 = 1;
+
+/// Media types `POST /api/v1/events` reads (parameters such as `charset` are ignored).
+pub const INGEST_TYPES: &[&str] = &["application/x-ndjson", "application/json"];
+
+/// Refuses a `Content-Type` other than [`INGEST_TYPES`]; a request without one is read as
+/// NDJSON, as before the header was checked.
+fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let given = String::from_utf8_lossy(value.as_bytes()).into_owned();
+    let essence = given.split(';').next().unwrap_or("").trim();
+    if INGEST_TYPES.iter().any(|t| t.eq_ignore_ascii_case(essence)) {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType {
+            given,
+            accepted: INGEST_TYPES,
+        })
+    }
+}
 
 fn outcome(state: &AppState, label: &str) {
     state
@@ -27,14 +52,36 @@ fn outcome(state: &AppState, label: &str) {
 /// Accepts a JSON array or NDJSON body (gzip allowed). All or nothing per request.
 pub async fn post_events(
     State(state): State<AppState>,
-    body: Bytes,
-) -> Result<Json<Receipt>, ApiError> {
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    if let Err(e) = check_content_type(&headers) {
+        outcome(&state, "rejected");
+        return Err(e);
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if timed_out(&rejection) => {
+            outcome(&state, "rejected");
+            return Err(ApiError::BodyTimeout);
+        }
+        Err(rejection) => {
+            outcome(&state, "rejected");
+            return Ok(rejection.into_response());
+        }
+    };
     if !state.is_ready() {
         outcome(&state, "unavailable");
         return Err(ApiError::Unavailable("replaying the log"));
     }
     let started = Instant::now();
-    let decoded = decode(&body, now_ns(), state.config.server.max_batch_events);
+    let server = &state.config.server;
+    let limits = BatchLimits {
+        max_events: server.max_batch_events,
+        max_event_bytes: server.max_event_bytes,
+        max_payload_bytes: server.max_payload_bytes,
+    };
+    let decoded = decode_limited(&body, now_ns(), &limits);
     let decode_ns = started.elapsed().as_nanos() as u64;
     let decoded = decoded.map_err(|e| reject(&state, e))?;
     let started = Instant::now();
@@ -67,7 +114,7 @@ pub async fn post_events(
         Ok(Ok(receipt)) => {
             outcome(&state, "accepted");
             state.metrics.batch_events.observe(n as f64);
-            Ok(Json(receipt))
+            Ok(Json(receipt).into_response())
         }
         Ok(Err(PipelineError::Storage(e))) => {
             outcome(&state, "failed");
@@ -78,6 +125,18 @@ pub async fn post_events(
             Err(ApiError::Unavailable("shutting down"))
         }
     }
+}
+
+/// Whether reading the body failed because the client stopped sending it in time.
+fn timed_out(rejection: &BytesRejection) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(e) = source {
+        if e.is::<TimeoutError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 fn reject(state: &AppState, e: crate::event::DecodeError) -> ApiError {

@@ -17,10 +17,13 @@ pub mod ops;
 pub mod pipeline;
 pub mod procfs;
 pub mod query;
+pub mod rate_limit;
 pub mod runtime;
+pub mod serve;
 pub mod shared;
 pub mod state;
 pub mod stream;
+pub mod stream_gate;
 pub mod timeseries;
 pub mod timeseries_api;
 
@@ -31,19 +34,24 @@ pub use state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use std::time::Duration;
 use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 /// The engine's routes. Feature APIs (analytics, alerts) are merged in [`feature_routes`].
 pub fn router(state: AppState) -> Router {
     let limit = state.config.server.max_body_bytes;
+    let body_timeout = Duration::from_millis(state.config.server.body_read_timeout_ms);
     let auth = axum::middleware::from_fn_with_state(state.clone(), auth_layer::require);
     let audit = axum::middleware::from_fn_with_state(state.clone(), audit_layer::record);
+    let rate = axum::middleware::from_fn_with_state(state.clone(), rate_limit::limit);
     let ingest = Router::new()
         .route(
             "/api/v1/events",
             post(ingest::post_events).get(query::get_events),
         )
         .layer(DefaultBodyLimit::max(limit))
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .layer(RequestDecompressionLayer::new());
     Router::new()
         .merge(ingest)
@@ -55,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .merge(feature_routes())
+        .route_layer(rate)
         .route_layer(auth)
         .route_layer(audit)
         .with_state(state)

@@ -6,6 +6,7 @@ use super::metrics::{Metrics, MetricsError};
 use super::pipeline::{Command, Writer};
 use super::procfs::read_counters;
 use super::router;
+use super::serve::{ConnectionLimits, serve};
 use super::shared::{Shared, now_ns};
 use super::state::AppState;
 use crate::config::Config;
@@ -139,26 +140,28 @@ where
     state.anomaly_log = super::anomaly_publish::open(&state, &data_dir)?
         .map(|log| Arc::new(parking_lot::Mutex::new(log)));
     let addr = listener.local_addr()?;
-    let server = tokio::spawn(
-        axum::serve(
-            listener,
-            router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .into_future(),
-    );
+    let streams = state.streams.clone();
+    let shutdown = async move {
+        shutdown.await;
+        streams.close();
+    };
+    let limits = ConnectionLimits {
+        max_connections: state.config.server.max_connections,
+        header_read_timeout: Duration::from_millis(state.config.server.header_read_timeout_ms),
+    };
+    let server = tokio::spawn(serve(listener, router(state.clone()), limits, shutdown));
     tracing::info!(%addr, data_dir = %data_dir.display(), "listening; replaying the log");
     let replay_state = state.clone();
     let writer = tokio::task::spawn_blocking(move || open_store(&replay_state, &data_dir, rx))
         .await
         .map_err(|e| ServerError::Task(e.to_string()))??;
     let sampler = tokio::spawn(sample_profile(state.clone()));
-    let served = server.await.map_err(|e| ServerError::Task(e.to_string()))?;
+    server.await.map_err(|e| ServerError::Task(e.to_string()))?;
     sampler.abort();
     stop_writer(&state, writer).await?;
     super::anomaly_publish::publish(&state);
     super::audit_layer::stop(&state).await;
-    served.map_err(ServerError::from)
+    Ok(())
 }
 
 /// Starts the analytics thread (when hooks are registered), replays the log in `data_dir`

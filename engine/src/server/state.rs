@@ -2,7 +2,9 @@
 
 use super::metrics::Metrics;
 use super::pipeline::Command;
+use super::rate_limit::RateLimiter;
 use super::shared::{Shared, StageTiming};
+use super::stream_gate::StreamGate;
 use crate::config::Config;
 use crate::core::analytics::records::AnomalyRecord;
 use crate::core::compose::build_engine;
@@ -45,6 +47,10 @@ pub struct AppState {
     pub anomaly_stream: broadcast::Sender<Arc<AnomalyRecord>>,
     /// The anomaly record file, when serving from a data directory (set by the runtime).
     pub anomaly_log: Option<Arc<Mutex<super::anomaly_log::AnomalyLog>>>,
+    /// Request rate limits, when `[server] rate_limit_per_second` is above 0.
+    pub rate_limiter: Option<Arc<RateLimiter>>,
+    /// Admits and bounds the server-sent-event streams.
+    pub streams: Arc<StreamGate>,
 }
 
 impl AppState {
@@ -53,7 +59,15 @@ impl AppState {
         let retention = Retention {
             max_events: config.analytics.max_event_history,
             max_age_ns: (config.storage.retention_age_seconds as i64).saturating_mul(1_000_000_000),
+            max_bytes: config.storage.retention_bytes,
         };
+        let config_streams = config.server.max_stream_clients;
+        let rate_limiter = (config.server.rate_limit_per_second > 0.0).then(|| {
+            Arc::new(RateLimiter::new(
+                config.server.rate_limit_per_second,
+                config.server.rate_limit_burst,
+            ))
+        });
         let shared = Shared {
             retained: Retained::new(retention, 1),
             engine: build_engine(&config),
@@ -77,6 +91,8 @@ impl AppState {
             audit: None,
             anomaly_stream,
             anomaly_log: None,
+            streams: Arc::new(StreamGate::new(config_streams)),
+            rate_limiter,
         };
         (state, rx)
     }

@@ -3,6 +3,8 @@
 use super::error::ApiError;
 use super::query::EventsQuery;
 use super::state::AppState;
+use super::stream_gate::CredentialExpiry;
+use axum::Extension;
 use axum::extract::{Query, State};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures::stream::{self, Stream, StreamExt};
@@ -16,9 +18,11 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 /// of batches it missed.
 pub async fn get_stream(
     State(state): State<AppState>,
+    expiry: Option<Extension<CredentialExpiry>>,
     Query(q): Query<EventsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
     let filter = q.filter()?;
+    let ticket = state.streams.admit()?;
     let gauge = state.metrics.stream_clients.clone();
     gauge.inc();
     let guard = ClientGuard(gauge);
@@ -42,6 +46,9 @@ pub async fn get_stream(
         };
         stream::iter(out.into_iter().map(Ok))
     });
+    let events = state
+        .streams
+        .bound(ticket, expiry.map(|Extension(e)| e), events);
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 

@@ -181,6 +181,74 @@ async fn oversized_bodies_are_refused() {
 }
 
 #[tokio::test]
+async fn oversized_events_and_payloads_are_refused_with_413_naming_the_event() {
+    let mut config = Config::default();
+    config.server.max_event_bytes = 400;
+    config.server.max_payload_bytes = 64;
+    let h = Harness::start(config);
+    let mut big_payload = fs_event("/p", None);
+    big_payload["payload"] = json!({"blob": "x".repeat(100)});
+    let (status, body) = h.post(ndjson(&[fs_event("/ok", None), big_payload])).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(body["error"], "event_too_large");
+    assert_eq!(
+        (body["index"].as_u64(), body["limit"].as_u64()),
+        (Some(1), Some(64))
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("payload"),
+        "{body}"
+    );
+    let mut big_event = fs_event(&"/d".repeat(300), None);
+    big_event["payload"] = json!(1);
+    let (status, body) = h.post(ndjson(&[big_event])).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(
+        (body["index"].as_u64(), body["limit"].as_u64()),
+        (Some(0), Some(400))
+    );
+    let (_, page) = h.get("/api/v1/events").await;
+    assert_eq!(
+        page["events"],
+        json!([]),
+        "nothing from refused batches is stored"
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn ingest_refuses_other_content_types_with_415() {
+    let h = Harness::start(Config::default());
+    let batch = ndjson(&[fs_event("/ct", None)]);
+    for (content_type, want) in [
+        ("text/plain", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        (
+            "application/x-www-form-urlencoded",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        ("application/x-ndjson", StatusCode::OK),
+        ("application/json; charset=utf-8", StatusCode::OK),
+    ] {
+        let req = Request::post("/api/v1/events")
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(batch.clone()))
+            .unwrap();
+        let (status, _, body) = h.call(req).await;
+        assert_eq!(status, want, "{content_type}");
+        if want != StatusCode::OK {
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(body["error"], "unsupported_media_type");
+            assert_eq!(
+                body["accepted"],
+                json!(["application/x-ndjson", "application/json"])
+            );
+            assert!(body["message"].as_str().unwrap().contains(content_type));
+        }
+    }
+    h.stop().await;
+}
+
+#[tokio::test]
 async fn a_full_queue_answers_429_with_retry_after() {
     let mut config = Config::default();
     config.server.ingest_queue_batches = 1;
@@ -363,4 +431,98 @@ async fn acked_events_are_visible_at_once_and_analytics_catch_up_also_on_replay(
         "replay feeds the analytics"
     );
     assert_eq!(state.shared.lock().engine.windows.total(), 50);
+}
+
+#[tokio::test]
+async fn dashboard_responses_carry_csp_and_frame_headers() {
+    let h = Harness::start(Config::default());
+    for uri in ["/dashboard", "/dashboard/assets/app.js"] {
+        let (status, headers, _) = h.call(Request::get(uri).body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.starts_with("default-src 'self'"), "{uri}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{uri}: {csp}");
+        assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY", "{uri}");
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{uri}");
+    }
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn the_stream_cap_answers_429_while_full() {
+    let mut config = Config::default();
+    config.server.max_stream_clients = 1;
+    let h = Harness::start(config);
+    let open = router(h.state.clone())
+        .oneshot(Request::get("/api/v1/stream").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(open.status(), StatusCode::OK);
+    let (status, headers, _) = h
+        .call(Request::get("/api/v1/stream").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(headers.contains_key(header::RETRY_AFTER));
+    drop(open);
+    h.state.streams.close();
+    let (status, _, body) = h
+        .call(Request::get("/api/v1/stream").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.is_empty(), "after close a new stream ends at once");
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_stalled_request_body_times_out_with_408() {
+    let mut config = Config::default();
+    config.server.body_read_timeout_ms = 200;
+    let h = Harness::start(config);
+    let stalled = futures::stream::pending::<Result<Vec<u8>, std::io::Error>>();
+    let req = Request::post("/api/v1/events")
+        .header(header::CONTENT_TYPE, "application/x-ndjson")
+        .body(Body::from_stream(stalled))
+        .unwrap();
+    let (status, _, _) = h.call(req).await;
+    assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn the_rate_limit_answers_429_with_retry_after_per_client_address() {
+    let mut config = Config::default();
+    config.server.rate_limit_per_second = 0.01;
+    config.server.rate_limit_burst = 2;
+    let h = Harness::start(config);
+    let from = |ip: [u8; 4]| {
+        let mut req = Request::get("/api/v1/stats").body(Body::empty()).unwrap();
+        let addr = std::net::SocketAddr::from((ip, 4000));
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+        req
+    };
+    for _ in 0..2 {
+        assert_eq!(h.call(from([10, 0, 0, 1])).await.0, StatusCode::OK);
+    }
+    let (status, headers, body) = h.call(from([10, 0, 0, 1])).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(headers[header::RETRY_AFTER], "100");
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["error"], "rate_limited");
+    assert_eq!(
+        h.call(from([10, 0, 0, 2])).await.0,
+        StatusCode::OK,
+        "another address"
+    );
+    let mut probe = Request::get("/healthz").body(Body::empty()).unwrap();
+    let addr = std::net::SocketAddr::from(([10, 0, 0, 1], 4000));
+    probe
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    assert_eq!(
+        h.call(probe).await.0,
+        StatusCode::OK,
+        "probes are not limited"
+    );
+    h.stop().await;
 }

@@ -1,7 +1,9 @@
 //! Retained events in memory: id assignment, idempotency keys, retention and filtered queries.
 
 use super::intern::Interner;
-use crate::event::{Event, EventCategory, EventType, Priority, Sym};
+use crate::event::{
+    Event, EventCategory, EventType, FilesystemContext, GraphContext, Priority, Sym, VectorContext,
+};
 use ahash::HashMap;
 use std::collections::VecDeque;
 
@@ -78,6 +80,28 @@ pub struct Retention {
     pub max_events: usize,
     /// Oldest timestamp kept, as an age (0: no age limit).
     pub max_age_ns: i64,
+    /// Most bytes kept, as estimated by [`footprint`] (0: no byte limit).
+    pub max_bytes: u64,
+}
+
+/// Memory one retained event holds: the record, its boxed context blocks and its payload text.
+/// Interned strings (sources, paths, ids) are shared and not counted.
+pub fn footprint(e: &Event) -> u64 {
+    let boxed = e
+        .context
+        .filesystem
+        .as_ref()
+        .map_or(0, |_| size_of::<FilesystemContext>())
+        + e.context
+            .graph
+            .as_ref()
+            .map_or(0, |_| size_of::<GraphContext>())
+        + e.context
+            .vector
+            .as_ref()
+            .map_or(0, |_| size_of::<VectorContext>());
+    let payload = e.payload.as_ref().map_or(0, |p| p.get().len());
+    (size_of::<Event>() + boxed + payload) as u64
 }
 
 /// Retained events with contiguous ids, so a cursor maps straight to an index.
@@ -88,6 +112,7 @@ pub struct Retained {
     key_order: VecDeque<(Sym, u64)>,
     interner: Interner,
     retention: Retention,
+    bytes: u64,
 }
 
 impl Retained {
@@ -100,6 +125,7 @@ impl Retained {
             key_order: VecDeque::new(),
             interner: Interner::default(),
             retention,
+            bytes: 0,
         }
     }
 
@@ -147,11 +173,11 @@ impl Retained {
         }
     }
 
-    /// Stores accepted events (already admitted, in id order) and applies count retention.
+    /// Stores accepted events (already admitted, in id order) and applies count and byte
+    /// retention.
     pub fn insert(&mut self, events: Vec<Event>) {
-        self.events.extend(events);
-        while self.events.len() > self.retention.max_events {
-            self.events.pop_front();
+        for e in events {
+            self.push(e);
         }
     }
 
@@ -160,10 +186,31 @@ impl Retained {
         self.interner.intern_event(&mut event);
         self.next_id = self.next_id.max(event.id + 1);
         self.remember_key(&event);
+        self.push(event);
+    }
+
+    /// Appends one event, then drops the oldest until the count and byte limits hold. The
+    /// newest event always stays, even when it alone is over the byte limit.
+    fn push(&mut self, event: Event) {
+        self.bytes += footprint(&event);
         self.events.push_back(event);
-        while self.events.len() > self.retention.max_events {
-            self.events.pop_front();
+        let over_bytes = |r: &Self| r.retention.max_bytes > 0 && r.bytes > r.retention.max_bytes;
+        while self.events.len() > self.retention.max_events
+            || (self.events.len() > 1 && over_bytes(self))
+        {
+            self.pop_oldest();
         }
+    }
+
+    fn pop_oldest(&mut self) {
+        if let Some(old) = self.events.pop_front() {
+            self.bytes -= footprint(&old);
+        }
+    }
+
+    /// Estimated bytes held by the retained events (see [`footprint`]).
+    pub fn bytes(&self) -> u64 {
+        self.bytes
     }
 
     /// Drops events older than the age limit as of `now_ns`; returns how many were dropped.
@@ -174,7 +221,7 @@ impl Retained {
         let cutoff = now_ns.saturating_sub(self.retention.max_age_ns);
         let before = self.events.len();
         while self.events.front().is_some_and(|e| e.timestamp_ns < cutoff) {
-            self.events.pop_front();
+            self.pop_oldest();
         }
         before - self.events.len()
     }
@@ -241,6 +288,7 @@ impl Retained {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::value::RawValue;
 
     fn ev(i: i64, key: Option<&str>) -> Event {
         let mut e = Event::new(
@@ -257,6 +305,7 @@ mod tests {
             Retention {
                 max_events: max,
                 max_age_ns: 0,
+                max_bytes: 0,
             },
             1,
         )
@@ -303,6 +352,41 @@ mod tests {
         r.retention.max_age_ns = 15;
         assert_eq!(r.expire(60), 2, "timestamps 30 and 40 are older than 45");
         assert_eq!(r.first_id(), 5);
+    }
+
+    #[test]
+    fn retention_by_bytes_evicts_the_oldest() {
+        let with_payload = |i: i64| {
+            let mut e = ev(i, None);
+            let text = format!("\"{}\"", "x".repeat(1000));
+            e.payload = Some(RawValue::from_string(text).unwrap());
+            e
+        };
+        let one = footprint(&with_payload(0));
+        assert!(one > 1000, "the payload is counted: {one}");
+        let mut r = retained(100);
+        r.retention.max_bytes = 3 * one;
+        for i in 1..=5 {
+            let (_, acc) = r.admit(vec![with_payload(i)]);
+            r.insert(acc);
+        }
+        assert_eq!(r.iter().map(|e| e.id).collect::<Vec<_>>(), vec![3, 4, 5]);
+        assert_eq!(r.bytes(), 3 * one);
+        r.retention.max_age_ns = 1;
+        r.expire(100);
+        assert_eq!(
+            (r.len(), r.bytes()),
+            (0, 0),
+            "expiry releases the bytes too"
+        );
+        r.retention.max_bytes = 10;
+        let (_, acc) = r.admit(vec![with_payload(200)]);
+        r.insert(acc);
+        assert_eq!(
+            r.len(),
+            1,
+            "the newest event stays even when alone over the limit"
+        );
     }
 
     #[test]
