@@ -4,13 +4,14 @@
 //! The request path never waits for the disk. Records go through a bounded channel
 //! (`[audit] queue_records`) to one writer thread, which appends them in batches, writes them
 //! out after each batch and syncs them to disk at most once a second. When the channel is full
-//! the request waits up to [`FULL_WAIT`] for room; after that its record is dropped, counted in
+//! the request waits up to [`super::audit_sink::FULL_WAIT`] for room; after that its record is dropped, counted in
 //! `vexfs_audit_dropped_total` and logged as a warning, so a gap is always visible.
 
 use super::AppState;
+use super::audit_sink::{AuditSink, Entry, new_request_id, run_writer};
 use super::auth_layer::{AuthenticatedSubject, active};
 use super::shared::now_ns;
-use crate::audit::{AuditError, AuditWriter, Record, SystemClock, day_of};
+use crate::audit::{AuditError, AuditWriter, Record, SystemClock};
 use crate::auth::{Access, required};
 use axum::body::HttpBody;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
@@ -19,89 +20,13 @@ use axum::middleware::Next;
 use axum::response::Response;
 use prometheus::IntCounter;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::Path;
 use tokio::sync::{mpsc, oneshot};
 
 /// The request id header, read from the request or generated, and returned on the response.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-/// How long a request waits for room in a full audit queue before its record is dropped.
-pub const FULL_WAIT: Duration = Duration::from_millis(20);
-/// Records appended between two writes to the file.
-const BATCH: usize = 256;
-/// Longest time between two syncs to disk.
-const SYNC_EVERY: Duration = Duration::from_secs(1);
 /// The directory under the data directory holding the audit files.
 pub const AUDIT_DIR: &str = crate::store::audit_files::DIR;
-
-/// What the writer thread receives.
-enum Entry {
-    Record(Box<Record>),
-    /// Write out and sync what came before, acknowledge, and stop if asked to.
-    Sync {
-        ack: oneshot::Sender<()>,
-        stop: bool,
-    },
-}
-
-/// The running audit log: the queue to its writer and its counters.
-#[derive(Debug)]
-pub struct AuditSink {
-    queue: mpsc::Sender<Entry>,
-    /// The directory of the audit files.
-    pub dir: PathBuf,
-    dropped: IntCounter,
-}
-
-impl std::fmt::Debug for Entry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Entry::Record(_) => "Record",
-            Entry::Sync { .. } => "Sync",
-        })
-    }
-}
-
-impl AuditSink {
-    /// Queues `record`, waiting at most [`FULL_WAIT`] for room; drops and counts it otherwise.
-    pub async fn submit(&self, record: Record) {
-        let request_id = record.request_id.clone();
-        if self
-            .queue
-            .send_timeout(Entry::Record(Box::new(record)), FULL_WAIT)
-            .await
-            .is_err()
-        {
-            self.dropped.inc();
-            tracing::warn!(%request_id, "audit queue full or writer stopped; record dropped");
-        }
-    }
-}
-
-/// Records an admin action the engine took by itself (no request): `action` on `target`, with
-/// `status` 200 when it succeeded and 500 when it failed.
-pub async fn record_action(sink: &AuditSink, action: &str, target: &str, succeeded: bool) {
-    let status = if succeeded {
-        StatusCode::OK
-    } else {
-        StatusCode::INTERNAL_SERVER_ERROR
-    };
-    sink.submit(Record {
-        seq: 0,
-        time_ns: now_ns(),
-        subject: None,
-        role: None,
-        client: None,
-        method: "RELOAD".into(),
-        route: target.into(),
-        status: status.as_u16(),
-        bytes: None,
-        request_id: new_request_id(),
-        action: Some(action.into()),
-        prev: String::new(),
-    })
-    .await;
-}
 
 /// Failures starting the audit log.
 #[derive(Debug, thiserror::Error)]
@@ -171,76 +96,12 @@ async fn send_sync(state: &AppState, stop: bool) {
     }
 }
 
-fn run_writer(
-    mut writer: AuditWriter,
-    mut rx: mpsc::Receiver<Entry>,
-    written: &IntCounter,
-    failed: &IntCounter,
-) {
-    let mut pruned_day = None;
-    let mut synced = Instant::now();
-    while let Some(first) = rx.blocking_recv() {
-        let mut next = Some(first);
-        let mut acked = None;
-        let mut count = 0;
-        while let Some(entry) = next.take() {
-            match entry {
-                Entry::Record(record) => match writer.append(*record) {
-                    Ok(()) => written.inc(),
-                    Err(e) => {
-                        failed.inc();
-                        tracing::error!(error = %e, "audit record not written");
-                    }
-                },
-                Entry::Sync { ack, stop } => {
-                    acked = Some((ack, stop));
-                    break;
-                }
-            }
-            count += 1;
-            if count < BATCH {
-                next = rx.try_recv().ok();
-            }
-        }
-        let sync = acked.is_some() || synced.elapsed() >= SYNC_EVERY;
-        if let Err(e) = writer.flush(sync) {
-            tracing::error!(error = %e, "audit log not flushed");
-        }
-        if sync {
-            synced = Instant::now();
-        }
-        let today = day_of(writer.now_ns());
-        if pruned_day != Some(today) {
-            match writer.prune() {
-                Ok(gone) if !gone.is_empty() => {
-                    tracing::info!(days = gone.len(), "audit files past retention removed");
-                }
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "audit retention failed"),
-            }
-            pruned_day = Some(today);
-        }
-        if let Some((ack, stop)) = acked {
-            let _ = ack.send(());
-            if stop {
-                return;
-            }
-        }
-    }
-    let _ = writer.flush(true);
-}
-
-/// The request id: the caller's `x-request-id` when it is short visible ASCII, else a new one.
 fn request_id(req: &Request) -> String {
     req.headers()
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map_or_else(new_request_id, str::to_string)
-}
-
-fn new_request_id() -> String {
-    hex::encode(rand::random::<[u8; 16]>())
 }
 
 /// The admin action a request performs, if any (the engine's own credentials reload,
@@ -316,7 +177,10 @@ pub async fn record(State(state): State<AppState>, mut req: Request, next: Next)
 
 #[cfg(test)]
 mod tests {
+    use super::super::audit_sink::{FULL_WAIT, record_action};
     use super::*;
+    use std::path::PathBuf;
+    use std::time::Instant;
 
     fn record() -> Record {
         Record {

@@ -7,7 +7,7 @@ mod reload;
 pub use reload::{LiveGate, RELOAD_INTERVAL};
 
 use super::AppState;
-use super::audit_layer::AuditSink;
+use super::audit_sink::AuditSink;
 use super::stream_gate::CredentialExpiry;
 use crate::auth::{Access, AuthSection, Denial, GateError, Identity, required};
 use crate::config::Config;

@@ -8,6 +8,7 @@ pub mod anomaly_log;
 pub mod anomaly_publish;
 pub mod audit_api;
 pub mod audit_layer;
+pub mod audit_sink;
 pub mod auth_layer;
 pub mod dashboard;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod pipeline;
 pub mod procfs;
 pub mod query;
 pub mod rate_limit;
+pub mod rate_limit_layer;
 pub mod runtime;
 pub mod serve;
 pub mod shared;
@@ -44,7 +46,7 @@ pub fn router(state: AppState) -> Router {
     let body_timeout = Duration::from_millis(state.config.server.body_read_timeout_ms);
     let auth = axum::middleware::from_fn_with_state(state.clone(), auth_layer::require);
     let audit = axum::middleware::from_fn_with_state(state.clone(), audit_layer::record);
-    let rate = axum::middleware::from_fn_with_state(state.clone(), rate_limit::limit);
+    let rate = axum::middleware::from_fn_with_state(state.clone(), rate_limit_layer::limit);
     let ingest = Router::new()
         .route(
             "/api/v1/events",

@@ -1,20 +1,13 @@
 //! Request rate limits per client address and per authenticated subject: token buckets that
 //! refill at `[server] rate_limit_per_second` up to `rate_limit_burst`, answering 429 with
-//! `Retry-After` when empty.
+//! `Retry-After` when empty (the middleware is in `rate_limit_layer.rs`).
 
-use super::auth_layer::AuthenticatedSubject;
-use super::error::ApiError;
-use super::state::AppState;
 use ahash::HashMap;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use parking_lot::Mutex;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 /// Kubernetes probes are never limited (a refused probe would restart a healthy pod).
-const PROBES: &[&str] = &["/healthz", "/readyz"];
+pub const PROBES: &[&str] = &["/healthz", "/readyz"];
 
 /// Buckets kept at most; past it, full buckets (idle clients) are forgotten.
 const MAX_BUCKETS: usize = 65_536;
@@ -79,36 +72,6 @@ fn refill(bucket: &mut Bucket, per_second: f64, burst: f64, now: Instant) -> f64
     bucket.tokens = (bucket.tokens + elapsed * per_second).min(burst);
     bucket.at = now;
     bucket.tokens
-}
-
-/// Middleware: charges the request to its client address and, when authenticated, to its
-/// subject. Runs after authentication; does nothing when no limiter is configured.
-pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let Some(limiter) = state.rate_limiter.as_deref() else {
-        return next.run(req).await;
-    };
-    if PROBES.contains(&req.uri().path()) {
-        return next.run(req).await;
-    }
-    let mut keys = Vec::with_capacity(2);
-    if let Some(ConnectInfo(addr)) = req.extensions().get::<ConnectInfo<SocketAddr>>() {
-        keys.push(format!("addr:{}", addr.ip()));
-    }
-    if let Some(AuthenticatedSubject(subject)) = req.extensions().get::<AuthenticatedSubject>() {
-        keys.push(format!("sub:{subject}"));
-    }
-    match limiter.take(&keys, Instant::now()) {
-        Ok(()) => next.run(req).await,
-        Err(wait) => {
-            state
-                .metrics
-                .ingest_requests
-                .with_label_values(&["rate_limited"])
-                .inc();
-            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            ApiError::RateLimited(secs.max(1)).into_response()
-        }
-    }
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ pub struct AppState {
     /// API authentication, when `[auth]` is enabled (set by the runtime at startup).
     pub auth: Option<Arc<super::auth_layer::LiveGate>>,
     /// The audit log, when `[audit] enabled` (set by the runtime at startup).
-    pub audit: Option<Arc<super::audit_layer::AuditSink>>,
+    pub audit: Option<Arc<super::audit_sink::AuditSink>>,
     /// New anomaly records for `GET /api/v1/anomalies/stream` subscribers.
     pub anomaly_stream: broadcast::Sender<Arc<AnomalyRecord>>,
     /// The anomaly record file, when serving from a data directory (set by the runtime).

@@ -4,7 +4,7 @@
 
 use super::AuthLoadError;
 use crate::auth::{AuthSection, Gate};
-use crate::server::audit_layer::{AuditSink, record_action};
+use crate::server::audit_sink::{AuditSink, record_action};
 use parking_lot::RwLock;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
