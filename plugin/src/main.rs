@@ -49,6 +49,8 @@ async fn run(cli: Cli) -> Result<String, PluginError> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // The workspace enables both of rustls' crypto back ends, so the client's is chosen here.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     match run(Cli::parse()).await {
         Ok(out) => {
             print!("{}", if out.ends_with('\n') { out } else { out + "\n" });
