@@ -3,6 +3,7 @@
 //! 1,000). It needs the admin permission `production:write` (see `crate::auth::routes`).
 
 use super::error::ApiError;
+use super::query::bad;
 use super::state::AppState;
 use crate::audit::{AuditQuery, query_dir};
 use axum::extract::{Query, State};
@@ -29,13 +30,6 @@ pub struct ListParams {
     subject: Option<String>,
     route: Option<String>,
     limit: Option<String>,
-}
-
-fn bad(param: &'static str, reason: impl Into<String>) -> ApiError {
-    ApiError::BadQuery {
-        param,
-        reason: reason.into(),
-    }
 }
 
 fn time(param: &'static str, text: &str) -> Result<i64, ApiError> {

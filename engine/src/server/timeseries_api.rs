@@ -6,9 +6,9 @@
 //! `[charts] max_data_points`).
 
 use super::error::ApiError;
+use super::query::{bad, parse_time};
 use super::state::AppState;
 use super::timeseries::{Grid, Series, bucket};
-use crate::event::timestamp;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -49,23 +49,6 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/timeseries", get(get_series))
 }
 
-fn bad(param: &'static str, reason: impl Into<String>) -> ApiError {
-    ApiError::BadQuery {
-        param,
-        reason: reason.into(),
-    }
-}
-
-fn parse_time(param: &'static str, text: Option<&str>) -> Result<Option<i64>, ApiError> {
-    text.map(|t| {
-        t.parse::<i64>()
-            .ok()
-            .or_else(|| timestamp::parse(t))
-            .ok_or_else(|| bad(param, format!("is not RFC 3339 or nanoseconds: `{t}`")))
-    })
-    .transpose()
-}
-
 /// `GET /api/v1/timeseries`.
 pub async fn get_series(
     State(state): State<AppState>,
@@ -76,8 +59,8 @@ pub async fn get_series(
     if points == 0 || points > max {
         return Err(bad("points", format!("must be between 1 and {max}")));
     }
-    let since = parse_time("since", q.since.as_deref())?;
-    let until = parse_time("until", q.until.as_deref())?;
+    let since = parse_time("since", &q.since)?;
+    let until = parse_time("until", &q.until)?;
     if let (Some(s), Some(u)) = (since, until)
         && s >= u
     {
