@@ -179,6 +179,9 @@ async fn repeated_failures_open_the_circuit_then_a_healthy_probe_closes_it() {
     let mut cr = fake.get(CR).expect("stored");
     cr["status"]["recovery"]["openedAt"] = json!(ago(300));
     fake.put(CR, cr);
+    // Time passed: an operator started now reads the edited status (a running one
+    // would lead with the ladder state it remembers).
+    let ctx = context(&fake);
     assert!(
         restart_patch(&pass(&fake, &ctx, CR).await),
         "the half-open probe restarts the engine"
@@ -193,6 +196,9 @@ async fn repeated_failures_open_the_circuit_then_a_healthy_probe_closes_it() {
     cr["status"]["recovery"]["healthy"] = json!(true);
     cr["status"]["recovery"]["healthSince"] = json!(ago(60));
     fake.put(CR, cr);
+    // Time passed: an operator started now reads the edited status (a running one
+    // would lead with the ladder state it remembers).
+    let ctx = context(&fake);
     fake.put(POD, engine_pod(false));
     pass(&fake, &ctx, CR).await;
     assert_eq!(

@@ -16,6 +16,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service, ServiceAccount
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::runtime::reflector::{self, ObjectRef, Store, store::Writer};
 use kube::{Client, Resource, ResourceExt};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::build::MONITORING_API_VERSION;
@@ -47,6 +48,19 @@ pub struct Caches {
     pub secrets: Store<Secret>,
     /// Cached API discovery.
     pub discovery: std::sync::Arc<Discovery>,
+    /// Whether every store has synced, announced once by [`Caches::announce_when_synced`].
+    synced: std::sync::Arc<watch::Sender<SyncState>>,
+}
+
+/// Progress of the first full list of every store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncState {
+    /// Some store still waits for its first full list.
+    Pending,
+    /// Every store holds its first full list.
+    Synced,
+    /// A watch ended before its store synced (the operator is shutting down).
+    Closed,
 }
 
 /// The write halves of [`Caches`], consumed by the watches that feed them.
@@ -94,6 +108,7 @@ impl Caches {
             backups,
             secrets,
             discovery: std::sync::Arc::default(),
+            synced: std::sync::Arc::new(watch::Sender::new(SyncState::Pending)),
         };
         let writers = CacheWriters {
             statefulsets: statefulsets_w,
@@ -109,8 +124,30 @@ impl Caches {
         (caches, writers)
     }
 
-    /// Waits until every store has its first complete list.
-    pub async fn wait_until_ready(&self) -> Result<(), reflector::store::WriterDropped> {
+    /// Waits until every store has its first complete list, then tells every
+    /// [`Caches::wait_until_synced`] caller. Run it in exactly one task: a kube store wakes only
+    /// the latest task that waited on it, so reconciles waiting on the stores themselves could
+    /// sleep forever.
+    pub async fn announce_when_synced(&self) -> SyncState {
+        let outcome = match self.stores_ready().await {
+            Ok(()) => SyncState::Synced,
+            Err(_) => SyncState::Closed,
+        };
+        self.synced.send_replace(outcome);
+        outcome
+    }
+
+    /// Waits until [`Caches::announce_when_synced`] has an answer; `false` when a watch closed
+    /// first.
+    pub async fn wait_until_synced(&self) -> bool {
+        let mut synced = self.synced.subscribe();
+        synced
+            .wait_for(|s| *s != SyncState::Pending)
+            .await
+            .is_ok_and(|s| *s == SyncState::Synced)
+    }
+
+    async fn stores_ready(&self) -> Result<(), reflector::store::WriterDropped> {
         self.statefulsets.wait_until_ready().await?;
         self.config_maps.wait_until_ready().await?;
         self.services.wait_until_ready().await?;

@@ -121,10 +121,9 @@ pub async fn fetch(
     spec: &ValidatedSpec,
 ) -> Result<Fetched, FetchError> {
     // Until every cache holds its first full list, an empty cache would mean "missing".
-    caches
-        .wait_until_ready()
-        .await
-        .map_err(|_| FetchError::CachesClosed)?;
+    if !caches.wait_until_synced().await {
+        return Err(FetchError::CachesClosed);
+    }
     let ns = spec.namespace.as_str();
     let keys = referenced_secret_keys(spec);
     let secrets: HashMap<String, Option<Secret>> = keys

@@ -1,11 +1,13 @@
 //! The operator's in-process memory: the only mutable state outside the cluster.
 //!
 //! Everything a reconcile decides from lives in the cluster (spec, status, children); this store
-//! holds what must not: per-object retry backoff, owned by the controller's error policy, and the
-//! recovery slots capping concurrent recoveries, owned by the day-2 step. One `Memory` exists per
-//! operator process; `Context` holds a handle to it.
+//! holds what must not: per-object retry backoff, owned by the controller's error policy, the
+//! recovery slots capping concurrent recoveries, and each ladder's latest state (fresher than a
+//! cached status), both owned by the day-2 step. One `Memory` exists per operator process;
+//! `Context` holds a handle to it.
 
 use super::backoff::Backoff;
+use crate::recovery::memory::RecoveryMemory;
 use crate::recovery::slots::RecoverySlots;
 
 /// In-process state shared by every reconcile.
@@ -15,4 +17,6 @@ pub struct Memory {
     pub backoff: Backoff,
     /// Resources holding a recovery slot (written by the day-2 step).
     pub recovery_slots: RecoverySlots,
+    /// Latest recovery ladder state per resource (written by the day-2 step).
+    pub recovery: RecoveryMemory,
 }

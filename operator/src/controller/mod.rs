@@ -206,6 +206,7 @@ async fn run_day_two(
         backup_metrics: &ctx.metrics.backup,
         recovery_metrics: &ctx.metrics.recovery,
         slots: &ctx.memory.recovery_slots,
+        recovery_memory: &ctx.memory.recovery,
     };
     let inputs = DayTwoInputs {
         cr,

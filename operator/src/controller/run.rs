@@ -13,7 +13,7 @@ use kube::runtime::{Config, Controller, WatchStreamExt, watcher};
 use kube::{Api, Client};
 use tokio_util::sync::CancellationToken;
 
-use super::caches::{Caches, trim, trim_secret};
+use super::caches::{Caches, SyncState, trim, trim_secret};
 use super::fetch::referenced_secret_keys;
 use super::memory::Memory;
 use super::{Context, error_policy, reconcile};
@@ -257,15 +257,17 @@ pub async fn run(
         let shared = shared.clone();
         let caches = caches.clone();
         async move {
-            for store in stores {
-                if store.wait_until_ready().await.is_err() {
-                    return;
-                }
-            }
+            // Every namespace's caches are announced, even after one closed, so that no
+            // reconcile waits for an answer that never comes.
+            let mut synced = true;
             for cache in caches {
-                if cache.wait_until_ready().await.is_err() {
-                    return;
-                }
+                synced &= cache.announce_when_synced().await == SyncState::Synced;
+            }
+            for store in stores {
+                synced &= store.wait_until_ready().await.is_ok();
+            }
+            if !synced {
+                return;
             }
             shared.ready.store(true, Ordering::SeqCst);
             tracing::info!("watch caches synced; ready");

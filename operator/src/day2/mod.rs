@@ -22,6 +22,7 @@ use crate::backup::restore::{inputs_for, restore_status};
 use crate::backup::runs::BackupDeps;
 use crate::crd::{VexfsBackup, VexfsSemantic};
 use crate::recovery::driver::{RecoveryDeps, recover};
+use crate::recovery::memory::RecoveryMemory;
 use crate::recovery::metrics::RecoveryMetrics;
 use crate::recovery::slots::RecoverySlots;
 use crate::spec::ValidatedSpec;
@@ -42,6 +43,8 @@ pub struct DayTwoDeps<'a> {
     pub recovery_metrics: &'a RecoveryMetrics,
     /// The global cap on concurrent recoveries.
     pub slots: &'a RecoverySlots,
+    /// The latest recovery state of each resource.
+    pub recovery_memory: &'a RecoveryMemory,
 }
 
 /// What one day-2 pass works on, as the fetch step read it.
@@ -110,6 +113,7 @@ async fn recovery(
         recorder: deps.recorder,
         metrics: deps.recovery_metrics,
         slots: deps.slots,
+        memory: deps.recovery_memory,
     };
     match recover(
         &recovery_deps,

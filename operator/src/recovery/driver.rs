@@ -19,6 +19,7 @@ use super::events::{breaker_state, describe};
 use super::ladder::{
     ActionKind, ActionRecord, Decision, LadderConfig, RecoveryEvent, RecoveryState, StepInput,
 };
+use super::memory::RecoveryMemory;
 use super::metrics::RecoveryMetrics;
 use super::signals::pod_health;
 use super::slots::RecoverySlots;
@@ -71,6 +72,8 @@ pub struct RecoveryDeps<'a> {
     pub metrics: &'a RecoveryMetrics,
     /// Global concurrency slots.
     pub slots: &'a RecoverySlots,
+    /// The latest state of each resource's ladder.
+    pub memory: &'a RecoveryMemory,
 }
 
 /// The ladder configuration of a recovery spec.
@@ -101,7 +104,11 @@ pub async fn recover(
 ) -> Result<RecoveryReport, RecoveryError> {
     let key = format!("{}/{}", spec.namespace, spec.name);
     let config = ladder_config(&spec.recovery);
-    let mut state = state_from_status(cr.status.as_ref().and_then(|s| s.recovery.as_ref()));
+    let uid = cr.metadata.uid.as_deref().unwrap_or_default();
+    let mut state = deps
+        .memory
+        .recall(&key, uid)
+        .unwrap_or_else(|| state_from_status(cr.status.as_ref().and_then(|s| s.recovery.as_ref())));
     let healths: Vec<_> = pods.iter().map(pod_health).collect();
     let ready = i32::try_from(healths.iter().filter(|p| p.ready && !p.terminating).count())
         .unwrap_or(i32::MAX);
@@ -133,6 +140,7 @@ pub async fn recover(
             report_event(deps, cr, event).await;
         }
     }
+    deps.memory.remember(&key, uid, state.clone());
     if state.pending.is_none() {
         deps.slots.release(&key);
     }

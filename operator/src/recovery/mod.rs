@@ -6,6 +6,7 @@ pub mod breaker;
 pub mod driver;
 pub mod events;
 pub mod ladder;
+pub mod memory;
 pub mod metrics;
 pub mod signals;
 pub mod slots;

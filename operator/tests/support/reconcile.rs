@@ -88,6 +88,9 @@ pub fn sync_caches(fake: &FakeApi, harness: &Harness) {
         &format!("/apis/vexfs.io/v1alpha1/{NS}/vexfsbackups"),
     );
     relist::<Secret>(&mut w.secrets, fake, &format!("/api/v1/{NS}/secrets"));
+    drop(w);
+    // Every store is ready now, so the announcement resolves at once, as the controller's does.
+    futures::executor::block_on(harness.ctx.caches.announce_when_synced());
 }
 
 /// Syncs the caches, reconciles the `VexfsSemantic` stored at `path` once and returns the

@@ -1,5 +1,6 @@
-//! The operator survives being killed mid-reconcile without creating duplicates, and with two
-//! replicas only the holder of the leader Lease writes.
+//! The operator survives being killed mid-reconcile without creating duplicates, an operator
+//! started after its resources exist reconciles them, and with two replicas only the holder of
+//! the leader Lease writes.
 
 use std::time::Duration;
 
@@ -37,7 +38,18 @@ fn count(stack: &Stack, kind: &str) -> Result<usize> {
 }
 
 #[test]
-#[ignore = "known regression: an operator started while resources already exist does not reconcile them; open in the operator scale issue"]
+fn an_operator_started_after_the_resource_exists_reconciles_it() -> Result<()> {
+    let s = Scenario::new("late")?;
+    let stack = Stack::apply_sample(&s.cluster, s.ns(), "minimal.yaml")?;
+    let _operator = s.start_operator("late")?;
+    stack.wait_ready(READY)?;
+    // The first reconcile must not be the only one: a later spec change is rolled out too.
+    stack.patch_spec(json!({"analytics": {"slidingWindowSize": 40000}}))?;
+    stack.wait_ready(READY)?;
+    Ok(())
+}
+
+#[test]
 fn killed_mid_reconcile_converges_without_duplicates() -> Result<()> {
     let s = Scenario::new("crash")?;
     let first = s.start_operator("first")?;
@@ -64,7 +76,6 @@ fn killed_mid_reconcile_converges_without_duplicates() -> Result<()> {
 }
 
 #[test]
-#[ignore = "known regression: an operator started while resources already exist does not reconcile them; open in the operator scale issue"]
 fn only_the_lease_holder_writes() -> Result<()> {
     let s = Scenario::new("leader")?;
     let kubectl = s.cluster.kubectl();
