@@ -96,7 +96,8 @@ async fn send_sync(state: &AppState, stop: bool) {
     }
 }
 
-fn request_id(req: &Request) -> String {
+/// The request id: the caller's `x-request-id` when it is short visible ASCII, else a new one.
+pub(super) fn request_id(req: &Request) -> String {
     req.headers()
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())

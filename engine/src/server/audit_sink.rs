@@ -146,7 +146,7 @@ pub(super) fn run_writer(
     let _ = writer.flush(true);
 }
 
-/// The request id: the caller's `x-request-id` when it is short visible ASCII, else a new one.
+/// A new request id: 32 random hex digits.
 pub(super) fn new_request_id() -> String {
     hex::encode(rand::random::<[u8; 16]>())
 }

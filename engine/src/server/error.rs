@@ -1,4 +1,5 @@
-//! API errors rendered as JSON (`{"error", "message", "line"?, "field"?}`) with proper status codes.
+//! Handler errors, rendered in the engine's error shape (`{"error", "message", ...details}`, see
+//! `error_shape`; `error_layer` adds `requestId`) with proper status codes.
 
 use crate::event::DecodeError;
 use axum::Json;
@@ -42,6 +43,14 @@ pub enum ApiError {
     /// Every place for a server-sent-event stream is taken.
     #[error("all {0} event streams are open, retry later")]
     TooManyStreams(usize),
+    /// The request body is larger than `[server] max_body_bytes` (after decompression).
+    #[error(
+        "the request body is larger than {0} bytes (`[server] max_body_bytes`, counted after decompression)"
+    )]
+    BodyTooLarge(usize),
+    /// The request body could not be read (broken gzip, connection error).
+    #[error("the request body cannot be read: {0}")]
+    UnreadableBody(String),
     /// The request's `Content-Type` is not one the endpoint reads.
     #[error("content type `{given}` is not accepted; send one of: {}", accepted.join(", "))]
     UnsupportedMediaType {
@@ -55,8 +64,12 @@ pub enum ApiError {
 impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
-            ApiError::InvalidBatch(DecodeError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::InvalidBatch(_) | ApiError::BadQuery { .. } => StatusCode::BAD_REQUEST,
+            ApiError::InvalidBatch(DecodeError::TooLarge { .. }) | ApiError::BodyTooLarge(_) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            ApiError::InvalidBatch(_) | ApiError::BadQuery { .. } | ApiError::UnreadableBody(_) => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::Overloaded(_) | ApiError::TooManyStreams(_) | ApiError::RateLimited(_) => {
                 StatusCode::TOO_MANY_REQUESTS
             }
@@ -78,6 +91,8 @@ impl ApiError {
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Storage(_) => "storage_error",
             ApiError::BodyTimeout => "body_timeout",
+            ApiError::BodyTooLarge(_) => "body_too_large",
+            ApiError::UnreadableBody(_) => "unreadable_body",
             ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
         }
     }
@@ -102,6 +117,7 @@ impl IntoResponse for ApiError {
             }
             ApiError::BadQuery { param, .. } => body["field"] = json!(param),
             ApiError::UnsupportedMediaType { accepted, .. } => body["accepted"] = json!(accepted),
+            ApiError::BodyTooLarge(limit) => body["limit"] = json!(limit),
             _ => {}
         }
         let mut response = (self.status(), Json(body)).into_response();

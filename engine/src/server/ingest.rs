@@ -10,7 +10,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::mpsc::TrySendError;
 use std::time::Instant;
@@ -67,7 +67,11 @@ pub async fn post_events(
         }
         Err(rejection) => {
             outcome(&state, "rejected");
-            return Ok(rejection.into_response());
+            return Err(if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::BodyTooLarge(state.config.server.max_body_bytes)
+            } else {
+                ApiError::UnreadableBody(rejection.body_text())
+            });
         }
     };
     if !state.is_ready() {

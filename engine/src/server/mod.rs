@@ -12,6 +12,8 @@ pub mod audit_sink;
 pub mod auth_layer;
 pub mod dashboard;
 pub mod error;
+pub mod error_layer;
+pub mod error_shape;
 pub mod ingest;
 pub mod metrics;
 pub mod ops;
@@ -40,7 +42,8 @@ use std::time::Duration;
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
-/// The engine's routes. Feature APIs (analytics, alerts) are merged in [`feature_routes`].
+/// The engine's routes, with every error answer in one shape (`error_layer`). Feature APIs
+/// (analytics, alerts) are merged in [`feature_routes`].
 pub fn router(state: AppState) -> Router {
     let limit = state.config.server.max_body_bytes;
     let body_timeout = Duration::from_millis(state.config.server.body_read_timeout_ms);
@@ -69,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(auth)
         .route_layer(audit)
         .with_state(state)
+        .layer(axum::middleware::from_fn(error_layer::uniform))
 }
 
 /// Routes contributed by the feature modules (analytics, alerts, audit, dashboard, time series).

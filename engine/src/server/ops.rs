@@ -23,7 +23,11 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"status": "replaying"})),
+            Json(json!({
+                "status": "replaying",
+                "error": "not_ready",
+                "message": "log replay has not finished",
+            })),
         )
             .into_response()
     }
