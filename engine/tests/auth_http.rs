@@ -176,7 +176,7 @@ async fn a_token_with_the_permission_is_served() {
 }
 
 #[tokio::test]
-async fn probes_metrics_and_the_dashboard_shell_stay_open() {
+async fn probes_metrics_the_dashboard_shell_and_the_api_document_stay_open() {
     let h = Harness::start("token", true, true);
     for uri in [
         "/healthz",
@@ -184,6 +184,7 @@ async fn probes_metrics_and_the_dashboard_shell_stay_open() {
         "/metrics",
         "/dashboard",
         "/dashboard/assets/app.js",
+        "/api/v1/openapi.json",
     ] {
         let (status, _, _) = h.call("GET", uri, None).await;
         assert_eq!(status, StatusCode::OK, "{uri}");

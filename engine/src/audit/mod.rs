@@ -48,7 +48,7 @@ pub enum AuditError {
 }
 
 /// One audit record. Field order is the canonical line order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Record {
     /// Position in the chain, from 0.

@@ -13,14 +13,15 @@ pub enum Access {
     Requires(Permission),
 }
 
-/// Probes, metrics, and the dashboard's page shell and assets (they hold no data; the page asks
-/// for a token before it calls the API).
-const OPEN: [&str; 5] = [
+/// Probes, metrics, the dashboard's page shell and assets, and the API's OpenAPI document (they
+/// hold no data; the page asks for a token before it calls the API).
+const OPEN: [&str; 6] = [
     "/healthz",
     "/readyz",
     "/metrics",
     "/dashboard",
     "/dashboard/assets/{name}",
+    "/api/v1/openapi.json",
 ];
 const ANALYTICS_QUERIES: [&str; 11] = [
     "/api/v1/events",
@@ -101,6 +102,7 @@ mod tests {
             ("GET", "/healthz", Access::Open),
             ("GET", "/readyz", Access::Open),
             ("GET", "/metrics", Access::Open),
+            ("GET", "/api/v1/openapi.json", Access::Open),
         ];
         for (method, path, want) in cases {
             assert_eq!(required(method, path), want, "{method} {path}");

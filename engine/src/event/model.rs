@@ -6,9 +6,10 @@ use super::sym::Sym;
 use super::types::{EventCategory, EventType};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use utoipa::ToSchema;
 
 /// One semantic event. Strings are shared `Arc<str>` so the store can intern them.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Event {
     /// Sequence number assigned by the engine on ingest (any client value is replaced).
@@ -16,18 +17,23 @@ pub struct Event {
     pub id: u64,
     /// Event type (name or `0xCCNN` code on input, name on output).
     #[serde(rename = "type")]
+    #[schema(value_type = String, example = "FilesystemWrite")]
     pub event_type: EventType,
     /// Nanoseconds since the epoch; 0 on input means "now, at ingest".
     #[serde(rename = "timestamp", with = "timestamp", default)]
+    #[schema(value_type = String, example = "2026-11-27T10:00:00.000123Z")]
     pub timestamp_ns: i64,
     /// Emitting node or component.
     #[serde(deserialize_with = "super::sym::deserialize")]
+    #[schema(value_type = String)]
     pub source: Sym,
     /// Importance.
     #[serde(default)]
+    #[schema(value_type = String, example = "normal")]
     pub priority: Priority,
     /// Flag set.
     #[serde(default, skip_serializing_if = "Flags::is_empty")]
+    #[schema(value_type = Vec<String>)]
     pub flags: Flags,
     /// Operation latency in nanoseconds.
     #[serde(default)]
@@ -37,12 +43,15 @@ pub struct Event {
     pub size_bytes: u64,
     /// Context blocks.
     #[serde(default, skip_serializing_if = "Context::is_empty")]
+    #[schema(value_type = Object)]
     pub context: Context,
     /// Causal links.
     #[serde(default, skip_serializing_if = "Causality::is_empty")]
+    #[schema(value_type = Object)]
     pub causality: Causality,
     /// Free-form JSON payload, stored verbatim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub payload: Option<Box<RawValue>>,
     /// Client key that makes retries idempotent.
     #[serde(
@@ -50,6 +59,7 @@ pub struct Event {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::sym::deserialize_opt"
     )]
+    #[schema(value_type = Option<String>)]
     pub idempotency_key: Option<Sym>,
 }
 

@@ -10,17 +10,20 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
-use serde::Deserialize;
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::sync::oneshot;
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth_layer::{self, AuthenticatedSubject};
+use super::endpoints::Endpoint;
 use super::pipeline::{Command, IngestRequest};
 use super::shared::now_ns;
 use super::state::AppState;
-use crate::core::alerts::{AlertError, AlertFilter, AlertId, AlertInputs, AlertStatus, Severity};
+use crate::core::alerts::{
+    Alert, AlertError, AlertFilter, AlertId, AlertInputs, AlertStatus, AlertSummary, Severity,
+};
 use crate::core::analytics::Analytics;
 use crate::core::profiler::Stage;
 use crate::notify::setup::{self, SetupError};
@@ -126,22 +129,42 @@ pub fn evaluate(state: &AppState, now: i64) {
     }
 }
 
-/// The alert routes, merged into the server's router.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/alerts", get(list))
-        .route("/api/v1/alerts/{id}", get(one))
-        .route("/api/v1/alerts/{id}/ack", post(acknowledge))
+/// The alert endpoints.
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/api/v1/alerts", list),
+        Endpoint::get("/api/v1/alerts/{id}", one),
+        Endpoint::post("/api/v1/alerts/{id}/ack", acknowledge),
+    ]
 }
 
 /// Query parameters of `GET /api/v1/alerts`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// `firing`, `acknowledged` or `resolved`.
     status: Option<String>,
+    /// Least severity: `info`, `warning` or `critical`.
     severity: Option<String>,
+    /// Rule name.
     rule: Option<String>,
+    /// RFC 3339 or nanoseconds.
     since: Option<String>,
+    /// Page size (1..=1000, default 100).
     limit: Option<String>,
+}
+
+/// `GET /api/v1/alerts` body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlertsPage {
+    /// Whether alerting is on (`[alerts] enabled`); when off, the list is empty.
+    pub enabled: bool,
+    /// Matching alerts, as in `GET /api/v1/alerts/{id}`.
+    #[schema(value_type = Vec<Object>)]
+    pub alerts: Vec<Alert>,
+    /// Counts per status and severity; absent when alerting is off.
+    #[schema(value_type = Option<Object>)]
+    pub summary: Option<AlertSummary>,
 }
 
 fn bad(param: &'static str, reason: impl Into<String>) -> AlertsApiError {
@@ -186,22 +209,43 @@ fn filter(q: &ListQuery) -> Result<AlertFilter, AlertsApiError> {
     })
 }
 
+/// `GET /api/v1/alerts`: alerts, newest first, with counts per status and severity.
+#[utoipa::path(
+    get,
+    path = "/api/v1/alerts",
+    operation_id = "list_alerts",
+    tag = "alerts",
+    params(ListQuery),
+    responses((status = 200, description = "Matching alerts", body = AlertsPage))
+)]
 async fn list(
     State(state): State<AppState>,
     Query(q): Query<ListQuery>,
-) -> Result<Response, AlertsApiError> {
+) -> Result<Json<AlertsPage>, AlertsApiError> {
     let filter = filter(&q)?;
     let Some(alerts) = &state.alerts else {
-        return Ok(Json(json!({"enabled": false, "alerts": [], "summary": null})).into_response());
+        return Ok(Json(AlertsPage {
+            enabled: false,
+            alerts: Vec::new(),
+            summary: None,
+        }));
     };
-    let body = json!({
-        "enabled": true,
-        "alerts": alerts.list(&filter),
-        "summary": alerts.summary(now_ns()),
-    });
-    Ok(Json(body).into_response())
+    Ok(Json(AlertsPage {
+        enabled: true,
+        alerts: alerts.list(&filter),
+        summary: Some(alerts.summary(now_ns())),
+    }))
 }
 
+/// `GET /api/v1/alerts/{id}`: one alert.
+#[utoipa::path(
+    get,
+    path = "/api/v1/alerts/{id}",
+    operation_id = "get_alert",
+    tag = "alerts",
+    params(("id" = u64, Path, description = "The alert's id")),
+    responses((status = 200, description = "The alert", body = Object))
+)]
 async fn one(
     State(state): State<AppState>,
     Path(id): Path<AlertId>,
@@ -212,7 +256,7 @@ async fn one(
 }
 
 /// Body of `POST /api/v1/alerts/{id}/ack` (optional).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AckBody {
     /// Who acknowledges (used only when authentication is off).
@@ -221,6 +265,18 @@ pub struct AckBody {
 
 /// Acknowledges an alert. With authentication on, `by` is the authenticated subject and the
 /// body's `by` is ignored; with it off, the body names who acknowledges.
+#[utoipa::path(
+    post,
+    path = "/api/v1/alerts/{id}/ack",
+    operation_id = "acknowledge_alert",
+    tag = "alerts",
+    params(("id" = u64, Path, description = "The alert's id")),
+    request_body(content = Option<AckBody>, description = "Optional; empty acknowledges anonymously"),
+    responses(
+        (status = 200, description = "The acknowledged alert", body = Object),
+        (status = 409, description = "The alert is already resolved", body = super::error_shape::ErrorBody)
+    )
+)]
 async fn acknowledge(
     State(state): State<AppState>,
     Path(id): Path<AlertId>,

@@ -2,13 +2,14 @@
 //! `GET /api/v1/patterns`, `/api/v1/correlations`, `/api/v1/predictions`; the anomaly and session
 //! routes are in `anomalies_api`.
 
+use super::endpoints::Endpoint;
 use super::state::AppState;
 use crate::core::analytics::Analytics;
+use crate::core::analytics::report::{CorrelationsReport, PatternsReport, PredictionsReport};
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::json;
 
@@ -30,21 +31,50 @@ impl IntoResponse for AnalyticsApiError {
     }
 }
 
-/// The analytics routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/v1/patterns",
-            get(|s: State<AppState>| report(s, Analytics::patterns)),
-        )
-        .route(
-            "/api/v1/correlations",
-            get(|s: State<AppState>| report(s, Analytics::correlations)),
-        )
-        .route(
-            "/api/v1/predictions",
-            get(|s: State<AppState>| report(s, Analytics::predictions)),
-        )
+/// The analytics endpoints.
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/api/v1/patterns", patterns),
+        Endpoint::get("/api/v1/correlations", correlations),
+        Endpoint::get("/api/v1/predictions", predictions),
+    ]
+}
+
+/// `GET /api/v1/patterns`: frequent sequential patterns per session and rules A→B.
+#[utoipa::path(
+    get,
+    path = "/api/v1/patterns",
+    tag = "analytics",
+    responses((status = 200, description = "Patterns and rules with support and confidence", body = Object))
+)]
+pub async fn patterns(state: State<AppState>) -> Result<Json<PatternsReport>, AnalyticsApiError> {
+    report(state, Analytics::patterns).await
+}
+
+/// `GET /api/v1/correlations`: lagged Pearson correlations between per-type rates.
+#[utoipa::path(
+    get,
+    path = "/api/v1/correlations",
+    tag = "analytics",
+    responses((status = 200, description = "Correlated type pairs with lag and coefficient", body = Object))
+)]
+pub async fn correlations(
+    state: State<AppState>,
+) -> Result<Json<CorrelationsReport>, AnalyticsApiError> {
+    report(state, Analytics::correlations).await
+}
+
+/// `GET /api/v1/predictions`: rate forecasts with intervals and backtests, next-event candidates.
+#[utoipa::path(
+    get,
+    path = "/api/v1/predictions",
+    tag = "analytics",
+    responses((status = 200, description = "Forecasts and next-event candidates", body = Object))
+)]
+pub async fn predictions(
+    state: State<AppState>,
+) -> Result<Json<PredictionsReport>, AnalyticsApiError> {
+    report(state, Analytics::predictions).await
 }
 
 #[allow(clippy::unused_async)] // an axum handler is an async fn even when it never waits

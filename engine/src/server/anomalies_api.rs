@@ -3,6 +3,7 @@
 //! `GET /api/v1/sessions` and `GET /api/v1/sessions/{key}` (closed-session verdicts).
 
 use super::analytics_api::AnalyticsApiError;
+use super::endpoints::Endpoint;
 use super::error::ApiError;
 use super::query::{bad, parse_time};
 use super::state::AppState;
@@ -18,36 +19,47 @@ use crate::event::Event;
 use axum::extract::{Path, Query, State};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use futures::stream::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use utoipa::{IntoParams, ToSchema};
 
-/// The record and session routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/anomalies", get(get_anomalies))
-        .route("/api/v1/anomalies/stream", get(stream_anomalies))
-        .route("/api/v1/sessions", get(get_sessions))
-        .route("/api/v1/sessions/{key}", get(get_session))
+/// The record and session endpoints.
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/api/v1/anomalies", get_anomalies),
+        Endpoint::get("/api/v1/anomalies/stream", stream_anomalies),
+        Endpoint::get("/api/v1/sessions", get_sessions),
+        Endpoint::get("/api/v1/sessions/{key}", get_session),
+    ]
 }
 
 /// Query parameters of `GET /api/v1/anomalies`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AnomaliesParams {
+    /// `event`, `series` or `session`.
     kind: Option<String>,
+    /// `latency`, `size`, `forest`, `rate` or `sequence`.
     detector: Option<String>,
+    /// The record's subject (path, series or session key).
     subject: Option<String>,
+    /// RFC 3339 or nanoseconds; inclusive.
     since: Option<String>,
+    /// RFC 3339 or nanoseconds; exclusive.
     until: Option<String>,
+    /// Least severity, in [0, 1].
     min_severity: Option<f64>,
+    /// `time` (default) or `severity`.
     sort: Option<String>,
+    /// The `nextCursor` of the previous page.
     cursor: Option<String>,
+    /// Page size.
     limit: Option<usize>,
 }
 
@@ -150,6 +162,14 @@ fn with_analytics<T>(state: &AppState, f: impl FnOnce(&Analytics) -> T) -> Resul
     Ok(f(analytics))
 }
 
+/// `GET /api/v1/anomalies`: anomaly records with totals per kind and detector.
+#[utoipa::path(
+    get,
+    path = "/api/v1/anomalies",
+    tag = "analytics",
+    params(AnomaliesParams),
+    responses((status = 200, description = "One page of anomaly records and the totals", body = Object))
+)]
 async fn get_anomalies(
     State(state): State<AppState>,
     Query(params): Query<AnomaliesParams>,
@@ -158,6 +178,18 @@ async fn get_anomalies(
     with_analytics(&state, |a| a.anomalies(&q)).map(Json)
 }
 
+/// `GET /api/v1/anomalies/stream`: new anomaly records as server-sent events.
+#[utoipa::path(
+    get,
+    path = "/api/v1/anomalies/stream",
+    tag = "analytics",
+    responses((
+        status = 200,
+        description = "Server-sent events: `anomaly` with each new record",
+        content_type = "text/event-stream",
+        body = String
+    ))
+)]
 async fn stream_anomalies(
     State(state): State<AppState>,
     expiry: Option<Extension<CredentialExpiry>>,
@@ -183,12 +215,17 @@ async fn stream_anomalies(
 }
 
 /// Query parameters of `GET /api/v1/sessions`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SessionsParams {
+    /// `anomalous`, `normal`, `unscored` or `all` (default).
     verdict: Option<String>,
+    /// `time` (default) or `severity`.
     sort: Option<String>,
+    /// The `nextCursor` of the previous page.
     cursor: Option<String>,
+    /// Page size.
     limit: Option<usize>,
 }
 
@@ -226,6 +263,14 @@ impl SessionsParams {
     }
 }
 
+/// `GET /api/v1/sessions`: every closed session's verdict.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sessions",
+    tag = "analytics",
+    params(SessionsParams),
+    responses((status = 200, description = "One page of session verdicts", body = Object))
+)]
 async fn get_sessions(
     State(state): State<AppState>,
     Query(params): Query<SessionsParams>,
@@ -235,21 +280,32 @@ async fn get_sessions(
 }
 
 /// `GET /api/v1/sessions/{key}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionDetail {
     /// The session key.
     pub key: String,
     /// The verdict (as listed by `GET /api/v1/sessions`).
+    #[schema(value_type = Object)]
     pub verdict: SessionVerdict,
     /// The session's events still retained, in session order.
     pub events: Vec<Event>,
     /// Every step with its probability and surprisal (empty when unscored).
+    #[schema(value_type = Vec<Object>)]
     pub steps: Vec<Step>,
     /// The least likely step.
+    #[schema(value_type = Option<Object>)]
     pub least_likely_step: Option<StepView>,
 }
 
+/// `GET /api/v1/sessions/{key}`: one session's events, step probabilities and least likely step.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sessions/{key}",
+    tag = "analytics",
+    params(("key" = String, Path, description = "The session key")),
+    responses((status = 200, description = "The session", body = SessionDetail))
+)]
 async fn get_session(
     State(state): State<AppState>,
     Path(key): Path<String>,

@@ -2,34 +2,49 @@
 //! nanoseconds), `subject` and `route` (the matched path), at most `limit` (default 100, up to
 //! 1,000). It needs the admin permission `production:write` (see `crate::auth::routes`).
 
+use super::endpoints::Endpoint;
 use super::error::ApiError;
 use super::query::bad;
 use super::state::AppState;
-use crate::audit::{AuditQuery, query_dir};
+use crate::audit::{AuditQuery, Record, query_dir};
+use axum::Json;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// Default and largest page.
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 1_000;
 
-/// The route, merged into the server's router.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/audit", get(list))
+/// The audit endpoint.
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![Endpoint::get("/api/v1/audit", list)]
 }
 
 /// Query parameters of `GET /api/v1/audit`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// RFC 3339 or nanoseconds; inclusive.
     since: Option<String>,
+    /// RFC 3339 or nanoseconds; exclusive.
     until: Option<String>,
+    /// Authenticated or refused subject.
     subject: Option<String>,
+    /// Matched route, e.g. `/api/v1/alerts/{id}/ack`.
     route: Option<String>,
+    /// Page size (1..=1000, default 100).
     limit: Option<String>,
+}
+
+/// `GET /api/v1/audit` body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    /// Whether the audit log is on (`[audit] enabled`); when off, `records` is empty.
+    pub enabled: bool,
+    /// Matching records, newest first.
+    pub records: Vec<Record>,
 }
 
 fn time(param: &'static str, text: &str) -> Result<i64, ApiError> {
@@ -69,20 +84,35 @@ pub fn parse(params: &ListParams) -> Result<AuditQuery, ApiError> {
     })
 }
 
+/// `GET /api/v1/audit`: audit records, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    operation_id = "list_audit_records",
+    tag = "audit",
+    params(ListParams),
+    responses((status = 200, description = "Matching audit records", body = AuditPage))
+)]
 async fn list(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AuditPage>, ApiError> {
     let query = parse(&params)?;
     let Some(sink) = &state.audit else {
-        return Ok(Json(json!({"enabled": false, "records": []})));
+        return Ok(Json(AuditPage {
+            enabled: false,
+            records: Vec::new(),
+        }));
     };
     let dir = sink.dir.clone();
     let records = tokio::task::spawn_blocking(move || query_dir(&dir, &query))
         .await
         .map_err(|e| ApiError::Storage(e.to_string()))?
         .map_err(|e| ApiError::Storage(e.to_string()))?;
-    Ok(Json(json!({"enabled": true, "records": records})))
+    Ok(Json(AuditPage {
+        enabled: true,
+        records,
+    }))
 }
 
 #[cfg(test)]

@@ -7,13 +7,14 @@
 //! without credentials and asks for a token before it calls the API.
 
 use super::auth_layer::{AuthenticatedSubject, active};
+use super::endpoints::Endpoint;
 use super::state::AppState;
 use crate::config::Config;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::routing::MethodRouter;
+use axum::{Extension, Json};
 use serde::Serialize;
 use serde_json::json;
 
@@ -125,13 +126,17 @@ impl PageSettings {
     }
 }
 
-/// The dashboard routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/dashboard", get(index))
-        .route("/dashboard/assets/{name}", get(asset))
-        .layer(axum::middleware::map_response(page_security_headers))
-        .route("/api/v1/whoami", get(whoami))
+/// The dashboard endpoints: the page and its assets (with the page's security headers) and
+/// `whoami`.
+pub fn endpoints() -> Vec<Endpoint> {
+    let page = |route: MethodRouter<AppState>| {
+        route.layer(axum::middleware::map_response(page_security_headers))
+    };
+    vec![
+        Endpoint::get("/dashboard", index).layered(page),
+        Endpoint::get("/dashboard/assets/{name}", asset).layered(page),
+        Endpoint::get("/api/v1/whoami", whoami),
+    ]
 }
 
 /// The page loads scripts, styles and data only from the engine itself (no inline script,
@@ -164,11 +169,26 @@ fn render(settings: &PageSettings) -> String {
     INDEX.replace("__SETTINGS__", &json.replace('<', "\\u003c"))
 }
 
+/// `GET /dashboard`: the dashboard page.
+#[utoipa::path(
+    get,
+    path = "/dashboard",
+    tag = "dashboard",
+    responses((status = 200, description = "The page", content_type = "text/html", body = String))
+)]
 async fn index(State(state): State<AppState>) -> Response {
     let page = render(&PageSettings::from_config(&state.config));
     ([(header::CACHE_CONTROL, "no-cache")], Html(page)).into_response()
 }
 
+/// `GET /dashboard/assets/{name}`: a script, style or image of the page.
+#[utoipa::path(
+    get,
+    path = "/dashboard/assets/{name}",
+    tag = "dashboard",
+    params(("name" = String, Path, description = "The asset's file name")),
+    responses((status = 200, description = "The asset", content_type = "application/octet-stream", body = String))
+)]
 async fn asset(Path(name): Path<String>) -> Response {
     match ASSETS.iter().find(|(n, _, _)| *n == name) {
         Some((_, content_type, bytes)) => (
@@ -189,14 +209,30 @@ async fn asset(Path(name): Path<String>) -> Response {
 
 /// `GET /api/v1/whoami`: whether the API needs credentials and, if so, whom the request's
 /// credentials name.
+#[utoipa::path(
+    get,
+    path = "/api/v1/whoami",
+    tag = "dashboard",
+    responses((status = 200, description = "Authentication state and subject", body = WhoAmI))
+)]
 async fn whoami(
     State(state): State<AppState>,
     subject: Option<Extension<AuthenticatedSubject>>,
-) -> Json<serde_json::Value> {
-    Json(json!({
-        "authEnabled": active(&state.config).is_some(),
-        "subject": subject.map(|Extension(AuthenticatedSubject(s))| s),
-    }))
+) -> Json<WhoAmI> {
+    Json(WhoAmI {
+        auth_enabled: active(&state.config).is_some(),
+        subject: subject.map(|Extension(AuthenticatedSubject(s))| s),
+    })
+}
+
+/// `GET /api/v1/whoami` body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WhoAmI {
+    /// Whether the API needs credentials.
+    pub auth_enabled: bool,
+    /// The subject the request's credentials name (absent without authentication).
+    pub subject: Option<String>,
 }
 
 #[cfg(test)]

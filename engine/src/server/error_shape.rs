@@ -7,12 +7,14 @@
 use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
 
 /// The keys every error answer has; detail keys of some codes come after them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
     /// Stable snake_case code (`invalid_query`, `unauthorized`, `rate_limited`, `not_found`...).
+    #[schema(example = "invalid_query")]
     pub error: String,
     /// What is wrong, in words.
     pub message: String,
@@ -58,7 +60,9 @@ pub fn code_for(status: StatusCode) -> String {
 fn default_message(status: StatusCode, origin: &Origin<'_>) -> String {
     let (method, path) = (origin.method, origin.path);
     match status {
-        StatusCode::NOT_FOUND => format!("no route `{method} {path}`"),
+        StatusCode::NOT_FOUND => {
+            format!("no route `{method} {path}`; the API is described at /api/v1/openapi.json")
+        }
         // The router adds `Allow` after every middleware has run.
         StatusCode::METHOD_NOT_ALLOWED => format!(
             "`{method}` is not allowed on `{path}`; the `Allow` header lists the methods it accepts"

@@ -50,6 +50,24 @@ fn outcome(state: &AppState, label: &str) {
 }
 
 /// Accepts a JSON array or NDJSON body (gzip allowed). All or nothing per request.
+///
+/// The answer comes once the batch is in the write-ahead log; a batch with one invalid event
+/// stores nothing (400 naming the line and field); a full ingest queue answers 429 with
+/// `Retry-After`; events with an `idempotencyKey` already stored are counted as duplicates.
+#[utoipa::path(
+    post,
+    path = "/api/v1/events",
+    tag = "events",
+    request_body(
+        description = "Events as a JSON array, or NDJSON (one event per line); \
+            `Content-Encoding: gzip` accepted",
+        content(
+            (Vec<crate::event::Event> = "application/json"),
+            (crate::event::Event = "application/x-ndjson")
+        )
+    ),
+    responses((status = 200, description = "The batch is stored", body = super::pipeline::Receipt))
+)]
 pub async fn post_events(
     State(state): State<AppState>,
     headers: HeaderMap,

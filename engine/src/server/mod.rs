@@ -11,11 +11,13 @@ pub mod audit_layer;
 pub mod audit_sink;
 pub mod auth_layer;
 pub mod dashboard;
+pub mod endpoints;
 pub mod error;
 pub mod error_layer;
 pub mod error_shape;
 pub mod ingest;
 pub mod metrics;
+pub mod openapi;
 pub mod ops;
 pub mod pipeline;
 pub mod procfs;
@@ -35,39 +37,22 @@ pub use runtime::{ServerError, run};
 pub use shared::{now_ns, shutdown_signal};
 pub use state::AppState;
 
+use crate::config::ServerSection;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use endpoints::{Endpoint, router_of};
 use std::time::Duration;
+use tower::ServiceBuilder;
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
-/// The engine's routes, with every error answer in one shape (`error_layer`). Feature APIs
-/// (analytics, alerts) are merged in [`feature_routes`].
+/// The engine's router: [`endpoints`] behind the rate limit, authentication and audit layers,
+/// with every error answer in one shape (`error_layer`).
 pub fn router(state: AppState) -> Router {
-    let limit = state.config.server.max_body_bytes;
-    let body_timeout = Duration::from_millis(state.config.server.body_read_timeout_ms);
     let auth = axum::middleware::from_fn_with_state(state.clone(), auth_layer::require);
     let audit = axum::middleware::from_fn_with_state(state.clone(), audit_layer::record);
     let rate = axum::middleware::from_fn_with_state(state.clone(), rate_limit_layer::limit);
-    let ingest = Router::new()
-        .route(
-            "/api/v1/events",
-            post(ingest::post_events).get(query::get_events),
-        )
-        .layer(DefaultBodyLimit::max(limit))
-        .layer(RequestBodyTimeoutLayer::new(body_timeout))
-        .layer(RequestDecompressionLayer::new());
-    Router::new()
-        .merge(ingest)
-        .route("/api/v1/stats", get(query::get_stats))
-        .route("/api/v1/profile", get(query::get_profile))
-        .route("/api/v1/stream", get(stream::get_stream))
-        .route("/api/v1/admin/backup", get(ops::backup))
-        .route("/metrics", get(ops::metrics))
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .merge(feature_routes())
+    router_of(endpoints(&state.config.server))
         .route_layer(rate)
         .route_layer(auth)
         .route_layer(audit)
@@ -75,15 +60,38 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(error_layer::uniform))
 }
 
-/// Routes contributed by the feature modules (analytics, alerts, audit, dashboard, time series).
-fn feature_routes() -> Router<AppState> {
-    Router::new()
-        .merge(alerts_api::routes())
-        .merge(analytics_api::routes())
-        .merge(anomalies_api::routes())
-        .merge(audit_api::routes())
-        .merge(dashboard::routes())
-        .merge(timeseries_api::routes())
+/// Every endpoint of the engine; `server` sets the ingest body limits. Feature APIs
+/// (analytics, alerts, audit, dashboard, time series) contribute theirs.
+pub fn endpoints(server: &ServerSection) -> Vec<Endpoint> {
+    let limit = server.max_body_bytes;
+    let body_timeout = Duration::from_millis(server.body_read_timeout_ms);
+    let mut all = vec![
+        Endpoint::post("/api/v1/events", ingest::post_events).layered(|route| {
+            // Outermost first: decompress, then time the body read, then limit its size.
+            route.layer(
+                ServiceBuilder::new()
+                    .layer(RequestDecompressionLayer::new())
+                    .layer(RequestBodyTimeoutLayer::new(body_timeout))
+                    .layer(DefaultBodyLimit::max(limit)),
+            )
+        }),
+        Endpoint::get("/api/v1/events", query::get_events),
+        Endpoint::get("/api/v1/stats", query::get_stats),
+        Endpoint::get("/api/v1/profile", query::get_profile),
+        Endpoint::get("/api/v1/stream", stream::get_stream),
+        Endpoint::get("/api/v1/admin/backup", ops::backup),
+        Endpoint::get("/api/v1/openapi.json", openapi::document),
+        Endpoint::get("/metrics", ops::metrics),
+        Endpoint::get("/healthz", ops::healthz),
+        Endpoint::get("/readyz", ops::readyz),
+    ];
+    all.extend(alerts_api::endpoints());
+    all.extend(analytics_api::endpoints());
+    all.extend(anomalies_api::endpoints());
+    all.extend(audit_api::endpoints());
+    all.extend(dashboard::endpoints());
+    all.extend(timeseries_api::endpoints());
+    all
 }
 
 #[cfg(test)]

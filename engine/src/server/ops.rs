@@ -8,18 +8,43 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderName, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::json;
 use std::path::Path;
+use utoipa::ToSchema;
 
-/// Liveness: the process serves requests.
-pub async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({"status": "ok"}))
+/// Body of the probes: `ok` (liveness) or `ready` (readiness).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProbeStatus {
+    /// `ok` or `ready`.
+    #[schema(example = "ready")]
+    pub status: &'static str,
 }
 
-/// Readiness: log replay finished and ingest is open.
+/// Liveness: the process serves requests.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses((status = 200, description = "The process serves requests", body = ProbeStatus))
+)]
+pub async fn healthz() -> Json<ProbeStatus> {
+    Json(ProbeStatus { status: "ok" })
+}
+
+/// Readiness: log replay finished and ingest is open (503 with `status: replaying` before).
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Log replay finished; ingest is open", body = ProbeStatus),
+        (status = 503, description = "Log replay has not finished (`status: replaying`)", body = super::error_shape::ErrorBody)
+    )
+)]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     if state.is_ready() {
-        Json(json!({"status": "ready"})).into_response()
+        Json(ProbeStatus { status: "ready" }).into_response()
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -34,6 +59,12 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// Prometheus text exposition.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses((status = 200, description = "Every engine metric", content_type = "text/plain", body = String))
+)]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
@@ -44,6 +75,17 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 
 /// A consistent snapshot of the retained events, anomaly records and audit files as a backup
 /// archive (`application/gzip`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/backup",
+    tag = "operations",
+    responses((
+        status = 200,
+        description = "A gzip-compressed tar archive; `x-vexfs-event-count` gives its events",
+        content_type = "application/gzip",
+        body = String
+    ))
+)]
 pub async fn backup(State(state): State<AppState>) -> Result<Response, ApiError> {
     if !state.is_ready() {
         return Err(ApiError::Unavailable("replaying the log"));

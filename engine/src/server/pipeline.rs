@@ -35,7 +35,7 @@ pub enum PipelineError {
 }
 
 /// The answer to an accepted ingest request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Receipt {
     /// Newly stored events.

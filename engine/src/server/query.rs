@@ -11,6 +11,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
+use utoipa::{IntoParams, ToSchema};
 
 /// Default page size.
 const DEFAULT_LIMIT: usize = 100;
@@ -18,8 +19,9 @@ const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 10_000;
 
 /// Query string of `GET /api/v1/events`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// Comma-separated type names or codes.
     #[serde(rename = "type")]
@@ -107,7 +109,7 @@ impl EventsQuery {
 }
 
 /// One page of events.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventsPage {
     /// Matching events, oldest first.
@@ -117,7 +119,14 @@ pub struct EventsPage {
     pub next_cursor: Option<u64>,
 }
 
-/// `GET /api/v1/events`.
+/// `GET /api/v1/events`: stored events, filtered, oldest first, one page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events",
+    tag = "events",
+    params(EventsQuery),
+    responses((status = 200, description = "One page of events", body = EventsPage))
+)]
 pub async fn get_events(
     State(state): State<AppState>,
     Query(q): Query<EventsQuery>,
@@ -148,7 +157,7 @@ pub async fn get_events(
 }
 
 /// `GET /api/v1/stats` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatsBody {
     /// Events retained (bounded by `max_event_history` and age).
@@ -157,12 +166,19 @@ pub struct StatsBody {
     pub first_id: u64,
     /// Next id to assign.
     pub next_id: u64,
-    /// Window statistics.
+    /// Window statistics: the count window and the 1 m / 5 m / 1 h windows.
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     pub windows: StatsReport,
 }
 
-/// `GET /api/v1/stats`.
+/// `GET /api/v1/stats`: the count window and the 1 m / 5 m / 1 h windows.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats",
+    tag = "analytics",
+    responses((status = 200, description = "Window statistics", body = StatsBody))
+)]
 pub async fn get_stats(State(state): State<AppState>) -> Json<StatsBody> {
     let shared = state.shared.lock();
     Json(StatsBody {
@@ -174,7 +190,7 @@ pub async fn get_stats(State(state): State<AppState>) -> Json<StatsBody> {
 }
 
 /// `GET /api/v1/profile` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileBody {
     /// The configured per-event latency target.
@@ -186,12 +202,19 @@ pub struct ProfileBody {
     /// Acknowledged events not yet applied to the analytics (see `analytics_feed`), read with
     /// the report: the windows stage's events equal the analytics stage's events plus this.
     pub analytics_lag_events: i64,
-    /// Profiler report.
+    /// Profiler report: per-stage timings, resources, bottlenecks and history.
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     pub report: ProfileReport,
 }
 
-/// `GET /api/v1/profile`.
+/// `GET /api/v1/profile`: per-stage timings against the latency target, resources, bottlenecks.
+#[utoipa::path(
+    get,
+    path = "/api/v1/profile",
+    tag = "operations",
+    responses((status = 200, description = "The profiler report", body = ProfileBody))
+)]
 pub async fn get_profile(State(state): State<AppState>) -> Json<ProfileBody> {
     let (report, analytics_lag_events) = {
         let shared = state.shared.lock();

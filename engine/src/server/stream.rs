@@ -16,6 +16,19 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 /// Streams every accepted event matching the same filters as `GET /api/v1/events`
 /// (`cursor` and `limit` are ignored). A slow client receives a `lagged` event with the number
 /// of batches it missed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stream",
+    tag = "events",
+    params(super::query::EventsQuery),
+    responses((
+        status = 200,
+        description = "Server-sent events: `event` with each accepted event, `lagged` with the \
+            number of batches a slow client missed",
+        content_type = "text/event-stream",
+        body = String
+    ))
+)]
 pub async fn get_stream(
     State(state): State<AppState>,
     expiry: Option<Extension<CredentialExpiry>>,

@@ -69,7 +69,7 @@ fn ceil_div(a: i64, b: i64) -> i64 {
 }
 
 /// Latency percentiles of one type per bucket; `None` where the bucket has no latency sample.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LatencySeries {
     /// Median, ns.
@@ -83,7 +83,7 @@ pub struct LatencySeries {
 }
 
 /// The series of one range.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Series {
     /// First bucket's start, ns.

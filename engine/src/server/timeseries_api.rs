@@ -5,18 +5,20 @@
 //! oldest to the newest retained event. `points` caps the buckets (default and ceiling:
 //! `[charts] max_data_points`).
 
+use super::endpoints::Endpoint;
 use super::error::ApiError;
 use super::query::{bad, parse_time};
 use super::state::AppState;
 use super::timeseries::{Grid, Series, bucket};
+use axum::Json;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// Query string of `GET /api/v1/timeseries`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SeriesQuery {
     /// Range start, RFC 3339 or ns (inclusive); default: the oldest retained event.
     pub since: Option<String>,
@@ -28,7 +30,7 @@ pub struct SeriesQuery {
 
 /// The response: the range, the series, and the retained event-time extent (so the page can
 /// offer "all data" and place the live edge of replayed history).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SeriesBody {
     /// Range start, ns.
@@ -44,12 +46,19 @@ pub struct SeriesBody {
     pub series: Series,
 }
 
-/// The time-series routes.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/timeseries", get(get_series))
+/// The time-series endpoint.
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![Endpoint::get("/api/v1/timeseries", get_series)]
 }
 
-/// `GET /api/v1/timeseries`.
+/// `GET /api/v1/timeseries`: retained events bucketed by event time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/timeseries",
+    tag = "analytics",
+    params(SeriesQuery),
+    responses((status = 200, description = "The range, its series and the retained extent", body = SeriesBody))
+)]
 pub async fn get_series(
     State(state): State<AppState>,
     Query(q): Query<SeriesQuery>,
