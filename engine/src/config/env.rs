@@ -50,6 +50,18 @@ pub const OVERRIDES: &[(&str, Setter)] = overrides![
     "ENABLE_AUDIT_LOGGING" => setter!(audit.enabled),
     "PRODUCTION_AUDIT_RETENTION_DAYS" => setter!(audit.audit_retention_days),
     "AUTH_METHOD" => set_auth_method,
+    "ENABLE_TLS" => |c, v, var| {
+        c.server.tls.get_or_insert_default().enabled = parse(v, var)?;
+        Ok(())
+    },
+    "TLS_CERT_PATH" => |c, v, var| {
+        c.server.tls.get_or_insert_default().cert_path = parse(v, var)?;
+        Ok(())
+    },
+    "TLS_KEY_PATH" => |c, v, var| {
+        c.server.tls.get_or_insert_default().key_path = parse(v, var)?;
+        Ok(())
+    },
 ];
 
 /// `AUTH_METHOD` sets `[auth] method`, creating an enabled `[auth]` section if there is none.

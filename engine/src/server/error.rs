@@ -50,6 +50,13 @@ pub enum ApiError {
         /// The types the endpoint reads.
         accepted: &'static [&'static str],
     },
+    /// Ingest over a connection without a client certificate while `[server.tls]
+    /// client_ca_path` is set.
+    #[error(
+        "ingest requires a client certificate signed by the engine's client CA \
+         ([server.tls] client_ca_path); this connection presented none"
+    )]
+    ClientCertificateRequired,
 }
 
 impl ApiError {
@@ -64,6 +71,7 @@ impl ApiError {
             ApiError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::ClientCertificateRequired => StatusCode::FORBIDDEN,
         }
     }
 
@@ -79,6 +87,7 @@ impl ApiError {
             ApiError::Storage(_) => "storage_error",
             ApiError::BodyTimeout => "body_timeout",
             ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
+            ApiError::ClientCertificateRequired => "client_certificate_required",
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod stream;
 pub mod stream_gate;
 pub mod timeseries;
 pub mod timeseries_api;
+pub mod tls;
 
 pub use runtime::{ServerError, run};
 pub use shared::{now_ns, shutdown_signal};
@@ -47,6 +48,8 @@ pub fn router(state: AppState) -> Router {
     let auth = axum::middleware::from_fn_with_state(state.clone(), auth_layer::require);
     let audit = axum::middleware::from_fn_with_state(state.clone(), audit_layer::record);
     let rate = axum::middleware::from_fn_with_state(state.clone(), rate_limit_layer::limit);
+    let client_cert =
+        axum::middleware::from_fn_with_state(state.clone(), tls::require_client_certificate);
     let ingest = Router::new()
         .route(
             "/api/v1/events",
@@ -54,7 +57,8 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyTimeoutLayer::new(body_timeout))
-        .layer(RequestDecompressionLayer::new());
+        .layer(RequestDecompressionLayer::new())
+        .route_layer(client_cert);
     Router::new()
         .merge(ingest)
         .route("/api/v1/stats", get(query::get_stats))
