@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod error;
 pub mod ingest;
 pub mod metrics;
+pub mod oidc_keys;
 pub mod ops;
 pub mod pipeline;
 pub mod procfs;

@@ -52,6 +52,9 @@ pub enum ServerError {
     /// The `[server.tls]` certificate, key or client CA is unusable.
     #[error(transparent)]
     Tls(#[from] super::tls::TlsError),
+    /// The HTTP client for the OIDC issuer cannot be built.
+    #[error(transparent)]
+    Oidc(#[from] super::oidc_keys::OidcFetchError),
     /// A background task died.
     #[error("background task failed: {0}")]
     Task(String),
@@ -139,7 +142,9 @@ where
     let (mut state, rx) = AppState::new(config, metrics);
     state.alerts = super::alerts_api::start(&state)?;
     state.audit = super::audit_layer::start(&state, &data_dir)?;
-    state.auth = super::auth_layer::start(&state.config, state.audit.clone())?;
+    state.oidc_keys = super::oidc_keys::start(&state.config).await?;
+    state.auth =
+        super::auth_layer::start(&state.config, state.audit.clone(), state.oidc_keys.clone())?;
     state.anomaly_log = super::anomaly_publish::open(&state, &data_dir)?
         .map(|log| Arc::new(parking_lot::Mutex::new(log)));
     let addr = listener.local_addr()?;

@@ -3,7 +3,7 @@
 //! when its content changed. A broken new file keeps the previous gate.
 
 use super::AuthLoadError;
-use crate::auth::{AuthSection, Gate};
+use crate::auth::{AuthMethod, AuthSection, Gate, KeySource};
 use crate::server::audit_sink::{AuditSink, record_action};
 use parking_lot::RwLock;
 use sha2::{Digest, Sha256};
@@ -18,16 +18,26 @@ pub const RELOAD_INTERVAL: Duration = Duration::from_secs(30);
 #[derive(Debug)]
 pub struct LiveGate {
     section: AuthSection,
+    keys: Option<Arc<dyn KeySource>>,
     current: RwLock<(Arc<Gate>, [u8; 32])>,
 }
 
 impl LiveGate {
     /// Reads the section's secret file and builds the first gate.
     pub fn open(section: &AuthSection) -> Result<LiveGate, AuthLoadError> {
-        let secret = read(&section.secret_file)?;
-        let gate = build(section, &secret)?;
+        LiveGate::open_with_keys(section, None)
+    }
+
+    /// [`LiveGate::open`] with the OIDC issuer's key source (`method = "oidc"` reads no file).
+    pub fn open_with_keys(
+        section: &AuthSection,
+        keys: Option<Arc<dyn KeySource>>,
+    ) -> Result<LiveGate, AuthLoadError> {
+        let secret = read(section)?;
+        let gate = build(section, &secret, keys.clone())?;
         Ok(LiveGate {
             section: section.clone(),
+            keys,
             current: RwLock::new((Arc::new(gate), Sha256::digest(&secret).into())),
         })
     }
@@ -40,26 +50,35 @@ impl LiveGate {
     /// Re-reads the secret file; rebuilds the gate if the content changed. Returns whether it
     /// did. On error the previous gate stays in force.
     pub fn reload(&self) -> Result<bool, AuthLoadError> {
-        let secret = read(&self.section.secret_file)?;
+        let secret = read(&self.section)?;
         let digest: [u8; 32] = Sha256::digest(&secret).into();
         if self.current.read().1 == digest {
             return Ok(false);
         }
-        let gate = build(&self.section, &secret)?;
+        let gate = build(&self.section, &secret, self.keys.clone())?;
         *self.current.write() = (Arc::new(gate), digest);
         Ok(true)
     }
 }
 
-fn read(path: &PathBuf) -> Result<Vec<u8>, AuthLoadError> {
+/// The secret file's content (empty for `oidc`, which has none).
+fn read(section: &AuthSection) -> Result<Vec<u8>, AuthLoadError> {
+    if section.method == AuthMethod::Oidc {
+        return Ok(Vec::new());
+    }
+    let path: &PathBuf = &section.secret_file;
     std::fs::read(path).map_err(|source| AuthLoadError::Read {
         path: path.clone(),
         source,
     })
 }
 
-fn build(section: &AuthSection, secret: &[u8]) -> Result<Gate, AuthLoadError> {
-    Gate::new(section, secret).map_err(|source| AuthLoadError::Invalid {
+fn build(
+    section: &AuthSection,
+    secret: &[u8],
+    keys: Option<Arc<dyn KeySource>>,
+) -> Result<Gate, AuthLoadError> {
+    Gate::with_keys(section, secret, keys).map_err(|source| AuthLoadError::Invalid {
         path: section.secret_file.clone(),
         source,
     })
