@@ -1,7 +1,7 @@
 //! The decision for one request: credentials from the `Authorization` header → subject →
 //! permission check against the route's [`Access`].
 
-use super::jwt::{JwtError, JwtVerifier};
+use super::jwt::{JwtError, JwtKeys};
 use super::oidc::{OidcError, OidcSection};
 use super::permission::Permission;
 use super::policy::Policy;
@@ -73,7 +73,7 @@ impl Denial {
 #[derive(Debug, Clone)]
 enum Credentials {
     Tokens(TokenTable),
-    Jwt(JwtVerifier),
+    Jwt(JwtKeys),
     Oidc(OidcSection, Arc<dyn KeySource>),
 }
 
@@ -87,13 +87,15 @@ pub struct Gate {
 impl Gate {
     /// Builds the gate from the section and the content of its secret file.
     pub fn new(section: &AuthSection, secret: &[u8]) -> Result<Gate, GateError> {
-        Gate::with_keys(section, secret, None)
+        Gate::with_keys(section, secret, None, None)
     }
 
-    /// [`Gate::new`], with the issuer's key source that `method = "oidc"` needs.
+    /// [`Gate::new`], with the previous HS256 key during a rotation (`jwt`) and the issuer's
+    /// key source (`oidc`).
     pub fn with_keys(
         section: &AuthSection,
         secret: &[u8],
+        previous_secret: Option<&[u8]>,
         keys: Option<Arc<dyn KeySource>>,
     ) -> Result<Gate, GateError> {
         let credentials = match section.method {
@@ -101,9 +103,11 @@ impl Gate {
                 let text = std::str::from_utf8(secret).map_err(|_| GateError::NotUtf8)?;
                 Credentials::Tokens(TokenTable::parse(text)?)
             }
-            AuthMethod::Jwt => {
-                Credentials::Jwt(JwtVerifier::new(secret, section.jwt_leeway_seconds)?)
-            }
+            AuthMethod::Jwt => Credentials::Jwt(JwtKeys::new(
+                secret,
+                previous_secret,
+                section.jwt_leeway_seconds,
+            )?),
             AuthMethod::Oidc => match (&section.oidc, keys) {
                 (Some(oidc), Some(keys)) => Credentials::Oidc(oidc.clone(), keys),
                 _ => return Err(GateError::NoOidc),

@@ -12,7 +12,7 @@ pub mod section;
 pub mod token;
 
 pub use gate::{Denial, Gate, GateError, Identity, KeySource};
-pub use jwt::{Claims, JwtError, JwtVerifier};
+pub use jwt::{Claims, JwtError, JwtKeys, JwtVerifier};
 pub use permission::{Area, Permission, PermissionError, Verb};
 pub use policy::Policy;
 pub use routes::{Access, required};

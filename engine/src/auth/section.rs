@@ -75,6 +75,9 @@ pub struct AuthSection {
     pub secret_file: PathBuf,
     /// Accepted clock difference for JWT `exp` and `nbf`, in seconds.
     pub jwt_leeway_seconds: u64,
+    /// `jwt` only: the previous signing secret, still accepted while clients move to the new
+    /// one in `secret_file` (tokens name their key by `kid`). Remove it to end the rotation.
+    pub jwt_previous_secret_file: Option<PathBuf>,
     /// `[[auth.roles]]`.
     pub roles: Vec<RoleConfig>,
     /// `[[auth.subjects]]`.
@@ -90,6 +93,7 @@ impl Default for AuthSection {
             method: AuthMethod::Token,
             secret_file: PathBuf::new(),
             jwt_leeway_seconds: 30,
+            jwt_previous_secret_file: None,
             roles: Vec::new(),
             subjects: Vec::new(),
             oidc: None,

@@ -38,7 +38,7 @@ impl LiveGate {
         Ok(LiveGate {
             section: section.clone(),
             keys,
-            current: RwLock::new((Arc::new(gate), Sha256::digest(&secret).into())),
+            current: RwLock::new((Arc::new(gate), digest(&secret))),
         })
     }
 
@@ -51,7 +51,7 @@ impl LiveGate {
     /// did. On error the previous gate stays in force.
     pub fn reload(&self) -> Result<bool, AuthLoadError> {
         let secret = read(&self.section)?;
-        let digest: [u8; 32] = Sha256::digest(&secret).into();
+        let digest = digest(&secret);
         if self.current.read().1 == digest {
             return Ok(false);
         }
@@ -61,24 +61,41 @@ impl LiveGate {
     }
 }
 
-/// The secret file's content (empty for `oidc`, which has none).
-fn read(section: &AuthSection) -> Result<Vec<u8>, AuthLoadError> {
+/// A digest of the secrets, to notice a change.
+fn digest([current, previous]: &[Vec<u8>; 2]) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    hash.update((current.len() as u64).to_le_bytes());
+    hash.update(current);
+    hash.update(previous);
+    hash.finalize().into()
+}
+
+/// The secret file's content and, with `jwt_previous_secret_file`, the previous key's (none for
+/// `oidc`, which reads no file).
+fn read(section: &AuthSection) -> Result<[Vec<u8>; 2], AuthLoadError> {
     if section.method == AuthMethod::Oidc {
-        return Ok(Vec::new());
+        return Ok([Vec::new(), Vec::new()]);
     }
-    let path: &PathBuf = &section.secret_file;
-    std::fs::read(path).map_err(|source| AuthLoadError::Read {
-        path: path.clone(),
-        source,
-    })
+    let read_one = |path: &PathBuf| {
+        std::fs::read(path).map_err(|source| AuthLoadError::Read {
+            path: path.clone(),
+            source,
+        })
+    };
+    let previous = match (&section.method, &section.jwt_previous_secret_file) {
+        (AuthMethod::Jwt, Some(path)) => read_one(path)?,
+        _ => Vec::new(),
+    };
+    Ok([read_one(&section.secret_file)?, previous])
 }
 
 fn build(
     section: &AuthSection,
-    secret: &[u8],
+    [secret, previous]: &[Vec<u8>; 2],
     keys: Option<Arc<dyn KeySource>>,
 ) -> Result<Gate, AuthLoadError> {
-    Gate::with_keys(section, secret, keys).map_err(|source| AuthLoadError::Invalid {
+    let previous = (!previous.is_empty()).then_some(previous.as_slice());
+    Gate::with_keys(section, secret, previous, keys).map_err(|source| AuthLoadError::Invalid {
         path: section.secret_file.clone(),
         source,
     })
@@ -145,6 +162,36 @@ mod tests {
         assert!(live.reload().unwrap());
         assert_eq!(check(&live, "new"), Ok(Some("alice".into())));
         assert_eq!(check(&live, "old"), Err(Denial::UnknownToken));
+    }
+
+    #[test]
+    fn a_previous_jwt_key_is_accepted_until_its_file_is_emptied() {
+        use crate::auth::{Claims, JwtVerifier};
+        let dir = tempfile::tempdir().unwrap();
+        let (current, previous) = (dir.path().join("key"), dir.path().join("key.previous"));
+        let (new_key, old_key) = ([b'n'; 32], [b'o'; 32]);
+        std::fs::write(&current, new_key).unwrap();
+        std::fs::write(&previous, old_key).unwrap();
+        let mut s = section(current);
+        s.method = AuthMethod::Jwt;
+        s.jwt_previous_secret_file = Some(previous.clone());
+        let live = LiveGate::open(&s).unwrap();
+        let claims = Claims {
+            sub: "alice".into(),
+            exp: 60,
+            nbf: None,
+        };
+        let old_token = JwtVerifier::new(&old_key, 0).unwrap().sign(&claims);
+        let new_token = JwtVerifier::new(&new_key, 0).unwrap().sign(&claims);
+        assert_eq!(check(&live, &old_token), Ok(Some("alice".into())));
+        assert_eq!(check(&live, &new_token), Ok(Some("alice".into())));
+        std::fs::write(&previous, "").unwrap();
+        assert!(
+            live.reload().unwrap(),
+            "emptying the previous key file ends the rotation"
+        );
+        assert!(matches!(check(&live, &old_token), Err(Denial::Jwt(_))));
+        assert_eq!(check(&live, &new_token), Ok(Some("alice".into())));
     }
 
     #[test]
