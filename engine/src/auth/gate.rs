@@ -53,6 +53,9 @@ pub enum Denial {
     /// The OIDC token is invalid (401).
     #[error("invalid token: {0}")]
     Oidc(OidcError),
+    /// The secret file was deleted or emptied: every credential is revoked (401).
+    #[error("credentials revoked: the engine's auth secret file is missing or empty")]
+    Revoked,
     /// Authenticated, but without the route's permission (403).
     #[error("subject `{subject}` lacks permission `{permission}`")]
     Forbidden {
@@ -75,6 +78,7 @@ enum Credentials {
     Tokens(TokenTable),
     Jwt(JwtKeys),
     Oidc(OidcSection, Arc<dyn KeySource>),
+    Revoked,
 }
 
 /// Authentication and authorization for an enabled `[auth]` section.
@@ -119,6 +123,15 @@ impl Gate {
         })
     }
 
+    /// A gate that refuses every credential: the secret file was deleted or emptied. Open routes
+    /// stay open.
+    pub fn revoked(section: &AuthSection) -> Gate {
+        Gate {
+            credentials: Credentials::Revoked,
+            policy: Policy::from_section(section),
+        }
+    }
+
     /// Token-file subjects that no `[[auth.subjects]]` entry declares (they hold no permission).
     pub fn undeclared_subjects(&self) -> Vec<String> {
         match &self.credentials {
@@ -127,7 +140,7 @@ impl Gate {
                 .filter(|s| !self.policy.knows(s))
                 .map(str::to_string)
                 .collect(),
-            Credentials::Jwt(_) | Credentials::Oidc(..) => Vec::new(),
+            Credentials::Jwt(_) | Credentials::Oidc(..) | Credentials::Revoked => Vec::new(),
         }
     }
 
@@ -196,6 +209,7 @@ impl Gate {
                     (identity, None)
                 })
                 .map_err(Denial::Jwt),
+            Credentials::Revoked => Err(Denial::Revoked),
             Credentials::Oidc(section, keys) => {
                 super::oidc::verify(credential, &keys.keys(), section, now)
                     .map(|id| {

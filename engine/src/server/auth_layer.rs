@@ -185,7 +185,9 @@ fn challenge(denial: &Denial) -> String {
     let error = match denial {
         Denial::Missing => return format!("Bearer realm=\"{REALM}\""),
         Denial::NotBearer => "invalid_request",
-        Denial::UnknownToken | Denial::Jwt(_) | Denial::Oidc(_) => "invalid_token",
+        Denial::UnknownToken | Denial::Jwt(_) | Denial::Oidc(_) | Denial::Revoked => {
+            "invalid_token"
+        }
         Denial::Forbidden { .. } => "insufficient_scope",
     };
     let description = denial.to_string().replace(['"', '\\'], "'");

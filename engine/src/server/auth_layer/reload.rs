@@ -1,6 +1,7 @@
 //! Keeps the gate in step with its secret file: Kubernetes rewrites projected Secret files in
 //! place when the Secret changes, so the file is re-read periodically and the gate rebuilt only
-//! when its content changed. A broken new file keeps the previous gate.
+//! when its content changed. A broken new file keeps the previous gate; a deleted or emptied one
+//! revokes every credential until the file has usable content again.
 
 use super::AuthLoadError;
 use crate::auth::{AuthMethod, AuthSection, Gate, KeySource};
@@ -48,17 +49,40 @@ impl LiveGate {
     }
 
     /// Re-reads the secret file; rebuilds the gate if the content changed. Returns whether it
-    /// did. On error the previous gate stays in force.
+    /// did. A deleted or empty (whitespace only) file revokes every credential
+    /// ([`Gate::revoked`]); on any other error the previous gate stays in force.
     pub fn reload(&self) -> Result<bool, AuthLoadError> {
-        let secret = read(&self.section)?;
+        let secret = match read(&self.section) {
+            Err(AuthLoadError::Read { path, source })
+                if path == self.section.secret_file
+                    && source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                [Vec::new(), Vec::new()]
+            }
+            other => other?,
+        };
         let digest = digest(&secret);
         if self.current.read().1 == digest {
             return Ok(false);
         }
-        let gate = build(&self.section, &secret, self.keys.clone())?;
+        let gate = if revokes(&self.section, &secret) {
+            tracing::warn!(
+                secret_file = %self.section.secret_file.display(),
+                "auth secret file missing or empty; every credential is revoked"
+            );
+            Gate::revoked(&self.section)
+        } else {
+            build(&self.section, &secret, self.keys.clone())?
+        };
         *self.current.write() = (Arc::new(gate), digest);
         Ok(true)
     }
+}
+
+/// Whether the secrets read mean "revoke everything": a secret file that is gone or holds only
+/// whitespace (OIDC reads no file and is never revoked this way).
+fn revokes(section: &AuthSection, [current, _]: &[Vec<u8>; 2]) -> bool {
+    section.method != AuthMethod::Oidc && current.trim_ascii().is_empty()
 }
 
 /// A digest of the secrets, to notice a change.
@@ -195,7 +219,7 @@ mod tests {
     }
 
     #[test]
-    fn a_broken_or_missing_file_keeps_the_previous_credentials() {
+    fn a_broken_file_keeps_the_previous_credentials() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("tokens");
         std::fs::write(&file, "alice:tok\n").unwrap();
@@ -203,8 +227,38 @@ mod tests {
         std::fs::write(&file, "garbage\n").unwrap();
         assert!(matches!(live.reload(), Err(AuthLoadError::Invalid { .. })));
         assert_eq!(check(&live, "tok"), Ok(Some("alice".into())));
+    }
+
+    #[test]
+    fn deleting_or_emptying_the_file_revokes_every_credential() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tokens");
+        std::fs::write(&file, "alice:tok\n").unwrap();
+        let live = LiveGate::open(&section(file.clone())).unwrap();
         std::fs::remove_file(&file).unwrap();
-        assert!(matches!(live.reload(), Err(AuthLoadError::Read { .. })));
+        assert!(live.reload().unwrap());
+        assert_eq!(check(&live, "tok"), Err(Denial::Revoked));
+        let open = live.gate().check(required("GET", "/healthz"), None, 0);
+        assert_eq!(open, Ok(None), "open routes stay open");
+        std::fs::write(&file, "alice:tok\n").unwrap();
+        assert!(live.reload().unwrap());
         assert_eq!(check(&live, "tok"), Ok(Some("alice".into())));
+        std::fs::write(&file, " \n").unwrap();
+        assert!(live.reload().unwrap());
+        assert_eq!(check(&live, "tok"), Err(Denial::Revoked));
+        assert!(!live.reload().unwrap(), "still empty: nothing to rebuild");
+
+        let key = dir.path().join("jwt");
+        std::fs::write(&key, [b'k'; 32]).unwrap();
+        let mut s = section(key.clone());
+        s.method = AuthMethod::Jwt;
+        let live = LiveGate::open(&s).unwrap();
+        let token = crate::auth::JwtVerifier::new(&[b'k'; 32], 0)
+            .unwrap()
+            .mint("alice", 0, 60);
+        assert_eq!(check(&live, &token), Ok(Some("alice".into())));
+        std::fs::write(&key, "").unwrap();
+        assert!(live.reload().unwrap());
+        assert_eq!(check(&live, &token), Err(Denial::Revoked));
     }
 }
