@@ -168,3 +168,29 @@ fn tls_env_vars_name_the_pair_and_enable_false_turns_it_off() {
     let err = Config::from_toml(file, "t").unwrap_err().to_string();
     assert!(err.contains("server.tls.client_ca_path"), "{err}");
 }
+
+#[test]
+fn oauth2_env_vars_fill_the_oidc_section() {
+    let mut c = Config::default();
+    let vars = env(&[
+        ("AUTH_METHOD", "oidc"),
+        ("OAUTH2_ISSUER_URL", "https://idp.example/"),
+        ("OAUTH2_AUDIENCE", "vexfs"),
+        ("OAUTH2_ROLES_CLAIM", "roles"),
+    ]);
+    apply_env(&mut c, vars).unwrap();
+    c.check().unwrap();
+    let oidc = c.auth.as_ref().unwrap().oidc.as_ref().unwrap();
+    assert_eq!(
+        (
+            oidc.issuer.as_str(),
+            oidc.audience.as_str(),
+            oidc.roles_claim.as_str()
+        ),
+        ("https://idp.example/", "vexfs", "roles")
+    );
+    let mut c = Config::default();
+    apply_env(&mut c, env(&[("AUTH_METHOD", "oidc")])).unwrap();
+    let err = c.check().unwrap_err().to_string();
+    assert!(err.contains("[auth.oidc]"), "{err}");
+}
