@@ -183,3 +183,72 @@ async fn ingest_requires_a_client_certificate_from_the_client_ca() {
     assert_eq!(accepted.status, 200, "{}", accepted.text);
     engine.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_ingests_over_https_with_a_client_certificate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server_ca, client_ca) = (Ca::new(), Ca::new());
+    let write = |name: &str, text: &str| {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let tls = TlsSection {
+        client_ca_path: Some(write("client-ca.crt", &client_ca.pem)),
+        ..section(tmp.path(), &server_ca)
+    };
+    let engine = TlsEngine::start(&tmp.path().join("data"), tls).await;
+    wait_ready(engine.addr, &connector(&server_ca.pem, None)).await;
+    let events = write(
+        "events.ndjson",
+        EVENT.replace('\n', "").trim_matches(['[', ']']),
+    );
+    let ca = write("server-ca.crt", &server_ca.pem);
+    let client = client_ca.leaf(&["replayer"]);
+    let (cert, key) = (
+        write("client.crt", &client.cert_pem),
+        write("client.key", &client.key_pem),
+    );
+    let url = format!("https://localhost:{}", engine.addr.port());
+    let replay = move |with_identity: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_vexfs-engine"));
+        cmd.args([
+            "replay",
+            "--no-progress",
+            "--max-retries",
+            "0",
+            "--to",
+            &url,
+        ])
+        .arg(&events)
+        .arg("--ca-file")
+        .arg(&ca);
+        if with_identity {
+            cmd.arg("--client-cert")
+                .arg(&cert)
+                .arg("--client-key")
+                .arg(&key);
+        }
+        cmd.output().unwrap()
+    };
+    let refused = tokio::task::spawn_blocking({
+        let replay = replay.clone();
+        move || replay(false)
+    })
+    .await
+    .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("client certificate"), "{stderr}");
+    let done = tokio::task::spawn_blocking(move || replay(true))
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&done.stdout);
+    assert!(
+        done.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert!(stdout.contains("\"accepted\":1"), "{stdout}");
+    engine.stop().await;
+}
