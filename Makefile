@@ -5,7 +5,7 @@ CARGO ?= cargo
 CLUSTER := tests/e2e/cluster
 E2E_STATE ?= /dev/shm/vexfs-e2e-test
 
-.PHONY: help build test unit test-s3 test-openapi e2e e2e-tools lint fmt generate generate-check demo demo-down bench bench-quality bench-nab bench-ingest clean-state test-known-answer bench-hdfs test-monitoring test-rules test-health monitoring-drift monitoring-tools install-plugin bench-scale
+.PHONY: help build test unit test-s3 test-openapi test-oidc e2e e2e-tools lint fmt generate generate-check demo demo-down bench bench-quality bench-nab bench-ingest clean-state test-known-answer bench-hdfs test-monitoring test-rules test-health monitoring-drift monitoring-tools install-plugin bench-scale
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -13,7 +13,7 @@ help: ## List the targets
 build: ## Build the operator, the engine and their tools (debug)
 	$(CARGO) build --workspace --bins
 
-test: unit test-s3 test-openapi test-monitoring e2e ## Run every test: unit, HTTP, process-level, monitoring, then end to end against a real control plane
+test: unit test-s3 test-openapi test-oidc test-monitoring e2e ## Run every test: unit, HTTP, process-level, OpenAPI, OIDC, monitoring, then end to end against a real control plane
 
 unit: ## Unit, snapshot, CRD-drift, HTTP and process-level tests (no cluster)
 	$(CARGO) test --workspace --exclude vexfs-e2e
@@ -29,6 +29,10 @@ OPENAPI_VENV ?= $(HOME)/.cache/vexfs-test/venv-openapi-$(shell sha256sum tests/o
 test-openapi: ## The engine's generated OpenAPI document through openapi-spec-validator (the drift tests run in `unit`)
 	test -x $(OPENAPI_VENV)/bin/openapi-spec-validator || (python3 -m venv $(OPENAPI_VENV) && $(OPENAPI_VENV)/bin/pip install -q -r tests/openapi/requirements.txt)
 	PATH="$(OPENAPI_VENV)/bin:$$PATH" $(CARGO) test -p vexfs-engine --test openapi_drift -- --ignored
+
+test-oidc: ## Engine OIDC bearer tokens against a real OpenID provider (zitadel/oidc example OP) on loopback
+	op="$$(tests/oidc/build.sh | tail -n1)" && \
+	  VEXFS_OIDC_OP="$$op" $(CARGO) test -p vexfs-engine --test oidc_provider -- --ignored
 
 PREFIX ?= $(HOME)/.local
 

@@ -1,12 +1,15 @@
 //! The decision for one request: credentials from the `Authorization` header → subject →
 //! permission check against the route's [`Access`].
 
-use super::jwt::{JwtError, JwtVerifier};
+use super::jwt::{JwtError, JwtKeys};
+use super::oidc::{OidcError, OidcSection};
 use super::permission::Permission;
 use super::policy::Policy;
 use super::routes::Access;
 use super::section::{AuthMethod, AuthSection};
 use super::token::{TokenFileError, TokenTable};
+use jsonwebtoken::jwk::JwkSet;
+use std::sync::Arc;
 use thiserror::Error;
 
 /// The secret file cannot back the configured method.
@@ -21,6 +24,15 @@ pub enum GateError {
     /// The JWT secret is unusable.
     #[error(transparent)]
     Jwt(#[from] JwtError),
+    /// `method = "oidc"` without `[auth.oidc]` or without a key source.
+    #[error("OIDC authentication needs [auth.oidc] and the issuer's key set")]
+    NoOidc,
+}
+
+/// The issuer's current key set, as last fetched (the edge that fetches it implements this).
+pub trait KeySource: std::fmt::Debug + Send + Sync {
+    /// The keys to verify with now.
+    fn keys(&self) -> Arc<JwkSet>;
 }
 
 /// Why a request is refused.
@@ -38,6 +50,12 @@ pub enum Denial {
     /// The JWT is invalid (401).
     #[error("invalid token: {0}")]
     Jwt(JwtError),
+    /// The OIDC token is invalid (401).
+    #[error("invalid token: {0}")]
+    Oidc(OidcError),
+    /// The secret file was deleted or emptied: every credential is revoked (401).
+    #[error("credentials revoked: the engine's auth secret file is missing or empty")]
+    Revoked,
     /// Authenticated, but without the route's permission (403).
     #[error("subject `{subject}` lacks permission `{permission}`")]
     Forbidden {
@@ -58,7 +76,9 @@ impl Denial {
 #[derive(Debug, Clone)]
 enum Credentials {
     Tokens(TokenTable),
-    Jwt(JwtVerifier),
+    Jwt(JwtKeys),
+    Oidc(OidcSection, Arc<dyn KeySource>),
+    Revoked,
 }
 
 /// Authentication and authorization for an enabled `[auth]` section.
@@ -71,19 +91,45 @@ pub struct Gate {
 impl Gate {
     /// Builds the gate from the section and the content of its secret file.
     pub fn new(section: &AuthSection, secret: &[u8]) -> Result<Gate, GateError> {
+        Gate::with_keys(section, secret, None, None)
+    }
+
+    /// [`Gate::new`], with the previous HS256 key during a rotation (`jwt`) and the issuer's
+    /// key source (`oidc`).
+    pub fn with_keys(
+        section: &AuthSection,
+        secret: &[u8],
+        previous_secret: Option<&[u8]>,
+        keys: Option<Arc<dyn KeySource>>,
+    ) -> Result<Gate, GateError> {
         let credentials = match section.method {
             AuthMethod::Token => {
                 let text = std::str::from_utf8(secret).map_err(|_| GateError::NotUtf8)?;
                 Credentials::Tokens(TokenTable::parse(text)?)
             }
-            AuthMethod::Jwt => {
-                Credentials::Jwt(JwtVerifier::new(secret, section.jwt_leeway_seconds)?)
-            }
+            AuthMethod::Jwt => Credentials::Jwt(JwtKeys::new(
+                secret,
+                previous_secret,
+                section.jwt_leeway_seconds,
+            )?),
+            AuthMethod::Oidc => match (&section.oidc, keys) {
+                (Some(oidc), Some(keys)) => Credentials::Oidc(oidc.clone(), keys),
+                _ => return Err(GateError::NoOidc),
+            },
         };
         Ok(Gate {
             credentials,
             policy: Policy::from_section(section),
         })
+    }
+
+    /// A gate that refuses every credential: the secret file was deleted or emptied. Open routes
+    /// stay open.
+    pub fn revoked(section: &AuthSection) -> Gate {
+        Gate {
+            credentials: Credentials::Revoked,
+            policy: Policy::from_section(section),
+        }
     }
 
     /// Token-file subjects that no `[[auth.subjects]]` entry declares (they hold no permission).
@@ -94,7 +140,7 @@ impl Gate {
                 .filter(|s| !self.policy.knows(s))
                 .map(str::to_string)
                 .collect(),
-            Credentials::Jwt(_) => Vec::new(),
+            Credentials::Jwt(_) | Credentials::Oidc(..) | Credentials::Revoked => Vec::new(),
         }
     }
 
@@ -122,8 +168,12 @@ impl Gate {
         };
         let header = authorization.ok_or(Denial::Missing)?;
         let credential = bearer(header).ok_or(Denial::NotBearer)?;
-        let identity = self.authenticate(credential, now)?;
-        if !self.policy.allows(&identity.subject, permission) {
+        let (identity, roles) = self.authenticate(credential, now)?;
+        let allowed = match &roles {
+            Some(roles) => self.policy.roles_allow(roles, permission),
+            None => self.policy.allows(&identity.subject, permission),
+        };
+        if !allowed {
             return Err(Denial::Forbidden {
                 subject: identity.subject,
                 permission,
@@ -132,22 +182,45 @@ impl Gate {
         Ok(Some(identity))
     }
 
-    fn authenticate(&self, credential: &str, now: i64) -> Result<Identity, Denial> {
+    /// The credential's identity and, when the credential carries them, its roles.
+    fn authenticate(
+        &self,
+        credential: &str,
+        now: i64,
+    ) -> Result<(Identity, Option<Vec<String>>), Denial> {
         match &self.credentials {
             Credentials::Tokens(table) => table
                 .subject_of(credential)
-                .map(|subject| Identity {
-                    subject: subject.to_string(),
-                    expires_at: None,
+                .map(|subject| {
+                    let identity = Identity {
+                        subject: subject.to_string(),
+                        expires_at: None,
+                    };
+                    (identity, None)
                 })
                 .ok_or(Denial::UnknownToken),
             Credentials::Jwt(verifier) => verifier
                 .verify(credential, now)
-                .map(|c| Identity {
-                    subject: c.sub,
-                    expires_at: Some(c.exp),
+                .map(|c| {
+                    let identity = Identity {
+                        subject: c.sub,
+                        expires_at: Some(c.exp),
+                    };
+                    (identity, None)
                 })
                 .map_err(Denial::Jwt),
+            Credentials::Revoked => Err(Denial::Revoked),
+            Credentials::Oidc(section, keys) => {
+                super::oidc::verify(credential, &keys.keys(), section, now)
+                    .map(|id| {
+                        let identity = Identity {
+                            subject: id.subject,
+                            expires_at: Some(id.expires_at),
+                        };
+                        (identity, Some(id.roles))
+                    })
+                    .map_err(Denial::Oidc)
+            }
         }
     }
 }

@@ -1,5 +1,11 @@
 //! JSON Web Tokens signed with HMAC-SHA256 (HS256 only; `none` and every other algorithm are
 //! refused). Claims: `sub` (required), `exp` (required), `nbf` (optional); time is injected.
+//! Each key has a key id derived from it (`kid` in the header of the tokens it signs), so two
+//! keys can be in force while the signing key is rotated ([`JwtKeys`]).
+
+mod keys;
+
+pub use keys::JwtKeys;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -28,6 +34,9 @@ pub enum JwtError {
     /// The signature does not match.
     #[error("bad signature")]
     Signature,
+    /// The header's `kid` names none of the keys in force.
+    #[error("no signing key has id `{0}`")]
+    UnknownKeyId(String),
     /// `exp` is in the past.
     #[error("token expired")]
     Expired,
@@ -39,6 +48,8 @@ pub enum JwtError {
 #[derive(Deserialize)]
 struct Header {
     alg: String,
+    #[serde(default)]
+    kid: Option<String>,
 }
 
 /// The claims the engine reads.
@@ -57,12 +68,14 @@ pub struct Claims {
 #[derive(Clone)]
 pub struct JwtVerifier {
     secret: Vec<u8>,
+    kid: String,
     leeway: i64,
 }
 
 impl std::fmt::Debug for JwtVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JwtVerifier")
+            .field("kid", &self.kid)
             .field("leeway", &self.leeway)
             .finish_non_exhaustive()
     }
@@ -79,8 +92,10 @@ impl JwtVerifier {
         if end < MIN_SECRET_BYTES {
             return Err(JwtError::WeakSecret(end));
         }
+        let secret = &secret[..end];
         Ok(JwtVerifier {
-            secret: secret[..end].to_vec(),
+            kid: key_id(secret),
+            secret: secret.to_vec(),
             leeway: i64::try_from(leeway_seconds).unwrap_or(i64::MAX),
         })
     }
@@ -103,6 +118,11 @@ impl JwtVerifier {
         if header.alg != "HS256" {
             return Err(JwtError::Algorithm(header.alg));
         }
+        if let Some(kid) = header.kid
+            && kid != self.kid
+        {
+            return Err(JwtError::UnknownKeyId(kid));
+        }
         let signature = URL_SAFE_NO_PAD
             .decode(signature)
             .map_err(|_| JwtError::Malformed)?;
@@ -123,9 +143,16 @@ impl JwtVerifier {
         Ok(claims)
     }
 
-    /// Issues an HS256 token carrying `claims`.
+    /// The key id: the first 16 hex digits of the key's SHA-256 (it reveals nothing usable about
+    /// the key, and both sides compute it without configuration).
+    pub fn key_id(&self) -> &str {
+        &self.kid
+    }
+
+    /// Issues an HS256 token carrying `claims`, with this key's id in the header.
     pub fn sign(&self, claims: &Claims) -> String {
-        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let header = serde_json::json!({"alg": "HS256", "typ": "JWT", "kid": self.kid});
+        let header = URL_SAFE_NO_PAD.encode(header.to_string());
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
         let input = format!("{header}.{payload}");
         let signature = URL_SAFE_NO_PAD.encode(self.mac(&input).finalize().into_bytes());
@@ -142,6 +169,18 @@ impl JwtVerifier {
             nbf: None,
         })
     }
+}
+
+/// The key id of `secret` (see [`JwtVerifier::key_id`]).
+fn key_id(secret: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(&Sha256::digest(secret)[..8])
+}
+
+/// The `kid` of a token's header, if it has one.
+fn header_key_id(token: &str) -> Result<Option<String>, JwtError> {
+    let header = token.split('.').next().ok_or(JwtError::Malformed)?;
+    Ok(decode_json::<Header>(header)?.kid)
 }
 
 /// Length of `header.payload` in a token already known to have three parts.

@@ -4,14 +4,15 @@
 
 pub mod gate;
 pub mod jwt;
+pub mod oidc;
 pub mod permission;
 pub mod policy;
 pub mod routes;
 pub mod section;
 pub mod token;
 
-pub use gate::{Denial, Gate, GateError, Identity};
-pub use jwt::{Claims, JwtError, JwtVerifier};
+pub use gate::{Denial, Gate, GateError, Identity, KeySource};
+pub use jwt::{Claims, JwtError, JwtKeys, JwtVerifier};
 pub use permission::{Area, Permission, PermissionError, Verb};
 pub use policy::Policy;
 pub use routes::{Access, required};

@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Policy {
     grants: HashMap<String, BTreeSet<Permission>>,
+    roles: HashMap<String, BTreeSet<Permission>>,
 }
 
 impl Policy {
@@ -32,7 +33,20 @@ impl Policy {
                 (s.name.clone(), perms)
             })
             .collect();
-        Policy { grants }
+        let roles = roles
+            .into_iter()
+            .map(|(name, perms)| (name.to_string(), perms.iter().copied().collect()))
+            .collect();
+        Policy { grants, roles }
+    }
+
+    /// Whether any of `roles` (names of `[[auth.roles]]`, e.g. from a token claim) grants
+    /// `permission`. Unknown role names grant nothing.
+    pub fn roles_allow(&self, roles: &[String], permission: Permission) -> bool {
+        roles
+            .iter()
+            .filter_map(|r| self.roles.get(r))
+            .any(|p| p.contains(&permission))
     }
 
     /// Whether `subject` holds `permission`.

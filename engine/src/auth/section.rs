@@ -29,8 +29,11 @@ pub enum SectionError {
         role: String,
     },
     /// An unsupported method name.
-    #[error("unknown auth method `{0}`: expected token or jwt")]
+    #[error("unknown auth method `{0}`: expected token, jwt or oidc")]
     UnknownMethod(String),
+    /// `method = "oidc"` without a valid `[auth.oidc]` section.
+    #[error("{0}")]
+    Oidc(String),
 }
 
 /// How callers prove who they are.
@@ -42,6 +45,9 @@ pub enum AuthMethod {
     Token,
     /// `Authorization: Bearer <jwt>`, HS256-signed with the secret file's content.
     Jwt,
+    /// `Authorization: Bearer <jwt>` from an OAuth2/OIDC issuer (RS256, ES256, EdDSA), verified
+    /// against its published keys; roles from a claim (`[auth.oidc]`).
+    Oidc,
 }
 
 impl FromStr for AuthMethod {
@@ -51,6 +57,7 @@ impl FromStr for AuthMethod {
         match s.trim().to_ascii_lowercase().as_str() {
             "token" => Ok(AuthMethod::Token),
             "jwt" => Ok(AuthMethod::Jwt),
+            "oidc" => Ok(AuthMethod::Oidc),
             _ => Err(SectionError::UnknownMethod(s.to_string())),
         }
     }
@@ -62,16 +69,21 @@ impl FromStr for AuthMethod {
 pub struct AuthSection {
     /// Enforce authentication and permissions (default true once the section exists).
     pub enabled: bool,
-    /// `token` or `jwt`.
+    /// `token`, `jwt` or `oidc`.
     pub method: AuthMethod,
-    /// The token list (`subject:token` lines) or the JWT signing secret.
+    /// The token list (`subject:token` lines) or the JWT signing secret (unused by `oidc`).
     pub secret_file: PathBuf,
     /// Accepted clock difference for JWT `exp` and `nbf`, in seconds.
     pub jwt_leeway_seconds: u64,
+    /// `jwt` only: the previous signing secret, still accepted while clients move to the new
+    /// one in `secret_file` (tokens name their key by `kid`). Remove it to end the rotation.
+    pub jwt_previous_secret_file: Option<PathBuf>,
     /// `[[auth.roles]]`.
     pub roles: Vec<RoleConfig>,
     /// `[[auth.subjects]]`.
     pub subjects: Vec<SubjectConfig>,
+    /// `[auth.oidc]`: the issuer, audience and roles claim for `method = "oidc"`.
+    pub oidc: Option<super::oidc::OidcSection>,
 }
 
 impl Default for AuthSection {
@@ -81,8 +93,10 @@ impl Default for AuthSection {
             method: AuthMethod::Token,
             secret_file: PathBuf::new(),
             jwt_leeway_seconds: 30,
+            jwt_previous_secret_file: None,
             roles: Vec::new(),
             subjects: Vec::new(),
+            oidc: None,
         }
     }
 }
@@ -124,7 +138,12 @@ pub struct SubjectConfig {
 impl AuthSection {
     /// Checks names are unique, roles exist and a secret file is set when enabled.
     pub fn check(&self) -> Result<(), SectionError> {
-        if self.enabled && self.secret_file.as_os_str().is_empty() {
+        if self.method == AuthMethod::Oidc {
+            let oidc = self.oidc.as_ref().ok_or_else(|| {
+                SectionError::Oidc("method \"oidc\" needs an [auth.oidc] section".into())
+            })?;
+            oidc.check().map_err(SectionError::Oidc)?;
+        } else if self.enabled && self.secret_file.as_os_str().is_empty() {
             return Err(SectionError::NoSecretFile);
         }
         let mut roles = HashSet::new();

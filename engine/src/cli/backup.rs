@@ -29,6 +29,9 @@ pub struct BackupArgs {
     /// Credentials for an engine enforcing `[auth]` (the backup route needs `production:write`).
     #[command(flatten)]
     pub credentials: CredentialArgs,
+    /// HTTPS options for an engine serving TLS.
+    #[command(flatten)]
+    pub tls: super::tls_client::TlsClientArgs,
 }
 
 /// Options of `verify`.
@@ -80,7 +83,10 @@ pub async fn backup(args: &BackupArgs, now_ns: i64) -> Result<Summary, CliError>
     }
     let partial = target.with_extension("partial");
     match (&args.from, &args.data_dir) {
-        (Some(url), _) => download(url, &args.credentials.load()?, &partial).await?,
+        (Some(url), _) => {
+            let http = args.tls.client()?;
+            download(&http, url, &args.credentials.load()?, &partial).await?;
+        }
         (None, Some(dir)) => from_data_dir(dir, &partial, now_ns)?,
         (None, None) => unreachable!("clap requires --from or --data-dir"),
     }
@@ -97,13 +103,18 @@ pub async fn backup(args: &BackupArgs, now_ns: i64) -> Result<Summary, CliError>
     Ok(summary)
 }
 
-async fn download(base: &str, credential: &Credential, path: &Path) -> Result<(), CliError> {
+async fn download(
+    client: &reqwest::Client,
+    base: &str,
+    credential: &Credential,
+    path: &Path,
+) -> Result<(), CliError> {
     let url = format!("{}/api/v1/admin/backup", base.trim_end_matches('/'));
     let http = |reason: String| CliError::Http {
         url: url.clone(),
         reason,
     };
-    let request = credential.authorize(reqwest::Client::new().get(&url));
+    let request = credential.authorize(client.get(&url));
     let response = request.send().await.map_err(|e| http(e.to_string()))?;
     if !response.status().is_success() {
         let status = response.status();

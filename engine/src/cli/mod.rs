@@ -6,6 +6,7 @@ pub mod backup;
 pub mod convert;
 pub mod credentials;
 pub mod replay;
+pub mod tls_client;
 
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
@@ -37,6 +38,9 @@ pub enum CliError {
         /// What went wrong.
         reason: String,
     },
+    /// The HTTPS options (`--ca-file`, `--client-cert`) are unusable.
+    #[error("HTTPS client: {0}")]
+    Tls(String),
     /// An input file could not be converted into events.
     #[error("cannot convert {file}: {reason}")]
     Convert {

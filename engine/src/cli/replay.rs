@@ -30,6 +30,9 @@ pub struct ReplayArgs {
     /// Credentials for an engine enforcing `[auth]` (ingestion needs `analytics:write`).
     #[command(flatten)]
     pub credentials: CredentialArgs,
+    /// HTTPS options for an engine serving TLS.
+    #[command(flatten)]
+    pub tls: super::tls_client::TlsClientArgs,
 }
 
 /// What a replay did.
@@ -80,7 +83,7 @@ pub async fn replay(args: &ReplayArgs) -> Result<ReplayReport, CliError> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let url = format!("{}/api/v1/events", args.to.trim_end_matches('/'));
-    let client = reqwest::Client::new();
+    let client = args.tls.client()?;
     let started = Instant::now();
     let mut report = ReplayReport::default();
     let mut reader = BufReader::new(file);

@@ -50,12 +50,41 @@ pub const OVERRIDES: &[(&str, Setter)] = overrides![
     "ENABLE_AUDIT_LOGGING" => setter!(audit.enabled),
     "PRODUCTION_AUDIT_RETENTION_DAYS" => setter!(audit.audit_retention_days),
     "AUTH_METHOD" => set_auth_method,
+    "OAUTH2_ISSUER_URL" => |c, v, _| {
+        oidc(c).issuer = v.trim().to_string();
+        Ok(())
+    },
+    "OAUTH2_AUDIENCE" => |c, v, _| {
+        oidc(c).audience = v.trim().to_string();
+        Ok(())
+    },
+    "OAUTH2_ROLES_CLAIM" => |c, v, _| {
+        oidc(c).roles_claim = v.trim().to_string();
+        Ok(())
+    },
+    "ENABLE_TLS" => |c, v, var| {
+        c.server.tls.get_or_insert_default().enabled = parse(v, var)?;
+        Ok(())
+    },
+    "TLS_CERT_PATH" => |c, v, var| {
+        c.server.tls.get_or_insert_default().cert_path = parse(v, var)?;
+        Ok(())
+    },
+    "TLS_KEY_PATH" => |c, v, var| {
+        c.server.tls.get_or_insert_default().key_path = parse(v, var)?;
+        Ok(())
+    },
 ];
 
 /// `AUTH_METHOD` sets `[auth] method`, creating an enabled `[auth]` section if there is none.
 fn set_auth_method(c: &mut Config, v: &str, var: &'static str) -> Result<(), ConfigError> {
     c.auth.get_or_insert_default().method = parse(v, var)?;
     Ok(())
+}
+
+/// `[auth.oidc]`, creating it (and an enabled `[auth]` section) if there is none.
+fn oidc(c: &mut Config) -> &mut crate::auth::oidc::OidcSection {
+    c.auth.get_or_insert_default().oidc.get_or_insert_default()
 }
 
 /// Applies every override present in `vars` (name, value pairs, e.g. `std::env::vars()`).

@@ -6,6 +6,7 @@ mod audit;
 mod check;
 mod env;
 mod sections;
+mod tls;
 
 pub use alerts::{
     AlertsSection, EmailReceiver, ReceiverConfig, RuleConfig, SlackReceiver, WebhookReceiver,
@@ -18,6 +19,7 @@ pub use sections::{
     LogFormat, LoggingSection, PatternDiscoverySection, PredictionSection, ProfilerSection,
     ServerSection, StorageSection,
 };
+pub use tls::TlsSection;
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -137,6 +139,9 @@ impl Config {
         check::analytics(self)?;
         check::limits(self)?;
         check::log_level("logging.level", &self.logging.level)?;
+        if let Some(tls) = &self.server.tls {
+            tls.check()?;
+        }
         if self.audit.audit_retention_days == 0 {
             return Err(invalid("audit.audit_retention_days", "must be at least 1"));
         }

@@ -258,6 +258,8 @@ pub struct ServerSection {
     pub rate_limit_per_second: f64,
     /// Requests a client may send at once before the rate applies.
     pub rate_limit_burst: u32,
+    /// `[server.tls]`; absent means plain HTTP.
+    pub tls: Option<super::TlsSection>,
 }
 
 impl Default for ServerSection {
@@ -275,6 +277,7 @@ impl Default for ServerSection {
             body_read_timeout_ms: 30_000,
             rate_limit_per_second: 0.0,
             rate_limit_burst: 100,
+            tls: None,
         }
     }
 }

@@ -127,3 +127,70 @@ fn automatic_log_format_is_json_off_a_terminal() {
     let config = Config::from_toml("[logging]\nformat = \"auto\"\n", "t").unwrap();
     assert_eq!(config.logging.format, LogFormat::Auto);
 }
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect()
+}
+
+#[test]
+fn enable_tls_without_files_is_refused_by_name() {
+    let mut c = Config::default();
+    apply_env(&mut c, env(&[("ENABLE_TLS", "true")])).unwrap();
+    let err = c.check().unwrap_err().to_string();
+    assert!(
+        err.contains("server.tls.cert_path") && err.contains("TLS_CERT_PATH"),
+        "{err}"
+    );
+    apply_env(&mut c, env(&[("TLS_CERT_PATH", "/tls/tls.crt")])).unwrap();
+    let err = c.check().unwrap_err().to_string();
+    assert!(err.contains("TLS_KEY_PATH"), "{err}");
+    let err = apply_env(&mut c, env(&[("ENABLE_TLS", "yes please")])).unwrap_err();
+    assert!(err.to_string().contains("ENABLE_TLS"), "{err}");
+}
+
+#[test]
+fn tls_env_vars_name_the_pair_and_enable_false_turns_it_off() {
+    let mut c = Config::default();
+    let vars = env(&[
+        ("TLS_CERT_PATH", "/tls/tls.crt"),
+        ("TLS_KEY_PATH", "/tls/tls.key"),
+    ]);
+    apply_env(&mut c, vars).unwrap();
+    c.check().unwrap();
+    let tls = TlsSection::active(c.server.tls.as_ref()).expect("naming the files enables TLS");
+    assert_eq!(tls.key_path, std::path::Path::new("/tls/tls.key"));
+    apply_env(&mut c, env(&[("ENABLE_TLS", "false")])).unwrap();
+    assert!(TlsSection::active(c.server.tls.as_ref()).is_none());
+    let file = "[server.tls]\ncert_path = \"/c\"\nkey_path = \"/k\"\nclient_ca_path = \"\"\n";
+    let err = Config::from_toml(file, "t").unwrap_err().to_string();
+    assert!(err.contains("server.tls.client_ca_path"), "{err}");
+}
+
+#[test]
+fn oauth2_env_vars_fill_the_oidc_section() {
+    let mut c = Config::default();
+    let vars = env(&[
+        ("AUTH_METHOD", "oidc"),
+        ("OAUTH2_ISSUER_URL", "https://idp.example/"),
+        ("OAUTH2_AUDIENCE", "vexfs"),
+        ("OAUTH2_ROLES_CLAIM", "roles"),
+    ]);
+    apply_env(&mut c, vars).unwrap();
+    c.check().unwrap();
+    let oidc = c.auth.as_ref().unwrap().oidc.as_ref().unwrap();
+    assert_eq!(
+        (
+            oidc.issuer.as_str(),
+            oidc.audience.as_str(),
+            oidc.roles_claim.as_str()
+        ),
+        ("https://idp.example/", "vexfs", "roles")
+    );
+    let mut c = Config::default();
+    apply_env(&mut c, env(&[("AUTH_METHOD", "oidc")])).unwrap();
+    let err = c.check().unwrap_err().to_string();
+    assert!(err.contains("[auth.oidc]"), "{err}");
+}

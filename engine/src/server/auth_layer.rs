@@ -8,8 +8,10 @@ pub use reload::{LiveGate, RELOAD_INTERVAL};
 
 use super::AppState;
 use super::audit_sink::AuditSink;
+use super::oidc_keys::OidcKeys;
 use super::stream_gate::CredentialExpiry;
-use crate::auth::{Access, AuthSection, Denial, GateError, Identity, required};
+use crate::auth::oidc::OidcError;
+use crate::auth::{Access, AuthSection, Denial, GateError, Identity, KeySource, required};
 use crate::config::Config;
 use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
@@ -58,11 +60,20 @@ pub fn active(config: &Config) -> Option<&AuthSection> {
 
 /// Reads the secret file of an enabled `[auth]` section and builds its gate (`None`: API open).
 pub fn load(config: &Config) -> Result<Option<Arc<LiveGate>>, AuthLoadError> {
+    load_with_keys(config, None)
+}
+
+/// [`load`] with the OIDC issuer's keys that `method = "oidc"` verifies tokens with.
+pub fn load_with_keys(
+    config: &Config,
+    keys: Option<Arc<OidcKeys>>,
+) -> Result<Option<Arc<LiveGate>>, AuthLoadError> {
     let Some(section) = active(config) else {
         tracing::info!("authentication disabled; the API is open");
         return Ok(None);
     };
-    let live = LiveGate::open(section)?;
+    let keys = keys.map(|k| k as Arc<dyn KeySource>);
+    let live = LiveGate::open_with_keys(section, keys)?;
     for subject in live.gate().undeclared_subjects() {
         tracing::warn!(%subject, "token subject has no [[auth.subjects]] entry; it holds no permission");
     }
@@ -82,8 +93,9 @@ pub fn load(config: &Config) -> Result<Option<Arc<LiveGate>>, AuthLoadError> {
 pub fn start(
     config: &Config,
     audit: Option<Arc<AuditSink>>,
+    keys: Option<Arc<OidcKeys>>,
 ) -> Result<Option<Arc<LiveGate>>, AuthLoadError> {
-    let live = load(config)?;
+    let live = load_with_keys(config, keys)?;
     if let Some(live) = &live {
         tokio::spawn(reload::watch(Arc::downgrade(live), audit));
     }
@@ -110,7 +122,15 @@ pub async fn require(State(state): State<AppState>, mut req: Request, next: Next
         return not_loaded();
     };
     let authorization = credentials(req.headers());
-    match gate.identify(access, authorization, unix_now()) {
+    let mut decision = gate.identify(access, authorization, unix_now());
+    if let (Err(Denial::Oidc(OidcError::UnknownKeyId(_))), Some(keys)) =
+        (&decision, &state.oidc_keys)
+    {
+        // The issuer may have rotated its keys: refresh (rate-limited) and decide again.
+        keys.refresh().await;
+        decision = gate.identify(access, authorization, unix_now());
+    }
+    match decision {
         Ok(identity) => {
             let Some(Identity {
                 subject,
@@ -165,7 +185,9 @@ fn challenge(denial: &Denial) -> String {
     let error = match denial {
         Denial::Missing => return format!("Bearer realm=\"{REALM}\""),
         Denial::NotBearer => "invalid_request",
-        Denial::UnknownToken | Denial::Jwt(_) => "invalid_token",
+        Denial::UnknownToken | Denial::Jwt(_) | Denial::Oidc(_) | Denial::Revoked => {
+            "invalid_token"
+        }
         Denial::Forbidden { .. } => "insufficient_scope",
     };
     let description = denial.to_string().replace(['"', '\\'], "'");

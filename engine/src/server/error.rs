@@ -59,6 +59,13 @@ pub enum ApiError {
         /// The types the endpoint reads.
         accepted: &'static [&'static str],
     },
+    /// Ingest over a connection without a client certificate while `[server.tls]
+    /// client_ca_path` is set.
+    #[error(
+        "ingest requires a client certificate signed by the engine's client CA \
+         ([server.tls] client_ca_path); this connection presented none"
+    )]
+    ClientCertificateRequired,
 }
 
 impl ApiError {
@@ -77,6 +84,7 @@ impl ApiError {
             ApiError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::ClientCertificateRequired => StatusCode::FORBIDDEN,
         }
     }
 
@@ -94,6 +102,7 @@ impl ApiError {
             ApiError::BodyTooLarge(_) => "body_too_large",
             ApiError::UnreadableBody(_) => "unreadable_body",
             ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
+            ApiError::ClientCertificateRequired => "client_certificate_required",
         }
     }
 }

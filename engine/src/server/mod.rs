@@ -17,6 +17,7 @@ pub mod error_layer;
 pub mod error_shape;
 pub mod ingest;
 pub mod metrics;
+pub mod oidc_keys;
 pub mod openapi;
 pub mod ops;
 pub mod pipeline;
@@ -32,6 +33,7 @@ pub mod stream;
 pub mod stream_gate;
 pub mod timeseries;
 pub mod timeseries_api;
+pub mod tls;
 
 pub use runtime::{ServerError, run};
 pub use shared::{now_ns, shutdown_signal};
@@ -65,15 +67,22 @@ pub fn router(state: AppState) -> Router {
 pub fn endpoints(server: &ServerSection) -> Vec<Endpoint> {
     let limit = server.max_body_bytes;
     let body_timeout = Duration::from_millis(server.body_read_timeout_ms);
+    let mtls = tls::ingest_requires_client_certificate(server.tls.as_ref());
     let mut all = vec![
         Endpoint::post("/api/v1/events", ingest::post_events).layered(|route| {
-            // Outermost first: decompress, then time the body read, then limit its size.
-            route.layer(
+            // Outermost first: the client certificate (before any byte of the body is read),
+            // decompress, then time the body read, then limit its size.
+            let route = route.layer(
                 ServiceBuilder::new()
                     .layer(RequestDecompressionLayer::new())
                     .layer(RequestBodyTimeoutLayer::new(body_timeout))
                     .layer(DefaultBodyLimit::max(limit)),
-            )
+            );
+            if mtls {
+                route.layer(axum::middleware::from_fn(tls::require_client_certificate))
+            } else {
+                route
+            }
         }),
         Endpoint::get("/api/v1/events", query::get_events),
         Endpoint::get("/api/v1/stats", query::get_stats),

@@ -9,7 +9,7 @@ use super::router;
 use super::serve::{ConnectionLimits, serve};
 use super::shared::{Shared, now_ns};
 use super::state::AppState;
-use crate::config::Config;
+use crate::config::{Config, TlsSection};
 use crate::core::profiler::{ProcessCounters, Stage};
 use crate::event::Event;
 use crate::store::{ReplayStats, StoreError, Wal, WalOptions};
@@ -49,6 +49,12 @@ pub enum ServerError {
     /// The analytics thread could not be started.
     #[error(transparent)]
     Feed(#[from] super::analytics_feed::FeedError),
+    /// The `[server.tls]` certificate, key or client CA is unusable.
+    #[error(transparent)]
+    Tls(#[from] super::tls::TlsError),
+    /// The HTTP client for the OIDC issuer cannot be built.
+    #[error(transparent)]
+    Oidc(#[from] super::oidc_keys::OidcFetchError),
     /// A background task died.
     #[error("background task failed: {0}")]
     Task(String),
@@ -136,7 +142,9 @@ where
     let (mut state, rx) = AppState::new(config, metrics);
     state.alerts = super::alerts_api::start(&state)?;
     state.audit = super::audit_layer::start(&state, &data_dir)?;
-    state.auth = super::auth_layer::start(&state.config, state.audit.clone())?;
+    state.oidc_keys = super::oidc_keys::start(&state.config).await?;
+    state.auth =
+        super::auth_layer::start(&state.config, state.audit.clone(), state.oidc_keys.clone())?;
     state.anomaly_log = super::anomaly_publish::open(&state, &data_dir)?
         .map(|log| Arc::new(parking_lot::Mutex::new(log)));
     let addr = listener.local_addr()?;
@@ -149,8 +157,13 @@ where
         max_connections: state.config.server.max_connections,
         header_read_timeout: Duration::from_millis(state.config.server.header_read_timeout_ms),
     };
-    let server = tokio::spawn(serve(listener, router(state.clone()), limits, shutdown));
-    tracing::info!(%addr, data_dir = %data_dir.display(), "listening; replaying the log");
+    let tls = TlsSection::active(state.config.server.tls.as_ref())
+        .map(|section| super::tls::reload::start(section.clone()))
+        .transpose()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let app = router(state.clone());
+    let server = tokio::spawn(serve(listener, app, limits, tls, shutdown));
+    tracing::info!(%addr, scheme, data_dir = %data_dir.display(), "listening; replaying the log");
     let replay_state = state.clone();
     let writer = tokio::task::spawn_blocking(move || open_store(&replay_state, &data_dir, rx))
         .await

@@ -1,6 +1,9 @@
-//! The accept loop: HTTP/1 and HTTP/2 on a TCP listener with a cap on open connections and a
-//! deadline for request headers, and a graceful shutdown that lets requests in flight finish.
+//! The accept loop: HTTP/1 and HTTP/2 on a TCP listener, optionally inside TLS, with a cap on
+//! open connections, deadlines for the TLS handshake and the request headers, and a graceful
+//! shutdown that lets requests in flight finish.
 
+use super::tls::ClientCertificate;
+use super::tls::reload::TlsSource;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
@@ -9,9 +12,11 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt;
 
@@ -24,10 +29,15 @@ pub struct ConnectionLimits {
     pub header_read_timeout: Duration,
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then closes idle connections, lets
-/// requests in flight finish and returns when every connection is closed.
-pub async fn serve<F>(listener: TcpListener, app: Router, limits: ConnectionLimits, shutdown: F)
-where
+/// Serves `app` on `listener` (HTTPS when `tls` is given) until `shutdown` resolves, then closes
+/// idle connections, lets requests in flight finish and returns when every connection is closed.
+pub async fn serve<F>(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    tls: Option<TlsSource>,
+    shutdown: F,
+) where
     F: Future<Output = ()> + Send + 'static,
 {
     let max = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
@@ -59,27 +69,18 @@ where
                 }
             },
         };
-        let builder = builder.clone();
-        let service =
-            TowerToHyperService::new(app.clone().map_request(move |mut req: Request<Incoming>| {
-                req.extensions_mut().insert(ConnectInfo(peer));
-                req
-            }));
-        let mut closed = closed.clone();
+        let connection = Connection {
+            builder: builder.clone(),
+            app: app.clone(),
+            peer,
+            closed: closed.clone(),
+        };
+        let tls = tls.clone();
         tokio::spawn(async move {
             let _permit = permit;
-            let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-            tokio::pin!(conn);
-            tokio::select! {
-                result = conn.as_mut() => {
-                    if let Err(e) = result {
-                        tracing::debug!(error = %e, "connection ended with an error");
-                    }
-                }
-                () = async { drop(closed.wait_for(|c| *c).await) } => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
-                }
+            match tls {
+                Some(tls) => connection.serve_tls(stream, &tls).await,
+                None => connection.serve(stream, None).await,
             }
         });
     }
@@ -87,4 +88,75 @@ where
     closing.send_replace(true);
     let all = u32::try_from(max).unwrap_or(u32::MAX);
     let _ = permits.acquire_many(all).await;
+}
+
+/// One accepted connection and what serving it needs.
+struct Connection {
+    builder: Builder<TokioExecutor>,
+    app: Router,
+    peer: SocketAddr,
+    closed: watch::Receiver<bool>,
+}
+
+impl Connection {
+    /// Completes the TLS handshake within its deadline (or until shutdown), then serves HTTP.
+    async fn serve_tls(mut self, stream: TcpStream, tls: &TlsSource) {
+        let handshake =
+            tokio::time::timeout(tls.handshake_timeout(), tls.acceptor().accept(stream));
+        let stream = tokio::select! {
+            done = handshake => match done {
+                Ok(Ok(stream)) => stream,
+                Ok(Err(e)) => {
+                    tracing::debug!(peer = %self.peer, error = %e, "TLS handshake failed");
+                    return;
+                }
+                Err(_) => {
+                    tracing::debug!(peer = %self.peer, "TLS handshake timed out");
+                    return;
+                }
+            },
+            () = async { drop(self.closed.wait_for(|c| *c).await) } => return,
+        };
+        let client_cert = stream
+            .get_ref()
+            .1
+            .peer_certificates()
+            .is_some_and(|certs| !certs.is_empty())
+            .then_some(ClientCertificate);
+        self.serve(stream, client_cert).await;
+    }
+
+    /// Serves HTTP/1 or HTTP/2 on `io` until the client leaves or the server shuts down.
+    async fn serve<I>(self, io: I, client_cert: Option<ClientCertificate>)
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let Connection {
+            builder,
+            app,
+            peer,
+            mut closed,
+        } = self;
+        let service =
+            TowerToHyperService::new(app.map_request(move |mut req: Request<Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                if let Some(cert) = client_cert {
+                    req.extensions_mut().insert(cert);
+                }
+                req
+            }));
+        let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+        tokio::pin!(conn);
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(e) = result {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+            }
+            () = async { drop(closed.wait_for(|c| *c).await) } => {
+                conn.as_mut().graceful_shutdown();
+                let _ = conn.await;
+            }
+        }
+    }
 }

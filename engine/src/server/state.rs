@@ -41,6 +41,8 @@ pub struct AppState {
     pub alerts: Option<Arc<crate::notify::AlertRuntime>>,
     /// API authentication, when `[auth]` is enabled (set by the runtime at startup).
     pub auth: Option<Arc<super::auth_layer::LiveGate>>,
+    /// The OIDC issuer's keys, when `[auth] method = "oidc"` (set by the runtime at startup).
+    pub oidc_keys: Option<Arc<super::oidc_keys::OidcKeys>>,
     /// The audit log, when `[audit] enabled` (set by the runtime at startup).
     pub audit: Option<Arc<super::audit_sink::AuditSink>>,
     /// New anomaly records for `GET /api/v1/anomalies/stream` subscribers.
@@ -88,6 +90,7 @@ impl AppState {
             timings: Arc::new(Mutex::new(Vec::new())),
             alerts: None,
             auth: None,
+            oidc_keys: None,
             audit: None,
             anomaly_stream,
             anomaly_log: None,

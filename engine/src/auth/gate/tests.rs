@@ -1,7 +1,7 @@
 //! Request decisions for both methods: 401 reasons, 403 naming the permission, open routes.
 
 use super::*;
-use crate::auth::jwt::Claims;
+use crate::auth::jwt::{Claims, JwtVerifier};
 use crate::auth::routes::required;
 
 const NOW: i64 = 1_800_000_000;

@@ -1,9 +1,10 @@
 //! Keeps the gate in step with its secret file: Kubernetes rewrites projected Secret files in
 //! place when the Secret changes, so the file is re-read periodically and the gate rebuilt only
-//! when its content changed. A broken new file keeps the previous gate.
+//! when its content changed. A broken new file keeps the previous gate; a deleted or emptied one
+//! revokes every credential until the file has usable content again.
 
 use super::AuthLoadError;
-use crate::auth::{AuthSection, Gate};
+use crate::auth::{AuthMethod, AuthSection, Gate, KeySource};
 use crate::server::audit_sink::{AuditSink, record_action};
 use parking_lot::RwLock;
 use sha2::{Digest, Sha256};
@@ -18,17 +19,27 @@ pub const RELOAD_INTERVAL: Duration = Duration::from_secs(30);
 #[derive(Debug)]
 pub struct LiveGate {
     section: AuthSection,
+    keys: Option<Arc<dyn KeySource>>,
     current: RwLock<(Arc<Gate>, [u8; 32])>,
 }
 
 impl LiveGate {
     /// Reads the section's secret file and builds the first gate.
     pub fn open(section: &AuthSection) -> Result<LiveGate, AuthLoadError> {
-        let secret = read(&section.secret_file)?;
-        let gate = build(section, &secret)?;
+        LiveGate::open_with_keys(section, None)
+    }
+
+    /// [`LiveGate::open`] with the OIDC issuer's key source (`method = "oidc"` reads no file).
+    pub fn open_with_keys(
+        section: &AuthSection,
+        keys: Option<Arc<dyn KeySource>>,
+    ) -> Result<LiveGate, AuthLoadError> {
+        let secret = read(section)?;
+        let gate = build(section, &secret, keys.clone())?;
         Ok(LiveGate {
             section: section.clone(),
-            current: RwLock::new((Arc::new(gate), Sha256::digest(&secret).into())),
+            keys,
+            current: RwLock::new((Arc::new(gate), digest(&secret))),
         })
     }
 
@@ -38,28 +49,77 @@ impl LiveGate {
     }
 
     /// Re-reads the secret file; rebuilds the gate if the content changed. Returns whether it
-    /// did. On error the previous gate stays in force.
+    /// did. A deleted or empty (whitespace only) file revokes every credential
+    /// ([`Gate::revoked`]); on any other error the previous gate stays in force.
     pub fn reload(&self) -> Result<bool, AuthLoadError> {
-        let secret = read(&self.section.secret_file)?;
-        let digest: [u8; 32] = Sha256::digest(&secret).into();
+        let secret = match read(&self.section) {
+            Err(AuthLoadError::Read { path, source })
+                if path == self.section.secret_file
+                    && source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                [Vec::new(), Vec::new()]
+            }
+            other => other?,
+        };
+        let digest = digest(&secret);
         if self.current.read().1 == digest {
             return Ok(false);
         }
-        let gate = build(&self.section, &secret)?;
+        let gate = if revokes(&self.section, &secret) {
+            tracing::warn!(
+                secret_file = %self.section.secret_file.display(),
+                "auth secret file missing or empty; every credential is revoked"
+            );
+            Gate::revoked(&self.section)
+        } else {
+            build(&self.section, &secret, self.keys.clone())?
+        };
         *self.current.write() = (Arc::new(gate), digest);
         Ok(true)
     }
 }
 
-fn read(path: &PathBuf) -> Result<Vec<u8>, AuthLoadError> {
-    std::fs::read(path).map_err(|source| AuthLoadError::Read {
-        path: path.clone(),
-        source,
-    })
+/// Whether the secrets read mean "revoke everything": a secret file that is gone or holds only
+/// whitespace (OIDC reads no file and is never revoked this way).
+fn revokes(section: &AuthSection, [current, _]: &[Vec<u8>; 2]) -> bool {
+    section.method != AuthMethod::Oidc && current.trim_ascii().is_empty()
 }
 
-fn build(section: &AuthSection, secret: &[u8]) -> Result<Gate, AuthLoadError> {
-    Gate::new(section, secret).map_err(|source| AuthLoadError::Invalid {
+/// A digest of the secrets, to notice a change.
+fn digest([current, previous]: &[Vec<u8>; 2]) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    hash.update((current.len() as u64).to_le_bytes());
+    hash.update(current);
+    hash.update(previous);
+    hash.finalize().into()
+}
+
+/// The secret file's content and, with `jwt_previous_secret_file`, the previous key's (none for
+/// `oidc`, which reads no file).
+fn read(section: &AuthSection) -> Result<[Vec<u8>; 2], AuthLoadError> {
+    if section.method == AuthMethod::Oidc {
+        return Ok([Vec::new(), Vec::new()]);
+    }
+    let read_one = |path: &PathBuf| {
+        std::fs::read(path).map_err(|source| AuthLoadError::Read {
+            path: path.clone(),
+            source,
+        })
+    };
+    let previous = match (&section.method, &section.jwt_previous_secret_file) {
+        (AuthMethod::Jwt, Some(path)) => read_one(path)?,
+        _ => Vec::new(),
+    };
+    Ok([read_one(&section.secret_file)?, previous])
+}
+
+fn build(
+    section: &AuthSection,
+    [secret, previous]: &[Vec<u8>; 2],
+    keys: Option<Arc<dyn KeySource>>,
+) -> Result<Gate, AuthLoadError> {
+    let previous = (!previous.is_empty()).then_some(previous.as_slice());
+    Gate::with_keys(section, secret, previous, keys).map_err(|source| AuthLoadError::Invalid {
         path: section.secret_file.clone(),
         source,
     })
@@ -129,7 +189,37 @@ mod tests {
     }
 
     #[test]
-    fn a_broken_or_missing_file_keeps_the_previous_credentials() {
+    fn a_previous_jwt_key_is_accepted_until_its_file_is_emptied() {
+        use crate::auth::{Claims, JwtVerifier};
+        let dir = tempfile::tempdir().unwrap();
+        let (current, previous) = (dir.path().join("key"), dir.path().join("key.previous"));
+        let (new_key, old_key) = ([b'n'; 32], [b'o'; 32]);
+        std::fs::write(&current, new_key).unwrap();
+        std::fs::write(&previous, old_key).unwrap();
+        let mut s = section(current);
+        s.method = AuthMethod::Jwt;
+        s.jwt_previous_secret_file = Some(previous.clone());
+        let live = LiveGate::open(&s).unwrap();
+        let claims = Claims {
+            sub: "alice".into(),
+            exp: 60,
+            nbf: None,
+        };
+        let old_token = JwtVerifier::new(&old_key, 0).unwrap().sign(&claims);
+        let new_token = JwtVerifier::new(&new_key, 0).unwrap().sign(&claims);
+        assert_eq!(check(&live, &old_token), Ok(Some("alice".into())));
+        assert_eq!(check(&live, &new_token), Ok(Some("alice".into())));
+        std::fs::write(&previous, "").unwrap();
+        assert!(
+            live.reload().unwrap(),
+            "emptying the previous key file ends the rotation"
+        );
+        assert!(matches!(check(&live, &old_token), Err(Denial::Jwt(_))));
+        assert_eq!(check(&live, &new_token), Ok(Some("alice".into())));
+    }
+
+    #[test]
+    fn a_broken_file_keeps_the_previous_credentials() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("tokens");
         std::fs::write(&file, "alice:tok\n").unwrap();
@@ -137,8 +227,38 @@ mod tests {
         std::fs::write(&file, "garbage\n").unwrap();
         assert!(matches!(live.reload(), Err(AuthLoadError::Invalid { .. })));
         assert_eq!(check(&live, "tok"), Ok(Some("alice".into())));
+    }
+
+    #[test]
+    fn deleting_or_emptying_the_file_revokes_every_credential() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tokens");
+        std::fs::write(&file, "alice:tok\n").unwrap();
+        let live = LiveGate::open(&section(file.clone())).unwrap();
         std::fs::remove_file(&file).unwrap();
-        assert!(matches!(live.reload(), Err(AuthLoadError::Read { .. })));
+        assert!(live.reload().unwrap());
+        assert_eq!(check(&live, "tok"), Err(Denial::Revoked));
+        let open = live.gate().check(required("GET", "/healthz"), None, 0);
+        assert_eq!(open, Ok(None), "open routes stay open");
+        std::fs::write(&file, "alice:tok\n").unwrap();
+        assert!(live.reload().unwrap());
         assert_eq!(check(&live, "tok"), Ok(Some("alice".into())));
+        std::fs::write(&file, " \n").unwrap();
+        assert!(live.reload().unwrap());
+        assert_eq!(check(&live, "tok"), Err(Denial::Revoked));
+        assert!(!live.reload().unwrap(), "still empty: nothing to rebuild");
+
+        let key = dir.path().join("jwt");
+        std::fs::write(&key, [b'k'; 32]).unwrap();
+        let mut s = section(key.clone());
+        s.method = AuthMethod::Jwt;
+        let live = LiveGate::open(&s).unwrap();
+        let token = crate::auth::JwtVerifier::new(&[b'k'; 32], 0)
+            .unwrap()
+            .mint("alice", 0, 60);
+        assert_eq!(check(&live, &token), Ok(Some("alice".into())));
+        std::fs::write(&key, "").unwrap();
+        assert!(live.reload().unwrap());
+        assert_eq!(check(&live, &token), Err(Denial::Revoked));
     }
 }
