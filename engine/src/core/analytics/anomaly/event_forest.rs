@@ -88,9 +88,9 @@ impl EventForest {
     pub fn observe(&mut self, event: &Event) -> Option<ForestHit> {
         let x = features(event);
         let hit = self.model.as_ref().and_then(|m| {
-            let score = m.forest.score(&x);
+            let score = m.forest.score_above_threshold(&x)?;
             let threshold = m.forest.threshold();
-            (score > threshold).then(|| ForestHit {
+            Some(ForestHit {
                 score,
                 threshold,
                 tail: m

@@ -2,8 +2,7 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use std::collections::HashSet;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 /// Expected path length of an unsuccessful search in a binary search tree of `n` points, `c(n)`.
 pub fn average_path_length(n: usize) -> f64 {
@@ -48,67 +47,88 @@ struct Tree {
 }
 
 impl Tree {
-    fn build(rows: &mut [&[f64]], height_limit: usize, rng: &mut StdRng) -> Tree {
+    /// Grows a tree over `rows` (`width` values each, stored one after another): a flat copy
+    /// keeps the partitioning in cache instead of chasing a pointer per row.
+    /// `rows_without_features` is the row count when `width` is zero (nothing to store).
+    fn build(
+        rows: &mut [f64],
+        width: usize,
+        rows_without_features: usize,
+        height_limit: usize,
+        rng: &mut StdRng,
+    ) -> Tree {
+        let n = rows
+            .len()
+            .checked_div(width)
+            .unwrap_or(rows_without_features);
         let mut tree = Tree {
-            nodes: Vec::with_capacity(2 * rows.len()),
+            nodes: Vec::with_capacity(2 * n.max(1)),
             tied_rows: Vec::new(),
-            width: rows.first().map_or(0, |r| r.len().min(MAX_FEATURES)),
+            width,
         };
         tree.nodes.push(Node {
             value: 0.0,
             feature: LEAF,
             left: NOT_TIED,
         });
-        tree.grow(0, rows, 0, height_limit, rng);
+        if width == 0 {
+            // Rows without features cannot be split: one leaf holds them all.
+            tree.leaf(0, rows, n);
+        } else {
+            tree.grow(0, rows, 0, height_limit, rng);
+        }
         tree
     }
 
-    /// Makes node `id` a leaf over `rows`, recording their shared row if they are several and identical.
-    fn leaf(&mut self, id: usize, rows: &[&[f64]]) {
+    /// Makes node `id` a leaf over `n` rows, recording their shared row if they are several and identical.
+    fn leaf(&mut self, id: usize, rows: &[f64], n: usize) {
         let mut left = NOT_TIED;
-        let first = rows.first().map_or(&[][..], |r| &r[..self.width]);
-        if rows.len() > 1 && rows.iter().all(|r| &r[..self.width] == first) {
-            left = (self.tied_rows.len() / self.width.max(1)) as u32;
-            self.tied_rows.extend_from_slice(first);
+        let w = self.width;
+        if n > 1 && w > 0 {
+            let first = &rows[..w];
+            if rows.chunks_exact(w).all(|r| r == first) {
+                left = (self.tied_rows.len() / w) as u32;
+                self.tied_rows.extend_from_slice(first);
+            }
         }
         self.nodes[id] = Node {
-            value: average_path_length(rows.len()),
+            value: average_path_length(n),
             feature: LEAF,
             left,
         };
     }
 
-    fn grow(
-        &mut self,
-        id: usize,
-        rows: &mut [&[f64]],
-        depth: usize,
-        limit: usize,
-        rng: &mut StdRng,
-    ) {
-        if depth >= limit || rows.len() <= 1 {
-            self.leaf(id, rows);
+    /// Splits node `id` over `rows` (a multiple of the non-zero width) until `limit` deep.
+    fn grow(&mut self, id: usize, rows: &mut [f64], depth: usize, limit: usize, rng: &mut StdRng) {
+        let w = self.width;
+        let n = rows.len() / w;
+        if depth >= limit || n <= 1 {
+            self.leaf(id, rows, n);
             return;
         }
         let mut candidates = [(0usize, 0.0f64, 0.0f64); MAX_FEATURES];
         let mut count = 0;
-        for f in 0..self.width {
-            let (lo, hi) = feature_range(rows, f);
+        for f in 0..w {
+            let (lo, hi) = feature_range(rows, w, f);
             if hi > lo {
                 candidates[count] = (f, lo, hi);
                 count += 1;
             }
         }
         if count == 0 {
-            self.leaf(id, rows);
+            self.leaf(id, rows, n);
             return;
         }
         let (feature, lo, hi) = candidates[rng.random_range(0..count)];
         let value = rng.random_range(lo..hi);
         let mut split = 0;
-        for i in 0..rows.len() {
-            if rows[i][feature] < value {
-                rows.swap(i, split);
+        for i in 0..n {
+            if rows[i * w + feature] < value {
+                if i != split {
+                    for k in 0..w {
+                        rows.swap(i * w + k, split * w + k);
+                    }
+                }
                 split += 1;
             }
         }
@@ -124,19 +144,13 @@ impl Tree {
             feature: feature as u32,
             left: left as u32,
         };
-        let (left_rows, right_rows) = rows.split_at_mut(split);
+        let (left_rows, right_rows) = rows.split_at_mut(split * w);
         self.grow(left, left_rows, depth + 1, limit, rng);
         self.grow(left + 1, right_rows, depth + 1, limit, rng);
     }
 
-    fn path_length(&self, x: &[f64]) -> f64 {
-        let mut node = self.nodes[0];
-        let mut depth = 0.0;
-        while node.feature != LEAF {
-            let right = x[node.feature as usize] >= node.value;
-            node = self.nodes[node.left as usize + usize::from(right)];
-            depth += 1.0;
-        }
+    /// Path length of `x` given the leaf `node` it reached at `depth`.
+    fn finish_path(&self, node: Node, depth: f64, x: &[f64]) -> f64 {
         if node.left != NOT_TIED && !self.matches_tied(node.left as usize, x) {
             // Differs from the identical rows of a tied leaf: one more split isolates it, however
             // many rows tie there (else a novel value past a large tied block would look common).
@@ -154,17 +168,53 @@ impl Tree {
     }
 }
 
-/// Smallest and largest value of feature `f` over `rows`.
-fn feature_range(rows: &[&[f64]], f: usize) -> (f64, f64) {
-    rows.iter()
+/// Trees walked side by side: their node loads do not depend on each other, so the processor
+/// overlaps them instead of waiting for one tree's chain of loads at a time.
+const LANES: usize = 8;
+
+/// Path lengths of `x` in each of `trees` (at most [`LANES`]), walked in lock step.
+fn path_lengths(trees: &[Tree], x: &[f64], out: &mut [f64; LANES]) {
+    let mut nodes = [Node {
+        value: 0.0,
+        feature: LEAF,
+        left: NOT_TIED,
+    }; LANES];
+    let mut depths = [0.0f64; LANES];
+    for (node, tree) in nodes.iter_mut().zip(trees) {
+        *node = tree.nodes[0];
+    }
+    loop {
+        let mut walking = false;
+        for ((node, depth), tree) in nodes.iter_mut().zip(&mut depths).zip(trees) {
+            if node.feature != LEAF {
+                let right = x[node.feature as usize] >= node.value;
+                *node = tree.nodes[node.left as usize + usize::from(right)];
+                *depth += 1.0;
+                walking = true;
+            }
+        }
+        if !walking {
+            break;
+        }
+    }
+    for (i, tree) in trees.iter().enumerate() {
+        out[i] = tree.finish_path(nodes[i], depths[i], x);
+    }
+}
+
+/// Smallest and largest value of feature `f` over `rows` (`width` values each).
+fn feature_range(rows: &[f64], width: usize, f: usize) -> (f64, f64) {
+    rows.chunks_exact(width)
         .fold((f64::MAX, f64::MIN), |(a, b), r| (a.min(r[f]), b.max(r[f])))
 }
 
 /// Whether `rows` hold at most `limit` distinct rows (by bit pattern hash; stops early past `limit`).
 fn few_distinct<'a>(rows: impl Iterator<Item = &'a [f64]>, limit: usize) -> bool {
-    let mut seen = HashSet::with_capacity(limit + 1);
+    // Fixed seeds: the same rows always count the same (a hash collision can only undercount).
+    let state = ahash::RandomState::with_seeds(1, 2, 3, 4);
+    let mut seen = ahash::HashSet::with_capacity_and_hasher(limit + 1, state.clone());
     for r in rows {
-        let mut h = DefaultHasher::new();
+        let mut h = state.build_hasher();
         for v in r {
             v.to_bits().hash(&mut h);
         }
@@ -245,11 +295,20 @@ impl IsolationForest {
         let mut rng = StdRng::seed_from_u64(params.seed);
         let sample = params.sample_size.clamp(2, data.len());
         let height_limit = (sample as f64).log2().ceil() as usize;
+        let width = data[0].as_ref().len().min(MAX_FEATURES);
         let mut trees = Vec::with_capacity(params.trees);
+        let mut rows = Vec::with_capacity(sample * width);
         for _ in 0..params.trees.max(1) {
             let picked = rand::seq::index::sample(&mut rng, data.len(), sample);
-            let mut rows: Vec<&[f64]> = picked.iter().map(|i| data[i].as_ref()).collect();
-            trees.push(Tree::build(&mut rows, height_limit, &mut rng));
+            rows.clear();
+            rows.extend(picked.iter().flat_map(|i| &data[i].as_ref()[..width]));
+            trees.push(Tree::build(
+                &mut rows,
+                width,
+                sample,
+                height_limit,
+                &mut rng,
+            ));
         }
         let mut forest = IsolationForest {
             trees,
@@ -265,9 +324,44 @@ impl IsolationForest {
 
     /// Anomaly score `2^(-E[h(x)] / c(n))` in (0, 1]; near 1 is anomalous, about 0.5 or less is normal.
     pub fn score(&self, x: &[f64]) -> f64 {
-        let mean =
-            self.trees.iter().map(|t| t.path_length(x)).sum::<f64>() / self.trees.len() as f64;
+        // An infinite bound never stops the walk; were it to, the point would be the most normal.
+        self.path_sum(x, f64::INFINITY)
+            .map_or(0.0, |sum| self.score_of_sum(sum))
+    }
+
+    /// The score of `x` if it is above the threshold, else `None`. Cheaper than [`Self::score`]
+    /// for the common normal point: the walk stops once the trees walked so far already make a
+    /// score above the threshold impossible.
+    pub fn score_above_threshold(&self, x: &[f64]) -> Option<f64> {
+        // score > t  <=>  mean path < -log2(t) * c(n); paths only add up, so once the partial
+        // sum reaches that bound times the number of trees the answer is known. The margin keeps
+        // rounding from ever stopping a walk whose exact score would pass.
+        let bound = -self.threshold.log2() * self.normaliser * self.trees.len() as f64;
+        self.path_sum(x, bound * (1.0 + 1e-9))
+            .map(|sum| self.score_of_sum(sum))
+            .filter(|&score| score > self.threshold)
+    }
+
+    /// `2^(-mean path / c(n))` for the sum of the trees' path lengths.
+    fn score_of_sum(&self, sum: f64) -> f64 {
+        let mean = sum / self.trees.len() as f64;
         2f64.powf(-mean / self.normaliser.max(f64::MIN_POSITIVE))
+    }
+
+    /// The sum of the path lengths of `x` over every tree, or `None` once it reaches `stop_at`.
+    fn path_sum(&self, x: &[f64], stop_at: f64) -> Option<f64> {
+        let mut sum = 0.0;
+        let mut lengths = [0.0; LANES];
+        for group in self.trees.chunks(LANES) {
+            path_lengths(group, x, &mut lengths);
+            for length in &lengths[..group.len()] {
+                sum += length;
+            }
+            if sum >= stop_at {
+                return None;
+            }
+        }
+        Some(sum)
     }
 
     /// Training scores that place the threshold. Rows with at most [`THRESHOLD_SAMPLE`] distinct

@@ -111,3 +111,48 @@ fn same_seed_same_model() {
     let b = IsolationForest::fit(&cluster(), ForestParams::default()).expect("trained");
     assert_eq!(a.score(&[0.3, 0.9]), b.score(&[0.3, 0.9]));
 }
+
+#[test]
+fn scores_match_the_reference_walk_bit_for_bit() {
+    let data: Vec<[f64; 2]> = (0..1000u32)
+        .map(|i| {
+            let a = f64::from((i * 7919) % 1000) / 100.0;
+            let b = f64::from((i * 104_729) % 997) / 50.0;
+            [a.ln_1p(), b.ln_1p()]
+        })
+        .collect();
+    let forest = IsolationForest::fit(
+        &data,
+        ForestParams {
+            trees: 32,
+            sample_size: 256,
+            contamination: 0.05,
+            seed: 11,
+        },
+    )
+    .expect("trained");
+    let points = [[0.5, 0.5], [2.0, 3.0], [9.0, 0.1], [1.2, 2.2], [0.0, 0.0]];
+    let scores: Vec<u64> = points.iter().map(|p| forest.score(p).to_bits()).collect();
+    // Bit patterns of the scores and threshold of the reference implementation (one pointer per
+    // row, one tree at a time): a faster layout must grow the same trees and sum the same paths.
+    assert_eq!(
+        scores,
+        [
+            4_603_964_481_491_972_842,
+            4_602_453_536_105_109_300,
+            4_604_560_011_915_658_402,
+            4_602_242_469_871_256_139,
+            4_604_720_603_145_746_503
+        ]
+    );
+    assert_eq!(forest.threshold().to_bits(), 4_603_695_934_054_299_284);
+    for p in &points {
+        let score = forest.score(p);
+        let above = forest.score_above_threshold(p);
+        assert_eq!(
+            above,
+            (score > forest.threshold()).then_some(score),
+            "{p:?}"
+        );
+    }
+}
