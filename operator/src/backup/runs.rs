@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use super::conditions::with_conditions;
 use super::job::{BACKUP_CONTAINER, JobContext, backup_job};
-use super::metrics::BackupMetrics;
+use super::metrics::{BackupMetrics, FAILED, SUCCEEDED};
 use super::outcome::{JobState, backup_status, job_state, parse_summary, termination_message};
 use super::target::{Location, s3_target};
 use crate::crd::{BackupPhase, VexfsBackup, VexfsBackupStatus, VexfsSemantic};
@@ -241,9 +241,9 @@ async fn announce_finish(
 ) {
     let succeeded = status.phase == Some(BackupPhase::Succeeded);
     let (type_, reason, phase) = if succeeded {
-        (EventType::Normal, "BackupSucceeded", "Succeeded")
+        (EventType::Normal, "BackupSucceeded", SUCCEEDED)
     } else {
-        (EventType::Warning, "BackupFailed", "Failed")
+        (EventType::Warning, "BackupFailed", FAILED)
     };
     deps.metrics.backups.with_label_values(&[phase]).inc();
     tracing::info!(backup = %name, phase, message = ?status.message, "backup finished");

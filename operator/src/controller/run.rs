@@ -55,6 +55,15 @@ impl Shared {
             .map(|object| super::status::ready_state(object.status.as_ref()))
             .collect()
     }
+
+    /// Every cached `VexfsSemantic`.
+    pub fn semantics(&self) -> Vec<Arc<VexfsSemantic>> {
+        let stores = self
+            .stores
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        stores.iter().flat_map(Store::state).collect()
+    }
 }
 
 /// Typed access to `K` in `namespace`, or in every namespace when `None`.
