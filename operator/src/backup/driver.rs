@@ -295,7 +295,7 @@ async fn delete_archive(
         backup_name: &name,
         namespace: &spec.namespace,
         semantic: &spec.name,
-        image: &spec.engine.image,
+        images: &spec.images,
         location: &location,
         s3: s3_target(spec),
         identity: spec.backup_identity.as_ref(),

@@ -139,7 +139,7 @@ async fn create_job(
         backup_name: &name,
         namespace: &spec.namespace,
         semantic: &spec.name,
-        image: &spec.engine.image,
+        images: &spec.images,
         location,
         s3: s3_target(spec),
         identity: spec.backup_identity.as_ref(),

@@ -21,7 +21,7 @@ pub use analytics::{
     AnalyticsSpec, AnomalyAlgorithm, AnomalyDetectionSpec, PatternDiscoverySpec, PredictionSpec,
 };
 pub use backup::{BackupSpec, BackupTarget, RestoreSpec, RetentionSpec, S3Target, VolumeTarget};
-pub use engine::{DEFAULT_IMAGE, EngineSpec, LogFormat, LogLevel, StorageSpec};
+pub use engine::{EngineSpec, LogFormat, LogLevel, StorageSpec};
 pub use monitoring::{MonitoringMode, MonitoringSpec};
 pub use profiler::ProfilerSpec;
 pub use rbac::{AuthMethod, AuthSpec, RbacSpec, Role, Subject, SubjectKind};

@@ -142,7 +142,7 @@ fn engine_container(spec: &ValidatedSpec) -> Container {
                 ..VolumeMount::default()
             },
         ]),
-        ..hardened("engine", &spec.engine.image)
+        ..hardened("engine", &spec.images.engine)
     }
 }
 
