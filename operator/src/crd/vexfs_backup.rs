@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
     status = "VexfsBackupStatus",
     shortname = "vxb",
     category = "vexfs",
+    doc = "One backup of a VexfsSemantic's event store, scheduled by its spec.backup or created on demand. The operator runs a Job that archives the engine's data to the backup target and reports the phase, archive location, size, checksum and Ready, Reconciling, Stalled and Failed conditions in status. Short name vxb.",
     printcolumn = r#"{"name":"Semantic","type":"string","jsonPath":".spec.semanticRef"}"#,
     printcolumn = r#"{"name":"Phase","type":"string","jsonPath":".status.phase"}"#,
     printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
