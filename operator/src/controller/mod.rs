@@ -32,7 +32,7 @@ use crate::spec::conditions::{Stall, reasons, types};
 use crate::spec::images::Images;
 use crate::spec::names::MANAGER;
 use crate::spec::{ValidatedSpec, validate};
-use build::{ClusterFacts, EngineTomlError};
+use build::{BuildError, ClusterFacts};
 use caches::Caches;
 use fetch::Fetched;
 use memory::Memory;
@@ -60,9 +60,9 @@ pub enum ReconcileError {
     /// Applying or deleting a child failed.
     #[error(transparent)]
     Apply(#[from] apply::ApplyError),
-    /// Rendering `engine.toml` failed.
+    /// Building a child failed (`engine.toml`, the embedded alert rules).
     #[error(transparent)]
-    Render(#[from] EngineTomlError),
+    Render(#[from] BuildError),
     /// Writing the status failed.
     #[error("patching status: {0}")]
     Status(#[source] kube::Error),
