@@ -9,6 +9,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use chrono::Utc;
+
+use crate::backup::freshness::freshness;
 use crate::controller::run::Shared;
 use crate::metrics::Metrics;
 
@@ -32,6 +35,14 @@ pub fn router(state: HttpState) -> Router {
 
 async fn metrics(State(state): State<HttpState>) -> Response {
     state.metrics.set_ready_counts(state.shared.ready_states());
+    let now = Utc::now();
+    let fresh: Vec<_> = state
+        .shared
+        .semantics()
+        .iter()
+        .filter_map(|cr| freshness(cr, now))
+        .collect();
+    state.metrics.backup.set_freshness(&fresh);
     match state.metrics.render() {
         Ok(text) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response(),
         Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),

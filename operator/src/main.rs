@@ -11,6 +11,7 @@ use vexfs_operator::controller::run::{Handles, RunConfig, Shared, run};
 use vexfs_operator::http::{HttpState, router};
 use vexfs_operator::leader::LeaderElector;
 use vexfs_operator::metrics::Metrics;
+use vexfs_operator::spec::images::{self, Images};
 
 /// Log line format.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -58,6 +59,15 @@ struct Args {
     /// Identity of this replica (the pod name).
     #[arg(long, env = "POD_NAME")]
     identity: Option<String>,
+    /// Engine image of resources that do not set `spec.engine.image`.
+    #[arg(long, env = "ENGINE_IMAGE", default_value = images::ENGINE)]
+    engine_image: String,
+    /// `aws` CLI image of S3 backup, restore and cleanup containers.
+    #[arg(long, env = "AWS_CLI_IMAGE", default_value = images::AWS_CLI)]
+    aws_cli_image: String,
+    /// Shell image deleting archives from backup volumes.
+    #[arg(long, env = "SHELL_IMAGE", default_value = images::SHELL)]
+    shell_image: String,
 }
 
 fn init_tracing(format: LogFormat) {
@@ -103,6 +113,7 @@ async fn main() -> anyhow::Result<()> {
         .into_iter()
         .filter(|ns| !ns.is_empty())
         .collect();
+    let images = Images::new(&args.engine_image, &args.aws_cli_image, &args.shell_image)?;
     let limits = Limits {
         qps: args.kube_api_qps,
         burst: args.kube_api_burst,
@@ -159,6 +170,7 @@ async fn main() -> anyhow::Result<()> {
         metrics,
         instance: Some(identity),
         memory: Arc::default(),
+        images,
     };
     let config = RunConfig {
         namespaces,

@@ -4,6 +4,7 @@ mod support;
 
 use serde::Serialize;
 use vexfs_operator::controller::build::{ClusterFacts, build_all};
+use vexfs_operator::spec::images::Images;
 use vexfs_operator::spec::validate;
 
 fn yaml(value: &impl Serialize) -> String {
@@ -11,7 +12,8 @@ fn yaml(value: &impl Serialize) -> String {
 }
 
 fn check_sample(sample: &str) {
-    let spec = validate(&support::load_sample(sample)).expect("sample is valid");
+    let spec =
+        validate(&support::load_sample(sample), &Images::default()).expect("sample is valid");
     let children = build_all(
         &spec,
         ClusterFacts {
@@ -70,7 +72,7 @@ fn full_sample_children_match_snapshots() {
 
 #[test]
 fn auto_monitoring_without_the_api_builds_no_monitoring_objects() {
-    let spec = validate(&support::load_sample("minimal.yaml")).expect("valid");
+    let spec = validate(&support::load_sample("minimal.yaml"), &Images::default()).expect("valid");
     let children = build_all(
         &spec,
         ClusterFacts {
@@ -89,14 +91,21 @@ fn auto_monitoring_without_the_api_builds_no_monitoring_objects() {
 #[test]
 fn config_hash_changes_only_with_the_rendered_config() {
     let cr = support::load_sample("minimal.yaml");
-    let base = build_all(&validate(&cr).expect("valid"), ClusterFacts::default()).expect("builds");
+    let base = build_all(
+        &validate(&cr, &Images::default()).expect("valid"),
+        ClusterFacts::default(),
+    )
+    .expect("builds");
     let mut scaled = cr.clone();
     scaled.spec.engine = Some(vexfs_operator::crd::EngineSpec {
         replicas: 3,
         ..Default::default()
     });
-    let scaled =
-        build_all(&validate(&scaled).expect("valid"), ClusterFacts::default()).expect("builds");
+    let scaled = build_all(
+        &validate(&scaled, &Images::default()).expect("valid"),
+        ClusterFacts::default(),
+    )
+    .expect("builds");
     assert_eq!(
         base.config_hash, scaled.config_hash,
         "replicas are not part of engine.toml"
@@ -106,8 +115,11 @@ fn config_hash_changes_only_with_the_rendered_config() {
         sliding_window_size: 5,
         ..Default::default()
     });
-    let tuned =
-        build_all(&validate(&tuned).expect("valid"), ClusterFacts::default()).expect("builds");
+    let tuned = build_all(
+        &validate(&tuned, &Images::default()).expect("valid"),
+        ClusterFacts::default(),
+    )
+    .expect("builds");
     assert_ne!(base.config_hash, tuned.config_hash);
 }
 
@@ -115,8 +127,11 @@ fn config_hash_changes_only_with_the_rendered_config() {
 fn stopped_scales_the_statefulset_to_zero_and_keeps_storage() {
     let mut cr = support::load_sample("full.yaml");
     cr.spec.stopped = true;
-    let children =
-        build_all(&validate(&cr).expect("valid"), ClusterFacts::default()).expect("builds");
+    let children = build_all(
+        &validate(&cr, &Images::default()).expect("valid"),
+        ClusterFacts::default(),
+    )
+    .expect("builds");
     let sts = children.statefulset.spec.expect("spec");
     assert_eq!(sts.replicas, Some(0));
     assert_eq!(sts.volume_claim_templates.map(|v| v.len()), Some(1));
@@ -129,7 +144,7 @@ fn children_never_carry_user_labels_or_annotations() {
     cr.metadata.labels = Some([("argocd.argoproj.io/instance".to_owned(), "x".to_owned())].into());
     cr.metadata.annotations = Some([("team".to_owned(), "y".to_owned())].into());
     let children = build_all(
-        &validate(&cr).expect("valid"),
+        &validate(&cr, &Images::default()).expect("valid"),
         ClusterFacts {
             monitoring_api: true,
             ..ClusterFacts::default()

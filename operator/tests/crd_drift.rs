@@ -30,6 +30,20 @@ fn semantic_crd_yaml() -> String {
 }
 
 #[test]
+fn every_crd_describes_its_kind_for_kubectl_explain() {
+    for (file, yaml) in render_all().expect("renders") {
+        let crd: serde_yaml::Value = serde_yaml::from_str(&yaml).expect("parses");
+        let description = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["description"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            description.len() > 80 && !description.starts_with("Auto-generated"),
+            "{file}: top-level description {description:?}"
+        );
+    }
+}
+
+#[test]
 fn crd_has_short_name_category_and_printer_columns() {
     let yaml = semantic_crd_yaml();
     for needle in [

@@ -17,6 +17,7 @@ use vexfs_operator::backup::restore::{
 };
 use vexfs_operator::backup::target::{ARCHIVE_DIR, Location};
 use vexfs_operator::crd::{RestoreSpec, S3Target, SecretRef, VexfsBackup};
+use vexfs_operator::spec::images::Images;
 
 /// A moto S3 server on a free loopback port, stopped on drop.
 struct Moto {
@@ -131,7 +132,7 @@ fn download_container(location: &Location, s3: &S3Target) -> Container {
         previous: None,
         persistent: true,
         s3: Some(s3),
-        image: "engine",
+        images: &Images::default(),
         data_dir: "/var/lib/vexfs",
     };
     let RestorePlan::Inject {
@@ -164,7 +165,7 @@ fn backup_upload_restore_download_and_cleanup_work_against_real_s3() {
         backup_name: BACKUP,
         namespace: "vexfs",
         semantic: "vx",
-        image: "engine",
+        images: &Images::default(),
         location: &location,
         s3: Some(&s3),
         identity: None,

@@ -12,12 +12,14 @@ use vexfs_operator::backup::target::Location;
 use vexfs_operator::controller::build::render_engine_toml;
 use vexfs_operator::crd::AuthMethod;
 use vexfs_operator::spec::identity::{BACKUP_IDENTITY, CREDENTIALS_FILE};
+use vexfs_operator::spec::images::Images;
 use vexfs_operator::spec::{ValidatedSpec, validate};
 
 #[test]
 fn engine_accepts_the_rendered_config_of_every_valid_sample() {
     for sample in ["minimal.yaml", "full.yaml"] {
-        let spec = validate(&support::load_sample(sample)).expect("valid sample");
+        let spec =
+            validate(&support::load_sample(sample), &Images::default()).expect("valid sample");
         let toml = render_engine_toml(&spec).expect("renders");
         if let Err(error) = vexfs_engine::config::Config::from_toml(&toml, sample) {
             panic!("{sample}: the engine rejects the rendered engine.toml: {error}\n{toml}");
@@ -53,7 +55,8 @@ fn projected_auth_file(spec: &vexfs_operator::spec::ValidatedSpec) -> Option<Str
 #[test]
 fn the_engine_enforces_the_rendered_rbac_from_the_mounted_secret() {
     use vexfs_engine::auth::{AuthMethod, Permission};
-    let spec = validate(&support::load_sample("full.yaml")).expect("valid sample");
+    let spec =
+        validate(&support::load_sample("full.yaml"), &Images::default()).expect("valid sample");
     let toml = render_engine_toml(&spec).expect("renders");
     let config = vexfs_engine::config::Config::from_toml(&toml, "full.yaml").expect("accepted");
     let auth = config.auth.expect("full.yaml sets spec.rbac.auth");
@@ -73,7 +76,8 @@ fn the_engine_enforces_the_rendered_rbac_from_the_mounted_secret() {
 
 #[test]
 fn without_spec_rbac_auth_the_api_stays_open() {
-    let spec = validate(&support::load_sample("minimal.yaml")).expect("valid sample");
+    let spec =
+        validate(&support::load_sample("minimal.yaml"), &Images::default()).expect("valid sample");
     let toml = render_engine_toml(&spec).expect("renders");
     assert!(!toml.contains("[auth]"), "{toml}");
     let config = vexfs_engine::config::Config::from_toml(&toml, "minimal.yaml").expect("accepted");
@@ -92,7 +96,7 @@ fn backup_job_credential(spec: &ValidatedSpec, secret_file: &std::path::Path) ->
         backup_name: "b",
         namespace: &spec.namespace,
         semantic: &spec.name,
-        image: "engine",
+        images: &Images::default(),
         location: &location,
         s3: None,
         identity: spec.backup_identity.as_ref(),
@@ -132,7 +136,7 @@ fn the_backup_job_is_allowed_to_take_backups_with_either_method() {
         let mut cr = support::load_sample("full.yaml");
         let rbac = cr.spec.rbac.as_mut().expect("full.yaml sets rbac");
         rbac.auth.as_mut().expect("full.yaml sets auth").method = method;
-        let spec = validate(&cr).expect("valid sample");
+        let spec = validate(&cr, &Images::default()).expect("valid sample");
         let toml = render_engine_toml(&spec).expect("renders");
         let config = vexfs_engine::config::Config::from_toml(&toml, "full.yaml").expect("accepted");
         let section = config.auth.expect("[auth] rendered");

@@ -17,6 +17,7 @@ use vexfs_operator::crd::{
     AuthMethod, AuthSpec, RestoreSpec, S3Target, SecretKeyRef, SecretRef, VexfsBackup,
 };
 use vexfs_operator::spec::identity::BackupIdentity;
+use vexfs_operator::spec::images::Images;
 use vexfs_operator::spec::{ValidatedSpec, validate};
 
 /// Volume types `restricted` allows.
@@ -157,13 +158,13 @@ fn engine_pod(spec: &ValidatedSpec, backup: Option<&VexfsBackup>) -> PodSpec {
 fn engine_pods() -> Vec<(String, PodSpec)> {
     let mut pods = Vec::new();
     for sample in ["minimal.yaml", "full.yaml"] {
-        let spec = validate(&support::load_sample(sample)).expect("valid");
+        let spec = validate(&support::load_sample(sample), &Images::default()).expect("valid");
         pods.push((format!("engine of {sample}"), engine_pod(&spec, None)));
         let mut restoring = support::load_sample(sample);
         restoring.spec.restore = Some(RestoreSpec {
             backup_name: "nightly-1".to_owned(),
         });
-        let mut spec = validate(&restoring).expect("valid");
+        let mut spec = validate(&restoring, &Images::default()).expect("valid");
         for location in [
             "pvc://archive/nightly-1.tar.gz",
             "s3://backups/nightly-1.tar.gz",
@@ -174,7 +175,7 @@ fn engine_pods() -> Vec<(String, PodSpec)> {
                     serde_json::from_value(json!({"target": {"s3": s3_target()}}))
                         .expect("backup spec"),
                 );
-                spec = validate(&with_s3).expect("valid");
+                spec = validate(&with_s3, &Images::default()).expect("valid");
             }
             let backup = succeeded_backup(location);
             let pod = engine_pod(&spec, Some(&backup));
@@ -222,7 +223,7 @@ fn job_pods() -> Vec<(String, PodSpec)> {
                 backup_name: "b",
                 namespace: "vexfs",
                 semantic: "vx",
-                image: "engine:1",
+                images: &Images::default(),
                 location,
                 s3: *s3,
                 identity: auth,

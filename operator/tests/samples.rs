@@ -2,12 +2,14 @@
 
 mod support;
 
+use vexfs_operator::spec::images::Images;
 use vexfs_operator::spec::validate;
 
 #[test]
 fn valid_samples_validate() {
     for file in ["minimal.yaml", "full.yaml"] {
-        validate(&support::load_sample(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        validate(&support::load_sample(file), &Images::default())
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
     }
 }
 
@@ -21,7 +23,7 @@ fn every_invalid_sample_is_rejected_with_its_expected_message() {
     );
     for file in files {
         let expected = support::expected_message(&file);
-        let err = validate(&support::load_sample(&file))
+        let err = validate(&support::load_sample(&file), &Images::default())
             .expect_err(&file)
             .to_string();
         assert!(

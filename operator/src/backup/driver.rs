@@ -76,7 +76,7 @@ pub async fn run_backups(
     let previous = cr.status.as_ref().and_then(|s| s.backup.as_ref());
     let run_plan = plan(schedule, &plan_input(cr, backup, previous, &records, now));
     start_scheduled(deps, cr, spec, backup, &run_plan, &mut records).await?;
-    sync_backups(deps, cr, spec, &mut records, observed.jobs).await?;
+    sync_backups(deps, cr, spec, &mut records, observed.jobs, now).await?;
     prune(deps, cr, spec, backup, &mut records, now).await?;
     Ok(report(cr, &run_plan, &records, backup.suspend, now))
 }
@@ -295,7 +295,7 @@ async fn delete_archive(
         backup_name: &name,
         namespace: &spec.namespace,
         semantic: &spec.name,
-        image: &spec.engine.image,
+        images: &spec.images,
         location: &location,
         s3: s3_target(spec),
         identity: spec.backup_identity.as_ref(),

@@ -14,10 +14,11 @@ use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{Container, PodTemplateSpec, Volume};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 
-use super::target::{Location, SHELL_IMAGE, archive_mount, aws_container, endpoint_args};
+use super::target::{Location, archive_mount, aws_container, endpoint_args};
 use crate::crd::S3Target;
 use crate::spec::container::{PodParts, hardened, pod_spec, scratch_volume};
 use crate::spec::identity::{BackupIdentity, credentials_mount};
+use crate::spec::images::Images;
 use crate::spec::names::{APP_NAME, MANAGED_BY_LABEL, MANAGER};
 
 /// Name of the container whose termination message carries the engine's JSON summary.
@@ -42,8 +43,8 @@ pub struct JobContext<'a> {
     pub namespace: &'a str,
     /// The `VexfsSemantic` name (and its client Service).
     pub semantic: &'a str,
-    /// Engine image.
-    pub image: &'a str,
+    /// Images: the engine (backup container), the `aws` CLI (S3) and the shell (volume cleanup).
+    pub images: &'a Images,
     /// Where the archive goes.
     pub location: &'a Location,
     /// S3 settings when the location is in S3.
@@ -91,7 +92,7 @@ pub fn backup_job(ctx: &JobContext<'_>) -> Job {
         args: Some(args),
         termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
         volume_mounts: Some(mounts),
-        ..hardened(BACKUP_CONTAINER, ctx.image)
+        ..hardened(BACKUP_CONTAINER, &ctx.images.engine)
     };
     let (init, main) = match (ctx.location, ctx.s3) {
         (Location::S3 { bucket, key }, Some(s3)) => {
@@ -102,7 +103,10 @@ pub fn backup_job(ctx: &JobContext<'_>) -> Job {
                 format!("s3://{bucket}/{key}"),
             ];
             args.extend(endpoint_args(s3));
-            (vec![engine], aws_container("upload", args, s3))
+            (
+                vec![engine],
+                aws_container("upload", &ctx.images.aws_cli, args, s3),
+            )
         }
         _ => (Vec::new(), engine),
     };
@@ -129,7 +133,7 @@ pub fn cleanup_job(ctx: &JobContext<'_>) -> Job {
                 format!("s3://{bucket}/{key}"),
             ];
             args.extend(endpoint_args(s3));
-            aws_container("delete", args, s3)
+            aws_container("delete", &ctx.images.aws_cli, args, s3)
         }
         _ => Container {
             command: Some(vec![
@@ -138,7 +142,7 @@ pub fn cleanup_job(ctx: &JobContext<'_>) -> Job {
                 ctx.location.local_path(),
             ]),
             volume_mounts: Some(vec![archive_mount(false)]),
-            ..hardened("delete", SHELL_IMAGE)
+            ..hardened("delete", &ctx.images.shell)
         },
     };
     let pod = JobPod {

@@ -1,7 +1,8 @@
 //! Backup and cleanup Job builder tests.
 
+use std::sync::LazyLock;
+
 use super::*;
-use crate::backup::target::AWS_CLI_IMAGE;
 use crate::crd::{AuthMethod, AuthSpec, SecretKeyRef, SecretRef};
 use k8s_openapi::api::core::v1::{
     KeyToPath, PersistentVolumeClaimVolumeSource, PodSpec, SecretVolumeSource, VolumeMount,
@@ -67,12 +68,22 @@ fn s3_location(key: &str) -> Location {
     }
 }
 
+/// Images overridden as an air-gapped installation does, so each container shows which it uses.
+static IMAGES: LazyLock<Images> = LazyLock::new(|| {
+    Images::new(
+        "registry.local/vexfs-engine:1",
+        "registry.local/aws-cli:2",
+        "registry.local/busybox:3",
+    )
+    .expect("valid images")
+});
+
 fn ctx<'a>(location: &'a Location, s3: Option<&'a S3Target>) -> JobContext<'a> {
     JobContext {
         backup_name: "vx-29390520",
         namespace: "analytics",
         semantic: "vx",
-        image: "ghcr.io/vexfs/vexfs-engine:0.1.0",
+        images: &IMAGES,
         location,
         s3,
         identity: None,
@@ -131,7 +142,11 @@ fn s3_backup_writes_to_scratch_then_uploads_with_secret_credentials() {
     let init = pod.init_containers.as_ref().expect("engine runs first");
     assert_eq!(init[0].name, BACKUP_CONTAINER);
     let upload = &pod.containers[0];
-    assert_eq!(upload.image.as_deref(), Some(AWS_CLI_IMAGE));
+    assert_eq!(upload.image.as_deref(), Some("registry.local/aws-cli:2"));
+    assert_eq!(
+        init[0].image.as_deref(),
+        Some("registry.local/vexfs-engine:1")
+    );
     assert_eq!(
         upload.args.as_deref(),
         Some(
@@ -169,6 +184,10 @@ fn cleanup_deletes_the_archive_where_it_lives() {
     let volume = volume_location();
     let job = cleanup_job(&ctx(&volume, None));
     assert_eq!(job.metadata.name.as_deref(), Some("vx-29390520-cleanup"));
+    assert_eq!(
+        pod_spec(&job).containers[0].image.as_deref(),
+        Some("registry.local/busybox:3")
+    );
     let command = pod_spec(&job).containers[0]
         .command
         .clone()
@@ -182,6 +201,10 @@ fn cleanup_deletes_the_archive_where_it_lives() {
     let object = s3_location("p/vx-29390520.tar.gz");
     let target = s3();
     let job = cleanup_job(&ctx(&object, Some(&target)));
+    assert_eq!(
+        pod_spec(&job).containers[0].image.as_deref(),
+        Some("registry.local/aws-cli:2")
+    );
     let args = pod_spec(&job).containers[0].args.clone().expect("args");
     assert_eq!(
         &args[..3],
@@ -227,7 +250,7 @@ fn expected_authenticated_container(credential_flags: [&str; 2]) -> Container {
                 ..VolumeMount::default()
             },
         ]),
-        ..hardened("backup", "ghcr.io/vexfs/vexfs-engine:0.1.0")
+        ..hardened("backup", "registry.local/vexfs-engine:1")
     }
 }
 

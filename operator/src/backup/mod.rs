@@ -1,7 +1,9 @@
 //! Scheduled and on-demand backups, and the bootstrap restore: run planning, retention, Jobs, and
 //! their driver. Reads the parsed spec only; never the controller or recovery.
 
+pub mod conditions;
 pub mod driver;
+pub mod freshness;
 pub mod health;
 pub mod job;
 pub mod metrics;

@@ -12,6 +12,7 @@ use super::target::{Location, archive_mount, aws_container, endpoint_args, s3_ta
 use crate::crd::{BackupPhase, RestoreSpec, RestoreStatus, S3Target, VexfsBackup};
 use crate::spec::ValidatedSpec;
 use crate::spec::container::{hardened, scratch_volume};
+use crate::spec::images::Images;
 
 /// Name of the init container running `vexfs-engine restore`.
 pub const RESTORE_CONTAINER: &str = "restore";
@@ -61,8 +62,8 @@ pub struct RestoreInputs<'a> {
     pub persistent: bool,
     /// `spec.backup.target.s3`, for S3 credentials.
     pub s3: Option<&'a S3Target>,
-    /// Engine image.
-    pub image: &'a str,
+    /// Images: the engine (restore container) and the `aws` CLI (S3 download).
+    pub images: &'a Images,
     /// The engine's data directory.
     pub data_dir: &'a str,
 }
@@ -79,7 +80,7 @@ pub fn inputs_for<'a>(
         previous,
         persistent: spec.engine.storage.is_some(),
         s3: s3_target(spec),
-        image: &spec.engine.image,
+        images: &spec.images,
         data_dir: spec.data_dir,
     }
 }
@@ -126,7 +127,13 @@ pub fn plan_restore(inputs: &RestoreInputs<'_>) -> (RestorePlan, Option<RestoreS
                 Some(status(phases::FAILED, message.to_owned())),
             );
         };
-        init_containers.push(download_container(bucket, key, &location, s3));
+        init_containers.push(download_container(
+            &inputs.images.aws_cli,
+            bucket,
+            key,
+            &location,
+            s3,
+        ));
         volumes.push(scratch_volume());
     }
     init_containers.push(restore_container(inputs, &location));
@@ -287,11 +294,17 @@ fn restore_container(inputs: &RestoreInputs<'_>, location: &Location) -> Contain
         args: Some(args),
         termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
         volume_mounts: Some(vec![archive_mount(true), data]),
-        ..hardened(RESTORE_CONTAINER, inputs.image)
+        ..hardened(RESTORE_CONTAINER, &inputs.images.engine)
     }
 }
 
-fn download_container(bucket: &str, key: &str, location: &Location, s3: &S3Target) -> Container {
+fn download_container(
+    image: &str,
+    bucket: &str,
+    key: &str,
+    location: &Location,
+    s3: &S3Target,
+) -> Container {
     let mut args = vec![
         "s3".to_owned(),
         "cp".to_owned(),
@@ -299,7 +312,7 @@ fn download_container(bucket: &str, key: &str, location: &Location, s3: &S3Targe
         location.local_path(),
     ];
     args.extend(endpoint_args(s3));
-    aws_container(DOWNLOAD_CONTAINER, args, s3)
+    aws_container(DOWNLOAD_CONTAINER, image, args, s3)
 }
 
 #[cfg(test)]

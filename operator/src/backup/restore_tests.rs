@@ -23,6 +23,16 @@ fn spec() -> RestoreSpec {
     }
 }
 
+/// Images overridden as an air-gapped installation does.
+static IMAGES: std::sync::LazyLock<Images> = std::sync::LazyLock::new(|| {
+    Images::new(
+        "engine:1",
+        "registry.local/aws-cli:2",
+        "registry.local/busybox:3",
+    )
+    .expect("valid images")
+});
+
 fn inputs<'a>(restore: &'a RestoreSpec, backup: Option<&'a VexfsBackup>) -> RestoreInputs<'a> {
     RestoreInputs {
         restore: Some(restore),
@@ -30,7 +40,7 @@ fn inputs<'a>(restore: &'a RestoreSpec, backup: Option<&'a VexfsBackup>) -> Rest
         previous: None,
         persistent: true,
         s3: None,
-        image: "engine:1",
+        images: &IMAGES,
         data_dir: "/var/lib/vexfs",
     }
 }
@@ -142,6 +152,13 @@ fn s3_restores_download_first_with_credentials() {
             .map(|c| c.name.as_str())
             .collect::<Vec<_>>(),
         [DOWNLOAD_CONTAINER, RESTORE_CONTAINER]
+    );
+    assert_eq!(
+        init_containers
+            .iter()
+            .map(|c| c.image.as_deref().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        ["registry.local/aws-cli:2", "engine:1"]
     );
     assert_eq!(
         init_containers[0].args.as_ref().map(|a| a[2].as_str()),

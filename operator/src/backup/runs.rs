@@ -1,6 +1,7 @@
 //! Running backups: one Job per `VexfsBackup` (scheduled or on demand), and the Job's outcome written
 //! back into the `VexfsBackup` status. Cluster I/O of single backups lives here.
 
+use chrono::{DateTime, Utc};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams, LogParams, Patch, PatchParams, PostParams};
@@ -9,8 +10,9 @@ use kube::{Client, Resource, ResourceExt};
 use serde_json::json;
 use thiserror::Error;
 
+use super::conditions::with_conditions;
 use super::job::{BACKUP_CONTAINER, JobContext, backup_job};
-use super::metrics::BackupMetrics;
+use super::metrics::{BackupMetrics, FAILED, SUCCEEDED};
 use super::outcome::{JobState, backup_status, job_state, parse_summary, termination_message};
 use super::target::{Location, s3_target};
 use crate::crd::{BackupPhase, VexfsBackup, VexfsBackupStatus, VexfsSemantic};
@@ -57,18 +59,25 @@ pub fn is_finished(backup: &VexfsBackup) -> bool {
     )
 }
 
-/// Brings every unfinished backup one step forward: creates missing Jobs, reads finished ones.
-/// `jobs` are the resource's Jobs as last observed.
+/// Brings every unfinished backup one step forward (creates missing Jobs, reads finished ones) and
+/// keeps every backup's conditions current for its generation at `now`. `jobs` are the
+/// resource's Jobs as last observed.
 pub async fn sync_backups(
     deps: &BackupDeps<'_>,
     cr: &VexfsSemantic,
     spec: &ValidatedSpec,
     records: &mut [VexfsBackup],
     jobs: &[Job],
+    now: DateTime<Utc>,
 ) -> Result<(), BackupError> {
-    for record in records.iter_mut().filter(|r| !is_finished(r)) {
+    for record in records.iter_mut() {
         let name = record.name_any();
         let previous = record.status.clone().unwrap_or_default();
+        if is_finished(record) {
+            // Only the conditions can change (a record from an older operator, a new generation).
+            write_status(deps, cr, record, previous, now).await?;
+            continue;
+        }
         let Some(location) = location_of(record, spec) else {
             let failed = VexfsBackupStatus {
                 phase: Some(BackupPhase::Failed),
@@ -77,7 +86,7 @@ pub async fn sync_backups(
                 ),
                 ..previous
             };
-            write_status(deps, cr, record, failed).await?;
+            write_status(deps, cr, record, failed, now).await?;
             continue;
         };
         let job = match jobs
@@ -100,6 +109,7 @@ pub async fn sync_backups(
                 location: Some(location.render()),
                 ..status
             },
+            now,
         )
         .await?;
     }
@@ -129,7 +139,7 @@ async fn create_job(
         backup_name: &name,
         namespace: &spec.namespace,
         semantic: &spec.name,
-        image: &spec.engine.image,
+        images: &spec.images,
         location,
         s3: s3_target(spec),
         identity: spec.backup_identity.as_ref(),
@@ -183,16 +193,19 @@ async fn read_summary(
     Err(super::outcome::SummaryError::Missing)
 }
 
+/// Writes `status` with its conditions recomputed at `now`, unless nothing changed.
 async fn write_status(
     deps: &BackupDeps<'_>,
     cr: &VexfsSemantic,
     record: &mut VexfsBackup,
     status: VexfsBackupStatus,
+    now: DateTime<Utc>,
 ) -> Result<(), BackupError> {
+    let name = record.name_any();
+    let status = with_conditions(status, &name, record.metadata.generation, now);
     if record.status.as_ref() == Some(&status) {
         return Ok(());
     }
-    let name = record.name_any();
     let namespace = record.namespace().unwrap_or_default();
     let api: Api<VexfsBackup> = Api::namespaced(deps.client.clone(), &namespace);
     let patch = json!({
@@ -228,9 +241,9 @@ async fn announce_finish(
 ) {
     let succeeded = status.phase == Some(BackupPhase::Succeeded);
     let (type_, reason, phase) = if succeeded {
-        (EventType::Normal, "BackupSucceeded", "Succeeded")
+        (EventType::Normal, "BackupSucceeded", SUCCEEDED)
     } else {
-        (EventType::Warning, "BackupFailed", "Failed")
+        (EventType::Warning, "BackupFailed", FAILED)
     };
     deps.metrics.backups.with_label_values(&[phase]).inc();
     tracing::info!(backup = %name, phase, message = ?status.message, "backup finished");

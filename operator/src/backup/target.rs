@@ -12,10 +12,6 @@ use crate::spec::container::{SCRATCH_DIR, hardened, scratch_mount};
 
 /// Mount path of the backup volume (or scratch space for S3) in backup and restore pods.
 pub const ARCHIVE_DIR: &str = "/backups";
-/// Image used to copy archives to and from S3 and to delete them.
-pub const AWS_CLI_IMAGE: &str = "docker.io/amazon/aws-cli:2.22.35";
-/// Image used to delete archives from a backup volume.
-pub const SHELL_IMAGE: &str = "docker.io/library/busybox:1.37";
 /// Name of the archive volume in pod specs.
 pub const ARCHIVE_VOLUME: &str = "backups";
 /// Secret key holding the S3 access key id.
@@ -154,9 +150,9 @@ pub fn s3_target(spec: &ValidatedSpec) -> Option<&S3Target> {
     spec.backup.as_ref().and_then(|b| b.spec.target.s3.as_ref())
 }
 
-/// An `aws` CLI container named `name` running `args` with the archive volume mounted and the
+/// An `aws` CLI container named `name` from `image` running `args` with the archive volume mounted and the
 /// scratch directory as its home (the CLI writes its cache there; the root file system is read-only).
-pub fn aws_container(name: &str, args: Vec<String>, s3: &S3Target) -> Container {
+pub fn aws_container(name: &str, image: &str, args: Vec<String>, s3: &S3Target) -> Container {
     let mut env = s3_env(s3);
     env.push(EnvVar {
         name: "HOME".to_owned(),
@@ -167,7 +163,7 @@ pub fn aws_container(name: &str, args: Vec<String>, s3: &S3Target) -> Container 
         args: Some(args),
         env: Some(env),
         volume_mounts: Some(vec![archive_mount(false), scratch_mount()]),
-        ..hardened(name, AWS_CLI_IMAGE)
+        ..hardened(name, image)
     }
 }
 

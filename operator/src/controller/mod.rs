@@ -29,9 +29,10 @@ use crate::crd::{MonitoringMode, VexfsSemantic, VexfsSemanticStatus};
 use crate::day2::{self, DayTwoDeps, DayTwoInputs, DayTwoReport};
 use crate::metrics::Metrics;
 use crate::spec::conditions::{Stall, reasons, types};
+use crate::spec::images::Images;
 use crate::spec::names::MANAGER;
 use crate::spec::{ValidatedSpec, validate};
-use build::{ClusterFacts, EngineTomlError};
+use build::{BuildError, ClusterFacts};
 use caches::Caches;
 use fetch::Fetched;
 use memory::Memory;
@@ -59,9 +60,9 @@ pub enum ReconcileError {
     /// Applying or deleting a child failed.
     #[error(transparent)]
     Apply(#[from] apply::ApplyError),
-    /// Rendering `engine.toml` failed.
+    /// Building a child failed (`engine.toml`, the embedded alert rules).
     #[error(transparent)]
-    Render(#[from] EngineTomlError),
+    Render(#[from] BuildError),
     /// Writing the status failed.
     #[error("patching status: {0}")]
     Status(#[source] kube::Error),
@@ -93,6 +94,8 @@ pub struct Context {
     pub recorder: Recorder,
     /// Retry backoff and recovery slots.
     pub memory: Arc<Memory>,
+    /// Images of the children (the operator's flags).
+    pub images: Images,
 }
 
 impl Context {
@@ -109,7 +112,14 @@ impl Context {
             caches,
             metrics,
             memory: Arc::default(),
+            images: Images::default(),
         }
+    }
+
+    /// The same context running `images`.
+    #[must_use]
+    pub fn with_images(self, images: Images) -> Self {
+        Self { images, ..self }
     }
 
     /// The same context sharing `memory` (one per process, whatever the number of controllers).
@@ -166,7 +176,7 @@ impl Outcome {
 
 async fn reconcile_once(cr: &VexfsSemantic, ctx: &Context) -> Result<Action, ReconcileError> {
     let now = Utc::now();
-    let spec = match validate(cr) {
+    let spec = match validate(cr, &ctx.images) {
         Ok(spec) => spec,
         Err(error) => {
             let outcome = Outcome::stalled(reasons::INVALID_SPEC, error.to_string());
@@ -283,7 +293,7 @@ async fn converge(
         stall: None,
         engine: Some((
             spec.desired_replicas(),
-            spec.engine.image.clone(),
+            spec.images.engine.clone(),
             children.config_hash,
         )),
         observed: live.engine(&spec.name),

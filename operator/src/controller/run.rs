@@ -20,6 +20,7 @@ use super::{Context, error_policy, reconcile};
 use crate::backup::watch::{semantic_of_backup, semantic_of_job};
 use crate::crd::{VexfsBackup, VexfsSemantic};
 use crate::metrics::Metrics;
+use crate::spec::images::Images;
 use crate::spec::names::INSTANCE_LABEL;
 use crate::spec::names::MANAGED_SELECTOR;
 use crate::spec::validate;
@@ -54,6 +55,15 @@ impl Shared {
             .flat_map(Store::state)
             .map(|object| super::status::ready_state(object.status.as_ref()))
             .collect()
+    }
+
+    /// Every cached `VexfsSemantic`.
+    pub fn semantics(&self) -> Vec<Arc<VexfsSemantic>> {
+        let stores = self
+            .stores
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        stores.iter().flat_map(Store::state).collect()
     }
 }
 
@@ -112,7 +122,8 @@ fn semantics_using_secret(
         .iter()
         .filter(|cr| cr.metadata.namespace.as_ref() == Some(namespace))
         .filter(|cr| {
-            validate(cr).is_ok_and(|spec| {
+            // The images play no part in which Secrets a resource references.
+            validate(cr, &Images::default()).is_ok_and(|spec| {
                 referenced_secret_keys(&spec)
                     .iter()
                     .any(|(secret, _)| secret == name)
@@ -209,6 +220,8 @@ pub struct Handles {
     pub instance: Option<String>,
     /// The process's in-process state.
     pub memory: Arc<Memory>,
+    /// Images of the children.
+    pub images: Images,
 }
 
 impl Handles {
@@ -220,6 +233,7 @@ impl Handles {
             self.instance.clone(),
         )
         .with_memory(self.memory.clone())
+        .with_images(self.images.clone())
     }
 }
 

@@ -4,15 +4,15 @@ use k8s_openapi::api::core::v1::ResourceRequirements;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// Default engine image.
-pub const DEFAULT_IMAGE: &str = "ghcr.io/vexfs/vexfs-engine:0.1.0";
-
 /// The engine workload.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EngineSpec {
-    /// Container image running `vexfs-engine serve`.
-    pub image: String,
+    /// Container image running `vexfs-engine serve` (also the backup and restore containers).
+    /// When omitted, the operator's `--engine-image` (`ghcr.io/vexfs/vexfs-engine:0.1.0` unless
+    /// the installation sets another).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
     /// Number of engine pods. `spec.stopped` scales to zero without changing this value.
     #[schemars(range(min = 0, max = 100))]
     pub replicas: i32,
@@ -33,7 +33,7 @@ pub struct EngineSpec {
 impl Default for EngineSpec {
     fn default() -> Self {
         Self {
-            image: DEFAULT_IMAGE.to_owned(),
+            image: None,
             replicas: 1,
             resources: None,
             storage: None,

@@ -21,7 +21,7 @@ pub use analytics::{
     AnalyticsSpec, AnomalyAlgorithm, AnomalyDetectionSpec, PatternDiscoverySpec, PredictionSpec,
 };
 pub use backup::{BackupSpec, BackupTarget, RestoreSpec, RetentionSpec, S3Target, VolumeTarget};
-pub use engine::{DEFAULT_IMAGE, EngineSpec, LogFormat, LogLevel, StorageSpec};
+pub use engine::{EngineSpec, LogFormat, LogLevel, StorageSpec};
 pub use monitoring::{MonitoringMode, MonitoringSpec};
 pub use profiler::ProfilerSpec;
 pub use rbac::{AuthMethod, AuthSpec, RbacSpec, Role, Subject, SubjectKind};
@@ -49,6 +49,7 @@ use serde::{Deserialize, Serialize};
     status = "VexfsSemanticStatus",
     shortname = "vxs",
     category = "vexfs",
+    doc = "A VexFS Semantic analytics stack: the vexfs-engine StatefulSet that ingests filesystem and application events into a durable log and analyses them (patterns, anomalies, predictions, alerts), with its Services, configuration, monitoring objects, scheduled backups and automatic recovery. The operator reconciles the children from spec and reports Ready, Reconciling and Stalled conditions in status. Short name vxs.",
     printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
     printcolumn = r#"{"name":"Reason","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].reason"}"#,
     printcolumn = r#"{"name":"Engine","type":"string","jsonPath":".status.engine.summary"}"#,

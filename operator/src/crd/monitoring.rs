@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 pub struct MonitoringSpec {
     /// ServiceMonitor scraping the engine's `/metrics`.
     pub service_monitor: MonitoringMode,
-    /// PrometheusRule with the engine's alerts (latency, memory, component down).
+    /// PrometheusRule with the engine alerts of monitoring/rules/vexfs.rules.yaml (latency, memory,
+    /// target down, not ready, anomaly bursts, alert deliveries), limited to this engine.
     pub prometheus_rule: MonitoringMode,
 }
 

@@ -1,6 +1,6 @@
 //! The `VexfsBackup` resource: one backup of a `VexfsSemantic`'s event store.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -15,8 +15,10 @@ use serde::{Deserialize, Serialize};
     status = "VexfsBackupStatus",
     shortname = "vxb",
     category = "vexfs",
+    doc = "One backup of a VexfsSemantic's event store, scheduled by its spec.backup or created on demand. The operator runs a Job that archives the engine's data to the backup target and reports the phase, archive location, size, checksum and Ready, Reconciling, Stalled and Failed conditions in status. Short name vxb.",
     printcolumn = r#"{"name":"Semantic","type":"string","jsonPath":".spec.semanticRef"}"#,
     printcolumn = r#"{"name":"Phase","type":"string","jsonPath":".status.phase"}"#,
+    printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
     printcolumn = r#"{"name":"Size","type":"integer","jsonPath":".status.sizeBytes"}"#,
     printcolumn = r#"{"name":"Completed","type":"date","jsonPath":".status.completionTime"}"#,
     printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
@@ -45,6 +47,14 @@ pub enum DeletionPolicy {
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct VexfsBackupStatus {
+    /// The `metadata.generation` this status describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// `Ready` (True once the archive is written), `Failed` (True when the backup failed, with the
+    /// cause as reason), and kstatus's `Reconciling` (True while pending or running) and `Stalled`
+    /// (True when failed; a failed backup is never retried).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
     /// Pending, Running, Succeeded or Failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<BackupPhase>,

@@ -50,6 +50,11 @@ pub enum BreakerChange {
     Closed,
 }
 
+impl BreakerChange {
+    /// Every transition.
+    pub const ALL: [Self; 3] = [Self::Opened, Self::HalfOpened, Self::Closed];
+}
+
 /// The breaker; serialisable so its state survives operator restarts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Breaker {

@@ -20,7 +20,7 @@ use super::ladder::{
     ActionKind, ActionRecord, Decision, LadderConfig, RecoveryEvent, RecoveryState, StepInput,
 };
 use super::memory::RecoveryMemory;
-use super::metrics::RecoveryMetrics;
+use super::metrics::{FAILED, RecoveryMetrics, SUCCEEDED};
 use super::signals::pod_health;
 use super::slots::RecoverySlots;
 use super::status::{circuit_condition, stall, state_from_status, state_to_status};
@@ -220,12 +220,12 @@ async fn report_event(deps: &RecoveryDeps<'_>, cr: &VexfsSemantic, event: &Recov
         RecoveryEvent::ActionSucceeded(kind) => deps
             .metrics
             .recovery_outcomes
-            .with_label_values(&[kind.as_str(), "succeeded"])
+            .with_label_values(&[kind.as_str(), SUCCEEDED])
             .inc(),
         RecoveryEvent::ActionFailed(kind) => deps
             .metrics
             .recovery_outcomes
-            .with_label_values(&[kind.as_str(), "failed"])
+            .with_label_values(&[kind.as_str(), FAILED])
             .inc(),
         RecoveryEvent::Breaker(change) => deps
             .metrics

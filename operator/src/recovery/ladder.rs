@@ -35,6 +35,9 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
+    /// Every action, in ladder order.
+    pub const ALL: [Self; 2] = [Self::DeletePod, Self::RolloutRestart];
+
     /// CamelCase name, used in status, Events and metrics.
     pub fn as_str(self) -> &'static str {
         match self {

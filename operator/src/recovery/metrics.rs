@@ -2,6 +2,17 @@
 
 use prometheus::{IntCounterVec, IntGauge, Opts, Registry};
 
+use super::breaker::BreakerChange;
+use super::events::breaker_state;
+use super::ladder::ActionKind;
+
+/// `outcome` label of an action that fixed what it was taken for.
+pub const SUCCEEDED: &str = "succeeded";
+/// `outcome` label of an action that did not.
+pub const FAILED: &str = "failed";
+/// Every `outcome` label value.
+pub const OUTCOMES: [&str; 2] = [SUCCEEDED, FAILED];
+
 /// Recovery metrics, registered in the operator's registry.
 #[derive(Clone, Debug)]
 pub struct RecoveryMetrics {
@@ -45,6 +56,26 @@ impl RecoveryMetrics {
                 "Recovery actions awaiting their verdict.",
             )?,
         };
+        // Every known label value starts at zero, so `rate()` and `increase()` have series (and
+        // see the first increment) before anything happens.
+        for action in ActionKind::ALL {
+            metrics
+                .recovery_actions
+                .with_label_values(&[action.as_str()])
+                .reset();
+            for outcome in OUTCOMES {
+                metrics
+                    .recovery_outcomes
+                    .with_label_values(&[action.as_str(), outcome])
+                    .reset();
+            }
+        }
+        for change in BreakerChange::ALL {
+            metrics
+                .circuit_transitions
+                .with_label_values(&[breaker_state(change)])
+                .reset();
+        }
         registry.register(Box::new(metrics.recovery_actions.clone()))?;
         registry.register(Box::new(metrics.recovery_outcomes.clone()))?;
         registry.register(Box::new(metrics.circuit_transitions.clone()))?;
@@ -76,6 +107,14 @@ mod tests {
             text.contains(r#"vexfs_operator_recovery_actions_total{action="DeletePod"} 1"#),
             "{text}"
         );
+        for series in [
+            r#"vexfs_operator_recovery_actions_total{action="RolloutRestart"} 0"#,
+            r#"vexfs_operator_recovery_outcomes_total{action="DeletePod",outcome="failed"} 0"#,
+            r#"vexfs_operator_recovery_outcomes_total{action="RolloutRestart",outcome="succeeded"} 0"#,
+            r#"vexfs_operator_recovery_circuit_transitions_total{state="HalfOpen"} 0"#,
+        ] {
+            assert!(text.contains(series), "{series} missing from {text}");
+        }
         assert!(
             RecoveryMetrics::register(&registry).is_err(),
             "double registration is refused"

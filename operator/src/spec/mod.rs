@@ -10,6 +10,7 @@ pub mod conditions;
 pub mod container;
 pub mod cron;
 pub mod identity;
+pub mod images;
 pub mod kube_time;
 pub mod names;
 pub mod schedule;

@@ -9,6 +9,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::Resource;
 
 use super::identity::{self, BackupIdentity};
+use super::images::Images;
 use super::schedule::{Schedule, ScheduleError};
 use crate::crd::{
     AlertingSpec, AnalyticsSpec, BackupSpec, EngineSpec, MonitoringSpec, ProfilerSpec, RbacSpec,
@@ -54,6 +55,8 @@ pub struct ValidatedSpec {
     pub owner: OwnerReference,
     /// Engine workload.
     pub engine: EngineSpec,
+    /// Images of the children, with `spec.engine.image` resolved.
+    pub images: Images,
     /// Analytics settings.
     pub analytics: AnalyticsSpec,
     /// Profiler settings.
@@ -91,8 +94,8 @@ impl ValidatedSpec {
     }
 }
 
-/// Validates `cr` and resolves its defaults.
-pub fn validate(cr: &VexfsSemantic) -> Result<ValidatedSpec, ValidationError> {
+/// Validates `cr` and resolves its defaults; `images` are the operator's defaults.
+pub fn validate(cr: &VexfsSemantic, images: &Images) -> Result<ValidatedSpec, ValidationError> {
     let name = cr
         .metadata
         .name
@@ -121,6 +124,7 @@ pub fn validate(cr: &VexfsSemantic) -> Result<ValidatedSpec, ValidationError> {
         name,
         namespace,
         owner,
+        images: images.for_engine(spec.engine.as_ref().and_then(|e| e.image.as_deref())),
         engine: spec.engine.clone().unwrap_or_default(),
         analytics,
         profiler,
@@ -293,29 +297,49 @@ mod tests {
 
     #[test]
     fn empty_spec_resolves_seed_defaults() {
-        let spec = validate(&cr("{}")).expect("valid");
+        let spec = validate(&cr("{}"), &Images::default()).expect("valid");
         assert_eq!(spec.analytics.sliding_window_size, 10_000);
         assert_eq!(spec.analytics.pattern_discovery.min_support_percent, 10);
         assert_eq!(spec.recovery.circuit_breaker.failure_threshold, 5);
         assert_eq!(spec.desired_replicas(), 1);
         assert_eq!(spec.owner.uid, "u1");
+        assert_eq!(spec.images, Images::default());
+    }
+
+    #[test]
+    fn the_engine_image_is_the_resources_else_the_operators() {
+        let operator = Images::new(
+            "registry.local/engine:1",
+            "registry.local/aws:2",
+            "registry.local/sh:3",
+        )
+        .expect("valid");
+        let spec = validate(&cr("{}"), &operator).expect("valid");
+        assert_eq!(spec.images, operator);
+        let spec = validate(&cr("{engine: {image: mine:4}}"), &operator).expect("valid");
+        assert_eq!(spec.images.engine, "mine:4");
+        assert_eq!(spec.images.shell, "registry.local/sh:3");
     }
 
     #[test]
     fn stopped_wants_zero_replicas() {
         assert_eq!(
-            validate(&cr("{stopped: true, engine: {replicas: 3}}"))
-                .expect("valid")
-                .desired_replicas(),
+            validate(
+                &cr("{stopped: true, engine: {replicas: 3}}"),
+                &Images::default()
+            )
+            .expect("valid")
+            .desired_replicas(),
             0
         );
     }
 
     #[test]
     fn unknown_time_zone_is_rejected() {
-        let err = validate(&cr(
-            "{backup: {timeZone: Mars/Olympus, target: {volume: {claimName: b}}}}",
-        ));
+        let err = validate(
+            &cr("{backup: {timeZone: Mars/Olympus, target: {volume: {claimName: b}}}}"),
+            &Images::default(),
+        );
         assert!(
             matches!(err, Err(ValidationError::Invalid { field, .. }) if field == "spec.backup.timeZone")
         );
@@ -325,7 +349,7 @@ mod tests {
         let spec = format!(
             "{{backup: {{schedule: {schedule:?}, timeZone: {time_zone}, target: {{volume: {{claimName: b}}}}}}}}"
         );
-        match validate(&cr(&spec)) {
+        match validate(&cr(&spec), &Images::default()) {
             Err(ValidationError::Invalid { field, message }) => Some((field, message)),
             _ => None,
         }
@@ -369,7 +393,7 @@ mod tests {
     fn non_numeric_threshold_is_rejected() {
         let rules =
             "{alerting: {rules: [{name: r, severity: Info, condition: event_rate, threshold: x}]}}";
-        assert!(validate(&cr(rules)).is_err());
+        assert!(validate(&cr(rules), &Images::default()).is_err());
     }
 
     #[test]
@@ -377,7 +401,7 @@ mod tests {
         let mut object = cr("{}");
         object.metadata.uid = None;
         assert_eq!(
-            validate(&object),
+            validate(&object, &Images::default()),
             Err(ValidationError::Metadata("metadata.uid"))
         );
     }

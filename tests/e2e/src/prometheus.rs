@@ -142,16 +142,15 @@ impl PrometheusProcess {
         }
     }
 
-    /// Runs promcheck on the rules and dashboards, with `pending` metric names allowed to be
-    /// absent; returns its report, or fails with it.
-    pub fn check(&self, cluster: &Cluster, pending: &[&str]) -> Result<String, CommandError> {
+    /// Runs promcheck on the rules and dashboards (every query must return data); returns its
+    /// report, or fails with it.
+    pub fn check(&self, cluster: &Cluster) -> Result<String, CommandError> {
         let out = command::run(
             &self.bin_dir.join("promcheck"),
             &command::args([
                 format!("-url=http://{}", self.addr),
                 format!("-rules={}", cluster.repo_path(RULES).display()),
                 format!("-dashboards={}", cluster.repo_path(DASHBOARDS).display()),
-                format!("-pending={}", pending.join(",")),
                 "-rate-interval=30s".to_owned(),
             ]),
             &[],

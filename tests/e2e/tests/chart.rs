@@ -14,6 +14,52 @@ fn chart_passes_helm_lint() -> Result<()> {
     })
 }
 
+/// The operator flags the chart renders for the images of its children.
+fn image_flags(rendered: &str) -> Vec<&str> {
+    rendered
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.contains("-image="))
+        .collect()
+}
+
+#[test]
+fn child_images_default_to_the_published_ones_and_can_be_overridden() -> Result<()> {
+    let cluster = Cluster::from_env()?;
+    let chart = cluster.repo_path(CHART).to_string_lossy().into_owned();
+    let defaults = cluster.helm(&["template", "vexfs", &chart])?;
+    let expected = [
+        "- --engine-image=ghcr.io/vexfs/vexfs-engine:0.1.0",
+        "- --aws-cli-image=docker.io/amazon/aws-cli:2.22.35",
+        "- --shell-image=docker.io/library/busybox:1.37",
+    ];
+    ensure(image_flags(&defaults.stdout) == expected, || {
+        format!("default image flags: {:?}", image_flags(&defaults.stdout))
+    })?;
+    let mirrored = cluster.helm(&[
+        "template",
+        "vexfs",
+        &chart,
+        "--set",
+        "childImages.engine=mirror.local/vexfs-engine:0.1.0",
+        "--set",
+        "childImages.awsCli=mirror.local/aws-cli:2",
+        "--set",
+        "childImages.shell=mirror.local/busybox:1",
+    ])?;
+    let expected = [
+        "- --engine-image=mirror.local/vexfs-engine:0.1.0",
+        "- --aws-cli-image=mirror.local/aws-cli:2",
+        "- --shell-image=mirror.local/busybox:1",
+    ];
+    ensure(image_flags(&mirrored.stdout) == expected, || {
+        format!(
+            "overridden image flags: {:?}",
+            image_flags(&mirrored.stdout)
+        )
+    })
+}
+
 #[test]
 fn rendered_chart_is_accepted_by_server_side_dry_run() -> Result<()> {
     let cluster = Cluster::from_env()?;

@@ -129,6 +129,7 @@ fn values_schema_refuses_invalid_values_by_name() -> Result<()> {
         ("metrics.port=0", "port"),
         ("replicas=-1", "replicas"),
         ("grafana.dashboards.enabled=yes", "enabled"),
+        ("childImages.shell=", "shell"),
     ] {
         let refused = cluster.helm(&["template", "vexfs", &chart, "--set", value]);
         match refused {

@@ -1,7 +1,12 @@
 //! The generated CRDs install into a real API server, which then rejects every invalid sample
 //! with the message the sample expects and accepts every valid sample.
 
-use vexfs_e2e::{Cluster, Result, TestNamespace, crds, ensure, samples};
+use std::time::Duration;
+
+use vexfs_e2e::{Cluster, Result, TestNamespace, crds, ensure, samples, wait};
+
+/// The API server publishes a new CRD's OpenAPI schema shortly after it is established.
+const OPENAPI_PUBLISHED: Duration = Duration::from_secs(30);
 
 #[test]
 fn crds_install_and_serve_the_short_name_and_category() -> Result<()> {
@@ -18,6 +23,24 @@ fn crds_install_and_serve_the_short_name_and_category() -> Result<()> {
     ensure(resources.contains("vexfs"), || {
         format!("category vexfs missing from:\n{resources}")
     })?;
+    for (short, opening) in [
+        ("vxs", "A VexFS Semantic analytics stack"),
+        ("vxb", "One backup of a VexfsSemantic's event store"),
+    ] {
+        wait::until(
+            &format!("kubectl explain {short}"),
+            OPENAPI_PUBLISHED,
+            || {
+                let explained = kubectl
+                    .run(&["explain", short])
+                    .map_err(|e| e.to_string())?;
+                if explained.contains(opening) && !explained.contains("Auto-generated") {
+                    return Ok(());
+                }
+                Err(format!("kubectl explain {short} printed:\n{explained}"))
+            },
+        )?;
+    }
     Ok(())
 }
 

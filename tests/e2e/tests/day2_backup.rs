@@ -139,6 +139,36 @@ fn ensure_summary_reported(fx: &Fixture, record: &Value) -> Result<()> {
     )
 }
 
+/// kstatus (as Flux and `kubectl` tooling compute it) reads `record` as `expected`, and the
+/// record's conditions are for its generation, with `condition` True for `reason`.
+fn ensure_kstatus(
+    fx: &Fixture,
+    record: &Value,
+    expected: &str,
+    condition: &str,
+    reason: &str,
+) -> Result<()> {
+    let name = object::name(record);
+    let (status, message) = fx.s.cluster.kstatus(&record.to_string())?;
+    ensure(status == expected, || {
+        format!("kstatus of {name}: {status} {message}, expected {expected}")
+    })?;
+    let generation = object::generation(record);
+    let observed = record
+        .pointer("/status/observedGeneration")
+        .and_then(Value::as_i64);
+    ensure(generation.is_some() && observed == generation, || {
+        format!("{name}: observedGeneration {observed:?}, generation {generation:?}")
+    })?;
+    let found = object::condition(record, condition);
+    ensure(
+        found.as_ref().is_some_and(|c| {
+            c.status == "True" && c.reason == reason && c.observed_generation == generation
+        }),
+        || format!("{name}: {condition} condition {found:?}, expected True/{reason}"),
+    )
+}
+
 #[test]
 fn scheduled_runs_complete_report_status_and_prune_to_keep_last() -> Result<()> {
     let backup = json!({"schedule": EVERY_MINUTE, "retention": {"keepLast": 1},
@@ -150,6 +180,7 @@ fn scheduled_runs_complete_report_status_and_prune_to_keep_last() -> Result<()> 
     let first = newest_succeeded(&records).cloned().unwrap_or_default();
     let first_name = object::name(&first).to_owned();
     ensure_summary_reported(&fx, &first)?;
+    ensure_kstatus(&fx, &first, "Current", "Ready", "Succeeded")?;
     let current = fx.wait_stack("status.backup to report the backup", |o| {
         backup_status(o, "lastSuccessful/name") == Some(&json!(first_name))
             && healthy(o, "True", "BackupSucceeded")
@@ -246,6 +277,8 @@ fn a_failing_backup_job_sets_backup_healthy_false_with_its_reason() -> Result<()
         message.is_some_and(|m| m.starts_with("BackoffLimitExceeded")),
         || format!("failed record message: {message:?}"),
     )?;
+    let failed = failed.cloned().unwrap_or_default();
+    ensure_kstatus(&fx, &failed, "Failed", "Failed", "BackoffLimitExceeded")?;
     let current = fx.wait_stack("BackupHealthy=False with reason BackupFailed", |o| {
         healthy(o, "False", "BackupFailed")
     })?;

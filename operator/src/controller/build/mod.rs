@@ -12,7 +12,8 @@ mod statefulset;
 pub use config_map::{CONFIG_FILE, config_map, config_map_name};
 pub use engine_toml::{EngineTomlError, render_engine_toml};
 pub use monitoring::{
-    MONITORING_API_VERSION, MONITORING_GROUP, monitoring_resource, prometheus_rule, service_monitor,
+    MONITORING_API_VERSION, MONITORING_GROUP, RulesError, monitoring_resource, prometheus_rule,
+    service_monitor,
 };
 pub use pdb::pod_disruption_budget;
 pub use service::{client_service, headless_service, headless_service_name};
@@ -63,12 +64,20 @@ pub struct Children {
     pub config_hash: String,
 }
 
+/// A child could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// `engine.toml` did not render.
+    #[error(transparent)]
+    EngineToml(#[from] EngineTomlError),
+    /// The embedded alert rules are unusable.
+    #[error(transparent)]
+    Rules(#[from] RulesError),
+}
+
 /// Builds every child of `spec`; a bootstrap restore shapes the engine StatefulSet (init
 /// containers, or zero replicas while the backup is not ready).
-pub fn build_all(
-    spec: &ValidatedSpec,
-    facts: ClusterFacts<'_>,
-) -> Result<Children, EngineTomlError> {
+pub fn build_all(spec: &ValidatedSpec, facts: ClusterFacts<'_>) -> Result<Children, BuildError> {
     let toml = render_engine_toml(spec)?;
     let config_hash = hex::encode(Sha256::digest(toml.as_bytes()));
     let monitoring = spec.monitoring.clone();
@@ -87,7 +96,9 @@ pub fn build_all(
         service_account: service_account(spec),
         pod_disruption_budget: (spec.desired_replicas() > 1).then(|| pod_disruption_budget(spec)),
         service_monitor: wanted(monitoring.service_monitor, facts).then(|| service_monitor(spec)),
-        prometheus_rule: wanted(monitoring.prometheus_rule, facts).then(|| prometheus_rule(spec)),
+        prometheus_rule: wanted(monitoring.prometheus_rule, facts)
+            .then(|| prometheus_rule(spec))
+            .transpose()?,
         config_hash,
     })
 }

@@ -2,6 +2,7 @@
 
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
 use serde_json::json;
+use thiserror::Error;
 
 use crate::spec::ValidatedSpec;
 use crate::spec::names::child_meta;
@@ -35,105 +36,103 @@ pub fn service_monitor(spec: &ValidatedSpec) -> DynamicObject {
     dynamic(spec, "ServiceMonitor", data)
 }
 
-/// Bytes in a Kubernetes quantity such as `1Gi`, `512Mi`, `1.5G` or `1000` (`None` when unparsable).
-pub fn quantity_bytes(quantity: &str) -> Option<f64> {
-    const SUFFIXES: [(&str, f64); 12] = [
-        ("Ki", 1024.0),
-        ("Mi", 1_048_576.0),
-        ("Gi", 1_073_741_824.0),
-        ("Ti", 1_099_511_627_776.0),
-        ("Pi", 1_125_899_906_842_624.0),
-        ("Ei", 1_152_921_504_606_846_976.0),
-        ("k", 1e3),
-        ("M", 1e6),
-        ("G", 1e9),
-        ("T", 1e12),
-        ("P", 1e15),
-        ("E", 1e18),
-    ];
-    let (number, factor) = SUFFIXES
-        .iter()
-        .find_map(|(suffix, factor)| quantity.strip_suffix(suffix).map(|n| (n, *factor)))
-        .unwrap_or((quantity, 1.0));
-    number
-        .parse::<f64>()
-        .ok()
-        .filter(|n| n.is_finite() && *n >= 0.0)
-        .map(|n| n * factor)
+/// The alert rules file, the single source of the alerts (`monitoring/rules/vexfs.rules.yaml`).
+pub const RULES_FILE: &str = include_str!("../../../../monitoring/rules/vexfs.rules.yaml");
+/// The group of [`RULES_FILE`] whose alerts concern one engine; the operator's and backups'
+/// groups are the operator's own and ship once, with the chart.
+pub const ENGINE_GROUP: &str = "vexfs-engine";
+
+/// The embedded rules file cannot be used.
+#[derive(Debug, Error)]
+pub enum RulesError {
+    /// It is not a rule file.
+    #[error("monitoring/rules/vexfs.rules.yaml does not parse: {0}")]
+    Parse(#[from] serde_yaml::Error),
+    /// It lacks the engine group.
+    #[error("monitoring/rules/vexfs.rules.yaml has no group {ENGINE_GROUP:?} with rules")]
+    NoEngineGroup,
+    /// A rule has no string `expr`.
+    #[error("rule {0} of group {ENGINE_GROUP:?} has no expr")]
+    NoExpr(usize),
 }
 
-fn alert(
-    name: &str,
-    expr: String,
-    for_: &str,
-    severity: &str,
-    summary: &str,
-    description: &str,
-) -> serde_json::Value {
-    json!({
-        "alert": name,
-        "expr": expr,
-        "for": for_,
-        "labels": {"severity": severity},
-        "annotations": {"summary": summary, "description": description},
-    })
+/// The rules of [`ENGINE_GROUP`] in [`RULES_FILE`], as written there.
+pub fn engine_rules() -> Result<Vec<serde_json::Value>, RulesError> {
+    let file: serde_json::Value = serde_yaml::from_str(RULES_FILE)?;
+    file["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|group| group["name"] == ENGINE_GROUP)
+        .and_then(|group| group["rules"].as_array().cloned())
+        .ok_or(RulesError::NoEngineGroup)
 }
 
-/// The product's three alerts (high processing latency, high memory, component down) on the engine's
-/// real metrics, scoped to this instance. The memory alert needs a memory limit and is left out without one.
-pub fn prometheus_rule(spec: &ValidatedSpec) -> DynamicObject {
-    let scope = format!(r#"namespace="{}",service="{}""#, spec.namespace, spec.name);
-    let target_seconds = spec.analytics.processing_latency_target_ns as f64 / 1e9;
-    let mut rules = vec![alert(
-        "HighEventProcessingLatency",
-        format!(
-            "histogram_quantile(0.99, sum by (le) (rate(vexfs_stage_duration_seconds_bucket{{{scope}}}[5m]))) > {target_seconds}"
-        ),
-        "1m",
-        "warning",
-        "High event processing latency detected",
-        "Analytics engine p99 stage latency is {{ $value }}s",
-    )];
-    let limit = spec
-        .engine
-        .resources
-        .as_ref()
-        .and_then(|r| r.limits.as_ref()?.get("memory"));
-    let limit_bytes = limit.map_or(Some(super::statefulset::DEFAULT_MEMORY_LIMIT_BYTES), |q| {
-        quantity_bytes(&q.0)
-    });
-    if let Some(limit_bytes) = limit_bytes {
-        rules.push(alert(
-            "HighMemoryUsage",
-            format!(r#"100 * vexfs_process{{{scope},counter="rss_bytes"}} / {limit_bytes} > 80"#),
-            "5m",
-            "warning",
-            "High memory usage detected",
-            "Memory usage is {{ $value }}% of the limit",
-        ));
+/// `expr` limited to the series of one engine: the client Service `service` in `namespace`
+/// (every engine alert keeps those target labels).
+pub fn scoped(expr: &str, namespace: &str, service: &str) -> String {
+    format!(
+        "({})\nand on (namespace, service) up{{namespace=\"{namespace}\",service=\"{service}\"}}",
+        expr.trim()
+    )
+}
+
+/// The engine alerts of [`RULES_FILE`] (latency against the target, memory against the cgroup
+/// limit, target down, not ready, anomaly bursts, failing alert deliveries), each limited to
+/// this resource's engine, so one object per `VexfsSemantic` never duplicates another's.
+pub fn prometheus_rule(spec: &ValidatedSpec) -> Result<DynamicObject, RulesError> {
+    let mut rules = engine_rules()?;
+    for (index, rule) in rules.iter_mut().enumerate() {
+        let expr = rule["expr"].as_str().ok_or(RulesError::NoExpr(index))?;
+        rule["expr"] = json!(scoped(expr, &spec.namespace, &spec.name));
     }
-    rules.push(alert(
-        "ComponentDown",
-        format!("up{{{scope}}} == 0"),
-        "1m",
-        "critical",
-        "VexFS component is down",
-        "{{ $labels.job }} has been down for more than 1 minute",
-    ));
-    let data = json!({"spec": {"groups": [{"name": "vexfs-semantic-alerts", "rules": rules}]}});
-    dynamic(spec, "PrometheusRule", data)
+    let data = json!({"spec": {"groups": [{"name": ENGINE_GROUP, "rules": rules}]}});
+    Ok(dynamic(spec, "PrometheusRule", data))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::quantity_bytes;
+    use super::*;
 
     #[test]
-    fn quantities_convert_to_bytes() {
-        assert_eq!(quantity_bytes("1Gi"), Some(1_073_741_824.0));
-        assert_eq!(quantity_bytes("1.5G"), Some(1.5e9));
-        assert_eq!(quantity_bytes("512"), Some(512.0));
-        assert_eq!(quantity_bytes("lots"), None);
-        assert_eq!(quantity_bytes("-1Mi"), None);
+    fn the_engine_group_of_the_rules_file_is_embedded_whole() {
+        let file: serde_json::Value = serde_yaml::from_str(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../monitoring/rules/vexfs.rules.yaml"
+            ))
+            .expect("rules file"),
+        )
+        .expect("parses");
+        let group = file["groups"]
+            .as_array()
+            .and_then(|groups| groups.iter().find(|g| g["name"] == ENGINE_GROUP))
+            .expect("engine group");
+        assert_eq!(
+            Some(&engine_rules().expect("embedded rules")),
+            group["rules"].as_array(),
+            "the operator's alerts differ from monitoring/rules/vexfs.rules.yaml"
+        );
+        let names: Vec<&str> = group["rules"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["alert"].as_str())
+            .collect();
+        for brief in [
+            "VexfsHighEventProcessingLatency",
+            "VexfsHighMemoryUsage",
+            "VexfsTargetDown",
+        ] {
+            assert!(names.contains(&brief), "{brief} missing from {names:?}");
+        }
+    }
+
+    #[test]
+    fn scoping_keeps_the_expression_and_limits_it_to_one_service() {
+        assert_eq!(
+            scoped("vexfs_ready == 0\n", "analytics", "vx"),
+            "(vexfs_ready == 0)\nand on (namespace, service) up{namespace=\"analytics\",service=\"vx\"}"
+        );
     }
 }

@@ -25,8 +25,6 @@ pub const CONFIG_HASH_ANNOTATION: &str = "vexfs.io/config-hash";
 /// The engine's HTTP port (API, probes, metrics).
 pub const ENGINE_PORT: i32 = 8080;
 const CONFIG_DIR: &str = "/etc/vexfs";
-/// Memory limit of the engine container when `spec.engine.resources` is omitted (1Gi).
-pub const DEFAULT_MEMORY_LIMIT_BYTES: f64 = 1_073_741_824.0;
 
 /// The engine StatefulSet.
 pub fn statefulset(spec: &ValidatedSpec, config_hash: &str) -> StatefulSet {
@@ -142,7 +140,7 @@ fn engine_container(spec: &ValidatedSpec) -> Container {
                 ..VolumeMount::default()
             },
         ]),
-        ..hardened("engine", &spec.engine.image)
+        ..hardened("engine", &spec.images.engine)
     }
 }
 
