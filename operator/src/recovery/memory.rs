@@ -15,11 +15,19 @@ use super::ladder::RecoveryState;
 /// Entries untouched this long are dropped (by then the cached status is current again); this
 /// also bounds the memory kept for deleted resources.
 const FORGET_AFTER: Duration = Duration::from_secs(3600);
+/// Expired entries are looked for at most this often, not on every check.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// Latest recovery state per resource (`namespace/name`).
 #[derive(Debug, Default)]
 pub struct RecoveryMemory {
-    states: Mutex<HashMap<String, Entry>>,
+    states: Mutex<States>,
+}
+
+#[derive(Debug, Default)]
+struct States {
+    by_key: HashMap<String, Entry>,
+    pruned_at: Option<Instant>,
 }
 
 #[derive(Debug)]
@@ -42,15 +50,23 @@ impl RecoveryMemory {
 
     fn recall_at(&self, key: &str, uid: &str, now: Instant) -> Option<RecoveryState> {
         let states = self.lock();
-        let entry = states.get(key)?;
+        let entry = states.by_key.get(key)?;
         (entry.uid == uid && now.duration_since(entry.at) < FORGET_AFTER)
             .then(|| entry.state.clone())
     }
 
     fn remember_at(&self, key: &str, uid: &str, state: RecoveryState, now: Instant) {
         let mut states = self.lock();
-        states.retain(|_, e| now.duration_since(e.at) < FORGET_AFTER);
-        states.insert(
+        if states
+            .pruned_at
+            .is_none_or(|at| now.duration_since(at) >= PRUNE_EVERY)
+        {
+            states
+                .by_key
+                .retain(|_, e| now.duration_since(e.at) < FORGET_AFTER);
+            states.pruned_at = Some(now);
+        }
+        states.by_key.insert(
             key.to_owned(),
             Entry {
                 uid: uid.to_owned(),
@@ -60,7 +76,7 @@ impl RecoveryMemory {
         );
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, States> {
         // Every write replaces a whole entry: a panic elsewhere cannot leave one half-written.
         self.states
             .lock()
@@ -102,6 +118,10 @@ mod tests {
         let later = start + FORGET_AFTER;
         assert_eq!(memory.recall_at("ns/a", "u1", later), None);
         memory.remember_at("ns/b", "u2", state(1), later);
-        assert_eq!(memory.lock().len(), 1, "the expired entry was dropped");
+        assert_eq!(
+            memory.lock().by_key.len(),
+            1,
+            "the expired entry was dropped"
+        );
     }
 }

@@ -284,6 +284,8 @@ pub struct IsolationForest {
     normaliser: f64,
     threshold: f64,
     tail_scale: f64,
+    /// Sum of path lengths at or past which a score cannot exceed the threshold (set with it).
+    stop_sum: f64,
 }
 
 impl IsolationForest {
@@ -315,10 +317,16 @@ impl IsolationForest {
             normaliser: average_path_length(sample),
             threshold: 1.0,
             tail_scale: MIN_TAIL_SCALE,
+            stop_sum: f64::INFINITY,
         };
         let mut scores = forest.threshold_scores(data, &mut rng);
         forest.threshold = contamination_threshold(&mut scores, params.contamination)?;
         forest.tail_scale = mean_excess(&scores, forest.threshold);
+        // score > t  <=>  mean path < -log2(t) * c(n); paths only add up, so once the partial
+        // sum reaches that bound times the number of trees the answer is known. The margin keeps
+        // rounding from ever stopping a walk whose exact score would pass.
+        let bound = -forest.threshold.log2() * forest.normaliser * forest.trees.len() as f64;
+        forest.stop_sum = bound * (1.0 + 1e-9);
         Some(forest)
     }
 
@@ -333,11 +341,7 @@ impl IsolationForest {
     /// for the common normal point: the walk stops once the trees walked so far already make a
     /// score above the threshold impossible.
     pub fn score_above_threshold(&self, x: &[f64]) -> Option<f64> {
-        // score > t  <=>  mean path < -log2(t) * c(n); paths only add up, so once the partial
-        // sum reaches that bound times the number of trees the answer is known. The margin keeps
-        // rounding from ever stopping a walk whose exact score would pass.
-        let bound = -self.threshold.log2() * self.normaliser * self.trees.len() as f64;
-        self.path_sum(x, bound * (1.0 + 1e-9))
+        self.path_sum(x, self.stop_sum)
             .map(|sum| self.score_of_sum(sum))
             .filter(|&score| score > self.threshold)
     }
