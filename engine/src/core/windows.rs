@@ -3,7 +3,8 @@
 use super::stats::{Histogram, Percentiles};
 use super::windows_report::{Breakdown, CountWindowReport, StatsReport, TimeWindowReport, top_k};
 use crate::event::{Event, EventType, Sym};
-use std::collections::{HashMap, VecDeque};
+use ahash::HashMap;
+use std::collections::VecDeque;
 
 /// Buckets per time window.
 const BUCKETS: usize = 60;
@@ -59,8 +60,8 @@ impl CountWindow {
             by_type: [0; EventType::COUNT],
             latency: Histogram::new(),
             size: Histogram::new(),
-            sources: HashMap::new(),
-            paths: HashMap::new(),
+            sources: HashMap::default(),
+            paths: HashMap::default(),
         }
     }
 

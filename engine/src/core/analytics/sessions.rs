@@ -3,7 +3,8 @@
 
 use crate::event::Event;
 use crate::event::Sym;
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use ahash::HashMap;
+use std::collections::{BTreeSet, VecDeque};
 
 /// Which event field keys a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +112,7 @@ impl SessionTracker {
         SessionTracker {
             key,
             limits,
-            open: HashMap::new(),
+            open: HashMap::default(),
             deadlines: BTreeSet::new(),
             latest_ns: i64::MIN,
             closed: Vec::new(),

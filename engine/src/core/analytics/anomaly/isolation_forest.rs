@@ -2,7 +2,11 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use screen::Screen;
 use std::hash::{BuildHasher, Hash, Hasher};
+
+#[path = "isolation_forest_screen.rs"]
+mod screen;
 
 /// Expected path length of an unsuccessful search in a binary search tree of `n` points, `c(n)`.
 pub fn average_path_length(n: usize) -> f64 {
@@ -75,7 +79,11 @@ impl Tree {
             // Rows without features cannot be split: one leaf holds them all.
             tree.leaf(0, rows, n);
         } else {
-            tree.grow(0, rows, 0, height_limit, rng);
+            let mut ranges = EMPTY_RANGES;
+            for row in rows.chunks_exact(width) {
+                widen(&mut ranges, row);
+            }
+            tree.grow(0, rows, &ranges, 0, height_limit, rng);
         }
         tree
     }
@@ -98,8 +106,17 @@ impl Tree {
         };
     }
 
-    /// Splits node `id` over `rows` (a multiple of the non-zero width) until `limit` deep.
-    fn grow(&mut self, id: usize, rows: &mut [f64], depth: usize, limit: usize, rng: &mut StdRng) {
+    /// Splits node `id` over `rows` (a multiple of the non-zero width, each feature spanning
+    /// `ranges`) until `limit` deep.
+    fn grow(
+        &mut self,
+        id: usize,
+        rows: &mut [f64],
+        ranges: &Ranges,
+        depth: usize,
+        limit: usize,
+        rng: &mut StdRng,
+    ) {
         let w = self.width;
         let n = rows.len() / w;
         if depth >= limit || n <= 1 {
@@ -108,8 +125,7 @@ impl Tree {
         }
         let mut candidates = [(0usize, 0.0f64, 0.0f64); MAX_FEATURES];
         let mut count = 0;
-        for f in 0..w {
-            let (lo, hi) = feature_range(rows, w, f);
+        for (f, &(lo, hi)) in ranges[..w].iter().enumerate() {
             if hi > lo {
                 candidates[count] = (f, lo, hi);
                 count += 1;
@@ -121,17 +137,21 @@ impl Tree {
         }
         let (feature, lo, hi) = candidates[rng.random_range(0..count)];
         let value = rng.random_range(lo..hi);
+        // One pass partitions the rows and measures both sides' ranges for the next splits.
+        // Branch-free: every row is swapped to `split` (a right row just trades places with
+        // another right row) and `split` advances for left rows, so a random comparison costs
+        // no misprediction. Row order inside a side never changes the tree grown from it.
+        let mut sides = [EMPTY_RANGES, EMPTY_RANGES];
         let mut split = 0;
         for i in 0..n {
-            if rows[i * w + feature] < value {
-                if i != split {
-                    for k in 0..w {
-                        rows.swap(i * w + k, split * w + k);
-                    }
-                }
-                split += 1;
+            let is_left = usize::from(rows[i * w + feature] < value);
+            widen(&mut sides[1 - is_left], &rows[i * w..i * w + w]);
+            for k in 0..w {
+                rows.swap(i * w + k, split * w + k);
             }
+            split += is_left;
         }
+        let [left_ranges, right_ranges] = sides;
         let left = self.nodes.len();
         let leaf = Node {
             value: 0.0,
@@ -145,8 +165,8 @@ impl Tree {
             left: left as u32,
         };
         let (left_rows, right_rows) = rows.split_at_mut(split * w);
-        self.grow(left, left_rows, depth + 1, limit, rng);
-        self.grow(left + 1, right_rows, depth + 1, limit, rng);
+        self.grow(left, left_rows, &left_ranges, depth + 1, limit, rng);
+        self.grow(left + 1, right_rows, &right_ranges, depth + 1, limit, rng);
     }
 
     /// Path length of `x` given the leaf `node` it reached at `depth`.
@@ -202,10 +222,19 @@ fn path_lengths(trees: &[Tree], x: &[f64], out: &mut [f64; LANES]) {
     }
 }
 
-/// Smallest and largest value of feature `f` over `rows` (`width` values each).
-fn feature_range(rows: &[f64], width: usize, f: usize) -> (f64, f64) {
-    rows.chunks_exact(width)
-        .fold((f64::MAX, f64::MIN), |(a, b), r| (a.min(r[f]), b.max(r[f])))
+/// Smallest and largest value of each feature over a node's rows.
+type Ranges = [(f64, f64); MAX_FEATURES];
+
+/// The ranges of no rows: every feature from `f64::MAX` down to `f64::MIN`.
+const EMPTY_RANGES: Ranges = [(f64::MAX, f64::MIN); MAX_FEATURES];
+
+/// Widens `ranges` to hold `row`. Plain comparisons (a NaN never widens, as with `f64::min`)
+/// compile to single min and max instructions.
+fn widen(ranges: &mut Ranges, row: &[f64]) {
+    for (range, &v) in ranges.iter_mut().zip(row) {
+        let (lo, hi) = *range;
+        *range = (if v < lo { v } else { lo }, if v > hi { v } else { hi });
+    }
 }
 
 /// Whether `rows` hold at most `limit` distinct rows (by bit pattern hash; stops early past `limit`).
@@ -286,6 +315,8 @@ pub struct IsolationForest {
     tail_scale: f64,
     /// Sum of path lengths at or past which a score cannot exceed the threshold (set with it).
     stop_sum: f64,
+    /// Grid cells whose points surely stop (built with the threshold, for narrow rows).
+    screen: Option<Screen>,
 }
 
 impl IsolationForest {
@@ -318,6 +349,7 @@ impl IsolationForest {
             threshold: 1.0,
             tail_scale: MIN_TAIL_SCALE,
             stop_sum: f64::INFINITY,
+            screen: None,
         };
         let mut scores = forest.threshold_scores(data, &mut rng);
         forest.threshold = contamination_threshold(&mut scores, params.contamination)?;
@@ -327,6 +359,7 @@ impl IsolationForest {
         // rounding from ever stopping a walk whose exact score would pass.
         let bound = -forest.threshold.log2() * forest.normaliser * forest.trees.len() as f64;
         forest.stop_sum = bound * (1.0 + 1e-9);
+        forest.screen = Screen::build(&forest.trees, data, width, forest.stop_sum);
         Some(forest)
     }
 
@@ -339,8 +372,12 @@ impl IsolationForest {
 
     /// The score of `x` if it is above the threshold, else `None`. Cheaper than [`Self::score`]
     /// for the common normal point: the walk stops once the trees walked so far already make a
-    /// score above the threshold impossible.
+    /// score above the threshold impossible, and most normal points are settled by a grid lookup
+    /// (the screen) without walking a tree at all.
     pub fn score_above_threshold(&self, x: &[f64]) -> Option<f64> {
+        if self.screen.as_ref().is_some_and(|s| s.surely_normal(x)) {
+            return None;
+        }
         self.path_sum(x, self.stop_sum)
             .map(|sum| self.score_of_sum(sum))
             .filter(|&score| score > self.threshold)

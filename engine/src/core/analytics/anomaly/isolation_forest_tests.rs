@@ -156,3 +156,81 @@ fn scores_match_the_reference_walk_bit_for_bit() {
         );
     }
 }
+
+/// Two clusters, a sparse halo and a few far points, as (ln latency, ln size) rows.
+fn mixed_rows(n: u32) -> Vec<[f64; 2]> {
+    (0..n)
+        .map(|i| {
+            let jitter = f64::from((i * 7919) % 1000) / 1000.0;
+            let other = f64::from((i * 104_729) % 997) / 997.0;
+            match i % 50 {
+                0 => [20.0 * jitter, 15.0 * other],
+                1..=30 => [9.0 + jitter, 6.0 + other * 0.5],
+                _ => [12.0 + jitter * 0.3, 2.0 + other],
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn the_screen_never_disagrees_with_the_walk() {
+    let data = mixed_rows(1000);
+    for seed in [3, 11, 29] {
+        let forest = IsolationForest::fit(
+            &data,
+            ForestParams {
+                trees: 32,
+                sample_size: 256,
+                contamination: 0.05,
+                seed,
+            },
+        )
+        .expect("trained");
+        let walk = IsolationForest {
+            screen: None,
+            ..forest.clone()
+        };
+        // Every training row, a fine lattice over and past the data, and the cell edges themselves.
+        let mut points: Vec<[f64; 2]> = data.clone();
+        for a in 0..120 {
+            for b in 0..120 {
+                points.push([f64::from(a) * 0.2 - 1.0, f64::from(b) * 0.15 - 1.0]);
+            }
+        }
+        let screen = forest.screen.as_ref().expect("two features are screened");
+        for &a in &screen.edges[0] {
+            for &b in &screen.edges[1] {
+                points.push([a, b]);
+            }
+        }
+        for p in &points {
+            assert_eq!(
+                forest.score_above_threshold(p),
+                walk.score_above_threshold(p),
+                "seed {seed}, point {p:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_screen_settles_most_normal_points_without_a_walk() {
+    let data = mixed_rows(1000);
+    let forest = IsolationForest::fit(
+        &data,
+        ForestParams {
+            trees: 32,
+            sample_size: 256,
+            contamination: 0.05,
+            seed: 7,
+        },
+    )
+    .expect("trained");
+    let screen = forest.screen.as_ref().expect("screened");
+    let settled = data.iter().filter(|x| screen.surely_normal(*x)).count();
+    assert!(settled > 650, "settled {settled} of 1000 training rows");
+    assert!(screen.normal_share() < 1.0, "far cells are walked");
+    let far = [40.0, 40.0];
+    assert!(!screen.surely_normal(&far));
+    assert!(forest.score_above_threshold(&far).is_some());
+}
