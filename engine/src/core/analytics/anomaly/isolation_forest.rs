@@ -83,7 +83,7 @@ impl Tree {
             for row in rows.chunks_exact(width) {
                 widen(&mut ranges, row);
             }
-            tree.grow(0, rows, &ranges, 0, height_limit, rng);
+            tree.grow(0, rows, &ranges, height_limit, rng);
         }
         tree
     }
@@ -107,19 +107,18 @@ impl Tree {
     }
 
     /// Splits node `id` over `rows` (a multiple of the non-zero width, each feature spanning
-    /// `ranges`) until `limit` deep.
+    /// `ranges`) for at most `levels` more levels.
     fn grow(
         &mut self,
         id: usize,
         rows: &mut [f64],
         ranges: &Ranges,
-        depth: usize,
-        limit: usize,
+        levels: usize,
         rng: &mut StdRng,
     ) {
         let w = self.width;
         let n = rows.len() / w;
-        if depth >= limit || n <= 1 {
+        if levels == 0 || n <= 1 {
             self.leaf(id, rows, n);
             return;
         }
@@ -165,8 +164,8 @@ impl Tree {
             left: left as u32,
         };
         let (left_rows, right_rows) = rows.split_at_mut(split * w);
-        self.grow(left, left_rows, &left_ranges, depth + 1, limit, rng);
-        self.grow(left + 1, right_rows, &right_ranges, depth + 1, limit, rng);
+        self.grow(left, left_rows, &left_ranges, levels - 1, rng);
+        self.grow(left + 1, right_rows, &right_ranges, levels - 1, rng);
     }
 
     /// Path length of `x` given the leaf `node` it reached at `depth`.
