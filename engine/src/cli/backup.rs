@@ -1,14 +1,58 @@
-//! `backup`, `verify` and `restore`: consistent snapshots with a manifest and sha256.
+//! `backup`, `verify` and `restore`: consistent snapshots with a manifest and sha256, optionally
+//! sealed with AES-256-GCM ([`crate::store::sealed`]). Archives are checked as they stream, so
+//! none is ever held whole in memory.
 
 use super::credentials::{Credential, CredentialArgs};
 use super::{CliError, Summary, io};
 use crate::event::Event;
+use crate::store::archive_read::{Discard, open_archive, read_verified};
+use crate::store::archive_restore::restore_archive;
+use crate::store::sealed::{SealKey, SealWriter, is_sealed};
 use crate::store::{scan, snapshot};
 use clap::Args;
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+
+/// Encryption at rest of backup archives.
+#[derive(Debug, Clone, Default, Args)]
+pub struct EncryptionArgs {
+    /// File holding the 256-bit archive key (32 raw bytes, 64 hex digits or base64, e.g. from
+    /// `openssl rand -hex 32`). `backup` seals the archive with it; `verify` and `restore` open
+    /// sealed archives with it.
+    #[arg(long, env = "BACKUP_ENCRYPTION_KEY_FILE")]
+    pub encryption_key_file: Option<PathBuf>,
+    /// Id written into sealed archives to name their key (e.g. the Secret and its version).
+    #[arg(long, env = "BACKUP_ENCRYPTION_KEY_ID", default_value = "default")]
+    pub encryption_key_id: String,
+    /// Refuse to write an unencrypted archive (`ENABLE_ENCRYPTION=true`).
+    #[arg(long, env = "ENABLE_ENCRYPTION")]
+    pub require_encryption: bool,
+}
+
+impl EncryptionArgs {
+    /// The key, if a key file is given.
+    pub fn key(&self) -> Result<Option<SealKey>, CliError> {
+        let Some(file) = &self.encryption_key_file else {
+            return Ok(None);
+        };
+        let material = std::fs::read(file).map_err(io(format!("reading {}", file.display())))?;
+        Ok(Some(SealKey::parse(&self.encryption_key_id, &material)?))
+    }
+
+    /// The key `backup` must seal with: refuses to go on without one when encryption is required.
+    fn sealing_key(&self) -> Result<Option<SealKey>, CliError> {
+        let key = self.key()?;
+        if key.is_none() && self.require_encryption {
+            return Err(CliError::Encryption(
+                "encryption is required (ENABLE_ENCRYPTION) but no --encryption-key-file is given"
+                    .into(),
+            ));
+        }
+        Ok(key)
+    }
+}
 
 /// Options of `backup`.
 #[derive(Debug, Clone, Args)]
@@ -32,6 +76,9 @@ pub struct BackupArgs {
     /// HTTPS options for an engine serving TLS.
     #[command(flatten)]
     pub tls: super::tls_client::TlsClientArgs,
+    /// Encryption at rest.
+    #[command(flatten)]
+    pub encryption: EncryptionArgs,
 }
 
 /// Options of `verify`.
@@ -39,6 +86,9 @@ pub struct BackupArgs {
 pub struct VerifyArgs {
     /// The archive.
     pub backup: PathBuf,
+    /// The key of a sealed archive.
+    #[command(flatten)]
+    pub encryption: EncryptionArgs,
 }
 
 /// Options of `restore`.
@@ -52,32 +102,66 @@ pub struct RestoreArgs {
     /// Replace an existing log in the data directory.
     #[arg(long)]
     pub force: bool,
+    /// The key of a sealed archive.
+    #[command(flatten)]
+    pub encryption: EncryptionArgs,
 }
 
-fn target_file(to: &Path, now_ns: i64) -> PathBuf {
+fn target_file(to: &Path, now_ns: i64, sealed: bool) -> PathBuf {
     let name = to.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+    let archive = [".tar.gz", ".tgz", ".tar.gz.enc", ".tgz.enc"];
+    if archive.iter().any(|suffix| name.ends_with(suffix)) {
         return to.to_path_buf();
     }
     let stamp = chrono::DateTime::from_timestamp_nanos(now_ns).format("%Y%m%dT%H%M%S%.3fZ");
-    to.join(format!("vexfs-backup-{stamp}.tar.gz"))
+    let suffix = if sealed { ".enc" } else { "" };
+    to.join(format!("vexfs-backup-{stamp}.tar.gz{suffix}"))
 }
 
-/// Hashes and measures a file, after a full verification of its content.
-pub fn summarize(path: &Path) -> Result<Summary, CliError> {
-    let (manifest, _) = snapshot::read_archive(path)?;
-    let bytes = std::fs::read(path).map_err(io(format!("reading {}", path.display())))?;
+/// Size and sha256 of a file, read in 64 KiB pieces.
+fn hash_file(path: &Path) -> Result<(u64, String, bool), CliError> {
+    let mut file = std::fs::File::open(path).map_err(io(format!("reading {}", path.display())))?;
+    let mut hash = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let (mut size, mut sealed) = (0u64, false);
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(io(format!("reading {}", path.display())))?;
+        if n == 0 {
+            break;
+        }
+        if size == 0 {
+            sealed = is_sealed(&buf[..n]);
+        }
+        size += n as u64;
+        hash.update(&buf[..n]);
+    }
+    Ok((size, hex::encode(hash.finalize()), sealed))
+}
+
+/// Verifies an archive as it streams (manifest, checksums, every event) and summarizes it.
+pub fn summarize(path: &Path, key: Option<SealKey>) -> Result<Summary, CliError> {
+    let manifest = read_verified(open_archive(path, key)?, path, &mut Discard)?;
+    let (size_bytes, sha256, encrypted) = hash_file(path)?;
     Ok(Summary {
         location: path.display().to_string(),
-        size_bytes: bytes.len() as u64,
-        sha256: hex::encode(Sha256::digest(&bytes)),
+        size_bytes,
+        sha256,
         event_count: manifest.event_count,
+        encrypted,
     })
+}
+
+/// `verify`: checks an archive and summarizes it.
+pub fn verify(args: &VerifyArgs) -> Result<Summary, CliError> {
+    summarize(&args.backup, args.encryption.key()?)
 }
 
 /// Takes a backup and returns its summary.
 pub async fn backup(args: &BackupArgs, now_ns: i64) -> Result<Summary, CliError> {
-    let target = target_file(&args.to, now_ns);
+    let key = args.encryption.sealing_key()?;
+    let target = target_file(&args.to, now_ns, key.is_some());
     if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(io(format!("creating {}", parent.display())))?;
     }
@@ -85,12 +169,19 @@ pub async fn backup(args: &BackupArgs, now_ns: i64) -> Result<Summary, CliError>
     match (&args.from, &args.data_dir) {
         (Some(url), _) => {
             let http = args.tls.client()?;
-            download(&http, url, &args.credentials.load()?, &partial).await?;
+            download(
+                &http,
+                url,
+                &args.credentials.load()?,
+                &partial,
+                key.as_ref(),
+            )
+            .await?;
         }
-        (None, Some(dir)) => from_data_dir(dir, &partial, now_ns)?,
+        (None, Some(dir)) => from_data_dir(dir, &partial, now_ns, key.as_ref())?,
         (None, None) => unreachable!("clap requires --from or --data-dir"),
     }
-    let summary = summarize(&partial)?;
+    let summary = summarize(&partial, args.encryption.key()?)?;
     std::fs::rename(&partial, &target).map_err(io(format!("renaming to {}", target.display())))?;
     let summary = Summary {
         location: target.display().to_string(),
@@ -103,11 +194,58 @@ pub async fn backup(args: &BackupArgs, now_ns: i64) -> Result<Summary, CliError>
     Ok(summary)
 }
 
+/// The archive file being written: plain, or sealed on the way to disk.
+enum ArchiveOut<'k> {
+    Plain(std::fs::File),
+    Sealed(SealWriter<'k, std::fs::File>),
+}
+
+impl<'k> ArchiveOut<'k> {
+    fn create(path: &Path, key: Option<&'k SealKey>) -> Result<Self, CliError> {
+        let file =
+            std::fs::File::create(path).map_err(io(format!("creating {}", path.display())))?;
+        Ok(match key {
+            Some(key) => ArchiveOut::Sealed(
+                SealWriter::new(file, key).map_err(io(format!("writing {}", path.display())))?,
+            ),
+            None => ArchiveOut::Plain(file),
+        })
+    }
+
+    /// Seals the last chunk if sealing, then syncs the file to disk.
+    fn finish(self, path: &Path) -> Result<(), CliError> {
+        let file = match self {
+            ArchiveOut::Plain(file) => file,
+            ArchiveOut::Sealed(writer) => writer
+                .finish()
+                .map_err(io(format!("writing {}", path.display())))?,
+        };
+        file.sync_all()
+            .map_err(io(format!("syncing {}", path.display())))
+    }
+}
+
+impl Write for ArchiveOut<'_> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        match self {
+            ArchiveOut::Plain(file) => file.write(data),
+            ArchiveOut::Sealed(writer) => writer.write(data),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            ArchiveOut::Plain(file) => file.flush(),
+            ArchiveOut::Sealed(writer) => writer.flush(),
+        }
+    }
+}
+
 async fn download(
     client: &reqwest::Client,
     base: &str,
     credential: &Credential,
     path: &Path,
+    key: Option<&SealKey>,
 ) -> Result<(), CliError> {
     let url = format!("{}/api/v1/admin/backup", base.trim_end_matches('/'));
     let http = |reason: String| CliError::Http {
@@ -122,19 +260,22 @@ async fn download(
         let reason = credential.refusal(status, &body);
         return Err(http(reason.unwrap_or_else(|| format!("{status}: {body}"))));
     }
-    let mut file =
-        std::fs::File::create(path).map_err(io(format!("creating {}", path.display())))?;
+    let mut out = ArchiveOut::create(path, key)?;
     let mut body = response.bytes_stream();
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|e| http(e.to_string()))?;
-        file.write_all(&chunk)
+        out.write_all(&chunk)
             .map_err(io(format!("writing {}", path.display())))?;
     }
-    file.sync_all()
-        .map_err(io(format!("syncing {}", path.display())))
+    out.finish(path)
 }
 
-fn from_data_dir(dir: &Path, path: &Path, now_ns: i64) -> Result<(), CliError> {
+fn from_data_dir(
+    dir: &Path,
+    path: &Path,
+    now_ns: i64,
+    key: Option<&SealKey>,
+) -> Result<(), CliError> {
     let mut events: Vec<Event> = Vec::new();
     let stats = scan(dir, false, &mut |e| events.push(e))?;
     let records = dir.join(snapshot::ANOMALIES);
@@ -143,16 +284,26 @@ fn from_data_dir(dir: &Path, path: &Path, now_ns: i64) -> Result<(), CliError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(io(format!("reading {}", records.display()))(e)),
     };
-    let file = std::fs::File::create(path).map_err(io(format!("creating {}", path.display())))?;
     let audit = crate::store::audit_files::read(dir)?;
-    snapshot::write_archive(&events, &anomalies, &audit, stats.next_id, now_ns, &file)?;
-    file.sync_all()
-        .map_err(io(format!("syncing {}", path.display())))
+    let mut out = ArchiveOut::create(path, key)?;
+    snapshot::write_archive(&events, &anomalies, &audit, stats.next_id, now_ns, &mut out)?;
+    out.finish(path)
 }
 
-/// Restores an archive; returns its summary.
+/// Restores an archive (verifying it as it streams); returns its summary.
 pub fn restore(args: &RestoreArgs) -> Result<Summary, CliError> {
-    let summary = summarize(&args.backup)?;
-    snapshot::restore_archive(&args.backup, &args.data_dir, args.force)?;
-    Ok(summary)
+    let manifest = restore_archive(
+        &args.backup,
+        &args.data_dir,
+        args.force,
+        args.encryption.key()?,
+    )?;
+    let (size_bytes, sha256, encrypted) = hash_file(&args.backup)?;
+    Ok(Summary {
+        location: args.backup.display().to_string(),
+        size_bytes,
+        sha256,
+        event_count: manifest.event_count,
+        encrypted,
+    })
 }

@@ -38,6 +38,12 @@ pub enum CliError {
         /// What went wrong.
         reason: String,
     },
+    /// The archive key cannot be used.
+    #[error(transparent)]
+    Seal(#[from] crate::store::sealed::SealError),
+    /// Encryption is required or asked for inconsistently.
+    #[error("backup encryption: {0}")]
+    Encryption(String),
     /// The HTTPS options (`--ca-file`, `--client-cert`) are unusable.
     #[error("HTTPS client: {0}")]
     Tls(String),
@@ -129,6 +135,9 @@ pub struct Summary {
     pub sha256: String,
     /// Events in the archive.
     pub event_count: u64,
+    /// Whether the archive is sealed (AES-256-GCM); omitted when it is not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub encrypted: bool,
 }
 
 impl Summary {

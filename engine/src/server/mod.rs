@@ -10,6 +10,7 @@ pub mod audit_api;
 pub mod audit_layer;
 pub mod audit_sink;
 pub mod auth_layer;
+mod backup_stream;
 pub mod dashboard;
 pub mod endpoints;
 pub mod error;

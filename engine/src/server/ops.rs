@@ -3,7 +3,7 @@
 use super::error::ApiError;
 use super::shared::now_ns;
 use super::state::AppState;
-use crate::store::{audit_files, snapshot};
+use crate::store::audit_files;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderName, StatusCode, header};
@@ -103,33 +103,34 @@ pub async fn backup(State(state): State<AppState>) -> Result<Response, ApiError>
         .audit
         .as_ref()
         .and_then(|a| a.dir.parent().map(Path::to_path_buf));
-    let built = tokio::task::spawn_blocking(move || {
-        let mut bytes = Vec::new();
+    let files = tokio::task::spawn_blocking(move || {
         let anomalies = super::anomaly_log::to_jsonl(&records);
         let audit = match &audit_root {
             Some(root) => audit_files::read(root)?,
             None => Vec::new(),
         };
-        snapshot::write_archive(&events, &anomalies, &audit, next_id, now, &mut bytes)
-            .map(|m| (m, bytes))
+        Ok::<_, crate::store::StoreError>((anomalies, audit))
     })
     .await
     .map_err(|e| ApiError::Storage(e.to_string()))?;
-    let (manifest, bytes) = built.map_err(|e| ApiError::Storage(e.to_string()))?;
-    tracing::info!(
-        events = manifest.event_count,
-        bytes = bytes.len(),
-        "backup snapshot served"
-    );
+    let (anomalies, audit) = files.map_err(|e| ApiError::Storage(e.to_string()))?;
+    let event_count = events.len();
+    let body = super::backup_stream::stream(super::backup_stream::Snapshot {
+        events,
+        anomalies,
+        audit,
+        next_id,
+        now_ns: now,
+    });
     Ok((
         [
             (header::CONTENT_TYPE, "application/gzip".to_string()),
             (
                 HeaderName::from_static("x-vexfs-event-count"),
-                manifest.event_count.to_string(),
+                event_count.to_string(),
             ),
         ],
-        bytes,
+        body,
     )
         .into_response())
 }

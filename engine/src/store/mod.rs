@@ -1,9 +1,12 @@
 //! Durable storage: the write-ahead log, retained events in memory, and backup archives.
 
+pub mod archive_read;
+pub mod archive_restore;
 pub mod audit_files;
 mod intern;
 pub mod record;
 mod retained;
+pub mod sealed;
 pub mod snapshot;
 mod wal;
 

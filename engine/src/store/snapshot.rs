@@ -4,23 +4,22 @@
 //! `audit/audit-YYYY-MM-DD.jsonl` (restored byte for byte, see [`super::audit_files`]).
 
 use super::StoreError;
+use super::archive_read::{ArchiveSink, open_archive, read_verified};
 use super::audit_files::{self, AuditFile};
-use super::wal::{Checkpoint, Wal, WalOptions, write_checkpoint};
-use crate::config::FsyncPolicy;
 use crate::event::{Event, timestamp};
 use flate2::Compression;
-use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::path::Path;
-use std::time::Duration;
 
 /// Archive format identifier.
 pub const FORMAT: &str = "vexfs-backup/v1";
-const MANIFEST: &str = "manifest.json";
-const EVENTS: &str = "events.ndjson";
+/// The manifest member: always the first.
+pub const MANIFEST: &str = "manifest.json";
+/// The events member, one JSON event per line.
+pub const EVENTS: &str = "events.ndjson";
 /// The anomaly records: the archive member and the file in the data directory.
 pub const ANOMALIES: &str = "anomalies.jsonl";
 
@@ -72,11 +71,13 @@ fn lines(bytes: &[u8]) -> u64 {
         .count() as u64
 }
 
-fn bad(path: &Path, reason: impl Into<String>) -> StoreError {
-    StoreError::Backup {
-        path: path.to_path_buf(),
-        reason: reason.into(),
-    }
+fn member_header(size: u64, mtime: u64) -> tar::Header {
+    let mut header = tar::Header::new_gnu();
+    header.set_size(size);
+    header.set_mode(0o644);
+    header.set_mtime(mtime);
+    header.set_cksum();
+    header
 }
 
 fn append_file<W: Write>(
@@ -85,11 +86,7 @@ fn append_file<W: Write>(
     data: &[u8],
     mtime: u64,
 ) -> std::io::Result<()> {
-    let mut header = tar::Header::new_gnu();
-    header.set_size(data.len() as u64);
-    header.set_mode(0o644);
-    header.set_mtime(mtime);
-    header.set_cksum();
+    let mut header = member_header(data.len() as u64, mtime);
     tar.append_data(&mut header, name, data)
 }
 
@@ -103,18 +100,20 @@ pub fn write_archive<W: Write>(
     now_ns: i64,
     out: W,
 ) -> Result<Manifest, StoreError> {
-    let mut ndjson = Vec::with_capacity(events.len() * 256);
-    for e in events {
-        serde_json::to_writer(&mut ndjson, e).map_err(|e| StoreError::Encode(e.to_string()))?;
-        ndjson.push(b'\n');
-    }
+    // Two passes over the events: the first measures and hashes the member (its size heads it
+    // in the tar, its sha256 is in the manifest before it), the second streams it. Neither
+    // holds more than one batch of encoded events.
+    let mut measure = EventLines::new(events);
+    let mut hash = Sha256::new();
+    let events_len = std::io::copy(&mut measure, &mut HashWriter(&mut hash))
+        .map_err(|e| StoreError::Encode(e.to_string()))?;
     let manifest = Manifest {
         format: FORMAT.into(),
         created_at: timestamp::format(now_ns),
         event_count: events.len() as u64,
         first_id: events.first().map_or(0, |e| e.id),
         next_id,
-        events_sha256: hex::encode(Sha256::digest(&ndjson)),
+        events_sha256: hex::encode(hash.finalize()),
         anomaly_count: lines(anomalies),
         anomalies_sha256: (!anomalies.is_empty()).then(|| hex::encode(Sha256::digest(anomalies))),
         audit_files: audit.len() as u64,
@@ -129,7 +128,9 @@ pub fn write_archive<W: Write>(
     };
     let mut tar = tar::Builder::new(GzEncoder::new(out, Compression::fast()));
     append_file(&mut tar, MANIFEST, &manifest_json, mtime).map_err(io)?;
-    append_file(&mut tar, EVENTS, &ndjson, mtime).map_err(io)?;
+    let mut header = member_header(events_len, mtime);
+    tar.append_data(&mut header, EVENTS, EventLines::new(events))
+        .map_err(io)?;
     if !anomalies.is_empty() {
         append_file(&mut tar, ANOMALIES, anomalies, mtime).map_err(io)?;
     }
@@ -141,186 +142,92 @@ pub fn write_archive<W: Write>(
     Ok(manifest)
 }
 
-/// Reads and fully verifies an archive: manifest, checksums, counts and every event.
+/// `events.ndjson` produced on demand, about 64 KiB of encoded events at a time.
+struct EventLines<'a> {
+    events: std::slice::Iter<'a, Event>,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl<'a> EventLines<'a> {
+    fn new(events: &'a [Event]) -> Self {
+        EventLines {
+            events: events.iter(),
+            buf: Vec::with_capacity(64 * 1024),
+            pos: 0,
+        }
+    }
+}
+
+impl Read for EventLines<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+            while self.buf.len() < 64 * 1024 {
+                let Some(event) = self.events.next() else {
+                    break;
+                };
+                serde_json::to_writer(&mut self.buf, event).map_err(std::io::Error::other)?;
+                self.buf.push(b'\n');
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Feeds everything written to it into a hash.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl Write for HashWriter<'_> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.update(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Reads and fully verifies an archive, keeping its whole content in memory: for tests and small
+/// archives. Verification and restore stream instead ([`super::archive_read`]).
 pub fn read_archive(path: &Path) -> Result<(Manifest, Contents), StoreError> {
-    let file = std::fs::File::open(path).map_err(|source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut archive = tar::Archive::new(GzDecoder::new(file));
-    let mut manifest: Option<Manifest> = None;
-    let mut ndjson: Option<Vec<u8>> = None;
-    let mut anomalies = Vec::new();
-    let mut audit = Vec::new();
-    let entries = archive.entries().map_err(|e| bad(path, e.to_string()))?;
-    for entry in entries {
-        let mut entry = entry.map_err(|e| bad(path, e.to_string()))?;
-        let name = entry
-            .path()
-            .map_err(|e| bad(path, e.to_string()))?
-            .display()
-            .to_string();
-        let mut data = Vec::new();
-        entry
-            .read_to_end(&mut data)
-            .map_err(|e| bad(path, e.to_string()))?;
-        match name.as_str() {
-            MANIFEST => {
-                manifest = Some(
-                    serde_json::from_slice(&data)
-                        .map_err(|e| bad(path, format!("manifest: {e}")))?,
-                );
+    #[derive(Default)]
+    struct Collect(Contents);
+    impl ArchiveSink for Collect {
+        fn begin(&mut self, _: &Manifest) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn event(&mut self, event: Event) -> Result<(), StoreError> {
+            self.0.events.push(event);
+            Ok(())
+        }
+        fn anomalies(&mut self, chunk: &[u8]) -> Result<(), StoreError> {
+            self.0.anomalies.extend_from_slice(chunk);
+            Ok(())
+        }
+        fn audit(&mut self, name: &str, chunk: &[u8]) -> Result<(), StoreError> {
+            match self.0.audit.last_mut() {
+                Some((last, content)) if last == name => content.extend_from_slice(chunk),
+                _ => self.0.audit.push((name.to_string(), chunk.to_vec())),
             }
-            EVENTS => ndjson = Some(data),
-            ANOMALIES => anomalies = data,
-            other if audit_files::member_name(other).is_some() => {
-                let name = audit_files::member_name(other).unwrap_or_default();
-                audit.push((name.to_string(), data));
-            }
-            other => return Err(bad(path, format!("unexpected entry `{other}`"))),
+            Ok(())
         }
     }
-    let manifest = manifest.ok_or_else(|| bad(path, "missing manifest.json"))?;
-    let ndjson = ndjson.ok_or_else(|| bad(path, "missing events.ndjson"))?;
-    if manifest.format != FORMAT {
-        return Err(bad(path, format!("unknown format `{}`", manifest.format)));
-    }
-    let digest = hex::encode(Sha256::digest(&ndjson));
-    if digest != manifest.events_sha256 {
-        return Err(bad(
-            path,
-            format!("events sha256 {digest} does not match the manifest"),
-        ));
-    }
-    let events = decode_events(path, &ndjson)?;
-    if events.len() as u64 != manifest.event_count {
-        return Err(bad(
-            path,
-            format!(
-                "{} events, manifest says {}",
-                events.len(),
-                manifest.event_count
-            ),
-        ));
-    }
-    verify_anomalies(path, &manifest, &anomalies)?;
-    audit.sort();
-    if audit.len() as u64 != manifest.audit_files
-        || audit_files::digest(&audit) != manifest.audit_sha256
-    {
-        return Err(bad(path, "audit files do not match the manifest"));
-    }
-    let contents = Contents {
-        events,
-        anomalies,
-        audit,
-    };
-    Ok((manifest, contents))
-}
-
-fn verify_anomalies(path: &Path, manifest: &Manifest, anomalies: &[u8]) -> Result<(), StoreError> {
-    let digest = (!anomalies.is_empty()).then(|| hex::encode(Sha256::digest(anomalies)));
-    if digest != manifest.anomalies_sha256 {
-        return Err(bad(
-            path,
-            format!("{ANOMALIES} does not match the manifest's sha256"),
-        ));
-    }
-    if lines(anomalies) != manifest.anomaly_count {
-        return Err(bad(
-            path,
-            format!(
-                "{} anomaly records, manifest says {}",
-                lines(anomalies),
-                manifest.anomaly_count
-            ),
-        ));
-    }
-    Ok(())
-}
-
-fn decode_events(path: &Path, ndjson: &[u8]) -> Result<Vec<Event>, StoreError> {
-    ndjson
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .enumerate()
-        .map(|(i, line)| {
-            serde_json::from_slice(line)
-                .map_err(|e| bad(path, format!("events.ndjson line {}: {e}", i + 1)))
-        })
-        .collect()
-}
-
-/// Whether `dir` holds no log data (missing, empty, or without segments and checkpoint).
-pub fn is_empty_data_dir(dir: &Path) -> bool {
-    std::fs::read_dir(dir).map_or(true, |mut entries| entries.next().is_none())
-}
-
-/// Writes the archive's events as a fresh log in `data_dir`; refuses a non-empty directory
-/// unless `force` (which removes the old log first). Returns the manifest.
-pub fn restore_archive(
-    archive: &Path,
-    data_dir: &Path,
-    force: bool,
-) -> Result<Manifest, StoreError> {
-    let (
-        manifest,
-        Contents {
-            events,
-            anomalies,
-            audit,
-        },
-    ) = read_archive(archive)?;
-    if !is_empty_data_dir(data_dir) {
-        if !force {
-            return Err(bad(
-                archive,
-                format!(
-                    "data directory {} is not empty (use --force to replace it)",
-                    data_dir.display()
-                ),
-            ));
-        }
-        std::fs::remove_dir_all(data_dir).map_err(|source| StoreError::Io {
-            path: data_dir.to_path_buf(),
-            source,
-        })?;
-    }
-    let opts = WalOptions {
-        fsync: FsyncPolicy::Never,
-        fsync_interval: Duration::from_secs(1),
-        segment_size: 64 * 1024 * 1024,
-    };
-    std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io {
-        path: data_dir.to_path_buf(),
-        source,
-    })?;
-    let first = manifest.first_id.max(1);
-    let start = Checkpoint {
-        first_retained_id: first,
-        next_id: first,
-    };
-    write_checkpoint(data_dir, &start)?;
-    let (mut wal, _) = Wal::open(data_dir, opts, &mut |_| {})?;
-    for chunk in events.chunks(10_000) {
-        wal.append(chunk)?;
-        wal.commit()?;
-    }
-    wal.raise_next_id(manifest.next_id);
-    wal.checkpoint(manifest.first_id.max(1))?;
-    if !anomalies.is_empty() {
-        let file = data_dir.join(ANOMALIES);
-        std::fs::write(&file, &anomalies)
-            .map_err(|source| StoreError::Io { path: file, source })?;
-    }
-    audit_files::restore(data_dir, &audit)?;
-    Ok(manifest)
+    let mut sink = Collect::default();
+    let manifest = read_verified(open_archive(path, None)?, path, &mut sink)?;
+    Ok((manifest, sink.0))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::event::EventType;
+    use crate::store::archive_restore::restore_archive;
+    use flate2::read::GzDecoder;
 
     fn events(n: u64) -> Vec<Event> {
         (1..=n)
@@ -348,16 +255,16 @@ mod tests {
         assert_eq!(manifest, written);
         assert_eq!(back.events, events(50));
         let data = dir.path().join("data");
-        restore_archive(&path, &data, false).unwrap();
+        restore_archive(&path, &data, false, None).unwrap();
         assert_eq!(std::fs::read(data.join(ANOMALIES)).unwrap(), records);
         assert_eq!(audit_files::read(&data).unwrap(), audit);
         let mut ids = Vec::new();
         let stats = super::super::scan(&data, false, &mut |e| ids.push(e.id)).unwrap();
         assert_eq!(ids, (11..=60).collect::<Vec<_>>());
         assert_eq!(stats.next_id, 61);
-        let err = restore_archive(&path, &data, false).unwrap_err();
+        let err = restore_archive(&path, &data, false, None).unwrap_err();
         assert!(err.to_string().contains("not empty"), "{err}");
-        restore_archive(&path, &data, true).unwrap();
+        restore_archive(&path, &data, true, None).unwrap();
     }
 
     #[test]
