@@ -53,7 +53,8 @@ struct Args {
     /// Name of the leader-election Lease.
     #[arg(long, env = "LEASE_NAME", default_value = "vexfs-operator")]
     lease_name: String,
-    /// Namespace of the leader-election Lease (the operator's own namespace).
+    /// The operator's own namespace: it holds the leader-election Lease, and the engines'
+    /// NetworkPolicies admit the operator's pods from it.
     #[arg(long, env = "POD_NAMESPACE", default_value = "default")]
     lease_namespace: String,
     /// Identity of this replica (the pod name).
@@ -171,6 +172,7 @@ async fn main() -> anyhow::Result<()> {
         instance: Some(identity),
         memory: Arc::default(),
         images,
+        operator_namespace: Some(args.lease_namespace.clone()),
     };
     let config = RunConfig {
         namespaces,

@@ -18,6 +18,7 @@ fn check_sample(sample: &str) {
         &spec,
         ClusterFacts {
             monitoring_api: true,
+            operator_namespace: Some("vexfs-system"),
             ..ClusterFacts::default()
         },
     )
@@ -49,6 +50,10 @@ fn check_sample(sample: &str) {
     support::assert_snapshot(
         &dir.join("poddisruptionbudget.yaml"),
         &yaml(&children.pod_disruption_budget),
+    );
+    support::assert_snapshot(
+        &dir.join("networkpolicy.yaml"),
+        &yaml(&children.network_policy),
     );
     support::assert_snapshot(
         &dir.join("servicemonitor.yaml"),

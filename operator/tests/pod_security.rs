@@ -1,5 +1,6 @@
 //! Every pod template the operator can produce meets the Pod Security `restricted` profile, and the
-//! operator's own hardening on top of it (read-only root file system, no service-account token).
+//! operator's own hardening on top of it (read-only root file system, no service-account token,
+//! Secret files readable by their owner only).
 //!
 //! The walk covers the engine StatefulSet of every valid sample (plain, and with a bootstrap restore
 //! from a volume and from S3) and the backup and cleanup Jobs for volume and S3 targets, with and
@@ -7,7 +8,7 @@
 
 mod support;
 
-use k8s_openapi::api::core::v1::{Container, PodSpec};
+use k8s_openapi::api::core::v1::{Container, KeyToPath, PodSpec, Volume};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use serde_json::json;
 use vexfs_operator::backup::job::{JobContext, backup_job, cleanup_job};
@@ -56,6 +57,7 @@ fn violations(pod: &PodSpec) -> Vec<String> {
         if kinds.iter().any(|k| !ALLOWED_VOLUMES.contains(&k.as_str())) {
             found.push(format!("volume {} is of type {kinds:?}", volume.name));
         }
+        found.extend(secret_mode_violations(volume));
     }
     let pod_non_root = pod_ctx.run_as_non_root == Some(true);
     let pod_seccomp = pod_ctx.seccomp_profile.as_ref().map(|p| p.type_.as_str());
@@ -66,6 +68,52 @@ fn violations(pod: &PodSpec) -> Vec<String> {
                 .into_iter()
                 .map(|v| format!("container {}: {v}", container.name)),
         );
+    }
+    found
+}
+
+/// Mode of every file mounted from a Secret.
+const SECRET_FILE_MODE: i32 = 0o400;
+
+/// Secret files of `volume` that would be readable beyond their owner.
+fn secret_mode_violations(volume: &Volume) -> Vec<String> {
+    let mut found = Vec::new();
+    let item_modes = |items: &Option<Vec<KeyToPath>>, default: Option<i32>| {
+        items
+            .iter()
+            .flatten()
+            .filter(|item| item.mode.or(default) != Some(SECRET_FILE_MODE))
+            .map(|item| {
+                format!(
+                    "volume {}: Secret key {} has mode {:?}",
+                    volume.name,
+                    item.key,
+                    item.mode.or(default)
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    if let Some(secret) = &volume.secret {
+        if secret.default_mode != Some(SECRET_FILE_MODE) {
+            found.push(format!(
+                "volume {}: Secret defaultMode is {:?}",
+                volume.name, secret.default_mode
+            ));
+        }
+        found.extend(item_modes(&secret.items, secret.default_mode));
+    }
+    if let Some(projected) = &volume.projected {
+        for source in projected.sources.iter().flatten() {
+            if let Some(secret) = &source.secret {
+                if secret.items.as_ref().is_none_or(Vec::is_empty) {
+                    found.push(format!(
+                        "volume {}: Secret {} is projected whole, modes unchecked",
+                        volume.name, secret.name
+                    ));
+                }
+                found.extend(item_modes(&secret.items, projected.default_mode));
+            }
+        }
     }
     found
 }
@@ -264,4 +312,56 @@ fn the_check_catches_a_weakened_container() {
     pod.automount_service_account_token = None;
     let found = violations(&pod);
     assert_eq!(found.len(), 3, "{found:#?}");
+}
+
+#[test]
+fn secret_files_are_checked_in_plain_and_projected_volumes() {
+    let pods: Vec<(String, PodSpec)> = engine_pods().into_iter().chain(job_pods()).collect();
+    let secret_files = |pod: &PodSpec| {
+        pod.volumes
+            .iter()
+            .flatten()
+            .map(|v| {
+                let plain = v
+                    .secret
+                    .as_ref()
+                    .map_or(0, |s| s.items.as_ref().map_or(0, Vec::len));
+                let projected = v.projected.iter().flat_map(|p| p.sources.iter().flatten());
+                plain
+                    + projected
+                        .filter_map(|s| s.secret.as_ref()?.items.as_ref())
+                        .map(Vec::len)
+                        .sum::<usize>()
+            })
+            .sum::<usize>()
+    };
+    let total: usize = pods.iter().map(|(_, pod)| secret_files(pod)).sum();
+    assert!(
+        total >= 8,
+        "the walk reaches Secret files in engine and Job pods ({total})"
+    );
+    let (what, mut pod) = pods
+        .into_iter()
+        .find(|(what, pod)| what.starts_with("engine of full") && secret_files(pod) > 0)
+        .expect("the full sample mounts Secrets");
+    for volume in pod.volumes.iter_mut().flatten() {
+        for source in volume
+            .projected
+            .iter_mut()
+            .flat_map(|p| p.sources.iter_mut().flatten())
+        {
+            for item in source
+                .secret
+                .iter_mut()
+                .flat_map(|s| s.items.iter_mut().flatten())
+            {
+                item.mode = Some(0o440);
+            }
+        }
+    }
+    let found = violations(&pod);
+    assert!(
+        !found.is_empty() && found.iter().all(|v| v.contains("has mode Some(288)")),
+        "{what}: {found:#?}"
+    );
 }

@@ -44,6 +44,7 @@ async fn first_pass_applies_children_and_second_pass_writes_nothing() {
         format!("PATCH /api/v1/{ns}/services/minimal-headless{apply}"),
         format!("PATCH /api/v1/{ns}/services/minimal{apply}"),
         format!("PATCH /apis/apps/v1/{ns}/statefulsets/minimal{apply}"),
+        format!("PATCH /apis/networking.k8s.io/v1/{ns}/networkpolicies/minimal{apply}"),
         format!("PATCH {CR_PATH}minimal/status{apply}"),
     ];
     let got: Vec<String> = calls
@@ -208,6 +209,44 @@ async fn scaling_down_to_one_replica_deletes_the_disruption_budget() {
         "StatefulSet rescaled: {w:?}"
     );
     assert!(fake.get(pdb).is_none());
+}
+
+#[tokio::test]
+async fn the_network_policy_follows_the_spec_and_is_deleted_when_disabled() {
+    let (fake, ctx, path) = setup("minimal.yaml");
+    pass(&fake, &ctx, &path).await;
+    let policy = "/apis/networking.k8s.io/v1/namespaces/vexfs/networkpolicies/minimal";
+    assert!(fake.get(policy).is_some(), "created by default");
+    let peer = json!({"namespaceSelector": {"kubernetes.io/metadata.name": "monitoring"}});
+    let mut cr = fake.get(&path).expect("stored");
+    cr["spec"]["networkPolicy"] = json!({"metricsFrom": [peer]});
+    fake.put(&path, cr.clone());
+    let changed = writes(&pass(&fake, &ctx, &path).await);
+    assert!(
+        changed
+            .iter()
+            .any(|w| w.starts_with(&format!("PATCH {policy}"))),
+        "re-applied with the new peer: {changed:?}"
+    );
+    let rules = fake.get(policy).expect("kept")["spec"]["ingress"].clone();
+    assert_eq!(
+        rules[1]["from"][0]["namespaceSelector"]["matchLabels"],
+        peer["namespaceSelector"]
+    );
+    let steady = writes(&pass(&fake, &ctx, &path).await);
+    assert!(
+        !steady.iter().any(|w| w.contains("networkpolicies")),
+        "{steady:?}"
+    );
+
+    cr["spec"]["networkPolicy"] = json!({"enabled": false});
+    fake.put(&path, cr);
+    let disabled = writes(&pass(&fake, &ctx, &path).await);
+    assert!(
+        disabled.contains(&format!("DELETE {policy}?")),
+        "deleted when disabled: {disabled:?}"
+    );
+    assert!(fake.get(policy).is_none());
 }
 
 #[tokio::test]

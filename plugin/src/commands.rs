@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{Api, DynamicObject, ListParams, LogParams, PostParams};
 use kube::{Client, Resource};
@@ -107,6 +108,7 @@ pub async fn status(ctx: &Context, name: &str) -> Result<String, PluginError> {
         ctx.list::<ServiceAccount>(&selector, &mut objects).await?;
         ctx.list::<PodDisruptionBudget>(&selector, &mut objects)
             .await?;
+        ctx.list::<NetworkPolicy>(&selector, &mut objects).await?;
         ctx.list::<Pod>(&selector, &mut objects).await?;
         ctx.list::<Job>(&selector, &mut objects).await?;
     }

@@ -275,7 +275,7 @@ fn expected_authenticated_volumes() -> Vec<Volume> {
                     path: "credentials".to_owned(),
                     ..KeyToPath::default()
                 }]),
-                default_mode: Some(0o440),
+                default_mode: Some(0o400),
                 ..SecretVolumeSource::default()
             }),
             ..Volume::default()

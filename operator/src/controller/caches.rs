@@ -13,6 +13,7 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::runtime::reflector::{self, ObjectRef, Store, store::Writer};
 use kube::{Client, Resource, ResourceExt};
@@ -38,6 +39,8 @@ pub struct Caches {
     pub service_accounts: Store<ServiceAccount>,
     /// PodDisruptionBudgets.
     pub pod_disruption_budgets: Store<PodDisruptionBudget>,
+    /// Engine NetworkPolicies.
+    pub network_policies: Store<NetworkPolicy>,
     /// Engine and Job pods (labelled as managed by the operator).
     pub pods: Store<Pod>,
     /// Backup and cleanup Jobs.
@@ -75,6 +78,8 @@ pub struct CacheWriters {
     pub service_accounts: Writer<ServiceAccount>,
     /// PodDisruptionBudgets.
     pub pod_disruption_budgets: Writer<PodDisruptionBudget>,
+    /// Engine NetworkPolicies.
+    pub network_policies: Writer<NetworkPolicy>,
     /// Engine and Job pods.
     pub pods: Writer<Pod>,
     /// Backup and cleanup Jobs.
@@ -93,6 +98,7 @@ impl Caches {
         let (services, services_w) = reflector::store();
         let (service_accounts, service_accounts_w) = reflector::store();
         let (pod_disruption_budgets, pod_disruption_budgets_w) = reflector::store();
+        let (network_policies, network_policies_w) = reflector::store();
         let (pods, pods_w) = reflector::store();
         let (jobs, jobs_w) = reflector::store();
         let (backups, backups_w) = reflector::store();
@@ -103,6 +109,7 @@ impl Caches {
             services,
             service_accounts,
             pod_disruption_budgets,
+            network_policies,
             pods,
             jobs,
             backups,
@@ -116,6 +123,7 @@ impl Caches {
             services: services_w,
             service_accounts: service_accounts_w,
             pod_disruption_budgets: pod_disruption_budgets_w,
+            network_policies: network_policies_w,
             pods: pods_w,
             jobs: jobs_w,
             backups: backups_w,
@@ -153,6 +161,7 @@ impl Caches {
         self.services.wait_until_ready().await?;
         self.service_accounts.wait_until_ready().await?;
         self.pod_disruption_budgets.wait_until_ready().await?;
+        self.network_policies.wait_until_ready().await?;
         self.pods.wait_until_ready().await?;
         self.jobs.wait_until_ready().await?;
         self.backups.wait_until_ready().await?;

@@ -193,6 +193,7 @@ async fn live_children(
             "Service" => json(cached(&caches.services, ns, &name), what)?,
             "StatefulSet" => json(cached(&caches.statefulsets, ns, &name), what)?,
             "PodDisruptionBudget" => json(cached(&caches.pod_disruption_budgets, ns, &name), what)?,
+            "NetworkPolicy" => json(cached(&caches.network_policies, ns, &name), what)?,
             _ if resource.group == MONITORING_GROUP && monitoring_api => {
                 let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &resource);
                 let object = api.get_opt(&name).await.map_err(api_error(what()))?;

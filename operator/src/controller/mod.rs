@@ -96,6 +96,8 @@ pub struct Context {
     pub memory: Arc<Memory>,
     /// Images of the children (the operator's flags).
     pub images: Images,
+    /// The operator's own namespace, admitted to the engines by their NetworkPolicies.
+    pub operator_namespace: Option<String>,
 }
 
 impl Context {
@@ -113,6 +115,16 @@ impl Context {
             metrics,
             memory: Arc::default(),
             images: Images::default(),
+            operator_namespace: None,
+        }
+    }
+
+    /// The same context for an operator whose pods run in `namespace`.
+    #[must_use]
+    pub fn with_operator_namespace(self, namespace: Option<String>) -> Self {
+        Self {
+            operator_namespace: namespace,
+            ..self
         }
     }
 
@@ -186,7 +198,7 @@ async fn reconcile_once(cr: &VexfsSemantic, ctx: &Context) -> Result<Action, Rec
         }
     };
     let fetched = fetch::fetch(&ctx.client, &ctx.caches, &spec).await?;
-    let outcome = converge(&ctx.client, &spec, cr.status.as_ref(), &fetched).await?;
+    let outcome = converge(ctx, &spec, cr.status.as_ref(), &fetched).await?;
     // Day-2 steps (backup schedule, restore, recovery ladder) run only when the children
     // converged: a stalled object has no engine to act on.
     let (day_two, day_two_requeue) = match &outcome.stall {
@@ -259,7 +271,7 @@ async fn finish(
 }
 
 async fn converge(
-    client: &Client,
+    ctx: &Context,
     spec: &ValidatedSpec,
     previous: Option<&VexfsSemanticStatus>,
     fetched: &Fetched,
@@ -283,12 +295,13 @@ async fn converge(
         monitoring_api: fetched.monitoring_api,
         restore_backup: fetched.restore_backup.as_ref(),
         previous_restore: previous.and_then(|s| s.restore.as_ref()),
+        operator_namespace: ctx.operator_namespace.as_deref(),
     };
     let children = build::build_all(spec, facts)?;
     let slots = plan::slots(&children)?;
     let mut live = fetched.live.clone();
     let changes = plan::plan(slots, &live, spec.suspend);
-    apply::execute(client, &spec.namespace, &changes, &mut live).await?;
+    apply::execute(&ctx.client, &spec.namespace, &changes, &mut live).await?;
     Ok(Outcome {
         stall: None,
         engine: Some((

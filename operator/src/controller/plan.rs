@@ -93,6 +93,7 @@ pub fn child_ids(spec: &ValidatedSpec) -> Vec<(ApiResource, String)> {
         (core("Service"), spec.name.clone()),
         (statefulset_resource(), spec.name.clone()),
         (pdb_resource(), spec.name.clone()),
+        (network_policy_resource(), spec.name.clone()),
         (monitoring_resource("ServiceMonitor"), spec.name.clone()),
         (monitoring_resource("PrometheusRule"), spec.name.clone()),
     ]
@@ -107,6 +108,14 @@ fn pdb_resource() -> ApiResource {
         "policy",
         "v1",
         "PodDisruptionBudget",
+    ))
+}
+
+fn network_policy_resource() -> ApiResource {
+    ApiResource::from_gvk(&GroupVersionKind::gvk(
+        "networking.k8s.io",
+        "v1",
+        "NetworkPolicy",
     ))
 }
 
@@ -166,6 +175,11 @@ pub fn slots(children: &Children) -> Result<Vec<ChildSlot>, PlanError> {
             pdb_resource(),
             &base,
             children.pod_disruption_budget.as_ref(),
+        )?,
+        slot(
+            network_policy_resource(),
+            &base,
+            children.network_policy.as_ref(),
         )?,
         slot(
             monitoring_resource("ServiceMonitor"),

@@ -7,6 +7,7 @@ use futures::{Stream, StreamExt};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::runtime::reflector::{ObjectRef, Store, store::Writer};
 use kube::runtime::{Config, Controller, WatchStreamExt, watcher};
@@ -179,6 +180,12 @@ fn controller_for(
             writers.pod_disruption_budgets,
             trim,
         ))
+        .owns_stream(cached_watch(
+            api::<NetworkPolicy>(client, namespace),
+            managed(),
+            writers.network_policies,
+            trim,
+        ))
         .watches_stream(
             cached_watch(api::<Pod>(client, namespace), managed(), writers.pods, trim),
             semantic_of_pod,
@@ -222,6 +229,8 @@ pub struct Handles {
     pub memory: Arc<Memory>,
     /// Images of the children.
     pub images: Images,
+    /// The operator's own namespace (admitted by the engines' NetworkPolicies).
+    pub operator_namespace: Option<String>,
 }
 
 impl Handles {
@@ -234,6 +243,7 @@ impl Handles {
         )
         .with_memory(self.memory.clone())
         .with_images(self.images.clone())
+        .with_operator_namespace(self.operator_namespace.clone())
     }
 }
 

@@ -11,6 +11,9 @@ pub const PERCENT_RANGE: &str = "percentage must be between 0 and 100";
 pub const SCHEDULE_FIELDS: &str = "schedule must have exactly 5 space-separated fields";
 /// A backup names exactly one target.
 pub const ONE_BACKUP_TARGET: &str = "backup target must set exactly one of volume or s3";
+/// A network peer is either pods (by labels) or an address range.
+pub const ONE_PEER_KIND: &str =
+    "network peer must set either ipBlock or namespaceSelector/podSelector, not both or neither";
 /// A receiver has exactly one kind.
 pub const ONE_RECEIVER_KIND: &str = "receiver must set exactly one of webhook, slack or email";
 /// Receiver names are unique.

@@ -6,6 +6,7 @@ mod backup;
 mod engine;
 pub mod messages;
 mod monitoring;
+mod network_policy;
 mod profiler;
 mod rbac;
 mod recovery;
@@ -23,6 +24,7 @@ pub use analytics::{
 pub use backup::{BackupSpec, BackupTarget, RestoreSpec, RetentionSpec, S3Target, VolumeTarget};
 pub use engine::{EngineSpec, LogFormat, LogLevel, StorageSpec};
 pub use monitoring::{MonitoringMode, MonitoringSpec};
+pub use network_policy::{IpBlock, NetworkPeer, NetworkPolicySpec};
 pub use profiler::ProfilerSpec;
 pub use rbac::{AuthMethod, AuthSpec, RbacSpec, Role, Subject, SubjectKind};
 pub use recovery::{CircuitBreakerSpec, RecoverySpec};
@@ -83,6 +85,10 @@ pub struct VexfsSemanticSpec {
     /// Prometheus Operator objects; `Auto` for both when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monitoring: Option<MonitoringSpec>,
+    /// Who may reach the engine's port; a NetworkPolicy admitting only the operator and backup
+    /// Jobs when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_policy: Option<NetworkPolicySpec>,
     /// Restore the event store from a backup when the engine is first created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restore: Option<RestoreSpec>,

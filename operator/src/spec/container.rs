@@ -17,6 +17,10 @@ pub const RUN_AS: i64 = 65532;
 pub const SCRATCH_VOLUME: &str = "scratch";
 /// Writable scratch directory of containers that need one (the root file system is read-only).
 pub const SCRATCH_DIR: &str = "/tmp";
+/// Mode of every file mounted from a Secret: readable by its owner only. The kubelet makes the
+/// pod's `fsGroup` ([`RUN_AS`]) own such files and adds group read, so the containers' user,
+/// whose group that is, reads them and no other user does.
+pub const SECRET_FILE_MODE: i32 = 0o400;
 
 /// A container named `name` running `image`, with the restricted security context.
 pub fn hardened(name: &str, image: &str) -> Container {

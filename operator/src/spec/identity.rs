@@ -20,8 +20,6 @@ pub const CREDENTIALS_DIR: &str = "/etc/vexfs/auth";
 pub const CREDENTIALS_FILE: &str = "/etc/vexfs/auth/credentials";
 /// Name of the credentials volume in backup pods.
 pub const CREDENTIALS_VOLUME: &str = "api-credentials";
-/// Owner and group may read the file (the pod's `fsGroup` owns it).
-const CREDENTIALS_MODE: i32 = 0o440;
 
 /// Whether `name` is reserved for the operator's backup identity.
 pub fn is_reserved(name: &str) -> bool {
@@ -76,7 +74,7 @@ fn credentials_volume(auth: &AuthSpec) -> Volume {
                 path: file.to_owned(),
                 ..KeyToPath::default()
             }]),
-            default_mode: Some(CREDENTIALS_MODE),
+            default_mode: Some(super::container::SECRET_FILE_MODE),
             ..SecretVolumeSource::default()
         }),
         ..Volume::default()

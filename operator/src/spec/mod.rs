@@ -13,6 +13,7 @@ pub mod identity;
 pub mod images;
 pub mod kube_time;
 pub mod names;
+pub mod peers;
 pub mod schedule;
 mod validate;
 

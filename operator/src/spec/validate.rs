@@ -12,8 +12,8 @@ use super::identity::{self, BackupIdentity};
 use super::images::Images;
 use super::schedule::{Schedule, ScheduleError};
 use crate::crd::{
-    AlertingSpec, AnalyticsSpec, BackupSpec, EngineSpec, MonitoringSpec, ProfilerSpec, RbacSpec,
-    RecoverySpec, RestoreSpec, VexfsSemantic, messages,
+    AlertingSpec, AnalyticsSpec, BackupSpec, EngineSpec, MonitoringSpec, NetworkPolicySpec,
+    ProfilerSpec, RbacSpec, RecoverySpec, RestoreSpec, VexfsSemantic, messages,
 };
 
 /// A spec the operator refuses to act on.
@@ -71,6 +71,8 @@ pub struct ValidatedSpec {
     pub rbac: RbacSpec,
     /// Prometheus Operator integration.
     pub monitoring: MonitoringSpec,
+    /// Who may reach the engine's port.
+    pub network_policy: NetworkPolicySpec,
     /// Bootstrap restore, if any.
     pub restore: Option<RestoreSpec>,
     /// Children are frozen.
@@ -120,6 +122,8 @@ pub fn validate(cr: &VexfsSemantic, images: &Images) -> Result<ValidatedSpec, Va
     let backup = spec.backup.as_ref().map(check_backup).transpose()?;
     let rbac = spec.rbac.clone().unwrap_or_default();
     check_rbac(&rbac)?;
+    let network_policy = spec.network_policy.clone().unwrap_or_default();
+    super::peers::check_peers(&network_policy).map_err(|e| invalid(e.field, e.message))?;
     Ok(ValidatedSpec {
         name,
         namespace,
@@ -134,6 +138,7 @@ pub fn validate(cr: &VexfsSemantic, images: &Images) -> Result<ValidatedSpec, Va
         backup_identity: rbac.auth.as_ref().map(BackupIdentity::new),
         rbac,
         monitoring: spec.monitoring.clone().unwrap_or_default(),
+        network_policy,
         restore: spec.restore.clone(),
         suspend: spec.suspend,
         stopped: spec.stopped,

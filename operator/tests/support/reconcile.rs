@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::Resource;
 use kube::runtime::reflector::store::Writer;
@@ -79,6 +80,11 @@ pub fn sync_caches(fake: &FakeApi, harness: &Harness) {
         &mut w.pod_disruption_budgets,
         fake,
         &format!("/apis/policy/v1/{NS}/poddisruptionbudgets"),
+    );
+    relist::<NetworkPolicy>(
+        &mut w.network_policies,
+        fake,
+        &format!("/apis/networking.k8s.io/v1/{NS}/networkpolicies"),
     );
     relist::<Pod>(&mut w.pods, fake, &format!("/api/v1/{NS}/pods"));
     relist::<Job>(&mut w.jobs, fake, &format!("/apis/batch/v1/{NS}/jobs"));

@@ -11,7 +11,7 @@ use crate::{Cluster, Error, Kubectl, Result, object, samples, wait};
 pub const RESOURCE: &str = "vexfssemantics.vexfs.io";
 /// Kinds the operator creates for a stack (listed together in one kubectl call).
 pub const CHILD_KINDS: &str =
-    "configmaps,statefulsets,services,serviceaccounts,poddisruptionbudgets";
+    "configmaps,statefulsets,services,serviceaccounts,poddisruptionbudgets,networkpolicies";
 /// Label every child carries, valued with the stack's name.
 pub const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
 

@@ -1,6 +1,7 @@
-//! The Helm chart lints cleanly and its rendered manifests pass server-side validation.
+//! The Helm chart lints cleanly, its rendered manifests pass server-side validation, and its RBAC
+//! keeps the operator to the release namespace unless `rbac.clusterWide` is set.
 
-use vexfs_e2e::{Cluster, Result, TestNamespace, crds, ensure};
+use vexfs_e2e::{Cluster, Kubectl, Result, TestNamespace, crds, ensure};
 
 const CHART: &str = "charts/vexfs-operator";
 
@@ -84,4 +85,109 @@ fn rendered_chart_is_accepted_by_server_side_dry_run() -> Result<()> {
     ensure(applied.contains("deployment.apps/"), || {
         format!("server-side dry run printed:\n{applied}")
     })
+}
+
+/// Whether the operator's service account of release `release` in `home` may `verb` `resource`
+/// in `namespace`, as the API server's authorizer answers.
+fn operator_may(
+    kubectl: &Kubectl,
+    (release, home): (&str, &str),
+    verb: &str,
+    resource: &str,
+    namespace: &str,
+) -> Result<bool> {
+    let subject = format!("system:serviceaccount:{home}:{release}-vexfs-operator");
+    let answer = kubectl.try_run(
+        &[
+            "auth", "can-i", verb, resource, "-n", namespace, "--as", &subject,
+        ],
+        None,
+    )?;
+    Ok(answer.success)
+}
+
+/// The `--namespaces` flag of the installed release's Deployment, if any.
+fn namespaces_flag(kubectl: &Kubectl, release: &str, home: &str) -> Result<Option<String>> {
+    let deployment = kubectl.json(&[
+        "get",
+        "deployment",
+        &format!("{release}-vexfs-operator"),
+        "-n",
+        home,
+        "-o",
+        "json",
+    ])?;
+    Ok(deployment
+        .pointer("/spec/template/spec/containers/0/args")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+        .find_map(|arg| arg.strip_prefix("--namespaces="))
+        .map(str::to_owned))
+}
+
+#[test]
+fn rbac_is_namespaced_by_default_and_cluster_wide_on_request() -> Result<()> {
+    let cluster = Cluster::from_env()?;
+    crds::install(&cluster)?;
+    let kubectl = cluster.kubectl();
+    let home = TestNamespace::create(&kubectl, "chart-rbac")?;
+    let other = TestNamespace::create(&kubectl, "chart-rbac-other")?;
+    let chart = cluster.repo_path(CHART).to_string_lossy().into_owned();
+    let release = "rbac-check";
+    let operator = (release, home.name());
+    cluster.helm(&["install", release, &chart, "--namespace", home.name()])?;
+
+    ensure(
+        namespaces_flag(&kubectl, release, home.name())?.as_deref() == Some(home.name()),
+        || "by default the operator watches only the release namespace".into(),
+    )?;
+    for (verb, resource) in [
+        ("watch", "vexfssemantics.vexfs.io"),
+        ("patch", "statefulsets.apps"),
+        ("create", "networkpolicies.networking.k8s.io"),
+        ("delete", "poddisruptionbudgets.policy"),
+    ] {
+        ensure(
+            operator_may(&kubectl, operator, verb, resource, home.name())?,
+            || format!("the namespaced operator may not {verb} {resource} in its namespace"),
+        )?;
+    }
+    ensure(
+        !operator_may(
+            &kubectl,
+            operator,
+            "create",
+            "networkpolicies.networking.k8s.io",
+            other.name(),
+        )?,
+        || "the namespaced operator may write in another namespace".into(),
+    )?;
+
+    cluster.helm(&[
+        "upgrade",
+        release,
+        &chart,
+        "--namespace",
+        home.name(),
+        "--set",
+        "rbac.clusterWide=true",
+    ])?;
+    ensure(
+        namespaces_flag(&kubectl, release, home.name())?.is_none(),
+        || "with rbac.clusterWide the operator watches every namespace".into(),
+    )?;
+    ensure(
+        operator_may(
+            &kubectl,
+            operator,
+            "create",
+            "networkpolicies.networking.k8s.io",
+            other.name(),
+        )?,
+        || "the cluster-wide operator may not write in another namespace".into(),
+    )?;
+    cluster.helm(&["uninstall", release, "--namespace", home.name()])?;
+    Ok(())
 }

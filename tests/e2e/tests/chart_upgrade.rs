@@ -130,6 +130,7 @@ fn values_schema_refuses_invalid_values_by_name() -> Result<()> {
         ("replicas=-1", "replicas"),
         ("grafana.dashboards.enabled=yes", "enabled"),
         ("childImages.shell=", "shell"),
+        ("rbac.clusterWide=yes", "clusterWide"),
     ] {
         let refused = cluster.helm(&["template", "vexfs", &chart, "--set", value]);
         match refused {

@@ -4,6 +4,7 @@
 mod config_map;
 mod engine_toml;
 mod monitoring;
+mod network_policy;
 mod pdb;
 mod service;
 mod service_account;
@@ -15,6 +16,7 @@ pub use monitoring::{
     MONITORING_API_VERSION, MONITORING_GROUP, RulesError, monitoring_resource, prometheus_rule,
     service_monitor,
 };
+pub use network_policy::{NAMESPACE_NAME_LABEL, OPERATOR_APP_NAME, network_policy};
 pub use pdb::pod_disruption_budget;
 pub use service::{client_service, headless_service, headless_service_name};
 pub use service_account::service_account;
@@ -22,6 +24,7 @@ pub use statefulset::{CONFIG_HASH_ANNOTATION, ENGINE_PORT, statefulset};
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::DynamicObject;
 use sha2::{Digest, Sha256};
@@ -39,6 +42,8 @@ pub struct ClusterFacts<'a> {
     pub restore_backup: Option<&'a VexfsBackup>,
     /// The current `status.restore`.
     pub previous_restore: Option<&'a RestoreStatus>,
+    /// The namespace the operator's pods run in (`POD_NAMESPACE`), admitted by the NetworkPolicy.
+    pub operator_namespace: Option<&'a str>,
 }
 
 /// Every child object of one `VexfsSemantic`; `None` marks a child that must not exist.
@@ -56,6 +61,8 @@ pub struct Children {
     pub service_account: ServiceAccount,
     /// Present when more than one engine pod is wanted.
     pub pod_disruption_budget: Option<PodDisruptionBudget>,
+    /// Present unless `spec.networkPolicy.enabled` is false.
+    pub network_policy: Option<NetworkPolicy>,
     /// Present when requested and the API exists.
     pub service_monitor: Option<DynamicObject>,
     /// Present when requested and the API exists.
@@ -95,6 +102,10 @@ pub fn build_all(spec: &ValidatedSpec, facts: ClusterFacts<'_>) -> Result<Childr
         headless_service: headless_service(spec),
         service_account: service_account(spec),
         pod_disruption_budget: (spec.desired_replicas() > 1).then(|| pod_disruption_budget(spec)),
+        network_policy: spec
+            .network_policy
+            .enabled
+            .then(|| network_policy(spec, facts.operator_namespace)),
         service_monitor: wanted(monitoring.service_monitor, facts).then(|| service_monitor(spec)),
         prometheus_rule: wanted(monitoring.prometheus_rule, facts)
             .then(|| prometheus_rule(spec))

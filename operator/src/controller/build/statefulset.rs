@@ -17,7 +17,7 @@ use super::engine_toml::AUTH_SECRET_FILE;
 use super::{CONFIG_FILE, config_map_name, headless_service_name};
 use crate::crd::{AuthSpec, Receiver};
 use crate::spec::ValidatedSpec;
-use crate::spec::container::{PodParts, hardened, pod_spec};
+use crate::spec::container::{PodParts, SECRET_FILE_MODE, hardened, pod_spec};
 use crate::spec::names::{child_meta, labels, selector_labels};
 
 /// Pod-template annotation carrying the hash of `engine.toml`, so pods roll only on a real change.
@@ -231,7 +231,16 @@ fn auth_projection(auth: &AuthSpec) -> VolumeProjection {
     secret_projection(&r.name, vec![key_to_path(&r.key, path)])
 }
 
+/// Secret keys as files readable by their owner only ([`SECRET_FILE_MODE`]); the volume's other
+/// files (`engine.toml`) keep the default mode.
 fn secret_projection(name: &str, items: Vec<KeyToPath>) -> VolumeProjection {
+    let items = items
+        .into_iter()
+        .map(|item| KeyToPath {
+            mode: Some(SECRET_FILE_MODE),
+            ..item
+        })
+        .collect();
     VolumeProjection {
         secret: Some(SecretProjection {
             name: name.to_owned(),
