@@ -16,7 +16,7 @@ use vexfs_engine::config::Config;
 use vexfs_engine::event::{Event, EventType};
 use vexfs_engine::server::metrics::Metrics;
 use vexfs_engine::server::{AppState, alerts_api, audit_layer, auth_layer, router};
-use vexfs_engine::store::snapshot::read_archive;
+use vexfs_engine::store::archive_read::read_archive;
 
 const TOKENS: &str = "root:tok-root\noncall:tok-oncall\nreader:tok-reader\n";
 const ROLES: &[Role] = &[

@@ -4,6 +4,7 @@
 
 use super::StoreError;
 use super::audit_files;
+use super::audit_files::AuditFile;
 use super::sealed::{OpenReader, SealKey, is_sealed};
 use super::snapshot::{ANOMALIES, EVENTS, FORMAT, MANIFEST, Manifest};
 use crate::event::Event;
@@ -304,4 +305,45 @@ impl AuditDigest {
         let digest = (self.files > 0).then(|| hex::encode(self.hash.finalize()));
         (self.files, digest)
     }
+}
+
+/// What an archive holds besides its manifest.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Contents {
+    /// The events, in id order.
+    pub events: Vec<Event>,
+    /// The anomaly records as JSON lines (empty when none).
+    pub anomalies: Vec<u8>,
+    /// The audit files, oldest first (empty when none).
+    pub audit: Vec<AuditFile>,
+}
+
+/// Reads and fully verifies an archive, keeping its whole content in memory: for tests and small
+/// archives. Verification and restore stream instead ([`super::archive_read`]).
+pub fn read_archive(path: &Path) -> Result<(Manifest, Contents), StoreError> {
+    #[derive(Default)]
+    struct Collect(Contents);
+    impl ArchiveSink for Collect {
+        fn begin(&mut self, _: &Manifest) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn event(&mut self, event: Event) -> Result<(), StoreError> {
+            self.0.events.push(event);
+            Ok(())
+        }
+        fn anomalies(&mut self, chunk: &[u8]) -> Result<(), StoreError> {
+            self.0.anomalies.extend_from_slice(chunk);
+            Ok(())
+        }
+        fn audit(&mut self, name: &str, chunk: &[u8]) -> Result<(), StoreError> {
+            match self.0.audit.last_mut() {
+                Some((last, content)) if last == name => content.extend_from_slice(chunk),
+                _ => self.0.audit.push((name.to_string(), chunk.to_vec())),
+            }
+            Ok(())
+        }
+    }
+    let mut sink = Collect::default();
+    let manifest = read_verified(open_archive(path, None)?, path, &mut sink)?;
+    Ok((manifest, sink.0))
 }

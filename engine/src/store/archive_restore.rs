@@ -179,3 +179,7 @@ impl ArchiveSink for Restore {
         writer.unwrap_or(Ok(())).map_err(io(&path))
     }
 }
+
+#[cfg(test)]
+#[path = "archive_tests.rs"]
+mod tests;

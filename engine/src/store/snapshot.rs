@@ -4,7 +4,6 @@
 //! `audit/audit-YYYY-MM-DD.jsonl` (restored byte for byte, see [`super::audit_files`]).
 
 use super::StoreError;
-use super::archive_read::{ArchiveSink, open_archive, read_verified};
 use super::audit_files::{self, AuditFile};
 use crate::event::{Event, timestamp};
 use flate2::Compression;
@@ -12,7 +11,6 @@ use flate2::write::GzEncoder;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
-use std::path::Path;
 
 /// Archive format identifier.
 pub const FORMAT: &str = "vexfs-backup/v1";
@@ -51,17 +49,6 @@ pub struct Manifest {
     /// [`audit_files::digest`] of the audit files, when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_sha256: Option<String>,
-}
-
-/// What an archive holds besides its manifest.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Contents {
-    /// The events, in id order.
-    pub events: Vec<Event>,
-    /// The anomaly records as JSON lines (empty when none).
-    pub anomalies: Vec<u8>,
-    /// The audit files, oldest first (empty when none).
-    pub audit: Vec<AuditFile>,
 }
 
 fn lines(bytes: &[u8]) -> u64 {
@@ -189,97 +176,5 @@ impl Write for HashWriter<'_> {
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
-    }
-}
-
-/// Reads and fully verifies an archive, keeping its whole content in memory: for tests and small
-/// archives. Verification and restore stream instead ([`super::archive_read`]).
-pub fn read_archive(path: &Path) -> Result<(Manifest, Contents), StoreError> {
-    #[derive(Default)]
-    struct Collect(Contents);
-    impl ArchiveSink for Collect {
-        fn begin(&mut self, _: &Manifest) -> Result<(), StoreError> {
-            Ok(())
-        }
-        fn event(&mut self, event: Event) -> Result<(), StoreError> {
-            self.0.events.push(event);
-            Ok(())
-        }
-        fn anomalies(&mut self, chunk: &[u8]) -> Result<(), StoreError> {
-            self.0.anomalies.extend_from_slice(chunk);
-            Ok(())
-        }
-        fn audit(&mut self, name: &str, chunk: &[u8]) -> Result<(), StoreError> {
-            match self.0.audit.last_mut() {
-                Some((last, content)) if last == name => content.extend_from_slice(chunk),
-                _ => self.0.audit.push((name.to_string(), chunk.to_vec())),
-            }
-            Ok(())
-        }
-    }
-    let mut sink = Collect::default();
-    let manifest = read_verified(open_archive(path, None)?, path, &mut sink)?;
-    Ok((manifest, sink.0))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::event::EventType;
-    use crate::store::archive_restore::restore_archive;
-    use flate2::read::GzDecoder;
-
-    fn events(n: u64) -> Vec<Event> {
-        (1..=n)
-            .map(|id| {
-                let mut e = Event::new(EventType::VectorEmbed, id as i64 * 1000, "n");
-                e.id = id + 10;
-                e
-            })
-            .collect()
-    }
-
-    #[test]
-    fn archive_round_trip_restore_and_refusal() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("b.tar.gz");
-        let records = b"{\"id\":\"a-000000001\"}\n{\"id\":\"a-000000002\"}\n";
-        let file = std::fs::File::create(&path).unwrap();
-        let audit = vec![(
-            "audit-2026-11-29.jsonl".to_string(),
-            b"{\"seq\":0}\n".to_vec(),
-        )];
-        let written = write_archive(&events(50), records, &audit, 61, 5, file).unwrap();
-        assert_eq!((written.anomaly_count, written.audit_files), (2, 1));
-        let (manifest, back) = read_archive(&path).unwrap();
-        assert_eq!(manifest, written);
-        assert_eq!(back.events, events(50));
-        let data = dir.path().join("data");
-        restore_archive(&path, &data, false, None).unwrap();
-        assert_eq!(std::fs::read(data.join(ANOMALIES)).unwrap(), records);
-        assert_eq!(audit_files::read(&data).unwrap(), audit);
-        let mut ids = Vec::new();
-        let stats = super::super::scan(&data, false, &mut |e| ids.push(e.id)).unwrap();
-        assert_eq!(ids, (11..=60).collect::<Vec<_>>());
-        assert_eq!(stats.next_id, 61);
-        let err = restore_archive(&path, &data, false, None).unwrap_err();
-        assert!(err.to_string().contains("not empty"), "{err}");
-        restore_archive(&path, &data, true, None).unwrap();
-    }
-
-    #[test]
-    fn tampered_archives_fail_verification() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("b.tar.gz");
-        let mut bytes = Vec::new();
-        write_archive(&events(5), b"", &[], 16, 5, &mut bytes).unwrap();
-        let mut raw = Vec::new();
-        GzDecoder::new(&bytes[..]).read_to_end(&mut raw).unwrap();
-        let text = String::from_utf8_lossy(&raw).replace("VectorEmbed", "VectorIndex");
-        let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
-        gz.write_all(text.as_bytes()).unwrap();
-        std::fs::write(&path, gz.finish().unwrap()).unwrap();
-        let err = read_archive(&path).unwrap_err();
-        assert!(err.to_string().contains("does not match"), "{err}");
     }
 }
