@@ -3,8 +3,8 @@
 //!
 //! The controller runtime keeps the stores current from watches (the `run` module); the fetch
 //! step only looks things up, so a reconcile with nothing changed makes no API request. Cached
-//! objects are trimmed to what a reconcile reads: managed fields are dropped everywhere and Secret
-//! values are blanked (only their keys matter), which keeps memory small at a thousand resources.
+//! objects are trimmed to what a reconcile reads: managed fields are dropped everywhere, pods lose
+//! their spec and Secret values are blanked (only their keys matter), which keeps memory small at a thousand resources.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -182,6 +182,13 @@ where
 /// Drops what no reconcile reads from a cached object (managed fields).
 pub fn trim<K: Resource>(object: &mut K) {
     object.managed_fields_mut().clear();
+}
+
+/// Drops managed fields and the spec of a pod: health, recovery and restores read only its
+/// metadata and status, and the spec is most of a pod's size.
+pub fn trim_pod(pod: &mut Pod) {
+    trim(pod);
+    pod.spec = None;
 }
 
 /// Drops managed fields and blanks Secret values, keeping the keys.

@@ -9,12 +9,12 @@ use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
-use kube::runtime::reflector::{ObjectRef, Store, store::Writer};
+use kube::runtime::reflector::{self, ObjectRef, Store, store::Writer};
 use kube::runtime::{Config, Controller, WatchStreamExt, watcher};
 use kube::{Api, Client};
 use tokio_util::sync::CancellationToken;
 
-use super::caches::{Caches, SyncState, trim, trim_secret};
+use super::caches::{Caches, SyncState, trim, trim_pod, trim_secret};
 use super::fetch::referenced_secret_keys;
 use super::memory::Memory;
 use super::{Context, error_policy, reconcile};
@@ -144,11 +144,20 @@ fn controller_for(
 ) -> (Controller<VexfsSemantic>, Caches) {
     let managed = || watcher::Config::default().labels(MANAGED_SELECTOR);
     let (caches, writers) = Caches::new();
-    let controller = Controller::new(
-        api::<VexfsSemantic>(client, namespace),
-        watcher::Config::default().any_semantic(),
+    // The resources themselves are cached trimmed too (their managed fields grow with every
+    // status write).
+    let (semantics, semantics_writer) = reflector::store();
+    let controller = Controller::for_stream(
+        watcher::watcher(
+            api::<VexfsSemantic>(client, namespace),
+            watcher::Config::default().any_semantic(),
+        )
+        .default_backoff()
+        .modify(trim)
+        .reflect(semantics_writer)
+        .applied_objects(),
+        semantics.clone(),
     );
-    let semantics = controller.store();
     let controller = controller
         .owns_stream(cached_watch(
             api::<StatefulSet>(client, namespace),
@@ -187,7 +196,12 @@ fn controller_for(
             trim,
         ))
         .watches_stream(
-            cached_watch(api::<Pod>(client, namespace), managed(), writers.pods, trim),
+            cached_watch(
+                api::<Pod>(client, namespace),
+                managed(),
+                writers.pods,
+                trim_pod,
+            ),
             semantic_of_pod,
         )
         .watches_stream(
