@@ -112,6 +112,17 @@ fn same_seed_same_model() {
     assert_eq!(a.score(&[0.3, 0.9]), b.score(&[0.3, 0.9]));
 }
 
+/// A forest with the event detector's settings (32 trees of 256-row samples, 5% contamination).
+fn event_forest_like(data: &[[f64; 2]], seed: u64) -> IsolationForest {
+    let params = ForestParams {
+        trees: 32,
+        sample_size: 256,
+        contamination: 0.05,
+        seed,
+    };
+    IsolationForest::fit(data, params).expect("trained")
+}
+
 #[test]
 fn scores_match_the_reference_walk_bit_for_bit() {
     let data: Vec<[f64; 2]> = (0..1000u32)
@@ -121,16 +132,7 @@ fn scores_match_the_reference_walk_bit_for_bit() {
             [a.ln_1p(), b.ln_1p()]
         })
         .collect();
-    let forest = IsolationForest::fit(
-        &data,
-        ForestParams {
-            trees: 32,
-            sample_size: 256,
-            contamination: 0.05,
-            seed: 11,
-        },
-    )
-    .expect("trained");
+    let forest = event_forest_like(&data, 11);
     let points = [[0.5, 0.5], [2.0, 3.0], [9.0, 0.1], [1.2, 2.2], [0.0, 0.0]];
     let scores: Vec<u64> = points.iter().map(|p| forest.score(p).to_bits()).collect();
     // Bit patterns of the scores and threshold of the reference implementation (one pointer per
@@ -176,16 +178,7 @@ fn mixed_rows(n: u32) -> Vec<[f64; 2]> {
 fn the_screen_never_disagrees_with_the_walk() {
     let data = mixed_rows(1000);
     for seed in [3, 11, 29] {
-        let forest = IsolationForest::fit(
-            &data,
-            ForestParams {
-                trees: 32,
-                sample_size: 256,
-                contamination: 0.05,
-                seed,
-            },
-        )
-        .expect("trained");
+        let forest = event_forest_like(&data, seed);
         let walk = IsolationForest {
             screen: None,
             ..forest.clone()
@@ -216,16 +209,7 @@ fn the_screen_never_disagrees_with_the_walk() {
 #[test]
 fn the_screen_settles_most_normal_points_without_a_walk() {
     let data = mixed_rows(1000);
-    let forest = IsolationForest::fit(
-        &data,
-        ForestParams {
-            trees: 32,
-            sample_size: 256,
-            contamination: 0.05,
-            seed: 7,
-        },
-    )
-    .expect("trained");
+    let forest = event_forest_like(&data, 7);
     let screen = forest.screen.as_ref().expect("screened");
     let settled = data.iter().filter(|x| screen.surely_normal(*x)).count();
     assert!(settled > 650, "settled {settled} of 1000 training rows");
