@@ -29,7 +29,7 @@ fn engine_accepts_the_rendered_config_of_every_valid_sample() {
 
 /// The file the StatefulSet projects the auth Secret key to, as the container sees it.
 fn projected_auth_file(spec: &vexfs_operator::spec::ValidatedSpec) -> Option<String> {
-    let auth = spec.rbac.auth.as_ref()?;
+    let auth = spec.api_auth.auth_spec();
     let sts = vexfs_operator::controller::build::statefulset(spec, "hash");
     let pod = sts.spec?.template.spec?;
     let container = pod.containers.first()?;
@@ -75,14 +75,43 @@ fn the_engine_enforces_the_rendered_rbac_from_the_mounted_secret() {
 }
 
 #[test]
-fn without_spec_rbac_auth_the_api_stays_open() {
+fn without_spec_rbac_auth_the_engine_requires_the_generated_admin_token() {
+    use vexfs_operator::spec::credentials::{CREDENTIALS_KEY, admin_token_secret};
     let spec =
         validate(&support::load_sample("minimal.yaml"), &Images::default()).expect("valid sample");
     let toml = render_engine_toml(&spec).expect("renders");
-    assert!(!toml.contains("[auth]"), "{toml}");
     let config = vexfs_engine::config::Config::from_toml(&toml, "minimal.yaml").expect("accepted");
-    assert_eq!(config.auth, None);
-    assert_eq!(projected_auth_file(&spec), None);
+    let section = config
+        .auth
+        .expect("[auth] is rendered without spec.rbac.auth");
+    assert!(section.enabled);
+    assert_eq!(
+        projected_auth_file(&spec).as_deref(),
+        Some(section.secret_file.to_str().expect("UTF-8 path")),
+        "engine.toml must name the file the StatefulSet mounts"
+    );
+    let secret = admin_token_secret(&spec, "a1b2", "c3d4");
+    let list = &secret.string_data.expect("string data")[CREDENTIALS_KEY];
+    let gate = Gate::new(&section, list.as_bytes()).expect("the engine accepts the token list");
+    let now = 1_800_000_000;
+    for (method, route) in [
+        ("POST", "/api/v1/events"),
+        ("GET", "/api/v1/stats"),
+        ("GET", "/api/v1/admin/backup"),
+        ("GET", "/api/v1/audit"),
+    ] {
+        let access = required(method, route);
+        assert_eq!(
+            gate.check(access, Some("Bearer a1b2"), now),
+            Ok(Some("admin".to_owned())),
+            "{method} {route}"
+        );
+        assert!(
+            gate.check(access, None, now).is_err(),
+            "{method} {route} open"
+        );
+        assert!(gate.check(access, Some("Bearer nope"), now).is_err());
+    }
 }
 
 /// The credentials of the backup Job's engine container, loaded by the engine's own CLI from its

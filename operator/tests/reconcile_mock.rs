@@ -39,6 +39,8 @@ async fn first_pass_applies_children_and_second_pass_writes_nothing() {
     let expected = vec![
         // Every read comes from the caches; only discovery asks the API server, once.
         "GET /apis/monitoring.coreos.com/v1".to_owned(),
+        // The generated admin token, created once before the engine that mounts it.
+        format!("POST /api/v1/{ns}/secrets?"),
         format!("PATCH /api/v1/{ns}/serviceaccounts/minimal{apply}"),
         format!("PATCH /api/v1/{ns}/configmaps/minimal-config{apply}"),
         format!("PATCH /api/v1/{ns}/services/minimal-headless{apply}"),
@@ -56,6 +58,51 @@ async fn first_pass_applies_children_and_second_pass_writes_nothing() {
 
     let second = pass(&fake, &ctx, &path).await;
     assert_eq!(second, Vec::new(), "nothing changed: no request at all");
+}
+
+fn admin_token(fake: &FakeApi) -> String {
+    let secret = fake
+        .get("/api/v1/namespaces/vexfs/secrets/minimal-admin-token")
+        .expect("the admin token Secret exists");
+    secret["stringData"]["token"]
+        .as_str()
+        .expect("a token")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_admin_token_is_generated_once_and_again_only_after_deletion() {
+    let (fake, ctx, path) = setup("minimal.yaml");
+    pass(&fake, &ctx, &path).await;
+    let first = admin_token(&fake);
+    assert_eq!(first.len(), 64, "32 random bytes, hex: {first}");
+    assert!(first.chars().all(|c| c.is_ascii_hexdigit()), "{first}");
+    let status = fake.get(&path).expect("resource");
+    assert_eq!(
+        status["status"]["auth"]["adminTokenSecret"],
+        json!("minimal-admin-token")
+    );
+    pass(&fake, &ctx, &path).await;
+    assert_eq!(admin_token(&fake), first, "a reconcile never rotates it");
+    fake.take_calls();
+    let secret_path = "/api/v1/namespaces/vexfs/secrets/minimal-admin-token";
+    let deleted = fake.get(secret_path).expect("secret");
+    fake.remove(secret_path);
+    let calls = writes(&pass(&fake, &ctx, &path).await);
+    assert_eq!(
+        calls,
+        ["POST /api/v1/namespaces/vexfs/secrets?"],
+        "{calls:?}"
+    );
+    let second = admin_token(&fake);
+    assert_ne!(
+        second, first,
+        "a deleted Secret is regenerated with a new token"
+    );
+    assert_eq!(
+        fake.get(secret_path).expect("secret")["metadata"]["ownerReferences"],
+        deleted["metadata"]["ownerReferences"]
+    );
 }
 
 #[tokio::test]

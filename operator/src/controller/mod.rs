@@ -8,6 +8,7 @@ pub mod apply;
 pub mod backoff;
 pub mod build;
 pub mod caches;
+pub mod credentials;
 pub mod fetch;
 pub mod memory;
 pub mod plan;
@@ -25,7 +26,7 @@ use kube::{Client, Resource, ResourceExt};
 use serde_json::json;
 
 use crate::backup::driver::BackupObservation;
-use crate::crd::{MonitoringMode, VexfsSemantic, VexfsSemanticStatus};
+use crate::crd::{AuthStatus, MonitoringMode, VexfsSemantic, VexfsSemanticStatus};
 use crate::day2::{self, DayTwoDeps, DayTwoInputs, DayTwoReport};
 use crate::metrics::Metrics;
 use crate::spec::conditions::{Stall, reasons, types};
@@ -60,6 +61,9 @@ pub enum ReconcileError {
     /// Applying or deleting a child failed.
     #[error(transparent)]
     Apply(#[from] apply::ApplyError),
+    /// Creating a generated credentials Secret failed.
+    #[error(transparent)]
+    Credentials(#[from] credentials::CredentialsError),
     /// Building a child failed (`engine.toml`, the embedded alert rules).
     #[error(transparent)]
     Render(#[from] BuildError),
@@ -76,6 +80,7 @@ impl ReconcileError {
             Self::Plan(_) => "plan",
             Self::Apply(_) => "apply",
             Self::Render(_) => "render",
+            Self::Credentials(_) => "credentials",
             Self::Status(_) => "status",
         }
     }
@@ -162,6 +167,7 @@ struct Outcome {
     engine: Option<(i32, String, String)>,
     observed: EngineObservation,
     changed: bool,
+    auth: Option<AuthStatus>,
     warnings: Vec<String>,
 }
 
@@ -186,7 +192,7 @@ async fn reconcile_once(cr: &VexfsSemantic, ctx: &Context) -> Result<Action, Rec
         }
     };
     let fetched = fetch::fetch(&ctx.client, &ctx.caches, &spec).await?;
-    let outcome = converge(&ctx.client, &spec, cr.status.as_ref(), &fetched).await?;
+    let outcome = converge(ctx, &spec, cr.status.as_ref(), &fetched).await?;
     // Day-2 steps (backup schedule, restore, recovery ladder) run only when the children
     // converged: a stalled object has no engine to act on.
     let (day_two, day_two_requeue) = match &outcome.stall {
@@ -251,6 +257,7 @@ async fn finish(
         observed: outcome.observed,
         suspended: cr.spec.suspend,
         changed: outcome.changed,
+        auth: outcome.auth,
         warnings: outcome.warnings,
         day_two,
         now,
@@ -259,7 +266,7 @@ async fn finish(
 }
 
 async fn converge(
-    client: &Client,
+    ctx: &Context,
     spec: &ValidatedSpec,
     previous: Option<&VexfsSemanticStatus>,
     fetched: &Fetched,
@@ -284,11 +291,13 @@ async fn converge(
         restore_backup: fetched.restore_backup.as_ref(),
         previous_restore: previous.and_then(|s| s.restore.as_ref()),
     };
+    // The generated credentials exist before the engine that mounts them.
+    let created = !spec.suspend && credentials::ensure(&ctx.client, &ctx.caches, spec).await?;
     let children = build::build_all(spec, facts)?;
     let slots = plan::slots(&children)?;
     let mut live = fetched.live.clone();
     let changes = plan::plan(slots, &live, spec.suspend);
-    apply::execute(client, &spec.namespace, &changes, &mut live).await?;
+    apply::execute(&ctx.client, &spec.namespace, &changes, &mut live).await?;
     Ok(Outcome {
         stall: None,
         engine: Some((
@@ -297,7 +306,10 @@ async fn converge(
             children.config_hash,
         )),
         observed: live.engine(&spec.name),
-        changed: !changes.is_empty(),
+        changed: created || !changes.is_empty(),
+        auth: Some(AuthStatus {
+            admin_token_secret: spec.api_auth.generated_secret().map(str::to_owned),
+        }),
         warnings: warnings(spec),
     })
 }
@@ -305,11 +317,13 @@ async fn converge(
 /// Risky but valid configuration, reported in `status.warnings`.
 fn warnings(spec: &ValidatedSpec) -> Vec<String> {
     let mut warnings = Vec::new();
-    if spec.rbac.auth.is_none() && !spec.rbac.roles.is_empty() {
-        warnings.push(
-            "spec.rbac.roles are not enforced: set spec.rbac.auth to require API credentials"
-                .to_owned(),
-        );
+    if let Some(secret) = spec.api_auth.generated_secret()
+        && !(spec.rbac.roles.is_empty() && spec.rbac.subjects.is_empty())
+    {
+        warnings.push(format!(
+            "spec.rbac.roles and subjects are not used without spec.rbac.auth: the API accepts \
+             only the generated admin token of Secret {secret}"
+        ));
     }
     if spec.engine.storage.is_none() {
         warnings.push(

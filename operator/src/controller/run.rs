@@ -109,7 +109,7 @@ fn semantic_of_pod(pod: Pod) -> Option<ObjectRef<VexfsSemantic>> {
     Some(ObjectRef::new(name).within(namespace))
 }
 
-/// The resources of `namespace` whose spec references Secret `name`.
+/// The resources of `namespace` whose spec references Secret `name`, or that generated it.
 fn semantics_using_secret(
     semantics: &Store<VexfsSemantic>,
     secret: &Secret,
@@ -124,9 +124,10 @@ fn semantics_using_secret(
         .filter(|cr| {
             // The images play no part in which Secrets a resource references.
             validate(cr, &Images::default()).is_ok_and(|spec| {
-                referenced_secret_keys(&spec)
-                    .iter()
-                    .any(|(secret, _)| secret == name)
+                spec.api_auth.generated_secret() == Some(name.as_str())
+                    || referenced_secret_keys(&spec)
+                        .iter()
+                        .any(|(secret, _)| secret == name)
             })
         })
         .map(|cr| ObjectRef::from_obj(cr.as_ref()))

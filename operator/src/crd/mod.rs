@@ -28,8 +28,8 @@ pub use rbac::{AuthMethod, AuthSpec, RbacSpec, Role, Subject, SubjectKind};
 pub use recovery::{CircuitBreakerSpec, RecoverySpec};
 pub use refs::{SecretKeyRef, SecretRef};
 pub use status::{
-    BackupStatus, CircuitState, EngineStatus, LastSuccessfulBackup, RecoveryAction, RecoveryStatus,
-    RestoreStatus, VexfsSemanticStatus,
+    AuthStatus, BackupStatus, CircuitState, EngineStatus, LastSuccessfulBackup, RecoveryAction,
+    RecoveryStatus, RestoreStatus, VexfsSemanticStatus,
 };
 pub use vexfs_backup::{
     BackupPhase, DeletionPolicy, VexfsBackup, VexfsBackupSpec, VexfsBackupStatus,

@@ -8,6 +8,7 @@
 
 pub mod conditions;
 pub mod container;
+pub mod credentials;
 pub mod cron;
 pub mod identity;
 pub mod images;

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::Resource;
 
+use super::credentials::ApiAuth;
 use super::identity::{self, BackupIdentity};
 use super::images::Images;
 use super::schedule::{Schedule, ScheduleError};
@@ -79,7 +80,9 @@ pub struct ValidatedSpec {
     pub stopped: bool,
     /// The engine's data directory.
     pub data_dir: &'static str,
-    /// How backup Jobs authenticate to the engine API, when `spec.rbac.auth` enforces it.
+    /// Where the engine's API credentials come from: `spec.rbac.auth`, else the generated token.
+    pub api_auth: ApiAuth,
+    /// How backup Jobs authenticate to the engine API.
     pub backup_identity: Option<BackupIdentity>,
 }
 
@@ -120,6 +123,7 @@ pub fn validate(cr: &VexfsSemantic, images: &Images) -> Result<ValidatedSpec, Va
     let backup = spec.backup.as_ref().map(check_backup).transpose()?;
     let rbac = spec.rbac.clone().unwrap_or_default();
     check_rbac(&rbac)?;
+    let api_auth = ApiAuth::resolve(&name, rbac.auth.as_ref());
     Ok(ValidatedSpec {
         name,
         namespace,
@@ -131,7 +135,8 @@ pub fn validate(cr: &VexfsSemantic, images: &Images) -> Result<ValidatedSpec, Va
         alerting,
         backup,
         recovery: spec.recovery.clone().unwrap_or_default(),
-        backup_identity: rbac.auth.as_ref().map(BackupIdentity::new),
+        backup_identity: Some(BackupIdentity::new(&api_auth.auth_spec())),
+        api_auth,
         rbac,
         monitoring: spec.monitoring.clone().unwrap_or_default(),
         restore: spec.restore.clone(),

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::crd::{AlertRule, AnomalyAlgorithm, RbacSpec, Receiver};
 use crate::spec::ValidatedSpec;
+use crate::spec::credentials::{ADMIN, ADMIN_PERMISSIONS, ApiAuth};
 use crate::spec::identity::{BACKUP_IDENTITY, BACKUP_PERMISSIONS};
 
 /// Directory the Secret-backed files are mounted under.
@@ -31,8 +32,7 @@ struct EngineToml {
     storage: Storage,
     server: Server,
     logging: Logging,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    auth: Option<Auth>,
+    auth: Auth,
 }
 
 #[derive(Serialize)]
@@ -205,7 +205,7 @@ pub fn render_engine_toml(spec: &ValidatedSpec) -> Result<String, EngineTomlErro
             level: spec.engine.log_level.as_config(),
             format: spec.engine.log_format.as_config(),
         },
-        auth: auth(&spec.rbac),
+        auth: auth(&spec.rbac, &spec.api_auth),
     };
     Ok(toml::to_string(&doc)?)
 }
@@ -299,26 +299,47 @@ fn rule(rule: &AlertRule) -> Rule {
     }
 }
 
-/// `[auth]` when `spec.rbac.auth` is set; without it the engine's API stays open. The user's
-/// roles and subjects come first, then the operator's reserved backup role and subject.
-fn auth(rbac: &RbacSpec) -> Option<Auth> {
-    let auth = rbac.auth.as_ref()?;
-    let roles = rbac.roles.iter().map(|r| AuthRole {
-        name: r.name.clone(),
-        permissions: r.permissions.clone(),
-    });
-    let subjects = rbac.subjects.iter().map(|s| AuthSubject {
-        kind: s.kind.as_config(),
-        name: s.name.clone(),
-        roles: s.roles.clone(),
-    });
-    Some(Auth {
+/// `[auth]`, always: the user's roles and subjects under `spec.rbac.auth`, else the generated
+/// admin token's role and subject (the user's roles are then unused, and the status warns).
+/// The operator's reserved backup role and subject come last.
+fn auth(rbac: &RbacSpec, api_auth: &ApiAuth) -> Auth {
+    let (roles, subjects): (Vec<AuthRole>, Vec<AuthSubject>) = match api_auth {
+        ApiAuth::User(_) => (
+            rbac.roles
+                .iter()
+                .map(|r| AuthRole {
+                    name: r.name.clone(),
+                    permissions: r.permissions.clone(),
+                })
+                .collect(),
+            rbac.subjects
+                .iter()
+                .map(|s| AuthSubject {
+                    kind: s.kind.as_config(),
+                    name: s.name.clone(),
+                    roles: s.roles.clone(),
+                })
+                .collect(),
+        ),
+        ApiAuth::Generated { .. } => (
+            vec![AuthRole {
+                name: ADMIN.to_owned(),
+                permissions: ADMIN_PERMISSIONS.map(str::to_owned).to_vec(),
+            }],
+            vec![AuthSubject {
+                kind: crate::crd::SubjectKind::User.as_config(),
+                name: ADMIN.to_owned(),
+                roles: vec![ADMIN.to_owned()],
+            }],
+        ),
+    };
+    Auth {
         enabled: true,
-        method: auth.method.as_config(),
+        method: api_auth.auth_spec().method.as_config(),
         secret_file: AUTH_SECRET_FILE,
-        roles: roles.chain([backup_role()]).collect(),
-        subjects: subjects.chain([backup_subject()]).collect(),
-    })
+        roles: roles.into_iter().chain([backup_role()]).collect(),
+        subjects: subjects.into_iter().chain([backup_subject()]).collect(),
+    }
 }
 
 /// The role of backup Jobs: what `GET /api/v1/admin/backup` needs, nothing more.

@@ -1,4 +1,5 @@
-//! The rendered `[auth]` section: the user's roles and subjects plus the operator's backup identity.
+//! The rendered `[auth]` section: the user's roles and subjects, or the generated admin token's,
+//! plus the operator's backup identity.
 
 use super::*;
 use crate::crd::{AuthMethod, AuthSpec, Role, SecretKeyRef, Subject, SubjectKind};
@@ -31,7 +32,8 @@ struct Doc {
 
 #[test]
 fn auth_renders_the_users_rbac_then_the_backup_identity() {
-    let section = auth(&rbac(Some(AuthMethod::Token))).expect("auth is set");
+    let spec = rbac(Some(AuthMethod::Token));
+    let section = auth(&spec, &resolved(&spec));
     let rendered = toml::to_string(&Doc { auth: section }).expect("serializes");
     let expected = r#"[auth]
 enabled = true
@@ -59,13 +61,31 @@ roles = ["vexfs-operator-backup"]
     assert_eq!(rendered, expected);
 }
 
+fn resolved(rbac: &RbacSpec) -> ApiAuth {
+    ApiAuth::resolve("demo", rbac.auth.as_ref())
+}
+
 #[test]
-fn the_backup_identity_follows_the_method_and_needs_auth() {
-    let section = auth(&rbac(Some(AuthMethod::Jwt))).expect("auth is set");
+fn the_backup_identity_follows_the_method() {
+    let spec = rbac(Some(AuthMethod::Jwt));
+    let section = auth(&spec, &resolved(&spec));
     assert_eq!(section.method, "jwt");
     assert_eq!(
         section.subjects.last().map(|s| s.name.as_str()),
         Some(BACKUP_IDENTITY)
     );
-    assert!(auth(&rbac(None)).is_none(), "no auth, no backup identity");
+}
+
+#[test]
+fn without_rbac_auth_only_the_generated_admin_and_the_backup_identity_exist() {
+    let spec = rbac(None);
+    let section = auth(&spec, &resolved(&spec));
+    assert_eq!(section.method, "token");
+    assert_eq!(section.secret_file, AUTH_SECRET_FILE);
+    let subjects: Vec<&str> = section.subjects.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(subjects, [ADMIN, BACKUP_IDENTITY], "alice is not rendered");
+    let admin = &section.roles[0];
+    assert_eq!(admin.name, ADMIN);
+    assert_eq!(admin.permissions.len(), ADMIN_PERMISSIONS.len());
+    assert!(admin.permissions.iter().any(|p| p == "production:write"));
 }

@@ -187,7 +187,7 @@ fn config_volume(spec: &ValidatedSpec) -> Volume {
             .iter()
             .filter_map(receiver_projection),
     );
-    sources.extend(spec.rbac.auth.as_ref().map(auth_projection));
+    sources.push(auth_projection(&spec.api_auth.auth_spec()));
     Volume {
         name: "config".to_owned(),
         projected: Some(ProjectedVolumeSource {
