@@ -39,7 +39,8 @@ async fn first_pass_applies_children_and_second_pass_writes_nothing() {
     let expected = vec![
         // Every read comes from the caches; only discovery asks the API server, once.
         "GET /apis/monitoring.coreos.com/v1".to_owned(),
-        // The generated admin token, created once before the engine that mounts it.
+        // The generated backup and admin tokens, created once before the engine that mounts them.
+        format!("POST /api/v1/{ns}/secrets?"),
         format!("POST /api/v1/{ns}/secrets?"),
         format!("PATCH /api/v1/{ns}/serviceaccounts/minimal{apply}"),
         format!("PATCH /api/v1/{ns}/configmaps/minimal-config{apply}"),

@@ -3,8 +3,8 @@
 //! A backup Job runs `vexfs-engine backup --from http://NAME.NAMESPACE.svc:8080 --to /backups/FILE
 //! --summary-file /dev/termination-log`: the engine's one-line JSON summary becomes the container's
 //! termination message (and, on failure, the log tail does).
-//! With `spec.rbac.auth` set the engine authenticates as the operator's backup identity (see
-//! [`crate::spec::identity`]) from the mounted auth Secret key.
+//! It authenticates with the resource's own backup token (see [`crate::spec::identity`]), the one
+//! Secret key it mounts.
 //! For S3 targets the engine writes to scratch space in an init container and an `aws s3 cp`
 //! container uploads the archive.
 
@@ -49,7 +49,7 @@ pub struct JobContext<'a> {
     pub location: &'a Location,
     /// S3 settings when the location is in S3.
     pub s3: Option<&'a S3Target>,
-    /// How the backup authenticates to the engine API, when `spec.rbac.auth` enforces it.
+    /// The backup token the backup sends (`None` only in builder tests).
     pub identity: Option<&'a BackupIdentity>,
     /// Controller owner: the `VexfsBackup`.
     pub owner: OwnerReference,

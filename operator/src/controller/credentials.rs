@@ -10,7 +10,9 @@ use rand::rngs::OsRng;
 
 use super::caches::{Caches, cached};
 use crate::spec::ValidatedSpec;
-use crate::spec::credentials::{TOKEN_BYTES, admin_token_secret, encode_token};
+use crate::spec::credentials::{
+    TOKEN_BYTES, encode_token, generated_secret, generated_secret_names,
+};
 
 /// A generated Secret could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -45,22 +47,24 @@ fn random_token(secret: &str) -> Result<String, CredentialsError> {
     Ok(encode_token(&bytes))
 }
 
-/// Creates the generated admin-token Secret of `spec` if it uses one and the cache has none.
-/// Returns whether a Secret was created. An `AlreadyExists` answer (the cache lagged behind a
-/// create) counts as present: the existing token stays.
+/// Creates each generated Secret of `spec` (see [`generated_secret_names`]) that the cache does
+/// not hold. Returns whether one was created. An `AlreadyExists` answer (the cache lagged behind
+/// a create) counts as present: the existing token stays.
 pub async fn ensure(
     client: &Client,
     caches: &Caches,
     spec: &ValidatedSpec,
 ) -> Result<bool, CredentialsError> {
-    let Some(name) = spec.api_auth.generated_secret() else {
-        return Ok(false);
-    };
-    if cached(&caches.secrets, &spec.namespace, name).is_some() {
-        return Ok(false);
+    let mut created = false;
+    for name in generated_secret_names(spec) {
+        if cached(&caches.secrets, &spec.namespace, &name).is_some() {
+            continue;
+        }
+        if let Some(secret) = generated_secret(spec, &name, &random_token(&name)?) {
+            created |= create(client, &spec.namespace, &secret).await?;
+        }
     }
-    let secret = admin_token_secret(spec, &random_token(name)?, &random_token(name)?);
-    create(client, &spec.namespace, &secret).await
+    Ok(created)
 }
 
 async fn create(

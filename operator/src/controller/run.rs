@@ -20,6 +20,7 @@ use super::{Context, error_policy, reconcile};
 use crate::backup::watch::{semantic_of_backup, semantic_of_job};
 use crate::crd::{VexfsBackup, VexfsSemantic};
 use crate::metrics::Metrics;
+use crate::spec::credentials::generated_secret_names;
 use crate::spec::images::Images;
 use crate::spec::names::INSTANCE_LABEL;
 use crate::spec::names::MANAGED_SELECTOR;
@@ -124,7 +125,7 @@ fn semantics_using_secret(
         .filter(|cr| {
             // The images play no part in which Secrets a resource references.
             validate(cr, &Images::default()).is_ok_and(|spec| {
-                spec.api_auth.generated_secret() == Some(name.as_str())
+                generated_secret_names(&spec).contains(name)
                     || referenced_secret_keys(&spec)
                         .iter()
                         .any(|(secret, _)| secret == name)

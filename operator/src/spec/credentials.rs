@@ -1,18 +1,19 @@
 //! The engine API's credentials: the user's `spec.rbac.auth`, or, without it, an admin token the
 //! operator generates into a Secret of its own, so that no engine it runs serves an open API.
 //!
-//! The generated Secret `<name>-admin-token` is created once (see
-//! `controller::credentials`), owned by the `VexfsSemantic`, immutable, and never rewritten: the
-//! token changes only when someone deletes the Secret. It holds the token itself under
-//! [`TOKEN_KEY`] (what a person or `kubectl vexfs` sends) and the engine's token list under
-//! [`CREDENTIALS_KEY`] (`admin:TOKEN` and the backup identity's line).
+//! The generated Secrets are created once (see `controller::credentials`), owned by the
+//! `VexfsSemantic`, immutable, and never rewritten: a token changes only when someone deletes its
+//! Secret. `<name>-admin-token` holds the admin token under [`TOKEN_KEY`] (what a person or
+//! `kubectl vexfs` sends) and the engine's token list under [`CREDENTIALS_KEY`] (`admin:TOKEN`).
+//! `<name>-backup-token`, generated whatever `spec.rbac.auth` says, holds the backup Jobs' token
+//! under [`TOKEN_KEY`] (see [`super::identity`]).
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Secret;
 
 use super::ValidatedSpec;
-use super::identity::BACKUP_IDENTITY;
+use super::identity::backup_token_secret_name;
 use super::names::child_meta;
 use crate::crd::{AuthMethod, AuthSpec, SecretKeyRef};
 
@@ -95,21 +96,30 @@ pub fn encode_token(bytes: &[u8; TOKEN_BYTES]) -> String {
     hex::encode(bytes)
 }
 
-/// The generated credentials Secret of `spec`, holding `admin_token` and, for the backup identity,
-/// `backup_token` (both from [`encode_token`]).
-pub fn admin_token_secret(spec: &ValidatedSpec, admin_token: &str, backup_token: &str) -> Secret {
-    let name = admin_token_secret_name(&spec.name);
-    let list = format!("{ADMIN}:{admin_token}\n{BACKUP_IDENTITY}:{backup_token}\n");
-    Secret {
-        metadata: child_meta(spec, name, "credentials"),
+/// Every Secret the operator generates for `spec`: the backup token's, and the admin token's
+/// without `spec.rbac.auth`.
+pub fn generated_secret_names(spec: &ValidatedSpec) -> Vec<String> {
+    let mut names = vec![backup_token_secret_name(&spec.name)];
+    names.extend(spec.api_auth.generated_secret().map(str::to_owned));
+    names
+}
+
+/// The generated Secret `name` of `spec`, holding `token` (from [`encode_token`]); `None` when
+/// `name` is not one of [`generated_secret_names`].
+pub fn generated_secret(spec: &ValidatedSpec, name: &str, token: &str) -> Option<Secret> {
+    let mut data = BTreeMap::from([(TOKEN_KEY.to_owned(), token.to_owned())]);
+    if spec.api_auth.generated_secret() == Some(name) {
+        data.insert(CREDENTIALS_KEY.to_owned(), format!("{ADMIN}:{token}\n"));
+    } else if name != backup_token_secret_name(&spec.name) {
+        return None;
+    }
+    Some(Secret {
+        metadata: child_meta(spec, name.to_owned(), "credentials"),
         type_: Some("Opaque".to_owned()),
         immutable: Some(true),
-        string_data: Some(BTreeMap::from([
-            (TOKEN_KEY.to_owned(), admin_token.to_owned()),
-            (CREDENTIALS_KEY.to_owned(), list),
-        ])),
+        string_data: Some(data),
         ..Secret::default()
-    }
+    })
 }
 
 #[cfg(test)]

@@ -82,7 +82,7 @@ pub struct ValidatedSpec {
     pub data_dir: &'static str,
     /// Where the engine's API credentials come from: `spec.rbac.auth`, else the generated token.
     pub api_auth: ApiAuth,
-    /// How backup Jobs authenticate to the engine API.
+    /// How backup Jobs authenticate to the engine API (always set; optional for Job builder tests).
     pub backup_identity: Option<BackupIdentity>,
 }
 
@@ -124,6 +124,7 @@ pub fn validate(cr: &VexfsSemantic, images: &Images) -> Result<ValidatedSpec, Va
     let rbac = spec.rbac.clone().unwrap_or_default();
     check_rbac(&rbac)?;
     let api_auth = ApiAuth::resolve(&name, rbac.auth.as_ref());
+    let backup_identity = Some(BackupIdentity::new(&name));
     Ok(ValidatedSpec {
         name,
         namespace,
@@ -135,7 +136,7 @@ pub fn validate(cr: &VexfsSemantic, images: &Images) -> Result<ValidatedSpec, Va
         alerting,
         backup,
         recovery: spec.recovery.clone().unwrap_or_default(),
-        backup_identity: Some(BackupIdentity::new(&api_auth.auth_spec())),
+        backup_identity,
         api_auth,
         rbac,
         monitoring: spec.monitoring.clone().unwrap_or_default(),

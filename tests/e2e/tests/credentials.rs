@@ -1,6 +1,7 @@
 //! API credentials: a resource without `spec.rbac.auth` gets a generated admin token in a Secret
 //! of its own, which the engine is configured to require, which status names, and which the
-//! operator creates once and again only after someone deletes it.
+//! operator creates once and again only after someone deletes it; every resource gets a separate
+//! backup token for its backup Jobs.
 
 use std::time::Duration;
 
@@ -12,13 +13,18 @@ const SECRET: &str = "minimal-admin-token";
 
 /// The admin token in the generated Secret, decoded, and the Secret's uid.
 fn admin_token(s: &Scenario) -> Result<(String, String)> {
+    token_of(s, SECRET)
+}
+
+/// The token in the generated Secret `name`, decoded, and the Secret's uid.
+fn token_of(s: &Scenario, name: &str) -> Result<(String, String)> {
     let kubectl = s.cluster.kubectl();
     let secret = kubectl
-        .get("secret", SECRET, s.ns())?
-        .ok_or_else(|| vexfs_e2e::Error::Expectation(format!("Secret {SECRET} missing")))?;
+        .get("secret", name, s.ns())?
+        .ok_or_else(|| vexfs_e2e::Error::Expectation(format!("Secret {name} missing")))?;
     let token = kubectl.run(&[
         "get",
-        &format!("secret/{SECRET}"),
+        &format!("secret/{name}"),
         "-n",
         s.ns(),
         "-o",
@@ -67,9 +73,15 @@ fn without_rbac_the_engine_requires_a_generated_admin_token() -> Result<()> {
     })?;
     let toml = engine_toml(&stack)?;
     ensure(
-        toml.contains("[auth]") && toml.contains("method = \"token\""),
-        || format!("engine.toml requires a token:\n{toml}"),
+        toml.contains("[auth]")
+            && toml.contains("method = \"token\"")
+            && toml.contains("backup_token_file = "),
+        || format!("engine.toml requires a token and knows the backup token:\n{toml}"),
     )?;
+    let (backup, _) = token_of(&s, "minimal-backup-token")?;
+    ensure(backup.len() == 64 && backup != token, || {
+        "the backup Jobs have a token of their own".into()
+    })?;
     let sts = stack.children_of("statefulsets")?;
     let mounted = sts.first().is_some_and(|s| s.to_string().contains(SECRET));
     ensure(mounted, || "the engine mounts the generated Secret".into())?;

@@ -5,13 +5,15 @@ use serde::Serialize;
 use crate::crd::{AlertRule, AnomalyAlgorithm, RbacSpec, Receiver};
 use crate::spec::ValidatedSpec;
 use crate::spec::credentials::{ADMIN, ADMIN_PERMISSIONS, ApiAuth};
-use crate::spec::identity::{BACKUP_IDENTITY, BACKUP_PERMISSIONS};
+use crate::spec::identity::BACKUP_IDENTITY;
 
 /// Directory the Secret-backed files are mounted under.
 pub const SECRETS_DIR: &str = "/etc/vexfs/secrets";
 /// The API credentials file (token list or JWT secret), outside `SECRETS_DIR` so that no receiver
 /// name can collide with it.
 pub const AUTH_SECRET_FILE: &str = "/etc/vexfs/auth/credentials";
+/// The backup Jobs' token, accepted for `GET /api/v1/admin/backup` only.
+pub const BACKUP_TOKEN_FILE: &str = "/etc/vexfs/auth/backup-token";
 
 /// Failure to render `engine.toml`.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +42,8 @@ struct Auth {
     enabled: bool,
     method: &'static str,
     secret_file: &'static str,
+    backup_token_file: &'static str,
+    backup_token_subject: &'static str,
     roles: Vec<AuthRole>,
     subjects: Vec<AuthSubject>,
 }
@@ -301,7 +305,7 @@ fn rule(rule: &AlertRule) -> Rule {
 
 /// `[auth]`, always: the user's roles and subjects under `spec.rbac.auth`, else the generated
 /// admin token's role and subject (the user's roles are then unused, and the status warns).
-/// The operator's reserved backup role and subject come last.
+/// The backup Jobs' token is accepted besides, for backups only, as the reserved subject.
 fn auth(rbac: &RbacSpec, api_auth: &ApiAuth) -> Auth {
     let (roles, subjects): (Vec<AuthRole>, Vec<AuthSubject>) = match api_auth {
         ApiAuth::User(_) => (
@@ -337,25 +341,10 @@ fn auth(rbac: &RbacSpec, api_auth: &ApiAuth) -> Auth {
         enabled: true,
         method: api_auth.auth_spec().method.as_config(),
         secret_file: AUTH_SECRET_FILE,
-        roles: roles.into_iter().chain([backup_role()]).collect(),
-        subjects: subjects.into_iter().chain([backup_subject()]).collect(),
-    }
-}
-
-/// The role of backup Jobs: what `GET /api/v1/admin/backup` needs, nothing more.
-fn backup_role() -> AuthRole {
-    AuthRole {
-        name: BACKUP_IDENTITY.to_owned(),
-        permissions: BACKUP_PERMISSIONS.map(str::to_owned).to_vec(),
-    }
-}
-
-/// The subject backup Jobs authenticate as.
-fn backup_subject() -> AuthSubject {
-    AuthSubject {
-        kind: crate::crd::SubjectKind::ServiceAccount.as_config(),
-        name: BACKUP_IDENTITY.to_owned(),
-        roles: vec![BACKUP_IDENTITY.to_owned()],
+        backup_token_file: BACKUP_TOKEN_FILE,
+        backup_token_subject: BACKUP_IDENTITY,
+        roles,
+        subjects,
     }
 }
 

@@ -13,11 +13,13 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::engine_toml::AUTH_SECRET_FILE;
+use super::engine_toml::{AUTH_SECRET_FILE, BACKUP_TOKEN_FILE};
 use super::{CONFIG_FILE, config_map_name, headless_service_name};
 use crate::crd::{AuthSpec, Receiver};
 use crate::spec::ValidatedSpec;
 use crate::spec::container::{PodParts, hardened, pod_spec};
+use crate::spec::credentials::TOKEN_KEY;
+use crate::spec::identity::backup_token_secret_name;
 use crate::spec::names::{child_meta, labels, selector_labels};
 
 /// Pod-template annotation carrying the hash of `engine.toml`, so pods roll only on a real change.
@@ -171,7 +173,8 @@ fn default_resources() -> ResourceRequirements {
 }
 
 /// One projected volume at `/etc/vexfs`: `engine.toml`, receiver secrets under `secrets/<receiver>/`
-/// and the API credentials at `auth/credentials` (no nested mounts).
+/// the API credentials at `auth/credentials` and the backup token at `auth/backup-token` (no
+/// nested mounts).
 fn config_volume(spec: &ValidatedSpec) -> Volume {
     let mut sources = vec![VolumeProjection {
         config_map: Some(ConfigMapProjection {
@@ -188,6 +191,11 @@ fn config_volume(spec: &ValidatedSpec) -> Volume {
             .filter_map(receiver_projection),
     );
     sources.push(auth_projection(&spec.api_auth.auth_spec()));
+    let backup = backup_token_secret_name(&spec.name);
+    sources.push(secret_projection(
+        &backup,
+        vec![key_to_path(TOKEN_KEY, config_relative(BACKUP_TOKEN_FILE))],
+    ));
     Volume {
         name: "config".to_owned(),
         projected: Some(ProjectedVolumeSource {
@@ -223,12 +231,18 @@ fn receiver_projection(receiver: &Receiver) -> Option<VolumeProjection> {
 
 /// The auth Secret key, projected to the path `engine.toml` names in `[auth] secret_file`.
 fn auth_projection(auth: &AuthSpec) -> VolumeProjection {
-    let path = AUTH_SECRET_FILE
-        .strip_prefix(CONFIG_DIR)
-        .unwrap_or(AUTH_SECRET_FILE)
-        .trim_start_matches('/');
     let r = &auth.secret_ref;
-    secret_projection(&r.name, vec![key_to_path(&r.key, path)])
+    secret_projection(
+        &r.name,
+        vec![key_to_path(&r.key, config_relative(AUTH_SECRET_FILE))],
+    )
+}
+
+/// `file` relative to the config volume's mount point.
+fn config_relative(file: &str) -> &str {
+    file.strip_prefix(CONFIG_DIR)
+        .unwrap_or(file)
+        .trim_start_matches('/')
 }
 
 fn secret_projection(name: &str, items: Vec<KeyToPath>) -> VolumeProjection {
