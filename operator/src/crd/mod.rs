@@ -76,8 +76,8 @@ pub struct VexfsSemanticSpec {
     /// Health-driven recovery; defaults apply when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery: Option<RecoverySpec>,
-    /// Engine API access control (roles, subjects, authentication). The current engine does not
-    /// enforce it yet; while set, status carries a warning.
+    /// Engine API access control (roles, subjects, authentication). The engine always requires
+    /// credentials: without `rbac.auth`, a generated admin token (see `status.auth`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rbac: Option<RbacSpec>,
     /// Prometheus Operator objects; `Auto` for both when omitted.
