@@ -275,6 +275,10 @@ async fn enabled_monitoring_without_the_api_stalls_once_secrets_exist() {
     );
     fake.put(&format!("{secrets}/vexfs-smtp"), secret(&["password"]));
     fake.put(&format!("{secrets}/vexfs-auth"), secret(&["jwt-secret"]));
+    fake.put(
+        &format!("{secrets}/vexfs-tls"),
+        secret(&["tls.crt", "tls.key", "ca.crt"]),
+    );
     let calls = pass(&fake, &ctx, &path).await;
     let (status, reason, _) = condition(&fake, &path, "Stalled");
     assert_eq!(
@@ -284,5 +288,71 @@ async fn enabled_monitoring_without_the_api_stalls_once_secrets_exist() {
     assert!(
         writes(&calls).iter().all(|w| !w.contains("statefulsets")),
         "children untouched while stalled"
+    );
+}
+
+#[tokio::test]
+async fn the_operator_issues_a_serving_certificate_once_and_renews_it_when_due() {
+    let (fake, ctx, path) = setup("tls.yaml");
+    let first = writes(&pass(&fake, &ctx, &path).await);
+    let secrets = "/api/v1/namespaces/vexfs/secrets";
+    let serving_path = format!("{secrets}/secure-tls");
+    assert!(
+        first
+            .iter()
+            .any(|w| w.starts_with(&format!("PATCH {serving_path}?"))),
+        "{first:?}"
+    );
+    let ca_path = format!("{secrets}/secure-tls-ca");
+    let ca = fake.get(&ca_path).expect("the CA Secret");
+    let serving = fake.get(&serving_path).expect("the serving Secret");
+    assert_eq!(serving["type"], "kubernetes.io/tls");
+    assert_eq!(serving["stringData"]["ca.crt"], ca["stringData"]["ca.crt"]);
+    let renew_after = serving["metadata"]["annotations"]["vexfs.io/renew-after"]
+        .as_str()
+        .expect("renewal time");
+    assert!(
+        renew_after > chrono::Utc::now().to_rfc3339().as_str(),
+        "{renew_after}"
+    );
+    assert_eq!(
+        writes(&pass(&fake, &ctx, &path).await),
+        Vec::<String>::new()
+    );
+
+    // As the API server does, keep the CA's values under `data` (base64).
+    let mut stored = ca.clone();
+    let data: serde_json::Map<String, serde_json::Value> = ca["stringData"]
+        .as_object()
+        .expect("string data")
+        .iter()
+        .map(|(k, v)| {
+            let text = v.as_str().unwrap_or_default();
+            (
+                k.clone(),
+                serde_json::to_value(k8s_openapi::ByteString(text.into())).unwrap(),
+            )
+        })
+        .collect();
+    stored["data"] = serde_json::Value::Object(data);
+    stored.as_object_mut().unwrap().remove("stringData");
+    fake.put(&ca_path, stored);
+    let mut due = serving.clone();
+    due["metadata"]["annotations"]["vexfs.io/renew-after"] = json!("2020-01-01T00:00:00+00:00");
+    fake.put(&serving_path, due);
+    let renewal = pass(&fake, &ctx, &path).await;
+    let calls: Vec<String> = renewal
+        .iter()
+        .map(|c| format!("{} {}", c.method, c.uri))
+        .collect();
+    assert!(calls.contains(&format!("GET {ca_path}")), "{calls:?}");
+    let renewed = fake.get(&serving_path).expect("renewed");
+    assert_ne!(
+        renewed["stringData"]["tls.crt"],
+        serving["stringData"]["tls.crt"]
+    );
+    assert_eq!(
+        renewed["stringData"]["ca.crt"], ca["stringData"]["ca.crt"],
+        "same CA"
     );
 }

@@ -221,11 +221,7 @@ pub async fn analytics(
         (None, Some(secret)) => Some(ctx.admin_token(secret).await?),
         (None, None) => None,
     };
-    let path = format!(
-        "/api/v1/namespaces/{}/services/{name}:http/proxy{}",
-        ctx.namespace,
-        view.path()
-    );
+    let path = credentials::proxy_path(&semantic, &ctx.namespace, name, view.path());
     let mut request = http::Request::get(&path);
     if let Some(token) = token {
         request = request.header("X-Vexfs-Authorization", format!("Bearer {token}"));

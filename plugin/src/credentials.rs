@@ -1,5 +1,7 @@
-//! The engine API token `analytics` sends when no `--token-file` is given: the admin token the
-//! operator generated, from the Secret that `status.auth.adminTokenSecret` names (pure parts).
+//! How `analytics` reaches the engine API (pure parts): the token it sends when no `--token-file`
+//! is given (the admin token the operator generated, from the Secret that
+//! `status.auth.adminTokenSecret` names), and the service-proxy path, over HTTPS when the
+//! resource sets `spec.tls`.
 
 use k8s_openapi::api::core::v1::Secret;
 use serde_json::Value;
@@ -33,6 +35,17 @@ pub fn token_of(secret: &Secret) -> Result<String, String> {
     Ok(token.to_owned())
 }
 
+/// The API server's service-proxy path to `path` on the engine of `semantic` (named `name` in
+/// `namespace`): `https:NAME:http` when `spec.tls` is set, since the engine then serves HTTPS only.
+pub fn proxy_path(semantic: &Value, namespace: &str, name: &str, path: &str) -> String {
+    let scheme = if semantic.pointer("/spec/tls").is_some_and(|t| !t.is_null()) {
+        "https:"
+    } else {
+        ""
+    };
+    format!("/api/v1/namespaces/{namespace}/services/{scheme}{name}:http/proxy{path}")
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -41,6 +54,20 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn the_proxy_speaks_https_to_an_https_engine() {
+        let plain = json!({"spec": {}});
+        assert_eq!(
+            proxy_path(&plain, "ns", "vx", "/api/v1/stats"),
+            "/api/v1/namespaces/ns/services/vx:http/proxy/api/v1/stats"
+        );
+        let tls = json!({"spec": {"tls": {}}});
+        assert_eq!(
+            proxy_path(&tls, "ns", "vx", "/api/v1/stats"),
+            "/api/v1/namespaces/ns/services/https:vx:http/proxy/api/v1/stats"
+        );
+    }
 
     #[test]
     fn the_secret_comes_from_the_status() {

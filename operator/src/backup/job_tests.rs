@@ -313,3 +313,36 @@ fn with_auth_an_s3_backup_mounts_credentials_only_where_the_engine_runs() {
         "cleanup never sees API credentials"
     );
 }
+
+#[test]
+fn against_an_https_engine_the_backup_trusts_only_its_ca() {
+    let location = volume_location();
+    let identity = identity().with_tls(Some("vx-tls".to_owned()));
+    let job = backup_job(&JobContext {
+        identity: Some(&identity),
+        ..ctx(&location, None)
+    });
+    let pod = pod_spec(&job);
+    let args = pod.containers[0].args.clone().expect("args");
+    assert_eq!(args[2], "https://vx.analytics.svc:8080");
+    assert_eq!(
+        args[args.len() - 2..],
+        ["--ca-file", "/etc/vexfs/backup-ca/ca.crt"].map(str::to_owned)
+    );
+    let ca = pod
+        .volumes
+        .iter()
+        .flatten()
+        .find(|v| v.name == "api-ca")
+        .and_then(|v| v.secret.clone())
+        .expect("the CA volume");
+    assert_eq!(ca.secret_name.as_deref(), Some("vx-tls"));
+    let keys: Vec<String> = ca.items.into_iter().flatten().map(|i| i.key).collect();
+    assert_eq!(keys, ["ca.crt"], "never the serving key");
+    let mounts = pod.containers[0].volume_mounts.clone().unwrap_or_default();
+    assert!(
+        mounts
+            .iter()
+            .any(|m| m.name == "api-ca" && m.mount_path == "/etc/vexfs/backup-ca")
+    );
+}

@@ -90,6 +90,10 @@ pub fn referenced_secret_keys(spec: &ValidatedSpec) -> Vec<SecretKey> {
     if let Some(auth) = &spec.rbac.auth {
         keys.push((auth.secret_ref.name.clone(), auth.secret_ref.key.clone()));
     }
+    if let Some(tls) = spec.tls.as_ref().filter(|tls| !tls.managed) {
+        use crate::spec::tls::{CA_KEY, CERT_KEY, KEY_KEY};
+        keys.extend([CERT_KEY, KEY_KEY, CA_KEY].map(|k| (tls.secret.clone(), k.to_owned())));
+    }
     keys
 }
 

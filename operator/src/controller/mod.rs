@@ -14,6 +14,7 @@ pub mod memory;
 pub mod plan;
 pub mod run;
 pub mod status;
+pub mod tls;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -61,6 +62,9 @@ pub enum ReconcileError {
     /// Applying or deleting a child failed.
     #[error(transparent)]
     Apply(#[from] apply::ApplyError),
+    /// Issuing or storing the operator's certificates failed.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
     /// Creating a generated credentials Secret failed.
     #[error(transparent)]
     Credentials(#[from] credentials::CredentialsError),
@@ -81,6 +85,7 @@ impl ReconcileError {
             Self::Apply(_) => "apply",
             Self::Render(_) => "render",
             Self::Credentials(_) => "credentials",
+            Self::Tls(_) => "tls",
             Self::Status(_) => "status",
         }
     }
@@ -192,7 +197,7 @@ async fn reconcile_once(cr: &VexfsSemantic, ctx: &Context) -> Result<Action, Rec
         }
     };
     let fetched = fetch::fetch(&ctx.client, &ctx.caches, &spec).await?;
-    let outcome = converge(ctx, &spec, cr.status.as_ref(), &fetched).await?;
+    let outcome = converge(ctx, &spec, cr.status.as_ref(), &fetched, now).await?;
     // Day-2 steps (backup schedule, restore, recovery ladder) run only when the children
     // converged: a stalled object has no engine to act on.
     let (day_two, day_two_requeue) = match &outcome.stall {
@@ -270,6 +275,7 @@ async fn converge(
     spec: &ValidatedSpec,
     previous: Option<&VexfsSemanticStatus>,
     fetched: &Fetched,
+    now: DateTime<Utc>,
 ) -> Result<Outcome, ReconcileError> {
     if let Some(missing) = &fetched.missing_secret_key {
         let message = format!("Secret key {missing} referenced by the spec does not exist");
@@ -293,6 +299,7 @@ async fn converge(
     };
     // The generated credentials exist before the engine that mounts them.
     let created = !spec.suspend && credentials::ensure(&ctx.client, &ctx.caches, spec).await?;
+    let issued = !spec.suspend && tls::ensure(&ctx.client, &ctx.caches, spec, now).await?;
     let children = build::build_all(spec, facts)?;
     let slots = plan::slots(&children)?;
     let mut live = fetched.live.clone();
@@ -306,7 +313,7 @@ async fn converge(
             children.config_hash,
         )),
         observed: live.engine(&spec.name),
-        changed: created || !changes.is_empty(),
+        changed: created || issued || !changes.is_empty(),
         auth: Some(AuthStatus {
             admin_token_secret: spec.api_auth.generated_secret().map(str::to_owned),
         }),

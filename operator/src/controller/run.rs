@@ -24,6 +24,7 @@ use crate::spec::credentials::generated_secret_names;
 use crate::spec::images::Images;
 use crate::spec::names::INSTANCE_LABEL;
 use crate::spec::names::MANAGED_SELECTOR;
+use crate::spec::tls::ca_secret_name;
 use crate::spec::validate;
 
 /// Runtime settings of the controller.
@@ -126,6 +127,9 @@ fn semantics_using_secret(
             // The images play no part in which Secrets a resource references.
             validate(cr, &Images::default()).is_ok_and(|spec| {
                 generated_secret_names(&spec).contains(name)
+                    || spec.tls.as_ref().is_some_and(|tls| {
+                        tls.secret == *name || (tls.managed && ca_secret_name(&spec.name) == *name)
+                    })
                     || referenced_secret_keys(&spec)
                         .iter()
                         .any(|(secret, _)| secret == name)

@@ -12,6 +12,7 @@ mod recovery;
 mod refs;
 mod schema;
 mod status;
+mod tls;
 mod vexfs_backup;
 
 pub use alerting::{
@@ -31,6 +32,7 @@ pub use status::{
     AuthStatus, BackupStatus, CircuitState, EngineStatus, LastSuccessfulBackup, RecoveryAction,
     RecoveryStatus, RestoreStatus, VexfsSemanticStatus,
 };
+pub use tls::TlsSpec;
 pub use vexfs_backup::{
     BackupPhase, DeletionPolicy, VexfsBackup, VexfsBackupSpec, VexfsBackupStatus,
 };
@@ -83,6 +85,9 @@ pub struct VexfsSemanticSpec {
     /// Prometheus Operator objects; `Auto` for both when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monitoring: Option<MonitoringSpec>,
+    /// HTTPS for the engine API; plain HTTP when omitted, the operator's own CA with `{}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsSpec>,
     /// Restore the event store from a backup when the engine is first created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restore: Option<RestoreSpec>,

@@ -6,6 +6,7 @@
 use k8s_openapi::api::core::v1::{KeyToPath, SecretVolumeSource, Volume, VolumeMount};
 
 use super::credentials::TOKEN_KEY;
+use super::tls::CA_KEY;
 
 /// The subject the engine records backup-token requests as; user roles and subjects may not use
 /// it, so the audit log cannot confuse the two.
@@ -16,6 +17,10 @@ pub const CREDENTIALS_DIR: &str = "/etc/vexfs/backup";
 pub const CREDENTIALS_FILE: &str = "/etc/vexfs/backup/token";
 /// Name of the credentials volume in backup pods.
 pub const CREDENTIALS_VOLUME: &str = "api-credentials";
+/// Directory the engine's CA certificate is mounted under in backup Jobs (HTTPS only).
+pub const CA_DIR: &str = "/etc/vexfs/backup-ca";
+/// Name of the CA volume in backup pods.
+pub const CA_VOLUME: &str = "api-ca";
 /// Owner and group may read the file (the pod's `fsGroup` owns it).
 const CREDENTIALS_MODE: i32 = 0o440;
 
@@ -33,6 +38,7 @@ pub fn backup_token_secret_name(name: &str) -> String {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BackupIdentity {
     secret: String,
+    tls_secret: Option<String>,
 }
 
 impl BackupIdentity {
@@ -40,6 +46,22 @@ impl BackupIdentity {
     pub fn new(name: &str) -> Self {
         Self {
             secret: backup_token_secret_name(name),
+            tls_secret: None,
+        }
+    }
+
+    /// The same identity reaching an HTTPS engine whose CA is `ca.crt` of `tls_secret`.
+    #[must_use]
+    pub fn with_tls(self, tls_secret: Option<String>) -> Self {
+        Self { tls_secret, ..self }
+    }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls_secret.is_some() {
+            "https"
+        } else {
+            "http"
         }
     }
 
@@ -48,11 +70,50 @@ impl BackupIdentity {
         &self.secret
     }
 
-    /// `vexfs-engine backup` options sending the token.
+    /// `vexfs-engine backup` options sending the token (and trusting the engine's CA).
     pub fn args(&self) -> Vec<String> {
-        ["--token-file", CREDENTIALS_FILE]
-            .map(str::to_owned)
-            .to_vec()
+        let mut args = vec!["--token-file".to_owned(), CREDENTIALS_FILE.to_owned()];
+        if self.tls_secret.is_some() {
+            args.extend(["--ca-file".to_owned(), format!("{CA_DIR}/{CA_KEY}")]);
+        }
+        args
+    }
+
+    /// The engine's CA certificate as `CA_DIR/ca.crt` (HTTPS only; nothing else of its Secret).
+    pub fn ca_volume(&self) -> Option<Volume> {
+        let secret = self.tls_secret.as_ref()?;
+        Some(Volume {
+            name: CA_VOLUME.to_owned(),
+            secret: Some(SecretVolumeSource {
+                secret_name: Some(secret.clone()),
+                items: Some(vec![KeyToPath {
+                    key: CA_KEY.to_owned(),
+                    path: CA_KEY.to_owned(),
+                    ..KeyToPath::default()
+                }]),
+                default_mode: Some(CREDENTIALS_MODE),
+                ..SecretVolumeSource::default()
+            }),
+            ..Volume::default()
+        })
+    }
+
+    /// The volumes of [`BackupIdentity::volume`] and [`BackupIdentity::ca_volume`].
+    pub fn volumes(&self) -> Vec<Volume> {
+        std::iter::once(self.volume())
+            .chain(self.ca_volume())
+            .collect()
+    }
+
+    /// Where the backup container sees [`BackupIdentity::volumes`].
+    pub fn mounts(&self) -> Vec<VolumeMount> {
+        let ca = self.tls_secret.as_ref().map(|_| VolumeMount {
+            name: CA_VOLUME.to_owned(),
+            mount_path: CA_DIR.to_owned(),
+            read_only: Some(true),
+            ..VolumeMount::default()
+        });
+        std::iter::once(credentials_mount()).chain(ca).collect()
     }
 
     /// The token as the read-only file [`CREDENTIALS_FILE`], and nothing else of the Secret.

@@ -15,6 +15,7 @@ pub mod images;
 pub mod kube_time;
 pub mod names;
 pub mod schedule;
+pub mod tls;
 mod validate;
 
 pub use validate::{DATA_DIR, ValidatedBackup, ValidatedSpec, ValidationError, validate};

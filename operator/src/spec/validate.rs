@@ -12,6 +12,7 @@ use super::credentials::ApiAuth;
 use super::identity::{self, BackupIdentity};
 use super::images::Images;
 use super::schedule::{Schedule, ScheduleError};
+use super::tls::TlsPlan;
 use crate::crd::{
     AlertingSpec, AnalyticsSpec, BackupSpec, EngineSpec, MonitoringSpec, ProfilerSpec, RbacSpec,
     RecoverySpec, RestoreSpec, VexfsSemantic, messages,
@@ -82,6 +83,8 @@ pub struct ValidatedSpec {
     pub data_dir: &'static str,
     /// Where the engine's API credentials come from: `spec.rbac.auth`, else the generated token.
     pub api_auth: ApiAuth,
+    /// HTTPS for the engine, when `spec.tls` asks for it.
+    pub tls: Option<TlsPlan>,
     /// How backup Jobs authenticate to the engine API (always set; optional for Job builder tests).
     pub backup_identity: Option<BackupIdentity>,
 }
@@ -124,7 +127,9 @@ pub fn validate(cr: &VexfsSemantic, images: &Images) -> Result<ValidatedSpec, Va
     let rbac = spec.rbac.clone().unwrap_or_default();
     check_rbac(&rbac)?;
     let api_auth = ApiAuth::resolve(&name, rbac.auth.as_ref());
-    let backup_identity = Some(BackupIdentity::new(&name));
+    let tls = TlsPlan::resolve(&name, spec.tls.as_ref());
+    let backup_identity =
+        Some(BackupIdentity::new(&name).with_tls(tls.as_ref().map(|t| t.secret.clone())));
     Ok(ValidatedSpec {
         name,
         namespace,
@@ -137,6 +142,7 @@ pub fn validate(cr: &VexfsSemantic, images: &Images) -> Result<ValidatedSpec, Va
         backup,
         recovery: spec.recovery.clone().unwrap_or_default(),
         backup_identity,
+        tls,
         api_auth,
         rbac,
         monitoring: spec.monitoring.clone().unwrap_or_default(),

@@ -179,7 +179,21 @@ struct Storage {
 #[derive(Serialize)]
 struct Server {
     listen: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls: Option<ServerTls>,
 }
+
+#[derive(Serialize)]
+#[allow(clippy::struct_field_names)] // the field names are the engine's TOML keys
+struct ServerTls {
+    cert_path: &'static str,
+    key_path: &'static str,
+}
+
+/// The serving certificate chain, from the TLS Secret's `tls.crt`.
+pub const TLS_CERT_FILE: &str = "/etc/vexfs/tls/tls.crt";
+/// The serving key, from the TLS Secret's `tls.key`.
+pub const TLS_KEY_FILE: &str = "/etc/vexfs/tls/tls.key";
 
 #[derive(Serialize)]
 struct Logging {
@@ -204,6 +218,10 @@ pub fn render_engine_toml(spec: &ValidatedSpec) -> Result<String, EngineTomlErro
         },
         server: Server {
             listen: format!("0.0.0.0:{}", super::ENGINE_PORT),
+            tls: spec.tls.as_ref().map(|_| ServerTls {
+                cert_path: TLS_CERT_FILE,
+                key_path: TLS_KEY_FILE,
+            }),
         },
         logging: Logging {
             level: spec.engine.log_level.as_config(),
