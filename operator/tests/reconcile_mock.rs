@@ -356,3 +356,63 @@ async fn the_operator_issues_a_serving_certificate_once_and_renews_it_when_due()
         "same CA"
     );
 }
+
+#[tokio::test]
+async fn an_issuer_ref_needs_cert_manager_and_then_gets_a_certificate() {
+    let fake = FakeApi::default();
+    let mut cr = support::load_sample("tls.yaml");
+    cr.spec.tls = Some(vexfs_operator::crd::TlsSpec {
+        secret_name: None,
+        issuer_ref: Some(vexfs_operator::crd::IssuerRef {
+            name: "corp-ca".to_owned(),
+            kind: Some("ClusterIssuer".to_owned()),
+            group: None,
+        }),
+    });
+    let path = format!("{CR_PATH}secure");
+    fake.put(&path, serde_json::to_value(&cr).expect("json"));
+    let ctx = context(&fake);
+    pass(&fake, &ctx, &path).await;
+    let (status, reason, _) = condition(&fake, &path, "Stalled");
+    assert_eq!(
+        (status.as_str(), reason.as_str()),
+        ("True", "CertManagerApiMissing")
+    );
+    let stored = fake.get(&path).expect("resource");
+    let stalled = stored["status"]["conditions"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["type"] == "Stalled"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        stalled["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("cert-manager.io/v1")),
+        "{stalled}"
+    );
+
+    // With the API served (a fresh operator: discovery answers are cached), the Certificate
+    // is applied and the engine serves the Secret cert-manager writes.
+    fake.put(
+        "/apis/cert-manager.io/v1",
+        json!({"kind": "APIResourceList", "groupVersion": "cert-manager.io/v1", "resources": []}),
+    );
+    let ctx = context(&fake);
+    let calls = writes(&pass(&fake, &ctx, &path).await);
+    let certificate = "/apis/cert-manager.io/v1/namespaces/vexfs/certificates/secure";
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.starts_with(&format!("PATCH {certificate}?"))),
+        "{calls:?}"
+    );
+    let applied = fake.get(certificate).expect("the Certificate");
+    assert_eq!(applied["spec"]["secretName"], "secure-tls");
+    assert_eq!(applied["spec"]["issuerRef"]["kind"], "ClusterIssuer");
+    assert!(
+        fake.get("/api/v1/namespaces/vexfs/secrets/secure-tls-ca")
+            .is_none(),
+        "no operator CA with cert-manager"
+    );
+    assert_eq!(condition(&fake, &path, "Stalled").0, "False");
+}

@@ -292,6 +292,11 @@ async fn converge(
                 .to_owned();
         return Ok(Outcome::stalled(reasons::MONITORING_API_MISSING, message));
     }
+    if spec.tls.as_ref().is_some_and(|t| t.issuer().is_some()) && !fetched.cert_manager_api {
+        let message =
+            "spec.tls.issuerRef is set but the cert-manager.io/v1 API is not served".to_owned();
+        return Ok(Outcome::stalled(reasons::CERT_MANAGER_API_MISSING, message));
+    }
     let facts = ClusterFacts {
         monitoring_api: fetched.monitoring_api,
         restore_backup: fetched.restore_backup.as_ref(),

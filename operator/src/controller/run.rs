@@ -128,7 +128,8 @@ fn semantics_using_secret(
             validate(cr, &Images::default()).is_ok_and(|spec| {
                 generated_secret_names(&spec).contains(name)
                     || spec.tls.as_ref().is_some_and(|tls| {
-                        tls.secret == *name || (tls.managed && ca_secret_name(&spec.name) == *name)
+                        tls.secret == *name
+                            || (tls.operator_issued() && ca_secret_name(&spec.name) == *name)
                     })
                     || referenced_secret_keys(&spec)
                         .iter()

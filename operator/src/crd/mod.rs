@@ -32,7 +32,7 @@ pub use status::{
     AuthStatus, BackupStatus, CircuitState, EngineStatus, LastSuccessfulBackup, RecoveryAction,
     RecoveryStatus, RestoreStatus, VexfsSemanticStatus,
 };
-pub use tls::TlsSpec;
+pub use tls::{IssuerRef, TlsSpec};
 pub use vexfs_backup::{
     BackupPhase, DeletionPolicy, VexfsBackup, VexfsBackupSpec, VexfsBackupStatus,
 };

@@ -2,13 +2,14 @@
 //! certificate must carry, and when the operator's own serving certificate is due for renewal.
 //!
 //! With `spec.tls.secretName` the user's `kubernetes.io/tls` Secret is served as is. With
+//! `spec.tls.issuerRef` a cert-manager `Certificate` child writes `<name>-tls`. With
 //! `spec.tls: {}` the operator keeps a CA in `<name>-tls-ca` (created once) and a serving
 //! certificate in `<name>-tls`, re-issued once two thirds of its life have passed (see
 //! `controller::tls`).
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::crd::TlsSpec;
+use crate::crd::{IssuerRef, TlsSpec};
 
 /// Key of the serving certificate chain in a `kubernetes.io/tls` Secret.
 pub const CERT_KEY: &str = "tls.crt";
@@ -25,29 +26,57 @@ pub const SERVING_LIFETIME_DAYS: i64 = 90;
 /// Life of the operator's CA.
 pub const CA_LIFETIME_DAYS: i64 = 3650;
 
+/// Who writes the engine's `kubernetes.io/tls` Secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TlsSource {
+    /// The operator, from its own CA for the resource.
+    Operator,
+    /// The user (`spec.tls.secretName`).
+    Secret,
+    /// cert-manager, from a `Certificate` child naming this issuer.
+    CertManager(IssuerRef),
+}
+
 /// Where the engine's certificate comes from, resolved from `spec.tls`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TlsPlan {
     /// The `kubernetes.io/tls` Secret the engine serves from (`tls.crt`, `tls.key`, `ca.crt`).
     pub secret: String,
-    /// The operator issues that Secret from its CA (`false`: the user's Secret).
-    pub managed: bool,
+    /// Who writes that Secret.
+    pub source: TlsSource,
 }
 
 impl TlsPlan {
     /// The plan of resource `name` for `spec.tls` (`None`: plain HTTP).
     pub fn resolve(name: &str, tls: Option<&TlsSpec>) -> Option<Self> {
         let tls = tls?;
-        Some(match &tls.secret_name {
-            Some(secret) => Self {
+        Some(match (&tls.secret_name, &tls.issuer_ref) {
+            (Some(secret), _) => Self {
                 secret: secret.clone(),
-                managed: false,
+                source: TlsSource::Secret,
             },
-            None => Self {
+            (None, Some(issuer)) => Self {
                 secret: serving_secret_name(name),
-                managed: true,
+                source: TlsSource::CertManager(issuer.clone()),
+            },
+            (None, None) => Self {
+                secret: serving_secret_name(name),
+                source: TlsSource::Operator,
             },
         })
+    }
+
+    /// The operator issues the Secret from its own CA.
+    pub fn operator_issued(&self) -> bool {
+        self.source == TlsSource::Operator
+    }
+
+    /// The cert-manager issuer, when cert-manager writes the Secret.
+    pub fn issuer(&self) -> Option<&IssuerRef> {
+        match &self.source {
+            TlsSource::CertManager(issuer) => Some(issuer),
+            TlsSource::Operator | TlsSource::Secret => None,
+        }
     }
 }
 
@@ -106,12 +135,29 @@ mod tests {
         assert_eq!(TlsPlan::resolve("vx", None), None);
         let managed = TlsPlan::resolve("vx", Some(&TlsSpec::default())).unwrap();
         assert_eq!(managed.secret, "vx-tls");
-        assert!(managed.managed);
+        assert!(managed.operator_issued());
         let own = TlsSpec {
             secret_name: Some("mine".into()),
+            issuer_ref: None,
         };
         let user = TlsPlan::resolve("vx", Some(&own)).unwrap();
-        assert_eq!((user.secret.as_str(), user.managed), ("mine", false));
+        assert_eq!(
+            (user.secret.as_str(), &user.source),
+            ("mine", &TlsSource::Secret)
+        );
+        let issuer = IssuerRef {
+            name: "ca".into(),
+            kind: Some("ClusterIssuer".into()),
+            group: None,
+        };
+        let with_issuer = TlsSpec {
+            secret_name: None,
+            issuer_ref: Some(issuer.clone()),
+        };
+        let cert_manager = TlsPlan::resolve("vx", Some(&with_issuer)).unwrap();
+        assert_eq!(cert_manager.secret, "vx-tls");
+        assert_eq!(cert_manager.issuer(), Some(&issuer));
+        assert!(!cert_manager.operator_issued());
     }
 
     #[test]

@@ -127,6 +127,13 @@ pub fn validate(cr: &VexfsSemantic, images: &Images) -> Result<ValidatedSpec, Va
     let rbac = spec.rbac.clone().unwrap_or_default();
     check_rbac(&rbac)?;
     let api_auth = ApiAuth::resolve(&name, rbac.auth.as_ref());
+    if spec
+        .tls
+        .as_ref()
+        .is_some_and(|t| t.secret_name.is_some() && t.issuer_ref.is_some())
+    {
+        return Err(invalid("spec.tls", messages::ONE_TLS_SOURCE));
+    }
     let tls = TlsPlan::resolve(&name, spec.tls.as_ref());
     let backup_identity =
         Some(BackupIdentity::new(&name).with_tls(tls.as_ref().map(|t| t.secret.clone())));

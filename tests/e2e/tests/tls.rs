@@ -119,3 +119,33 @@ fn the_operator_issues_a_certificate_for_the_services_and_the_engine_serves_it()
         format!("the new certificate chains to the same CA: {again:?}")
     })
 }
+
+#[test]
+fn an_issuer_ref_without_cert_manager_stalls_naming_the_api() -> Result<()> {
+    let s = Scenario::new("tls-issuer")?;
+    let _operator = s.start_operator("0")?;
+    let manifest = serde_json::json!({
+        "apiVersion": "vexfs.io/v1alpha1",
+        "kind": "VexfsSemantic",
+        "metadata": {"name": "issued"},
+        "spec": {"tls": {"issuerRef": {"name": "corp-ca", "kind": "ClusterIssuer"}}},
+    });
+    let stack = Stack::apply_manifest(&s.cluster, s.ns(), &manifest)?;
+    wait::until("Stalled=True/CertManagerApiMissing", READY, || {
+        let cr = stack.get().map_err(|e| e.to_string())?;
+        match object::condition(&cr, "Stalled") {
+            Some(c)
+                if c.status == "True"
+                    && c.reason == "CertManagerApiMissing"
+                    && c.message.contains("cert-manager.io/v1") =>
+            {
+                Ok(())
+            }
+            other => Err(format!("Stalled: {other:?}")),
+        }
+    })?;
+    let sts = stack.children_of("statefulsets")?;
+    ensure(sts.is_empty(), || {
+        "no engine is started without its certificate".into()
+    })
+}

@@ -86,7 +86,7 @@ pub async fn ensure(
     spec: &ValidatedSpec,
     now: DateTime<Utc>,
 ) -> Result<bool, TlsError> {
-    let Some(plan) = spec.tls.as_ref().filter(|plan| plan.managed) else {
+    let Some(plan) = spec.tls.as_ref().filter(|plan| plan.operator_issued()) else {
         return Ok(false);
     };
     let ns = spec.namespace.as_str();
