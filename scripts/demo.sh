@@ -63,7 +63,11 @@ echo
 kubectl -n vexfs-demo get "vxs/$name" \
   -o jsonpath='{range .status.conditions[*]}{.type}{"\t"}{.status}{"\t"}{.reason}{"\t"}{.message}{"\n"}{end}' \
   | column -t -s $'\t'
-kubectl -n vexfs-demo get statefulset,service,configmap,serviceaccount -l "app.kubernetes.io/instance=$name"
+kubectl -n vexfs-demo get statefulset,service,configmap,serviceaccount,secret -l "app.kubernetes.io/instance=$name"
+secret="$(kubectl -n vexfs-demo get "vxs/$name" -o jsonpath='{.status.auth.adminTokenSecret}')"
+echo
+echo "Its engine requires the admin token the operator generated into Secret $secret:"
+echo "  kubectl -n vexfs-demo get secret $secret -o jsonpath='{.data.token}' | base64 -d"
 
 say "Starting a local engine on $engine_url (embedded default configuration)"
 "$bin/vexfs-engine" serve --listen "127.0.0.1:$port" --data-dir "$work/engine-data" > "$work/engine.log" 2>&1 &

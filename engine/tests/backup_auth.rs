@@ -31,10 +31,21 @@ const SUBJECTS: &[Subject] = &[
 
 /// Starts an engine enforcing `method`, with its secret file and an NDJSON file of events in `root`.
 async fn start(root: &Path, method: &str, secret: &str) -> Engine {
+    start_with(root, method, secret, None).await
+}
+
+/// [`start`], with `backup_token_file` naming `root/backup-token` holding `backup_token` when given.
+async fn start_with(root: &Path, method: &str, secret: &str, backup_token: Option<&str>) -> Engine {
     let secret_file = root.join("secret");
     std::fs::write(&secret_file, secret).unwrap();
     let config_file = root.join("engine.toml");
-    let config = auth_toml(method, true, &secret_file, ROLES, SUBJECTS);
+    let mut config = auth_toml(method, true, &secret_file, ROLES, SUBJECTS);
+    if let Some(token) = backup_token {
+        let file = root.join("backup-token");
+        std::fs::write(&file, token).unwrap();
+        let line = format!("backup_token_file = \"{}\"\nsecret_file = ", file.display());
+        config = config.replacen("secret_file = ", &line, 1);
+    }
     std::fs::write(&config_file, config).unwrap();
     let events: String = (0..EVENTS)
         .map(|i| {
@@ -167,5 +178,38 @@ async fn jwt_backups_mint_a_token_for_the_backup_subject() {
     let refused = backup(&engine, root, &forged, &[]);
     let message = stderr(&refused);
     assert!(message.contains("rejected the credentials"), "{message}");
+    engine.stop();
+}
+
+#[tokio::test]
+async fn the_backup_token_takes_backups_without_the_signing_key_and_nothing_else() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let engine = start_with(root, "jwt", JWT_SECRET, Some("backup-only-token\n")).await;
+    let secret = root.join("secret");
+    let writer = [
+        "--jwt-secret-file",
+        secret.to_str().unwrap(),
+        "--jwt-subject",
+        "writer",
+    ];
+    let ingested = replay(&engine, root, &writer);
+    assert!(ingested.status.success(), "{}", stderr(&ingested));
+
+    let token_file = root.join("backup-token");
+    let token = ["--token-file", token_file.to_str().unwrap()];
+    assert_eq!(event_count(&backup(&engine, root, &token, &[])), EVENTS);
+    let ingest = replay(&engine, root, &token);
+    assert!(!ingest.status.success(), "the backup token cannot ingest");
+    assert_stderr_has(&ingest, "403 Forbidden");
+    let wrong = root.join("wrong-token");
+    std::fs::write(&wrong, "not-the-backup-token\n").unwrap();
+    let refused = backup(
+        &engine,
+        root,
+        &["--token-file", wrong.to_str().unwrap()],
+        &[],
+    );
+    assert_stderr_has(&refused, "rejected the credentials");
     engine.stop();
 }

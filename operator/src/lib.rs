@@ -12,5 +12,6 @@ pub mod day2;
 pub mod http;
 pub mod leader;
 pub mod metrics;
+pub mod metrics_tls;
 pub mod recovery;
 pub mod spec;

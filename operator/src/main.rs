@@ -1,6 +1,7 @@
 //! `vexfs-operator`: wiring only — flags, telemetry, leader election, controller and HTTP server.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -11,6 +12,7 @@ use vexfs_operator::controller::run::{Handles, RunConfig, Shared, run};
 use vexfs_operator::http::{HttpState, router};
 use vexfs_operator::leader::LeaderElector;
 use vexfs_operator::metrics::Metrics;
+use vexfs_operator::metrics_tls::{self, TlsFiles};
 use vexfs_operator::spec::images::{self, Images};
 
 /// Log line format.
@@ -47,6 +49,13 @@ struct Args {
     /// Address of the /metrics, /healthz and /readyz server.
     #[arg(long, env = "METRICS_ADDR", default_value = "0.0.0.0:8080")]
     metrics_addr: SocketAddr,
+    /// PEM certificate chain to serve /metrics, /healthz and /readyz over HTTPS (with
+    /// --metrics-tls-key); reloaded when the file changes.
+    #[arg(long, env = "METRICS_TLS_CERT")]
+    metrics_tls_cert: Option<PathBuf>,
+    /// PEM private key of --metrics-tls-cert.
+    #[arg(long, env = "METRICS_TLS_KEY")]
+    metrics_tls_key: Option<PathBuf>,
     /// Elect a leader through a Lease so several replicas can run.
     #[arg(long, env = "LEADER_ELECT", default_value_t = false)]
     leader_elect: bool,
@@ -135,10 +144,22 @@ async fn main() -> anyhow::Result<()> {
         shared: shared.clone(),
     });
     let http_shutdown = shutdown.clone();
+    let tls = TlsFiles::from_flags(args.metrics_tls_cert.clone(), args.metrics_tls_key.clone())
+        .map_err(anyhow::Error::msg)?
+        .map(|files| metrics_tls::start(files, metrics_tls::RELOAD_INTERVAL))
+        .transpose()?;
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(http_shutdown.cancelled_owned())
-            .await
+        match tls {
+            Some(tls) => {
+                metrics_tls::serve(listener, app, tls, http_shutdown).await;
+                Ok(())
+            }
+            None => {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(http_shutdown.cancelled_owned())
+                    .await
+            }
+        }
     });
     tracing::info!(addr = %args.metrics_addr, ?namespaces, concurrency = args.concurrency, qps = limits.qps, burst = limits.burst, "operator starting");
 

@@ -71,6 +71,11 @@ fn minimal_sample_children_match_snapshots() {
 }
 
 #[test]
+fn tls_sample_children_match_snapshots() {
+    check_sample("tls.yaml");
+}
+
+#[test]
 fn full_sample_children_match_snapshots() {
     check_sample("full.yaml");
 }

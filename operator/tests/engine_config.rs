@@ -29,7 +29,7 @@ fn engine_accepts_the_rendered_config_of_every_valid_sample() {
 
 /// The file the StatefulSet projects the auth Secret key to, as the container sees it.
 fn projected_auth_file(spec: &vexfs_operator::spec::ValidatedSpec) -> Option<String> {
-    let auth = spec.rbac.auth.as_ref()?;
+    let auth = spec.api_auth.auth_spec();
     let sts = vexfs_operator::controller::build::statefulset(spec, "hash");
     let pod = sts.spec?.template.spec?;
     let container = pod.containers.first()?;
@@ -75,14 +75,43 @@ fn the_engine_enforces_the_rendered_rbac_from_the_mounted_secret() {
 }
 
 #[test]
-fn without_spec_rbac_auth_the_api_stays_open() {
+fn without_spec_rbac_auth_the_engine_requires_the_generated_admin_token() {
+    use vexfs_operator::spec::credentials::{CREDENTIALS_KEY, generated_secret};
     let spec =
         validate(&support::load_sample("minimal.yaml"), &Images::default()).expect("valid sample");
     let toml = render_engine_toml(&spec).expect("renders");
-    assert!(!toml.contains("[auth]"), "{toml}");
     let config = vexfs_engine::config::Config::from_toml(&toml, "minimal.yaml").expect("accepted");
-    assert_eq!(config.auth, None);
-    assert_eq!(projected_auth_file(&spec), None);
+    let section = config
+        .auth
+        .expect("[auth] is rendered without spec.rbac.auth");
+    assert!(section.enabled);
+    assert_eq!(
+        projected_auth_file(&spec).as_deref(),
+        Some(section.secret_file.to_str().expect("UTF-8 path")),
+        "engine.toml must name the file the StatefulSet mounts"
+    );
+    let secret = generated_secret(&spec, "minimal-admin-token", "a1b2").expect("generated");
+    let list = &secret.string_data.expect("string data")[CREDENTIALS_KEY];
+    let gate = Gate::new(&section, list.as_bytes()).expect("the engine accepts the token list");
+    let now = 1_800_000_000;
+    for (method, route) in [
+        ("POST", "/api/v1/events"),
+        ("GET", "/api/v1/stats"),
+        ("GET", "/api/v1/admin/backup"),
+        ("GET", "/api/v1/audit"),
+    ] {
+        let access = required(method, route);
+        assert_eq!(
+            gate.check(access, Some("Bearer a1b2"), now),
+            Ok(Some("admin".to_owned())),
+            "{method} {route}"
+        );
+        assert!(
+            gate.check(access, None, now).is_err(),
+            "{method} {route} open"
+        );
+        assert!(gate.check(access, Some("Bearer nope"), now).is_err());
+    }
 }
 
 /// The credentials of the backup Job's engine container, loaded by the engine's own CLI from its
@@ -119,41 +148,93 @@ fn backup_job_credential(spec: &ValidatedSpec, secret_file: &std::path::Path) ->
     backup.credentials.load().expect("credentials load")
 }
 
+/// The files the StatefulSet projects into the config volume, by path as the container sees it,
+/// with the Secret and key they come from.
+fn projected_files(spec: &ValidatedSpec) -> Vec<(String, String, String)> {
+    let sts = vexfs_operator::controller::build::statefulset(spec, "hash");
+    let pod = sts.spec.and_then(|s| s.template.spec).expect("pod");
+    let volume = pod
+        .volumes
+        .into_iter()
+        .flatten()
+        .find(|v| v.name == "config");
+    let sources = volume.and_then(|v| v.projected).and_then(|p| p.sources);
+    sources
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.secret)
+        .flat_map(|secret| {
+            let name = secret.name.clone();
+            secret
+                .items
+                .into_iter()
+                .flatten()
+                .map(move |item| (format!("/etc/vexfs/{}", item.path), name.clone(), item.key))
+        })
+        .collect()
+}
+
 #[test]
-fn the_backup_job_is_allowed_to_take_backups_with_either_method() {
+fn the_backup_job_takes_backups_with_its_own_token_and_nothing_else() {
+    use vexfs_engine::auth::BackupToken;
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("engine-config-auth");
     std::fs::create_dir_all(&dir).expect("temp dir");
+    let backup_file = dir.join("backup-token");
+    std::fs::write(&backup_file, "tok-backup\n").expect("token written");
     let cases = [
-        (AuthMethod::Jwt, "0123456789abcdef0123456789abcdef-signing"),
         (
-            AuthMethod::Token,
-            "alice:tok-a\nvexfs-operator-backup:tok-backup\n",
+            Some(AuthMethod::Jwt),
+            "0123456789abcdef0123456789abcdef-signing",
         ),
+        (Some(AuthMethod::Token), "alice:tok-a\n"),
+        (None, "admin:tok-admin\n"),
     ];
     let now = 1_800_000_000;
-    let backup_route = required("GET", "/api/v1/admin/backup");
     for (method, secret) in cases {
         let mut cr = support::load_sample("full.yaml");
         let rbac = cr.spec.rbac.as_mut().expect("full.yaml sets rbac");
-        rbac.auth.as_mut().expect("full.yaml sets auth").method = method;
+        match method {
+            Some(method) => rbac.auth.as_mut().expect("full.yaml sets auth").method = method,
+            None => rbac.auth = None,
+        }
         let spec = validate(&cr, &Images::default()).expect("valid sample");
         let toml = render_engine_toml(&spec).expect("renders");
         let config = vexfs_engine::config::Config::from_toml(&toml, "full.yaml").expect("accepted");
         let section = config.auth.expect("[auth] rendered");
-        let secret_file = dir.join(format!("{method:?}"));
-        std::fs::write(&secret_file, secret).expect("secret written");
-        let gate = Gate::new(&section, secret.as_bytes()).expect("gate");
-        let credential = backup_job_credential(&spec, &secret_file);
+        let token_file = section
+            .backup_token_file
+            .clone()
+            .expect("backup token file");
+        let mounted = projected_files(&spec);
+        assert!(
+            mounted.contains(&(
+                token_file.display().to_string(),
+                "full-backup-token".to_owned(),
+                "token".to_owned()
+            )),
+            "{method:?}: the engine mounts the backup token where engine.toml names it: {mounted:?}"
+        );
+        let backup = BackupToken::parse(b"tok-backup", &section.backup_token_subject);
+        let gate = Gate::new(&section, secret.as_bytes())
+            .expect("gate")
+            .with_backup_token(backup);
+        let credential = backup_job_credential(&spec, &backup_file);
         let header = format!("Bearer {}", credential.bearer(now).expect("a credential"));
         assert_eq!(
-            gate.check(backup_route, Some(&header), now),
+            gate.check(required("GET", "/api/v1/admin/backup"), Some(&header), now),
             Ok(Some(BACKUP_IDENTITY.to_owned())),
             "{method:?}"
         );
-        let ingest = required("POST", "/api/v1/events");
-        assert!(
-            gate.check(ingest, Some(&header), now).is_err(),
-            "{method:?}: the backup identity holds production:write only"
-        );
+        for (verb, route) in [
+            ("POST", "/api/v1/events"),
+            ("GET", "/api/v1/events"),
+            ("POST", "/api/v1/admin/restore"),
+        ] {
+            assert!(
+                gate.check(required(verb, route), Some(&header), now)
+                    .is_err(),
+                "{method:?}: the backup token may not {verb} {route}"
+            );
+        }
     }
 }

@@ -14,9 +14,7 @@ use serde_json::json;
 use vexfs_operator::backup::job::{JobContext, backup_job, cleanup_job};
 use vexfs_operator::backup::target::Location;
 use vexfs_operator::controller::build::{ClusterFacts, build_all};
-use vexfs_operator::crd::{
-    AuthMethod, AuthSpec, RestoreSpec, S3Target, SecretKeyRef, SecretRef, VexfsBackup,
-};
+use vexfs_operator::crd::{RestoreSpec, S3Target, SecretRef, VexfsBackup};
 use vexfs_operator::spec::identity::BackupIdentity;
 use vexfs_operator::spec::images::Images;
 use vexfs_operator::spec::{ValidatedSpec, validate};
@@ -241,13 +239,7 @@ fn engine_pods() -> Vec<(String, PodSpec)> {
 /// Every Job pod template: backup and cleanup, volume and S3, with and without authentication.
 fn job_pods() -> Vec<(String, PodSpec)> {
     let s3 = s3_target();
-    let identity = BackupIdentity::new(&AuthSpec {
-        method: AuthMethod::Jwt,
-        secret_ref: SecretKeyRef {
-            name: "auth".to_owned(),
-            key: "jwt".to_owned(),
-        },
-    });
+    let identity = BackupIdentity::new("vx");
     let locations = [
         (
             Location::Volume {

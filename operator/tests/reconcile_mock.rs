@@ -39,6 +39,9 @@ async fn first_pass_applies_children_and_second_pass_writes_nothing() {
     let expected = vec![
         // Every read comes from the caches; only discovery asks the API server, once.
         "GET /apis/monitoring.coreos.com/v1".to_owned(),
+        // The generated backup and admin tokens, created once before the engine that mounts them.
+        format!("POST /api/v1/{ns}/secrets?"),
+        format!("POST /api/v1/{ns}/secrets?"),
         format!("PATCH /api/v1/{ns}/serviceaccounts/minimal{apply}"),
         format!("PATCH /api/v1/{ns}/configmaps/minimal-config{apply}"),
         format!("PATCH /api/v1/{ns}/services/minimal-headless{apply}"),
@@ -57,6 +60,51 @@ async fn first_pass_applies_children_and_second_pass_writes_nothing() {
 
     let second = pass(&fake, &ctx, &path).await;
     assert_eq!(second, Vec::new(), "nothing changed: no request at all");
+}
+
+fn admin_token(fake: &FakeApi) -> String {
+    let secret = fake
+        .get("/api/v1/namespaces/vexfs/secrets/minimal-admin-token")
+        .expect("the admin token Secret exists");
+    secret["stringData"]["token"]
+        .as_str()
+        .expect("a token")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_admin_token_is_generated_once_and_again_only_after_deletion() {
+    let (fake, ctx, path) = setup("minimal.yaml");
+    pass(&fake, &ctx, &path).await;
+    let first = admin_token(&fake);
+    assert_eq!(first.len(), 64, "32 random bytes, hex: {first}");
+    assert!(first.chars().all(|c| c.is_ascii_hexdigit()), "{first}");
+    let status = fake.get(&path).expect("resource");
+    assert_eq!(
+        status["status"]["auth"]["adminTokenSecret"],
+        json!("minimal-admin-token")
+    );
+    pass(&fake, &ctx, &path).await;
+    assert_eq!(admin_token(&fake), first, "a reconcile never rotates it");
+    fake.take_calls();
+    let secret_path = "/api/v1/namespaces/vexfs/secrets/minimal-admin-token";
+    let deleted = fake.get(secret_path).expect("secret");
+    fake.remove(secret_path);
+    let calls = writes(&pass(&fake, &ctx, &path).await);
+    assert_eq!(
+        calls,
+        ["POST /api/v1/namespaces/vexfs/secrets?"],
+        "{calls:?}"
+    );
+    let second = admin_token(&fake);
+    assert_ne!(
+        second, first,
+        "a deleted Secret is regenerated with a new token"
+    );
+    assert_eq!(
+        fake.get(secret_path).expect("secret")["metadata"]["ownerReferences"],
+        deleted["metadata"]["ownerReferences"]
+    );
 }
 
 #[tokio::test]
@@ -266,6 +314,10 @@ async fn enabled_monitoring_without_the_api_stalls_once_secrets_exist() {
     );
     fake.put(&format!("{secrets}/vexfs-smtp"), secret(&["password"]));
     fake.put(&format!("{secrets}/vexfs-auth"), secret(&["jwt-secret"]));
+    fake.put(
+        &format!("{secrets}/vexfs-tls"),
+        secret(&["tls.crt", "tls.key", "ca.crt"]),
+    );
     let calls = pass(&fake, &ctx, &path).await;
     let (status, reason, _) = condition(&fake, &path, "Stalled");
     assert_eq!(
@@ -276,4 +328,130 @@ async fn enabled_monitoring_without_the_api_stalls_once_secrets_exist() {
         writes(&calls).iter().all(|w| !w.contains("statefulsets")),
         "children untouched while stalled"
     );
+}
+
+#[tokio::test]
+async fn the_operator_issues_a_serving_certificate_once_and_renews_it_when_due() {
+    let (fake, ctx, path) = setup("tls.yaml");
+    let first = writes(&pass(&fake, &ctx, &path).await);
+    let secrets = "/api/v1/namespaces/vexfs/secrets";
+    let serving_path = format!("{secrets}/secure-tls");
+    assert!(
+        first
+            .iter()
+            .any(|w| w.starts_with(&format!("PATCH {serving_path}?"))),
+        "{first:?}"
+    );
+    let ca_path = format!("{secrets}/secure-tls-ca");
+    let ca = fake.get(&ca_path).expect("the CA Secret");
+    let serving = fake.get(&serving_path).expect("the serving Secret");
+    assert_eq!(serving["type"], "kubernetes.io/tls");
+    assert_eq!(serving["stringData"]["ca.crt"], ca["stringData"]["ca.crt"]);
+    let renew_after = serving["metadata"]["annotations"]["vexfs.io/renew-after"]
+        .as_str()
+        .expect("renewal time");
+    assert!(
+        renew_after > chrono::Utc::now().to_rfc3339().as_str(),
+        "{renew_after}"
+    );
+    assert_eq!(
+        writes(&pass(&fake, &ctx, &path).await),
+        Vec::<String>::new()
+    );
+
+    // As the API server does, keep the CA's values under `data` (base64).
+    let mut stored = ca.clone();
+    let data: serde_json::Map<String, serde_json::Value> = ca["stringData"]
+        .as_object()
+        .expect("string data")
+        .iter()
+        .map(|(k, v)| {
+            let text = v.as_str().unwrap_or_default();
+            (
+                k.clone(),
+                serde_json::to_value(k8s_openapi::ByteString(text.into())).unwrap(),
+            )
+        })
+        .collect();
+    stored["data"] = serde_json::Value::Object(data);
+    stored.as_object_mut().unwrap().remove("stringData");
+    fake.put(&ca_path, stored);
+    let mut due = serving.clone();
+    due["metadata"]["annotations"]["vexfs.io/renew-after"] = json!("2020-01-01T00:00:00+00:00");
+    fake.put(&serving_path, due);
+    let renewal = pass(&fake, &ctx, &path).await;
+    let calls: Vec<String> = renewal
+        .iter()
+        .map(|c| format!("{} {}", c.method, c.uri))
+        .collect();
+    assert!(calls.contains(&format!("GET {ca_path}")), "{calls:?}");
+    let renewed = fake.get(&serving_path).expect("renewed");
+    assert_ne!(
+        renewed["stringData"]["tls.crt"],
+        serving["stringData"]["tls.crt"]
+    );
+    assert_eq!(
+        renewed["stringData"]["ca.crt"], ca["stringData"]["ca.crt"],
+        "same CA"
+    );
+}
+
+#[tokio::test]
+async fn an_issuer_ref_needs_cert_manager_and_then_gets_a_certificate() {
+    let fake = FakeApi::default();
+    let mut cr = support::load_sample("tls.yaml");
+    cr.spec.tls = Some(vexfs_operator::crd::TlsSpec {
+        secret_name: None,
+        issuer_ref: Some(vexfs_operator::crd::IssuerRef {
+            name: "corp-ca".to_owned(),
+            kind: Some("ClusterIssuer".to_owned()),
+            group: None,
+        }),
+    });
+    let path = format!("{CR_PATH}secure");
+    fake.put(&path, serde_json::to_value(&cr).expect("json"));
+    let ctx = context(&fake);
+    pass(&fake, &ctx, &path).await;
+    let (status, reason, _) = condition(&fake, &path, "Stalled");
+    assert_eq!(
+        (status.as_str(), reason.as_str()),
+        ("True", "CertManagerApiMissing")
+    );
+    let stored = fake.get(&path).expect("resource");
+    let stalled = stored["status"]["conditions"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["type"] == "Stalled"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        stalled["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("cert-manager.io/v1")),
+        "{stalled}"
+    );
+
+    // With the API served (a fresh operator: discovery answers are cached), the Certificate
+    // is applied and the engine serves the Secret cert-manager writes.
+    fake.put(
+        "/apis/cert-manager.io/v1",
+        json!({"kind": "APIResourceList", "groupVersion": "cert-manager.io/v1", "resources": []}),
+    );
+    let ctx = context(&fake);
+    let calls = writes(&pass(&fake, &ctx, &path).await);
+    let certificate = "/apis/cert-manager.io/v1/namespaces/vexfs/certificates/secure";
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.starts_with(&format!("PATCH {certificate}?"))),
+        "{calls:?}"
+    );
+    let applied = fake.get(certificate).expect("the Certificate");
+    assert_eq!(applied["spec"]["secretName"], "secure-tls");
+    assert_eq!(applied["spec"]["issuerRef"]["kind"], "ClusterIssuer");
+    assert!(
+        fake.get("/api/v1/namespaces/vexfs/secrets/secure-tls-ca")
+            .is_none(),
+        "no operator CA with cert-manager"
+    );
+    assert_eq!(condition(&fake, &path, "Stalled").0, "False");
 }

@@ -33,6 +33,7 @@ fn inputs(previous: Option<&VexfsSemanticStatus>) -> StatusInputs<'_> {
         observed: ready(2),
         suspended: false,
         changed: false,
+        auth: None,
         warnings: Vec::new(),
         day_two: DayTwoReport::default(),
         now: instant(1_000),

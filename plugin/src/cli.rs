@@ -49,7 +49,8 @@ pub enum Command {
         name: String,
         /// Which analytics.
         view: View,
-        /// File with a bearer token for an engine with API authentication on.
+        /// File with a bearer token; without it, the admin token the operator generated (from the
+        /// Secret in `status.auth.adminTokenSecret`) is sent.
         #[arg(long, env = "VEXFS_TOKEN_FILE")]
         token_file: Option<PathBuf>,
     },

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service, ServiceAccount};
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{Api, DynamicObject, ListParams, LogParams, PostParams};
@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::cli::View;
 use crate::kinds::{self, INSTANCE_LABEL, SEMANTIC_LABEL};
 use crate::manifests::{self, Outcome};
-use crate::{PluginError, kube_err, tree};
+use crate::{PluginError, credentials, kube_err, tree};
 
 /// A client and the namespace commands work in.
 #[derive(Clone)]
@@ -49,6 +49,16 @@ impl Context {
                 self.namespace
             )))?;
         Ok(found.map(|o| serde_json::to_value(o).unwrap_or_default()))
+    }
+
+    /// The generated admin token in Secret `secret`.
+    async fn admin_token(&self, secret: &str) -> Result<String, PluginError> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), &self.namespace);
+        let found = api.get(secret).await.map_err(kube_err(format!(
+            "reading the admin token Secret {}/{secret} (or pass --token-file)",
+            self.namespace
+        )))?;
+        credentials::token_of(&found).map_err(PluginError::Invalid)
     }
 
     async fn require(&self, kind: &'static str, name: &str) -> Result<Value, PluginError> {
@@ -199,18 +209,21 @@ pub async fn restore(ctx: &Context, backup: &str, to: &str) -> Result<String, Pl
 
 /// `analytics NAME VIEW`: GETs the view from the engine through the API server's service proxy.
 /// A token goes in `X-Vexfs-Authorization`, since the API server consumes `Authorization`.
+/// Without `token`, the operator's generated admin token is read from the Secret named in the
+/// resource's status (which needs `get` on that Secret).
 pub async fn analytics(
     ctx: &Context,
     name: &str,
     view: View,
     token: Option<String>,
 ) -> Result<String, PluginError> {
-    ctx.require("VexfsSemantic", name).await?;
-    let path = format!(
-        "/api/v1/namespaces/{}/services/{name}:http/proxy{}",
-        ctx.namespace,
-        view.path()
-    );
+    let semantic = ctx.require("VexfsSemantic", name).await?;
+    let token = match (token, credentials::admin_token_secret(&semantic)) {
+        (Some(token), _) => Some(token),
+        (None, Some(secret)) => Some(ctx.admin_token(secret).await?),
+        (None, None) => None,
+    };
+    let path = credentials::proxy_path(&semantic, &ctx.namespace, name, view.path());
     let mut request = http::Request::get(&path);
     if let Some(token) = token {
         request = request.header("X-Vexfs-Authorization", format!("Bearer {token}"));

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod credentials;
 pub mod kinds;
 pub mod manifests;
 pub mod tree;

@@ -1,6 +1,7 @@
 //! The decision for one request: credentials from the `Authorization` header → subject →
 //! permission check against the route's [`Access`].
 
+use super::backup_token::BackupToken;
 use super::jwt::{JwtError, JwtKeys};
 use super::oidc::{OidcError, OidcSection};
 use super::permission::Permission;
@@ -86,6 +87,7 @@ enum Credentials {
 pub struct Gate {
     credentials: Credentials,
     policy: Policy,
+    backup: Option<BackupToken>,
 }
 
 impl Gate {
@@ -120,15 +122,24 @@ impl Gate {
         Ok(Gate {
             credentials,
             policy: Policy::from_section(section),
+            backup: None,
         })
     }
 
-    /// A gate that refuses every credential: the secret file was deleted or emptied. Open routes
-    /// stay open.
+    /// The same gate, also accepting `backup` (from `[auth] backup_token_file`) for
+    /// `GET /api/v1/admin/backup` only.
+    #[must_use]
+    pub fn with_backup_token(self, backup: Option<BackupToken>) -> Gate {
+        Gate { backup, ..self }
+    }
+
+    /// A gate that refuses every credential, the backup token included: the secret file was
+    /// deleted or emptied. Open routes stay open.
     pub fn revoked(section: &AuthSection) -> Gate {
         Gate {
             credentials: Credentials::Revoked,
             policy: Policy::from_section(section),
+            backup: None,
         }
     }
 
@@ -163,11 +174,24 @@ impl Gate {
         authorization: Option<&str>,
         now: i64,
     ) -> Result<Option<Identity>, Denial> {
-        let Access::Requires(permission) = access else {
+        let Some(permission) = access.permission() else {
             return Ok(None);
         };
         let header = authorization.ok_or(Denial::Missing)?;
         let credential = bearer(header).ok_or(Denial::NotBearer)?;
+        if let Some(backup) = self.backup.as_ref().filter(|b| b.matches(credential)) {
+            let subject = backup.subject().to_owned();
+            return match access {
+                Access::Backup => Ok(Some(Identity {
+                    subject,
+                    expires_at: None,
+                })),
+                _ => Err(Denial::Forbidden {
+                    subject,
+                    permission,
+                }),
+            };
+        }
         let (identity, roles) = self.authenticate(credential, now)?;
         let allowed = match &roles {
             Some(roles) => self.policy.roles_allow(roles, permission),

@@ -2,6 +2,7 @@
 //! `area:verb` permissions, the route → permission table, static tokens, HS256 JWTs and the
 //! per-request decision. The HTTP layer lives in `server::auth_layer`.
 
+pub mod backup_token;
 pub mod gate;
 pub mod jwt;
 pub mod oidc;
@@ -11,6 +12,7 @@ pub mod routes;
 pub mod section;
 pub mod token;
 
+pub use backup_token::{BackupToken, DEFAULT_BACKUP_SUBJECT};
 pub use gate::{Denial, Gate, GateError, Identity, KeySource};
 pub use jwt::{Claims, JwtError, JwtKeys, JwtVerifier};
 pub use permission::{Area, Permission, PermissionError, Verb};

@@ -1,6 +1,7 @@
 //! Which permission each API route needs. Probes and metrics stay open; unknown routes need the
 //! strongest permission (`production:write`), so a new route is never accidentally public. The
-//! admin routes (`/api/v1/admin/*`, `/api/v1/audit`) need it by that rule.
+//! admin routes (`/api/v1/admin/*`, `/api/v1/audit`) need it by that rule; taking a backup
+//! (`GET /api/v1/admin/backup`) also accepts the backup token.
 
 use super::permission::{Area, Permission, Verb};
 
@@ -11,7 +12,24 @@ pub enum Access {
     Open,
     /// An authenticated subject holding this permission.
     Requires(Permission),
+    /// `GET /api/v1/admin/backup`: a subject holding `production:write`, or the backup token
+    /// (`[auth] backup_token_file`), which is good for this route only.
+    Backup,
 }
+
+impl Access {
+    /// The permission a subject needs (`None` for open routes).
+    pub fn permission(self) -> Option<Permission> {
+        match self {
+            Access::Open => None,
+            Access::Requires(permission) => Some(permission),
+            Access::Backup => Some(Permission::new(Area::Production, Verb::Write)),
+        }
+    }
+}
+
+/// The route of online backups.
+pub const BACKUP_ROUTE: &str = "/api/v1/admin/backup";
 
 /// Probes, metrics, the dashboard's page shell and assets, and the API's OpenAPI document (they
 /// hold no data; the page asks for a token before it calls the API).
@@ -41,6 +59,9 @@ const ANALYTICS_QUERIES: [&str; 11] = [
 pub fn required(method: &str, path: &str) -> Access {
     if OPEN.contains(&path) {
         return Access::Open;
+    }
+    if method == "GET" && path == BACKUP_ROUTE {
+        return Access::Backup;
     }
     let reading = matches!(method, "GET" | "HEAD");
     let needs = |area, verb| Access::Requires(Permission::new(area, verb));
@@ -92,7 +113,8 @@ mod tests {
             ("GET", "/api/v1/alerts/{id}", perm("dashboard:read")),
             ("POST", "/api/v1/alerts/{id}/ack", perm("dashboard:write")),
             ("GET", "/api/v1/profile", perm("profiler:read")),
-            ("GET", "/api/v1/admin/backup", perm("production:write")),
+            ("GET", "/api/v1/admin/backup", Access::Backup),
+            ("HEAD", "/api/v1/admin/backup", perm("production:write")),
             ("POST", "/api/v1/admin/restore", perm("production:write")),
             ("GET", "/api/v1/audit", perm("production:write")),
             ("GET", "/dashboard", Access::Open),
@@ -107,6 +129,15 @@ mod tests {
         for (method, path, want) in cases {
             assert_eq!(required(method, path), want, "{method} {path}");
         }
+    }
+
+    #[test]
+    fn the_backup_route_needs_production_write_unless_the_backup_token_is_used() {
+        assert_eq!(
+            Access::Backup.permission(),
+            Some("production:write".parse().unwrap())
+        );
+        assert_eq!(Access::Open.permission(), None);
     }
 
     #[test]

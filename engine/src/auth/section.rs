@@ -28,6 +28,11 @@ pub enum SectionError {
         /// The missing role.
         role: String,
     },
+    /// A subject takes the name the backup token is recorded as.
+    #[error(
+        "subject `{0}` is the backup token's subject (backup_token_subject); rename one of them"
+    )]
+    ReservedSubject(String),
     /// An unsupported method name.
     #[error("unknown auth method `{0}`: expected token, jwt or oidc")]
     UnknownMethod(String),
@@ -78,6 +83,12 @@ pub struct AuthSection {
     /// `jwt` only: the previous signing secret, still accepted while clients move to the new
     /// one in `secret_file` (tokens name their key by `kid`). Remove it to end the rotation.
     pub jwt_previous_secret_file: Option<PathBuf>,
+    /// A file holding one token that may call `GET /api/v1/admin/backup` and nothing else,
+    /// whatever the method (for backup jobs). Missing or empty: no such token is accepted.
+    pub backup_token_file: Option<PathBuf>,
+    /// The subject the backup token is recorded as (default `backup`); no `[[auth.subjects]]`
+    /// entry may use it while `backup_token_file` is set.
+    pub backup_token_subject: String,
     /// `[[auth.roles]]`.
     pub roles: Vec<RoleConfig>,
     /// `[[auth.subjects]]`.
@@ -94,6 +105,8 @@ impl Default for AuthSection {
             secret_file: PathBuf::new(),
             jwt_leeway_seconds: 30,
             jwt_previous_secret_file: None,
+            backup_token_file: None,
+            backup_token_subject: super::backup_token::DEFAULT_BACKUP_SUBJECT.to_owned(),
             roles: Vec::new(),
             subjects: Vec::new(),
             oidc: None,
@@ -157,6 +170,12 @@ impl AuthSection {
             .find(|s| !subjects.insert(s.name.as_str()))
         {
             return Err(SectionError::DuplicateSubject(s.name.clone()));
+        }
+        if self.backup_token_file.is_some() && subjects.contains(self.backup_token_subject.as_str())
+        {
+            return Err(SectionError::ReservedSubject(
+                self.backup_token_subject.clone(),
+            ));
         }
         for subject in &self.subjects {
             if let Some(role) = subject.roles.iter().find(|r| !roles.contains(r.as_str())) {
@@ -237,6 +256,21 @@ mod tests {
         assert_eq!(s.check(), Err(SectionError::NoSecretFile));
         s.enabled = false;
         assert_eq!(s.check(), Ok(()));
+    }
+
+    #[test]
+    fn the_backup_token_subject_is_reserved_while_the_token_is_set() {
+        let mut s = section(BASE);
+        s.backup_token_subject = "grafana".into();
+        assert_eq!(s.check(), Ok(()), "no backup token file, no reservation");
+        s.backup_token_file = Some("/etc/vexfs/auth/backup-token".into());
+        assert_eq!(
+            s.check(),
+            Err(SectionError::ReservedSubject("grafana".into()))
+        );
+        let parsed = section(&format!("backup_token_file = \"/t\"\n{BASE}"));
+        assert_eq!(parsed.backup_token_subject, "backup");
+        assert_eq!(parsed.check(), Ok(()));
     }
 
     #[test]

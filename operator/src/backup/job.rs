@@ -3,8 +3,8 @@
 //! A backup Job runs `vexfs-engine backup --from http://NAME.NAMESPACE.svc:8080 --to /backups/FILE
 //! --summary-file /dev/termination-log`: the engine's one-line JSON summary becomes the container's
 //! termination message (and, on failure, the log tail does).
-//! With `spec.rbac.auth` set the engine authenticates as the operator's backup identity (see
-//! [`crate::spec::identity`]) from the mounted auth Secret key.
+//! It authenticates with the resource's own backup token (see [`crate::spec::identity`]), the one
+//! Secret key it mounts.
 //! For S3 targets the engine writes to scratch space in an init container and an `aws s3 cp`
 //! container uploads the archive.
 
@@ -17,7 +17,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference}
 use super::target::{Location, archive_mount, aws_container, endpoint_args};
 use crate::crd::S3Target;
 use crate::spec::container::{PodParts, hardened, pod_spec, scratch_volume};
-use crate::spec::identity::{BackupIdentity, credentials_mount};
+use crate::spec::identity::BackupIdentity;
 use crate::spec::images::Images;
 use crate::spec::names::{APP_NAME, MANAGED_BY_LABEL, MANAGER};
 
@@ -49,7 +49,7 @@ pub struct JobContext<'a> {
     pub location: &'a Location,
     /// S3 settings when the location is in S3.
     pub s3: Option<&'a S3Target>,
-    /// How the backup authenticates to the engine API, when `spec.rbac.auth` enforces it.
+    /// The backup token the backup sends (`None` only in builder tests).
     pub identity: Option<&'a BackupIdentity>,
     /// Controller owner: the `VexfsBackup`.
     pub owner: OwnerReference,
@@ -72,7 +72,8 @@ pub fn job_labels(semantic: &str, backup_name: &str, component: &str) -> BTreeMa
 
 /// The Job that writes one backup.
 pub fn backup_job(ctx: &JobContext<'_>) -> Job {
-    let from = format!("http://{}.{}.svc:8080", ctx.semantic, ctx.namespace);
+    let scheme = ctx.identity.map_or("http", BackupIdentity::scheme);
+    let from = format!("{scheme}://{}.{}.svc:8080", ctx.semantic, ctx.namespace);
     let local = ctx.location.local_path();
     let mut args: Vec<String> = vec![
         "backup".into(),
@@ -86,7 +87,7 @@ pub fn backup_job(ctx: &JobContext<'_>) -> Job {
     let mut mounts = vec![archive_mount(false)];
     if let Some(identity) = ctx.identity {
         args.extend(identity.args());
-        mounts.push(credentials_mount());
+        mounts.extend(identity.mounts());
     }
     let engine = Container {
         args: Some(args),
@@ -112,9 +113,8 @@ pub fn backup_job(ctx: &JobContext<'_>) -> Job {
     };
     let extra_volumes = ctx
         .identity
-        .map(BackupIdentity::volume)
-        .into_iter()
-        .collect();
+        .map(BackupIdentity::volumes)
+        .unwrap_or_default();
     let pod = JobPod {
         init,
         main,

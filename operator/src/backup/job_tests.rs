@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use super::*;
-use crate::crd::{AuthMethod, AuthSpec, SecretKeyRef, SecretRef};
+use crate::crd::SecretRef;
 use k8s_openapi::api::core::v1::{
     KeyToPath, PersistentVolumeClaimVolumeSource, PodSpec, SecretVolumeSource, VolumeMount,
 };
@@ -42,14 +42,8 @@ fn s3() -> S3Target {
     }
 }
 
-fn auth(method: AuthMethod) -> BackupIdentity {
-    BackupIdentity::new(&AuthSpec {
-        method,
-        secret_ref: SecretKeyRef {
-            name: "engine-auth".to_owned(),
-            key: "jwt-secret".to_owned(),
-        },
-    })
+fn identity() -> BackupIdentity {
+    BackupIdentity::new("vx")
 }
 
 /// The archive `vx-29390520.tar.gz` on the claim `archive`.
@@ -220,18 +214,13 @@ fn cleanup_job_names_stay_within_label_limits() {
     assert!(cleanup_job_name(&long).len() <= 63);
 }
 
-/// The backup container expected with `spec.rbac.auth`, spelled out in full.
-fn expected_authenticated_container(credential_flags: [&str; 2]) -> Container {
+/// The backup container expected with the backup token, spelled out in full.
+fn expected_authenticated_container() -> Container {
     Container {
         args: Some(
             ENGINE_ARGS
                 .into_iter()
-                .chain([
-                    credential_flags[0],
-                    "/etc/vexfs/auth/credentials",
-                    credential_flags[1],
-                    "vexfs-operator-backup",
-                ])
+                .chain(["--token-file", "/etc/vexfs/backup/token"])
                 .map(str::to_owned)
                 .collect(),
         ),
@@ -245,7 +234,7 @@ fn expected_authenticated_container(credential_flags: [&str; 2]) -> Container {
             },
             VolumeMount {
                 name: "api-credentials".to_owned(),
-                mount_path: "/etc/vexfs/auth".to_owned(),
+                mount_path: "/etc/vexfs/backup".to_owned(),
                 read_only: Some(true),
                 ..VolumeMount::default()
             },
@@ -254,7 +243,7 @@ fn expected_authenticated_container(credential_flags: [&str; 2]) -> Container {
     }
 }
 
-/// The pod volumes expected with `spec.rbac.auth`: the claim and the auth Secret key.
+/// The pod volumes expected with the backup token: the claim and the one token key.
 fn expected_authenticated_volumes() -> Vec<Volume> {
     vec![
         Volume {
@@ -269,10 +258,10 @@ fn expected_authenticated_volumes() -> Vec<Volume> {
         Volume {
             name: "api-credentials".to_owned(),
             secret: Some(SecretVolumeSource {
-                secret_name: Some("engine-auth".to_owned()),
+                secret_name: Some("vx-backup-token".to_owned()),
                 items: Some(vec![KeyToPath {
-                    key: "jwt-secret".to_owned(),
-                    path: "credentials".to_owned(),
+                    key: "token".to_owned(),
+                    path: "token".to_owned(),
                     ..KeyToPath::default()
                 }]),
                 default_mode: Some(0o400),
@@ -284,30 +273,22 @@ fn expected_authenticated_volumes() -> Vec<Volume> {
 }
 
 #[test]
-fn with_auth_the_backup_authenticates_as_the_operator_identity() {
+fn the_backup_sends_only_its_own_token() {
     let location = volume_location();
-    let cases = [
-        (AuthMethod::Jwt, ["--jwt-secret-file", "--jwt-subject"]),
-        (AuthMethod::Token, ["--token-file", "--token-subject"]),
-    ];
-    for (method, flags) in cases {
-        let spec = auth(method);
-        let job = backup_job(&JobContext {
-            identity: Some(&spec),
-            ..ctx(&location, None)
-        });
-        let pod = pod_spec(&job);
-        let container = expected_authenticated_container(flags);
-        assert_eq!(pod.containers, vec![container], "{method:?}");
-        let volumes = Some(expected_authenticated_volumes());
-        assert_eq!(pod.volumes, volumes, "{method:?}");
-    }
+    let identity = identity();
+    let job = backup_job(&JobContext {
+        identity: Some(&identity),
+        ..ctx(&location, None)
+    });
+    let pod = pod_spec(&job);
+    assert_eq!(pod.containers, vec![expected_authenticated_container()]);
+    assert_eq!(pod.volumes, Some(expected_authenticated_volumes()));
 }
 
 #[test]
 fn with_auth_an_s3_backup_mounts_credentials_only_where_the_engine_runs() {
     let location = s3_location("vx-29390520.tar.gz");
-    let (target, spec) = (s3(), auth(AuthMethod::Jwt));
+    let (target, spec) = (s3(), identity());
     let job = backup_job(&JobContext {
         identity: Some(&spec),
         ..ctx(&location, Some(&target))
@@ -330,5 +311,38 @@ fn with_auth_an_s3_backup_mounts_credentials_only_where_the_engine_runs() {
         names,
         ["backups", "scratch"],
         "cleanup never sees API credentials"
+    );
+}
+
+#[test]
+fn against_an_https_engine_the_backup_trusts_only_its_ca() {
+    let location = volume_location();
+    let identity = identity().with_tls(Some("vx-tls".to_owned()));
+    let job = backup_job(&JobContext {
+        identity: Some(&identity),
+        ..ctx(&location, None)
+    });
+    let pod = pod_spec(&job);
+    let args = pod.containers[0].args.clone().expect("args");
+    assert_eq!(args[2], "https://vx.analytics.svc:8080");
+    assert_eq!(
+        args[args.len() - 2..],
+        ["--ca-file", "/etc/vexfs/backup-ca/ca.crt"].map(str::to_owned)
+    );
+    let ca = pod
+        .volumes
+        .iter()
+        .flatten()
+        .find(|v| v.name == "api-ca")
+        .and_then(|v| v.secret.clone())
+        .expect("the CA volume");
+    assert_eq!(ca.secret_name.as_deref(), Some("vx-tls"));
+    let keys: Vec<String> = ca.items.into_iter().flatten().map(|i| i.key).collect();
+    assert_eq!(keys, ["ca.crt"], "never the serving key");
+    let mounts = pod.containers[0].volume_mounts.clone().unwrap_or_default();
+    assert!(
+        mounts
+            .iter()
+            .any(|m| m.name == "api-ca" && m.mount_path == "/etc/vexfs/backup-ca")
     );
 }

@@ -6,6 +6,7 @@
 //! objects are trimmed to what a reconcile reads: managed fields are dropped everywhere, pods lose
 //! their spec and Secret values are blanked (only their keys matter), which keeps memory small at a thousand resources.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ use kube::{Client, Resource, ResourceExt};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::build::MONITORING_API_VERSION;
+use super::build::{CERT_MANAGER_API_VERSION, MONITORING_API_VERSION};
 use crate::crd::VexfsBackup;
 
 /// How long an answer of API discovery is trusted.
@@ -200,38 +201,52 @@ pub fn trim_secret(secret: &mut Secret) {
     secret.string_data = None;
 }
 
-/// Whether the `monitoring.coreos.com/v1` API is served, asked at most once per [`DISCOVERY_TTL`].
+/// Whether optional APIs (`monitoring.coreos.com/v1`, `cert-manager.io/v1`) are served, each
+/// asked at most once per [`DISCOVERY_TTL`].
 #[derive(Debug, Default)]
 pub struct Discovery {
-    answer: Mutex<Option<(bool, Instant)>>,
+    answers: Mutex<HashMap<&'static str, (bool, Instant)>>,
 }
 
 impl Discovery {
-    /// The cached answer, or a fresh one from the API server once the cached one expired.
+    /// Whether `monitoring.coreos.com/v1` is served.
     pub async fn monitoring_api(&self, client: &Client) -> Result<bool, kube::Error> {
-        if let Some(answer) = self.fresh() {
+        self.served(client, MONITORING_API_VERSION).await
+    }
+
+    /// Whether `cert-manager.io/v1` is served.
+    pub async fn cert_manager_api(&self, client: &Client) -> Result<bool, kube::Error> {
+        self.served(client, CERT_MANAGER_API_VERSION).await
+    }
+
+    /// The cached answer for `api_version`, or a fresh one from the API server once the cached
+    /// one expired.
+    async fn served(
+        &self,
+        client: &Client,
+        api_version: &'static str,
+    ) -> Result<bool, kube::Error> {
+        if let Some(answer) = self.fresh(api_version) {
             return Ok(answer);
         }
-        let served = match client
-            .list_api_group_resources(MONITORING_API_VERSION)
-            .await
-        {
+        let served = match client.list_api_group_resources(api_version).await {
             Ok(_) => true,
             Err(kube::Error::Api(status)) if status.code == 404 => false,
             Err(error) => return Err(error),
         };
-        *self.lock() = Some((served, Instant::now()));
+        self.lock().insert(api_version, (served, Instant::now()));
         Ok(served)
     }
 
-    fn fresh(&self) -> Option<bool> {
+    fn fresh(&self, api_version: &str) -> Option<bool> {
         self.lock()
+            .get(api_version)
             .filter(|(_, at)| at.elapsed() < DISCOVERY_TTL)
-            .map(|(answer, _)| answer)
+            .map(|(answer, _)| *answer)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(bool, Instant)>> {
-        self.answer
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<&'static str, (bool, Instant)>> {
+        self.answers
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }

@@ -12,13 +12,14 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, DynamicObject};
 use kube::{Client, ResourceExt};
 
-use super::build::MONITORING_GROUP;
+use super::build::{CERT_MANAGER_GROUP, MONITORING_GROUP};
 use super::caches::{Caches, cached, has_labels};
 use super::plan::{LiveChildren, child_ids};
 use crate::backup::job::SEMANTIC_LABEL;
 use crate::crd::VexfsBackup;
 use crate::spec::ValidatedSpec;
 use crate::spec::names::selector_labels;
+use crate::spec::tls::TlsSource;
 
 /// Failure to read from the API server (transient: retried with backoff).
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +52,8 @@ pub struct Fetched {
     pub missing_secret_key: Option<String>,
     /// The `monitoring.coreos.com/v1` API is served.
     pub monitoring_api: bool,
+    /// The `cert-manager.io/v1` API is served (asked only with `spec.tls.issuerRef`).
+    pub cert_manager_api: bool,
     /// The live children.
     pub live: LiveChildren,
     /// The `VexfsBackup` named by `spec.restore`, if it exists.
@@ -90,6 +93,15 @@ pub fn referenced_secret_keys(spec: &ValidatedSpec) -> Vec<SecretKey> {
     if let Some(auth) = &spec.rbac.auth {
         keys.push((auth.secret_ref.name.clone(), auth.secret_ref.key.clone()));
     }
+    // The user's own TLS Secret; the operator's and cert-manager's are written after this check.
+    if let Some(tls) = spec
+        .tls
+        .as_ref()
+        .filter(|tls| tls.source == TlsSource::Secret)
+    {
+        use crate::spec::tls::{CA_KEY, CERT_KEY, KEY_KEY};
+        keys.extend([CERT_KEY, KEY_KEY, CA_KEY].map(|k| (tls.secret.clone(), k.to_owned())));
+    }
     keys
 }
 
@@ -113,8 +125,8 @@ fn api_error(what: impl Into<String>) -> impl FnOnce(kube::Error) -> FetchError 
 }
 
 /// Gathers everything the pipeline needs for `spec` from the caches. Only two reads can reach the
-/// API server: discovery once its cached answer expired, and the monitoring children when their
-/// API is served (they have no cache).
+/// API server: discovery once its cached answer expired, and the monitoring and cert-manager
+/// children when their API is served (they have no cache).
 pub async fn fetch(
     client: &Client,
     caches: &Caches,
@@ -135,7 +147,14 @@ pub async fn fetch(
         .monitoring_api(client)
         .await
         .map_err(api_error("API discovery"))?;
-    let live = live_children(client, caches, spec, monitoring_api).await?;
+    let wants_cert_manager = spec.tls.as_ref().is_some_and(|t| t.issuer().is_some());
+    let cert_manager_api = wants_cert_manager
+        && caches
+            .discovery
+            .cert_manager_api(client)
+            .await
+            .map_err(api_error("API discovery"))?;
+    let live = live_children(client, caches, spec, monitoring_api, cert_manager_api).await?;
     let restore_backup = spec
         .restore
         .as_ref()
@@ -168,6 +187,7 @@ pub async fn fetch(
     Ok(Fetched {
         missing_secret_key: first_missing_key(&keys, &secrets),
         monitoring_api,
+        cert_manager_api,
         live,
         restore_backup,
         pods,
@@ -176,12 +196,14 @@ pub async fn fetch(
     })
 }
 
-/// Looks up every possible child (reading monitoring kinds only when their API is served).
+/// Looks up every possible child (reading monitoring kinds and cert-manager's `Certificate` only
+/// when their API is served).
 async fn live_children(
     client: &Client,
     caches: &Caches,
     spec: &ValidatedSpec,
     monitoring_api: bool,
+    cert_manager_api: bool,
 ) -> Result<LiveChildren, FetchError> {
     let ns = spec.namespace.as_str();
     let mut live = LiveChildren::default();
@@ -194,7 +216,9 @@ async fn live_children(
             "StatefulSet" => json(cached(&caches.statefulsets, ns, &name), what)?,
             "PodDisruptionBudget" => json(cached(&caches.pod_disruption_budgets, ns, &name), what)?,
             "NetworkPolicy" => json(cached(&caches.network_policies, ns, &name), what)?,
-            _ if resource.group == MONITORING_GROUP && monitoring_api => {
+            _ if (resource.group == MONITORING_GROUP && monitoring_api)
+                || (resource.group == CERT_MANAGER_GROUP && cert_manager_api) =>
+            {
                 let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &resource);
                 let object = api.get_opt(&name).await.map_err(api_error(what()))?;
                 json(object, what)?

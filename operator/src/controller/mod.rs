@@ -8,11 +8,13 @@ pub mod apply;
 pub mod backoff;
 pub mod build;
 pub mod caches;
+pub mod credentials;
 pub mod fetch;
 pub mod memory;
 pub mod plan;
 pub mod run;
 pub mod status;
+pub mod tls;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,7 +27,7 @@ use kube::{Client, Resource, ResourceExt};
 use serde_json::json;
 
 use crate::backup::driver::BackupObservation;
-use crate::crd::{MonitoringMode, VexfsSemantic, VexfsSemanticStatus};
+use crate::crd::{AuthStatus, MonitoringMode, VexfsSemantic, VexfsSemanticStatus};
 use crate::day2::{self, DayTwoDeps, DayTwoInputs, DayTwoReport};
 use crate::metrics::Metrics;
 use crate::spec::conditions::{Stall, reasons, types};
@@ -60,6 +62,12 @@ pub enum ReconcileError {
     /// Applying or deleting a child failed.
     #[error(transparent)]
     Apply(#[from] apply::ApplyError),
+    /// Issuing or storing the operator's certificates failed.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    /// Creating a generated credentials Secret failed.
+    #[error(transparent)]
+    Credentials(#[from] credentials::CredentialsError),
     /// Building a child failed (`engine.toml`, the embedded alert rules).
     #[error(transparent)]
     Render(#[from] BuildError),
@@ -76,6 +84,8 @@ impl ReconcileError {
             Self::Plan(_) => "plan",
             Self::Apply(_) => "apply",
             Self::Render(_) => "render",
+            Self::Credentials(_) => "credentials",
+            Self::Tls(_) => "tls",
             Self::Status(_) => "status",
         }
     }
@@ -174,6 +184,7 @@ struct Outcome {
     engine: Option<(i32, String, String)>,
     observed: EngineObservation,
     changed: bool,
+    auth: Option<AuthStatus>,
     warnings: Vec<String>,
 }
 
@@ -198,7 +209,7 @@ async fn reconcile_once(cr: &VexfsSemantic, ctx: &Context) -> Result<Action, Rec
         }
     };
     let fetched = fetch::fetch(&ctx.client, &ctx.caches, &spec).await?;
-    let outcome = converge(ctx, &spec, cr.status.as_ref(), &fetched).await?;
+    let outcome = converge(ctx, &spec, cr.status.as_ref(), &fetched, now).await?;
     // Day-2 steps (backup schedule, restore, recovery ladder) run only when the children
     // converged: a stalled object has no engine to act on.
     let (day_two, day_two_requeue) = match &outcome.stall {
@@ -263,6 +274,7 @@ async fn finish(
         observed: outcome.observed,
         suspended: cr.spec.suspend,
         changed: outcome.changed,
+        auth: outcome.auth,
         warnings: outcome.warnings,
         day_two,
         now,
@@ -275,6 +287,7 @@ async fn converge(
     spec: &ValidatedSpec,
     previous: Option<&VexfsSemanticStatus>,
     fetched: &Fetched,
+    now: DateTime<Utc>,
 ) -> Result<Outcome, ReconcileError> {
     if let Some(missing) = &fetched.missing_secret_key {
         let message = format!("Secret key {missing} referenced by the spec does not exist");
@@ -291,12 +304,20 @@ async fn converge(
                 .to_owned();
         return Ok(Outcome::stalled(reasons::MONITORING_API_MISSING, message));
     }
+    if spec.tls.as_ref().is_some_and(|t| t.issuer().is_some()) && !fetched.cert_manager_api {
+        let message =
+            "spec.tls.issuerRef is set but the cert-manager.io/v1 API is not served".to_owned();
+        return Ok(Outcome::stalled(reasons::CERT_MANAGER_API_MISSING, message));
+    }
     let facts = ClusterFacts {
         monitoring_api: fetched.monitoring_api,
         restore_backup: fetched.restore_backup.as_ref(),
         previous_restore: previous.and_then(|s| s.restore.as_ref()),
         operator_namespace: ctx.operator_namespace.as_deref(),
     };
+    // The generated credentials exist before the engine that mounts them.
+    let created = !spec.suspend && credentials::ensure(&ctx.client, &ctx.caches, spec).await?;
+    let issued = !spec.suspend && tls::ensure(&ctx.client, &ctx.caches, spec, now).await?;
     let children = build::build_all(spec, facts)?;
     let slots = plan::slots(&children)?;
     let mut live = fetched.live.clone();
@@ -310,7 +331,10 @@ async fn converge(
             children.config_hash,
         )),
         observed: live.engine(&spec.name),
-        changed: !changes.is_empty(),
+        changed: created || issued || !changes.is_empty(),
+        auth: Some(AuthStatus {
+            admin_token_secret: spec.api_auth.generated_secret().map(str::to_owned),
+        }),
         warnings: warnings(spec),
     })
 }
@@ -318,11 +342,13 @@ async fn converge(
 /// Risky but valid configuration, reported in `status.warnings`.
 fn warnings(spec: &ValidatedSpec) -> Vec<String> {
     let mut warnings = Vec::new();
-    if spec.rbac.auth.is_none() && !spec.rbac.roles.is_empty() {
-        warnings.push(
-            "spec.rbac.roles are not enforced: set spec.rbac.auth to require API credentials"
-                .to_owned(),
-        );
+    if let Some(secret) = spec.api_auth.generated_secret()
+        && !(spec.rbac.roles.is_empty() && spec.rbac.subjects.is_empty())
+    {
+        warnings.push(format!(
+            "spec.rbac.roles and subjects are not used without spec.rbac.auth: the API accepts \
+             only the generated admin token of Secret {secret}"
+        ));
     }
     if spec.engine.storage.is_none() {
         warnings.push(

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use kube::api::{ApiResource, GroupVersionKind};
 use serde_json::Value;
 
-use super::build::{Children, config_map_name, headless_service_name, monitoring_resource};
+use super::build::{
+    Children, certificate_resource, config_map_name, headless_service_name, monitoring_resource,
+};
 use super::status::EngineObservation;
 use crate::spec::ValidatedSpec;
 
@@ -96,6 +98,7 @@ pub fn child_ids(spec: &ValidatedSpec) -> Vec<(ApiResource, String)> {
         (network_policy_resource(), spec.name.clone()),
         (monitoring_resource("ServiceMonitor"), spec.name.clone()),
         (monitoring_resource("PrometheusRule"), spec.name.clone()),
+        (certificate_resource(), spec.name.clone()),
     ]
 }
 
@@ -191,6 +194,7 @@ pub fn slots(children: &Children) -> Result<Vec<ChildSlot>, PlanError> {
             &base,
             children.prometheus_rule.as_ref(),
         )?,
+        slot(certificate_resource(), &base, children.certificate.as_ref())?,
     ])
 }
 

@@ -21,9 +21,11 @@ use super::{Context, error_policy, reconcile};
 use crate::backup::watch::{semantic_of_backup, semantic_of_job};
 use crate::crd::{VexfsBackup, VexfsSemantic};
 use crate::metrics::Metrics;
+use crate::spec::credentials::generated_secret_names;
 use crate::spec::images::Images;
 use crate::spec::names::INSTANCE_LABEL;
 use crate::spec::names::MANAGED_SELECTOR;
+use crate::spec::tls::ca_secret_name;
 use crate::spec::validate;
 
 /// Runtime settings of the controller.
@@ -110,7 +112,7 @@ fn semantic_of_pod(pod: Pod) -> Option<ObjectRef<VexfsSemantic>> {
     Some(ObjectRef::new(name).within(namespace))
 }
 
-/// The resources of `namespace` whose spec references Secret `name`.
+/// The resources of `namespace` whose spec references Secret `name`, or that generated it.
 fn semantics_using_secret(
     semantics: &Store<VexfsSemantic>,
     secret: &Secret,
@@ -125,9 +127,14 @@ fn semantics_using_secret(
         .filter(|cr| {
             // The images play no part in which Secrets a resource references.
             validate(cr, &Images::default()).is_ok_and(|spec| {
-                referenced_secret_keys(&spec)
-                    .iter()
-                    .any(|(secret, _)| secret == name)
+                generated_secret_names(&spec).contains(name)
+                    || spec.tls.as_ref().is_some_and(|tls| {
+                        tls.secret == *name
+                            || (tls.operator_issued() && ca_secret_name(&spec.name) == *name)
+                    })
+                    || referenced_secret_keys(&spec)
+                        .iter()
+                        .any(|(secret, _)| secret == name)
             })
         })
         .map(|cr| ObjectRef::from_obj(cr.as_ref()))

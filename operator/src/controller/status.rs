@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::crd::{EngineStatus, VexfsSemanticStatus};
+use crate::crd::{AuthStatus, EngineStatus, VexfsSemanticStatus};
 use crate::day2::DayTwoReport;
 use crate::spec::conditions::{Stall, condition, keep_transition_times, reasons, types};
 
@@ -39,6 +39,8 @@ pub struct StatusInputs<'a> {
     pub suspended: bool,
     /// Whether this pass applied changes to children.
     pub changed: bool,
+    /// Where the API credentials are (`None` carries the previous value over).
+    pub auth: Option<AuthStatus>,
     /// Risky configuration notes.
     pub warnings: Vec<String>,
     /// Day-2 observations.
@@ -108,6 +110,9 @@ pub fn compute(inputs: StatusInputs<'_>) -> VexfsSemanticStatus {
         backup: inputs.day_two.backup,
         recovery: inputs.day_two.recovery,
         restore: inputs.day_two.restore,
+        auth: inputs
+            .auth
+            .or_else(|| inputs.previous.and_then(|p| p.auth.clone())),
         warnings: inputs.warnings,
     }
 }

@@ -24,6 +24,8 @@ pub const UNIQUE_ROLES: &str = "role names must be unique";
 pub const UNIQUE_SUBJECTS: &str = "subject names must be unique";
 /// The operator's backup identity (`vexfs-operator-backup`) is not a user role or subject name.
 pub const RESERVED_BACKUP_IDENTITY: &str = "vexfs-operator-backup is reserved for the operator backup identity and cannot name a role or subject";
+/// TLS has one certificate source.
+pub const ONE_TLS_SOURCE: &str = "tls may set secretName or issuerRef, not both";
 /// Subjects reference roles declared in `rbac.roles`.
 pub const SUBJECT_ROLES_EXIST: &str = "every subject role must name a role in rbac.roles";
 /// Alert rules reference receivers declared in `alerting.receivers`.

@@ -13,6 +13,7 @@ mod recovery;
 mod refs;
 mod schema;
 mod status;
+mod tls;
 mod vexfs_backup;
 
 pub use alerting::{
@@ -30,9 +31,10 @@ pub use rbac::{AuthMethod, AuthSpec, RbacSpec, Role, Subject, SubjectKind};
 pub use recovery::{CircuitBreakerSpec, RecoverySpec};
 pub use refs::{SecretKeyRef, SecretRef};
 pub use status::{
-    BackupStatus, CircuitState, EngineStatus, LastSuccessfulBackup, RecoveryAction, RecoveryStatus,
-    RestoreStatus, VexfsSemanticStatus,
+    AuthStatus, BackupStatus, CircuitState, EngineStatus, LastSuccessfulBackup, RecoveryAction,
+    RecoveryStatus, RestoreStatus, VexfsSemanticStatus,
 };
+pub use tls::{IssuerRef, TlsSpec};
 pub use vexfs_backup::{
     BackupPhase, DeletionPolicy, VexfsBackup, VexfsBackupSpec, VexfsBackupStatus,
 };
@@ -78,8 +80,8 @@ pub struct VexfsSemanticSpec {
     /// Health-driven recovery; defaults apply when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery: Option<RecoverySpec>,
-    /// Engine API access control (roles, subjects, authentication). The current engine does not
-    /// enforce it yet; while set, status carries a warning.
+    /// Engine API access control (roles, subjects, authentication). The engine always requires
+    /// credentials: without `rbac.auth`, a generated admin token (see `status.auth`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rbac: Option<RbacSpec>,
     /// Prometheus Operator objects; `Auto` for both when omitted.
@@ -89,6 +91,9 @@ pub struct VexfsSemanticSpec {
     /// Jobs when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_policy: Option<NetworkPolicySpec>,
+    /// HTTPS for the engine API; plain HTTP when omitted, the operator's own CA with `{}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsSpec>,
     /// Restore the event store from a backup when the engine is first created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restore: Option<RestoreSpec>,

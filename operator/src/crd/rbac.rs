@@ -1,4 +1,9 @@
 //! `spec.rbac`: the engine API's roles, subjects and authentication.
+//!
+//! The engine always requires credentials. With `auth` set, the user's Secret, method, roles and
+//! subjects rule; without it, the operator generates an admin token into the Secret
+//! `<name>-admin-token` (named in `status.auth.adminTokenSecret`) and the engine accepts only that
+//! token (and the backup Jobs' credential).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -20,7 +25,9 @@ pub struct RbacSpec {
     #[schemars(length(max = 64))]
     #[schemars(transform = super::schema::no_default)]
     pub subjects: Vec<Subject>,
-    /// How API callers authenticate; the API is unauthenticated when omitted.
+    /// How API callers authenticate. Without it the operator generates an admin token into the
+    /// Secret `<name>-admin-token` and the engine accepts only that token; roles and subjects are
+    /// then unused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<AuthSpec>,
 }

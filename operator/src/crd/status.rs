@@ -26,9 +26,22 @@ pub struct VexfsSemanticStatus {
     /// Bootstrap restore.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restore: Option<RestoreStatus>,
+    /// Where the engine API's credentials are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<AuthStatus>,
     /// Configuration that works but is risky, for example an engine without persistent storage.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+}
+
+/// Where the engine API's credentials are.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthStatus {
+    /// The Secret holding the generated admin token under key `token` (only without
+    /// `spec.rbac.auth`): `kubectl get secret NAME -o jsonpath='{.data.token}' | base64 -d`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_token_secret: Option<String>,
 }
 
 /// Observed engine workload.

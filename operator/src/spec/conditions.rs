@@ -41,6 +41,8 @@ pub mod reasons {
     pub const SECRET_NOT_FOUND: &str = "SecretNotFound";
     /// Stalled/Ready: monitoring objects are `Enabled` but `monitoring.coreos.com` is not served.
     pub const MONITORING_API_MISSING: &str = "MonitoringApiMissing";
+    /// Stalled/Ready: `spec.tls.issuerRef` is set but `cert-manager.io/v1` is not served.
+    pub const CERT_MANAGER_API_MISSING: &str = "CertManagerApiMissing";
     /// Stalled: nothing blocks progress.
     pub const AS_EXPECTED: &str = "AsExpected";
     /// Reconciling: children match the spec.

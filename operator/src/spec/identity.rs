@@ -1,87 +1,143 @@
-//! The operator's own API identity for backup Jobs when `spec.rbac.auth` is set.
-//!
-//! Every rendered `[auth]` section carries a reserved role and service-account subject, both named
-//! [`BACKUP_IDENTITY`], holding exactly `production:write` (what `GET /api/v1/admin/backup`
-//! needs). The backup Job mounts the same Secret key the engine reads and authenticates as that
-//! subject: with `Jwt` it mints short-lived tokens from the signing secret; with `Token` it sends
-//! the token of the `vexfs-operator-backup:TOKEN` line, which the Secret must therefore contain.
+//! The operator's own API credential for backup Jobs: a token of its own, in the generated Secret
+//! `<name>-backup-token`, that the engine accepts for `GET /api/v1/admin/backup` and nothing
+//! else (`[auth] backup_token_file`), whatever `spec.rbac.auth` says. The Job mounts that one
+//! key; it never sees the JWT signing key, the user's token list or the admin token.
 
 use k8s_openapi::api::core::v1::{KeyToPath, SecretVolumeSource, Volume, VolumeMount};
 
-use crate::crd::{AuthMethod, AuthSpec};
+use super::credentials::TOKEN_KEY;
+use super::tls::CA_KEY;
 
-/// Reserved name of the backup role and subject; user roles and subjects may not use it.
+/// The subject the engine records backup-token requests as; user roles and subjects may not use
+/// it, so the audit log cannot confuse the two.
 pub const BACKUP_IDENTITY: &str = "vexfs-operator-backup";
-/// The permissions of the backup role.
-pub const BACKUP_PERMISSIONS: [&str; 1] = ["production:write"];
-/// Directory the auth Secret key is mounted under in backup Jobs.
-pub const CREDENTIALS_DIR: &str = "/etc/vexfs/auth";
-/// The mounted credentials file (token list or JWT signing secret).
-pub const CREDENTIALS_FILE: &str = "/etc/vexfs/auth/credentials";
+/// Directory the backup token is mounted under in backup Jobs.
+pub const CREDENTIALS_DIR: &str = "/etc/vexfs/backup";
+/// The mounted backup token file.
+pub const CREDENTIALS_FILE: &str = "/etc/vexfs/backup/token";
 /// Name of the credentials volume in backup pods.
 pub const CREDENTIALS_VOLUME: &str = "api-credentials";
+/// Directory the engine's CA certificate is mounted under in backup Jobs (HTTPS only).
+pub const CA_DIR: &str = "/etc/vexfs/backup-ca";
+/// Name of the CA volume in backup pods.
+pub const CA_VOLUME: &str = "api-ca";
 
 /// Whether `name` is reserved for the operator's backup identity.
 pub fn is_reserved(name: &str) -> bool {
     name == BACKUP_IDENTITY
 }
 
-/// How backup Jobs authenticate to the engine API: the reserved subject, with the credentials of
-/// the auth Secret key the engine itself reads.
-#[derive(Clone, Debug, PartialEq)]
+/// `<name>-backup-token`.
+pub fn backup_token_secret_name(name: &str) -> String {
+    format!("{name}-backup-token")
+}
+
+/// How backup Jobs authenticate to the engine API: the backup token of one resource.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BackupIdentity {
-    auth: AuthSpec,
+    secret: String,
+    tls_secret: Option<String>,
 }
 
 impl BackupIdentity {
-    /// The backup identity under `spec.rbac.auth`.
-    pub fn new(auth: &AuthSpec) -> Self {
-        Self { auth: auth.clone() }
+    /// The backup identity of the `VexfsSemantic` named `name`.
+    pub fn new(name: &str) -> Self {
+        Self {
+            secret: backup_token_secret_name(name),
+            tls_secret: None,
+        }
     }
 
-    /// `vexfs-engine backup` options authenticating as the backup identity.
+    /// The same identity reaching an HTTPS engine whose CA is `ca.crt` of `tls_secret`.
+    #[must_use]
+    pub fn with_tls(self, tls_secret: Option<String>) -> Self {
+        Self { tls_secret, ..self }
+    }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls_secret.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// The Secret holding the token.
+    pub fn secret(&self) -> &str {
+        &self.secret
+    }
+
+    /// `vexfs-engine backup` options sending the token (and trusting the engine's CA).
     pub fn args(&self) -> Vec<String> {
-        credential_args(&self.auth)
+        let mut args = vec!["--token-file".to_owned(), CREDENTIALS_FILE.to_owned()];
+        if self.tls_secret.is_some() {
+            args.extend(["--ca-file".to_owned(), format!("{CA_DIR}/{CA_KEY}")]);
+        }
+        args
     }
 
-    /// The auth Secret key as the read-only file [`CREDENTIALS_FILE`].
+    /// The engine's CA certificate as `CA_DIR/ca.crt` (HTTPS only; nothing else of its Secret).
+    pub fn ca_volume(&self) -> Option<Volume> {
+        let secret = self.tls_secret.as_ref()?;
+        Some(Volume {
+            name: CA_VOLUME.to_owned(),
+            secret: Some(SecretVolumeSource {
+                secret_name: Some(secret.clone()),
+                items: Some(vec![KeyToPath {
+                    key: CA_KEY.to_owned(),
+                    path: CA_KEY.to_owned(),
+                    ..KeyToPath::default()
+                }]),
+                default_mode: Some(super::container::SECRET_FILE_MODE),
+                ..SecretVolumeSource::default()
+            }),
+            ..Volume::default()
+        })
+    }
+
+    /// The volumes of [`BackupIdentity::volume`] and [`BackupIdentity::ca_volume`].
+    pub fn volumes(&self) -> Vec<Volume> {
+        std::iter::once(self.volume())
+            .chain(self.ca_volume())
+            .collect()
+    }
+
+    /// Where the backup container sees [`BackupIdentity::volumes`].
+    pub fn mounts(&self) -> Vec<VolumeMount> {
+        let ca = self.tls_secret.as_ref().map(|_| VolumeMount {
+            name: CA_VOLUME.to_owned(),
+            mount_path: CA_DIR.to_owned(),
+            read_only: Some(true),
+            ..VolumeMount::default()
+        });
+        std::iter::once(credentials_mount()).chain(ca).collect()
+    }
+
+    /// The token as the read-only file [`CREDENTIALS_FILE`], and nothing else of the Secret.
     pub fn volume(&self) -> Volume {
-        credentials_volume(&self.auth)
+        let file = CREDENTIALS_FILE
+            .strip_prefix(CREDENTIALS_DIR)
+            .unwrap_or(CREDENTIALS_FILE)
+            .trim_start_matches('/');
+        Volume {
+            name: CREDENTIALS_VOLUME.to_owned(),
+            secret: Some(SecretVolumeSource {
+                secret_name: Some(self.secret.clone()),
+                items: Some(vec![KeyToPath {
+                    key: TOKEN_KEY.to_owned(),
+                    path: file.to_owned(),
+                    ..KeyToPath::default()
+                }]),
+                default_mode: Some(super::container::SECRET_FILE_MODE),
+                ..SecretVolumeSource::default()
+            }),
+            ..Volume::default()
+        }
     }
 }
 
-fn credential_args(auth: &AuthSpec) -> Vec<String> {
-    let (file_flag, subject_flag) = match auth.method {
-        AuthMethod::Token => ("--token-file", "--token-subject"),
-        AuthMethod::Jwt => ("--jwt-secret-file", "--jwt-subject"),
-    };
-    [file_flag, CREDENTIALS_FILE, subject_flag, BACKUP_IDENTITY]
-        .map(str::to_owned)
-        .to_vec()
-}
-
-fn credentials_volume(auth: &AuthSpec) -> Volume {
-    let file = CREDENTIALS_FILE
-        .strip_prefix(CREDENTIALS_DIR)
-        .unwrap_or(CREDENTIALS_FILE)
-        .trim_start_matches('/');
-    Volume {
-        name: CREDENTIALS_VOLUME.to_owned(),
-        secret: Some(SecretVolumeSource {
-            secret_name: Some(auth.secret_ref.name.clone()),
-            items: Some(vec![KeyToPath {
-                key: auth.secret_ref.key.clone(),
-                path: file.to_owned(),
-                ..KeyToPath::default()
-            }]),
-            default_mode: Some(super::container::SECRET_FILE_MODE),
-            ..SecretVolumeSource::default()
-        }),
-        ..Volume::default()
-    }
-}
-
-/// Where the backup container sees [`credentials_volume`].
+/// Where the backup container sees [`BackupIdentity::volume`].
 pub fn credentials_mount() -> VolumeMount {
     VolumeMount {
         name: CREDENTIALS_VOLUME.to_owned(),

@@ -8,6 +8,7 @@
 
 pub mod conditions;
 pub mod container;
+pub mod credentials;
 pub mod cron;
 pub mod identity;
 pub mod images;
@@ -15,6 +16,7 @@ pub mod kube_time;
 pub mod names;
 pub mod peers;
 pub mod schedule;
+pub mod tls;
 mod validate;
 
 pub use validate::{DATA_DIR, ValidatedBackup, ValidatedSpec, ValidationError, validate};

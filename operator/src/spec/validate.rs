@@ -8,9 +8,11 @@ use std::collections::HashSet;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::Resource;
 
+use super::credentials::ApiAuth;
 use super::identity::{self, BackupIdentity};
 use super::images::Images;
 use super::schedule::{Schedule, ScheduleError};
+use super::tls::TlsPlan;
 use crate::crd::{
     AlertingSpec, AnalyticsSpec, BackupSpec, EngineSpec, MonitoringSpec, NetworkPolicySpec,
     ProfilerSpec, RbacSpec, RecoverySpec, RestoreSpec, VexfsSemantic, messages,
@@ -81,7 +83,11 @@ pub struct ValidatedSpec {
     pub stopped: bool,
     /// The engine's data directory.
     pub data_dir: &'static str,
-    /// How backup Jobs authenticate to the engine API, when `spec.rbac.auth` enforces it.
+    /// Where the engine's API credentials come from: `spec.rbac.auth`, else the generated token.
+    pub api_auth: ApiAuth,
+    /// HTTPS for the engine, when `spec.tls` asks for it.
+    pub tls: Option<TlsPlan>,
+    /// How backup Jobs authenticate to the engine API (always set; optional for Job builder tests).
     pub backup_identity: Option<BackupIdentity>,
 }
 
@@ -124,6 +130,17 @@ pub fn validate(cr: &VexfsSemantic, images: &Images) -> Result<ValidatedSpec, Va
     check_rbac(&rbac)?;
     let network_policy = spec.network_policy.clone().unwrap_or_default();
     super::peers::check_peers(&network_policy).map_err(|e| invalid(e.field, e.message))?;
+    let api_auth = ApiAuth::resolve(&name, rbac.auth.as_ref());
+    if spec
+        .tls
+        .as_ref()
+        .is_some_and(|t| t.secret_name.is_some() && t.issuer_ref.is_some())
+    {
+        return Err(invalid("spec.tls", messages::ONE_TLS_SOURCE));
+    }
+    let tls = TlsPlan::resolve(&name, spec.tls.as_ref());
+    let backup_identity =
+        Some(BackupIdentity::new(&name).with_tls(tls.as_ref().map(|t| t.secret.clone())));
     Ok(ValidatedSpec {
         name,
         namespace,
@@ -135,7 +152,9 @@ pub fn validate(cr: &VexfsSemantic, images: &Images) -> Result<ValidatedSpec, Va
         alerting,
         backup,
         recovery: spec.recovery.clone().unwrap_or_default(),
-        backup_identity: rbac.auth.as_ref().map(BackupIdentity::new),
+        backup_identity,
+        tls,
+        api_auth,
         rbac,
         monitoring: spec.monitoring.clone().unwrap_or_default(),
         network_policy,

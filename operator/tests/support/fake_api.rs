@@ -44,6 +44,11 @@ impl FakeApi {
         self.objects.lock().unwrap().insert(path.to_owned(), object);
     }
 
+    /// Removes the object at `path`, as a deletion by someone else would.
+    pub fn remove(&self, path: &str) {
+        self.objects.lock().unwrap().remove(path);
+    }
+
     /// The object at `path`.
     pub fn get(&self, path: &str) -> Option<Value> {
         self.objects.lock().unwrap().get(path).cloned()

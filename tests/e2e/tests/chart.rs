@@ -191,3 +191,39 @@ fn rbac_is_namespaced_by_default_and_cluster_wide_on_request() -> Result<()> {
     cluster.helm(&["uninstall", release, "--namespace", home.name()])?;
     Ok(())
 }
+
+#[test]
+fn metrics_over_https_mount_the_secret_probe_https_and_pass_a_server_side_dry_run() -> Result<()> {
+    let cluster = Cluster::from_env()?;
+    crds::install(&cluster)?;
+    let kubectl = cluster.kubectl();
+    let ns = TestNamespace::create(&kubectl, "chart-tls")?;
+    let chart = cluster.repo_path(CHART);
+    let rendered = cluster.helm(&[
+        "template",
+        "vexfs",
+        &chart.to_string_lossy(),
+        "--namespace",
+        ns.name(),
+        "--set",
+        "metrics.tlsSecretName=operator-tls",
+    ])?;
+    for wanted in [
+        "--metrics-tls-cert=/etc/vexfs-operator/tls/tls.crt",
+        "--metrics-tls-key=/etc/vexfs-operator/tls/tls.key",
+        "scheme: HTTPS",
+        "secretName: operator-tls",
+        "fsGroup: 65532",
+    ] {
+        ensure(rendered.stdout.contains(wanted), || {
+            format!("the rendered chart lacks {wanted:?}")
+        })?;
+    }
+    let applied = kubectl.run_with_input(
+        &["apply", "--dry-run=server", "-n", ns.name(), "-f", "-"],
+        &rendered.stdout,
+    )?;
+    ensure(applied.contains("deployment.apps/"), || {
+        format!("server-side dry run printed:\n{applied}")
+    })
+}

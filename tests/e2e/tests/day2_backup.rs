@@ -136,6 +136,26 @@ fn ensure_summary_reported(fx: &Fixture, record: &Value) -> Result<()> {
     ensure(
         job.is_some_and(|j| object::controlled_by(j, object::uid(record))),
         || format!("no backup Job {name} controlled by its record"),
+    )?;
+    ensure_only_the_backup_token(fx, job.unwrap_or(&Value::Null))
+}
+
+/// The Job's only Secret is the backup token's, one key of it: never the admin token or a
+/// signing key.
+fn ensure_only_the_backup_token(fx: &Fixture, job: &Value) -> Result<()> {
+    let volumes = job
+        .pointer("/spec/template/spec/volumes")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let secrets: Vec<&Value> = volumes.iter().filter_map(|v| v.get("secret")).collect();
+    let expected = format!("{}-backup-token", fx.stack.name());
+    ensure(
+        secrets.len() == 1
+            && secrets[0]["secretName"] == expected.as_str()
+            && secrets[0]["items"].as_array().map(Vec::len) == Some(1)
+            && secrets[0]["items"][0]["key"] == "token",
+        || format!("the backup Job mounts only {expected}/token: {secrets:?}"),
     )
 }
 

@@ -1,6 +1,7 @@
 //! Request decisions for both methods: 401 reasons, 403 naming the permission, open routes.
 
 use super::*;
+use crate::auth::BackupToken;
 use crate::auth::jwt::{Claims, JwtVerifier};
 use crate::auth::routes::required;
 
@@ -145,4 +146,60 @@ fn unusable_secrets_are_refused() {
         Gate::new(&section("jwt"), b"short").unwrap_err(),
         GateError::Jwt(JwtError::WeakSecret(5))
     );
+}
+
+#[test]
+fn the_backup_token_takes_backups_and_nothing_else_with_any_method() {
+    let backup = || BackupToken::parse(b"tok-backup\n", "vexfs-operator-backup");
+    let jwt_gate = Gate::new(&section("jwt"), JWT_SECRET).unwrap();
+    for gate in [token_gate(), jwt_gate] {
+        let gate = gate.with_backup_token(backup());
+        let header = Some("Bearer tok-backup");
+        assert_eq!(
+            gate.check(required("GET", "/api/v1/admin/backup"), header, NOW),
+            Ok(Some("vexfs-operator-backup".into()))
+        );
+        for (method, path) in [
+            ("POST", "/api/v1/admin/restore"),
+            ("GET", "/api/v1/audit"),
+            ("GET", "/api/v1/events"),
+            ("POST", "/api/v1/events"),
+            ("HEAD", "/api/v1/admin/backup"),
+        ] {
+            let denial = gate.check(required(method, path), header, NOW).unwrap_err();
+            assert!(
+                matches!(&denial, Denial::Forbidden { subject, .. } if subject == "vexfs-operator-backup"),
+                "{method} {path}: {denial:?}"
+            );
+        }
+        assert_eq!(
+            gate.check(required("GET", "/healthz"), header, NOW),
+            Ok(None)
+        );
+    }
+}
+
+#[test]
+fn without_a_backup_token_the_backup_route_needs_production_write() {
+    let gate = token_gate();
+    let denial = gate
+        .check(
+            required("GET", "/api/v1/admin/backup"),
+            Some("Bearer tok-a"),
+            NOW,
+        )
+        .unwrap_err();
+    assert_eq!(
+        denial,
+        Denial::Forbidden {
+            subject: "alice".into(),
+            permission: "production:write".parse().unwrap()
+        }
+    );
+    let unknown = gate.check(
+        required("GET", "/api/v1/admin/backup"),
+        Some("Bearer tok-backup"),
+        NOW,
+    );
+    assert_eq!(unknown, Err(Denial::UnknownToken));
 }

@@ -1,10 +1,11 @@
 //! Keeps the gate in step with its secret file: Kubernetes rewrites projected Secret files in
 //! place when the Secret changes, so the file is re-read periodically and the gate rebuilt only
 //! when its content changed. A broken new file keeps the previous gate; a deleted or emptied one
-//! revokes every credential until the file has usable content again.
+//! revokes every credential until the file has usable content again. The backup token file
+//! (`backup_token_file`) is re-read with it; a missing or empty one accepts no backup token.
 
 use super::AuthLoadError;
-use crate::auth::{AuthMethod, AuthSection, Gate, KeySource};
+use crate::auth::{AuthMethod, AuthSection, BackupToken, Gate, KeySource};
 use crate::server::audit_sink::{AuditSink, record_action};
 use parking_lot::RwLock;
 use sha2::{Digest, Sha256};
@@ -57,7 +58,7 @@ impl LiveGate {
                 if path == self.section.secret_file
                     && source.kind() == std::io::ErrorKind::NotFound =>
             {
-                [Vec::new(), Vec::new()]
+                [Vec::new(), Vec::new(), Vec::new()]
             }
             other => other?,
         };
@@ -81,48 +82,64 @@ impl LiveGate {
 
 /// Whether the secrets read mean "revoke everything": a secret file that is gone or holds only
 /// whitespace (OIDC reads no file and is never revoked this way).
-fn revokes(section: &AuthSection, [current, _]: &[Vec<u8>; 2]) -> bool {
+fn revokes(section: &AuthSection, [current, ..]: &[Vec<u8>; 3]) -> bool {
     section.method != AuthMethod::Oidc && current.trim_ascii().is_empty()
 }
 
 /// A digest of the secrets, to notice a change.
-fn digest([current, previous]: &[Vec<u8>; 2]) -> [u8; 32] {
+fn digest([current, previous, backup]: &[Vec<u8>; 3]) -> [u8; 32] {
     let mut hash = Sha256::new();
     hash.update((current.len() as u64).to_le_bytes());
     hash.update(current);
+    hash.update((previous.len() as u64).to_le_bytes());
     hash.update(previous);
+    hash.update(backup);
     hash.finalize().into()
 }
 
-/// The secret file's content and, with `jwt_previous_secret_file`, the previous key's (none for
-/// `oidc`, which reads no file).
-fn read(section: &AuthSection) -> Result<[Vec<u8>; 2], AuthLoadError> {
-    if section.method == AuthMethod::Oidc {
-        return Ok([Vec::new(), Vec::new()]);
-    }
+/// The secret file's content, with `jwt_previous_secret_file` the previous key's, and with
+/// `backup_token_file` the backup token's (empty when that file is missing). `oidc` reads no
+/// secret file.
+fn read(section: &AuthSection) -> Result<[Vec<u8>; 3], AuthLoadError> {
     let read_one = |path: &PathBuf| {
         std::fs::read(path).map_err(|source| AuthLoadError::Read {
             path: path.clone(),
             source,
         })
     };
+    let backup = match &section.backup_token_file {
+        Some(path) => match std::fs::read(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            other => other.map_err(|source| AuthLoadError::Read {
+                path: path.clone(),
+                source,
+            })?,
+        },
+        None => Vec::new(),
+    };
+    if section.method == AuthMethod::Oidc {
+        return Ok([Vec::new(), Vec::new(), backup]);
+    }
     let previous = match (&section.method, &section.jwt_previous_secret_file) {
         (AuthMethod::Jwt, Some(path)) => read_one(path)?,
         _ => Vec::new(),
     };
-    Ok([read_one(&section.secret_file)?, previous])
+    Ok([read_one(&section.secret_file)?, previous, backup])
 }
 
 fn build(
     section: &AuthSection,
-    [secret, previous]: &[Vec<u8>; 2],
+    [secret, previous, backup]: &[Vec<u8>; 3],
     keys: Option<Arc<dyn KeySource>>,
 ) -> Result<Gate, AuthLoadError> {
     let previous = (!previous.is_empty()).then_some(previous.as_slice());
-    Gate::with_keys(section, secret, previous, keys).map_err(|source| AuthLoadError::Invalid {
-        path: section.secret_file.clone(),
-        source,
-    })
+    let backup = BackupToken::parse(backup, &section.backup_token_subject);
+    Gate::with_keys(section, secret, previous, keys)
+        .map(|gate| gate.with_backup_token(backup))
+        .map_err(|source| AuthLoadError::Invalid {
+            path: section.secret_file.clone(),
+            source,
+        })
 }
 
 /// What the audit log names a credentials reload after.
@@ -216,6 +233,32 @@ mod tests {
         );
         assert!(matches!(check(&live, &old_token), Err(Denial::Jwt(_))));
         assert_eq!(check(&live, &new_token), Ok(Some("alice".into())));
+    }
+
+    #[test]
+    fn the_backup_token_file_is_reloaded_and_revoked_with_the_secret_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, backup) = (dir.path().join("tokens"), dir.path().join("backup"));
+        std::fs::write(&file, "alice:tok\n").unwrap();
+        let mut s = section(file.clone());
+        s.backup_token_file = Some(backup.clone());
+        let take = |live: &LiveGate, token: &str| {
+            let header = format!("Bearer {token}");
+            live.gate()
+                .check(required("GET", "/api/v1/admin/backup"), Some(&header), 0)
+        };
+        let live = LiveGate::open(&s).unwrap();
+        assert_eq!(take(&live, "b1"), Err(Denial::UnknownToken), "no file yet");
+        std::fs::write(&backup, "b1\n").unwrap();
+        assert!(live.reload().unwrap());
+        assert_eq!(take(&live, "b1"), Ok(Some("backup".into())));
+        std::fs::write(&backup, "b2\n").unwrap();
+        assert!(live.reload().unwrap());
+        assert_eq!(take(&live, "b1"), Err(Denial::UnknownToken));
+        assert_eq!(take(&live, "b2"), Ok(Some("backup".into())));
+        std::fs::write(&file, "").unwrap();
+        assert!(live.reload().unwrap());
+        assert_eq!(take(&live, "b2"), Err(Denial::Revoked));
     }
 
     #[test]

@@ -4,13 +4,16 @@ use serde::Serialize;
 
 use crate::crd::{AlertRule, AnomalyAlgorithm, RbacSpec, Receiver};
 use crate::spec::ValidatedSpec;
-use crate::spec::identity::{BACKUP_IDENTITY, BACKUP_PERMISSIONS};
+use crate::spec::credentials::{ADMIN, ADMIN_PERMISSIONS, ApiAuth};
+use crate::spec::identity::BACKUP_IDENTITY;
 
 /// Directory the Secret-backed files are mounted under.
 pub const SECRETS_DIR: &str = "/etc/vexfs/secrets";
 /// The API credentials file (token list or JWT secret), outside `SECRETS_DIR` so that no receiver
 /// name can collide with it.
 pub const AUTH_SECRET_FILE: &str = "/etc/vexfs/auth/credentials";
+/// The backup Jobs' token, accepted for `GET /api/v1/admin/backup` only.
+pub const BACKUP_TOKEN_FILE: &str = "/etc/vexfs/auth/backup-token";
 
 /// Failure to render `engine.toml`.
 #[derive(Debug, thiserror::Error)]
@@ -31,8 +34,7 @@ struct EngineToml {
     storage: Storage,
     server: Server,
     logging: Logging,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    auth: Option<Auth>,
+    auth: Auth,
 }
 
 #[derive(Serialize)]
@@ -40,6 +42,8 @@ struct Auth {
     enabled: bool,
     method: &'static str,
     secret_file: &'static str,
+    backup_token_file: &'static str,
+    backup_token_subject: &'static str,
     roles: Vec<AuthRole>,
     subjects: Vec<AuthSubject>,
 }
@@ -175,7 +179,21 @@ struct Storage {
 #[derive(Serialize)]
 struct Server {
     listen: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls: Option<ServerTls>,
 }
+
+#[derive(Serialize)]
+#[allow(clippy::struct_field_names)] // the field names are the engine's TOML keys
+struct ServerTls {
+    cert_path: &'static str,
+    key_path: &'static str,
+}
+
+/// The serving certificate chain, from the TLS Secret's `tls.crt`.
+pub const TLS_CERT_FILE: &str = "/etc/vexfs/tls/tls.crt";
+/// The serving key, from the TLS Secret's `tls.key`.
+pub const TLS_KEY_FILE: &str = "/etc/vexfs/tls/tls.key";
 
 #[derive(Serialize)]
 struct Logging {
@@ -200,12 +218,16 @@ pub fn render_engine_toml(spec: &ValidatedSpec) -> Result<String, EngineTomlErro
         },
         server: Server {
             listen: format!("0.0.0.0:{}", super::ENGINE_PORT),
+            tls: spec.tls.as_ref().map(|_| ServerTls {
+                cert_path: TLS_CERT_FILE,
+                key_path: TLS_KEY_FILE,
+            }),
         },
         logging: Logging {
             level: spec.engine.log_level.as_config(),
             format: spec.engine.log_format.as_config(),
         },
-        auth: auth(&spec.rbac),
+        auth: auth(&spec.rbac, &spec.api_auth),
     };
     Ok(toml::to_string(&doc)?)
 }
@@ -299,42 +321,48 @@ fn rule(rule: &AlertRule) -> Rule {
     }
 }
 
-/// `[auth]` when `spec.rbac.auth` is set; without it the engine's API stays open. The user's
-/// roles and subjects come first, then the operator's reserved backup role and subject.
-fn auth(rbac: &RbacSpec) -> Option<Auth> {
-    let auth = rbac.auth.as_ref()?;
-    let roles = rbac.roles.iter().map(|r| AuthRole {
-        name: r.name.clone(),
-        permissions: r.permissions.clone(),
-    });
-    let subjects = rbac.subjects.iter().map(|s| AuthSubject {
-        kind: s.kind.as_config(),
-        name: s.name.clone(),
-        roles: s.roles.clone(),
-    });
-    Some(Auth {
+/// `[auth]`, always: the user's roles and subjects under `spec.rbac.auth`, else the generated
+/// admin token's role and subject (the user's roles are then unused, and the status warns).
+/// The backup Jobs' token is accepted besides, for backups only, as the reserved subject.
+fn auth(rbac: &RbacSpec, api_auth: &ApiAuth) -> Auth {
+    let (roles, subjects): (Vec<AuthRole>, Vec<AuthSubject>) = match api_auth {
+        ApiAuth::User(_) => (
+            rbac.roles
+                .iter()
+                .map(|r| AuthRole {
+                    name: r.name.clone(),
+                    permissions: r.permissions.clone(),
+                })
+                .collect(),
+            rbac.subjects
+                .iter()
+                .map(|s| AuthSubject {
+                    kind: s.kind.as_config(),
+                    name: s.name.clone(),
+                    roles: s.roles.clone(),
+                })
+                .collect(),
+        ),
+        ApiAuth::Generated { .. } => (
+            vec![AuthRole {
+                name: ADMIN.to_owned(),
+                permissions: ADMIN_PERMISSIONS.map(str::to_owned).to_vec(),
+            }],
+            vec![AuthSubject {
+                kind: crate::crd::SubjectKind::User.as_config(),
+                name: ADMIN.to_owned(),
+                roles: vec![ADMIN.to_owned()],
+            }],
+        ),
+    };
+    Auth {
         enabled: true,
-        method: auth.method.as_config(),
+        method: api_auth.auth_spec().method.as_config(),
         secret_file: AUTH_SECRET_FILE,
-        roles: roles.chain([backup_role()]).collect(),
-        subjects: subjects.chain([backup_subject()]).collect(),
-    })
-}
-
-/// The role of backup Jobs: what `GET /api/v1/admin/backup` needs, nothing more.
-fn backup_role() -> AuthRole {
-    AuthRole {
-        name: BACKUP_IDENTITY.to_owned(),
-        permissions: BACKUP_PERMISSIONS.map(str::to_owned).to_vec(),
-    }
-}
-
-/// The subject backup Jobs authenticate as.
-fn backup_subject() -> AuthSubject {
-    AuthSubject {
-        kind: crate::crd::SubjectKind::ServiceAccount.as_config(),
-        name: BACKUP_IDENTITY.to_owned(),
-        roles: vec![BACKUP_IDENTITY.to_owned()],
+        backup_token_file: BACKUP_TOKEN_FILE,
+        backup_token_subject: BACKUP_IDENTITY,
+        roles,
+        subjects,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Pure builders: one function and one file per child kind, reading only a [`ValidatedSpec`] and
 //! the [`ClusterFacts`] the fetch step read (the monitoring API, the backup to restore from).
 
+mod certificate;
 mod config_map;
 mod engine_toml;
 mod monitoring;
@@ -10,6 +11,9 @@ mod service;
 mod service_account;
 mod statefulset;
 
+pub use certificate::{
+    CERT_MANAGER_API_VERSION, CERT_MANAGER_GROUP, certificate, certificate_resource,
+};
 pub use config_map::{CONFIG_FILE, config_map, config_map_name};
 pub use engine_toml::{EngineTomlError, render_engine_toml};
 pub use monitoring::{
@@ -67,6 +71,8 @@ pub struct Children {
     pub service_monitor: Option<DynamicObject>,
     /// Present when requested and the API exists.
     pub prometheus_rule: Option<DynamicObject>,
+    /// cert-manager's `Certificate`, with `spec.tls.issuerRef`.
+    pub certificate: Option<DynamicObject>,
     /// SHA-256 of `engine.toml`, hex encoded.
     pub config_hash: String,
 }
@@ -110,6 +116,7 @@ pub fn build_all(spec: &ValidatedSpec, facts: ClusterFacts<'_>) -> Result<Childr
         prometheus_rule: wanted(monitoring.prometheus_rule, facts)
             .then(|| prometheus_rule(spec))
             .transpose()?,
+        certificate: certificate(spec),
         config_hash,
     })
 }

@@ -23,15 +23,24 @@ fn dynamic(spec: &ValidatedSpec, kind: &str, data: serde_json::Value) -> Dynamic
     object
 }
 
-/// Scrapes the client Service's `/metrics` every 30 seconds.
+/// Scrapes the client Service's `/metrics` every 30 seconds; over HTTPS with `spec.tls`, trusting
+/// the `ca.crt` of the TLS Secret and checking the client Service's name.
 pub fn service_monitor(spec: &ValidatedSpec) -> DynamicObject {
+    let mut endpoint = json!({"port": "http", "path": "/metrics", "interval": "30s"});
+    if let Some(tls) = &spec.tls {
+        endpoint["scheme"] = json!("https");
+        endpoint["tlsConfig"] = json!({
+            "ca": {"secret": {"name": tls.secret, "key": crate::spec::tls::CA_KEY}},
+            "serverName": format!("{}.{}.svc", spec.name, spec.namespace),
+        });
+    }
     let data = json!({"spec": {
         "selector": {"matchLabels": {
             "app.kubernetes.io/name": crate::spec::names::APP_NAME,
             "app.kubernetes.io/instance": spec.name,
             "app.kubernetes.io/component": "api",
         }},
-        "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s"}],
+        "endpoints": [endpoint],
     }});
     dynamic(spec, "ServiceMonitor", data)
 }

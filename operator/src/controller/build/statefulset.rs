@@ -13,12 +13,15 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::engine_toml::AUTH_SECRET_FILE;
+use super::engine_toml::{AUTH_SECRET_FILE, BACKUP_TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE};
 use super::{CONFIG_FILE, config_map_name, headless_service_name};
 use crate::crd::{AuthSpec, Receiver};
 use crate::spec::ValidatedSpec;
 use crate::spec::container::{PodParts, SECRET_FILE_MODE, hardened, pod_spec};
+use crate::spec::credentials::TOKEN_KEY;
+use crate::spec::identity::backup_token_secret_name;
 use crate::spec::names::{child_meta, labels, selector_labels};
+use crate::spec::tls::{CERT_KEY, KEY_KEY};
 
 /// Pod-template annotation carrying the hash of `engine.toml`, so pods roll only on a real change.
 pub const CONFIG_HASH_ANNOTATION: &str = "vexfs.io/config-hash";
@@ -119,8 +122,8 @@ fn engine_container(spec: &ValidatedSpec) -> Container {
             protocol: Some("TCP".to_owned()),
             ..ContainerPort::default()
         }]),
-        readiness_probe: Some(http_probe("/readyz", 5, 3)),
-        liveness_probe: Some(http_probe("/healthz", 10, 6)),
+        readiness_probe: Some(http_probe(spec, "/readyz", 5, 3)),
+        liveness_probe: Some(http_probe(spec, "/healthz", 10, 6)),
         resources: Some(
             spec.engine
                 .resources
@@ -144,11 +147,19 @@ fn engine_container(spec: &ValidatedSpec) -> Container {
     }
 }
 
-fn http_probe(path: &str, period_seconds: i32, failure_threshold: i32) -> Probe {
+/// A probe of `path`, over HTTPS when `spec.tls` is on (the kubelet does not verify the
+/// certificate).
+fn http_probe(
+    spec: &ValidatedSpec,
+    path: &str,
+    period_seconds: i32,
+    failure_threshold: i32,
+) -> Probe {
     Probe {
         http_get: Some(HTTPGetAction {
             path: Some(path.to_owned()),
             port: IntOrString::String("http".to_owned()),
+            scheme: spec.tls.as_ref().map(|_| "HTTPS".to_owned()),
             ..HTTPGetAction::default()
         }),
         period_seconds: Some(period_seconds),
@@ -171,7 +182,8 @@ fn default_resources() -> ResourceRequirements {
 }
 
 /// One projected volume at `/etc/vexfs`: `engine.toml`, receiver secrets under `secrets/<receiver>/`
-/// and the API credentials at `auth/credentials` (no nested mounts).
+/// the API credentials at `auth/credentials`, the backup token at `auth/backup-token` and, with
+/// `spec.tls`, the serving certificate and key under `tls/` (no nested mounts).
 fn config_volume(spec: &ValidatedSpec) -> Volume {
     let mut sources = vec![VolumeProjection {
         config_map: Some(ConfigMapProjection {
@@ -187,7 +199,19 @@ fn config_volume(spec: &ValidatedSpec) -> Volume {
             .iter()
             .filter_map(receiver_projection),
     );
-    sources.extend(spec.rbac.auth.as_ref().map(auth_projection));
+    sources.push(auth_projection(&spec.api_auth.auth_spec()));
+    let backup = backup_token_secret_name(&spec.name);
+    sources.push(secret_projection(
+        &backup,
+        vec![key_to_path(TOKEN_KEY, config_relative(BACKUP_TOKEN_FILE))],
+    ));
+    sources.extend(spec.tls.as_ref().map(|tls| {
+        let key = key_to_path(KEY_KEY, config_relative(TLS_KEY_FILE));
+        secret_projection(
+            &tls.secret,
+            vec![key_to_path(CERT_KEY, config_relative(TLS_CERT_FILE)), key],
+        )
+    }));
     Volume {
         name: "config".to_owned(),
         projected: Some(ProjectedVolumeSource {
@@ -223,12 +247,18 @@ fn receiver_projection(receiver: &Receiver) -> Option<VolumeProjection> {
 
 /// The auth Secret key, projected to the path `engine.toml` names in `[auth] secret_file`.
 fn auth_projection(auth: &AuthSpec) -> VolumeProjection {
-    let path = AUTH_SECRET_FILE
-        .strip_prefix(CONFIG_DIR)
-        .unwrap_or(AUTH_SECRET_FILE)
-        .trim_start_matches('/');
     let r = &auth.secret_ref;
-    secret_projection(&r.name, vec![key_to_path(&r.key, path)])
+    secret_projection(
+        &r.name,
+        vec![key_to_path(&r.key, config_relative(AUTH_SECRET_FILE))],
+    )
+}
+
+/// `file` relative to the config volume's mount point.
+fn config_relative(file: &str) -> &str {
+    file.strip_prefix(CONFIG_DIR)
+        .unwrap_or(file)
+        .trim_start_matches('/')
 }
 
 /// Secret keys as files readable by their owner only ([`SECRET_FILE_MODE`]); the volume's other
