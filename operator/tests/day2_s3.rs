@@ -132,6 +132,7 @@ fn download_container(location: &Location, s3: &S3Target) -> Container {
         previous: None,
         persistent: true,
         s3: Some(s3),
+        encryption: None,
         images: &Images::default(),
         data_dir: "/var/lib/vexfs",
     };
@@ -169,6 +170,7 @@ fn backup_upload_restore_download_and_cleanup_work_against_real_s3() {
         location: &location,
         s3: Some(&s3),
         identity: None,
+        encryption: None,
         owner: OwnerReference::default(),
     };
 

@@ -267,6 +267,7 @@ fn job_pods() -> Vec<(String, PodSpec)> {
                 location,
                 s3: *s3,
                 identity: auth,
+                encryption: None,
                 owner: OwnerReference::default(),
             };
             let what = format!("{} auth={}", location.render(), auth.is_some());

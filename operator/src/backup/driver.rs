@@ -299,6 +299,7 @@ async fn delete_archive(
         location: &location,
         s3: s3_target(spec),
         identity: spec.backup_identity.as_ref(),
+        encryption: super::encryption::of(spec),
         owner: spec.owner.clone(),
     };
     let api: Api<Job> = Api::namespaced(deps.client.clone(), &spec.namespace);

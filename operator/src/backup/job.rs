@@ -14,8 +14,9 @@ use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{Container, PodTemplateSpec, Volume};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 
+use super::encryption;
 use super::target::{Location, archive_mount, aws_container, endpoint_args};
-use crate::crd::S3Target;
+use crate::crd::{BackupEncryption, S3Target};
 use crate::spec::container::{PodParts, hardened, pod_spec, scratch_volume};
 use crate::spec::identity::BackupIdentity;
 use crate::spec::images::Images;
@@ -51,6 +52,8 @@ pub struct JobContext<'a> {
     pub s3: Option<&'a S3Target>,
     /// The backup token the backup sends (`None` only in builder tests).
     pub identity: Option<&'a BackupIdentity>,
+    /// The key archives are sealed with (`spec.backup.encryption`).
+    pub encryption: Option<&'a BackupEncryption>,
     /// Controller owner: the `VexfsBackup`.
     pub owner: OwnerReference,
 }
@@ -89,6 +92,10 @@ pub fn backup_job(ctx: &JobContext<'_>) -> Job {
         args.extend(identity.args());
         mounts.extend(identity.mounts());
     }
+    if let Some(encryption) = ctx.encryption {
+        args.extend(encryption::backup_args(encryption));
+        mounts.push(encryption::mount());
+    }
     let engine = Container {
         args: Some(args),
         termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
@@ -111,10 +118,11 @@ pub fn backup_job(ctx: &JobContext<'_>) -> Job {
         }
         _ => (Vec::new(), engine),
     };
-    let extra_volumes = ctx
+    let mut extra_volumes = ctx
         .identity
         .map(BackupIdentity::volumes)
         .unwrap_or_default();
+    extra_volumes.extend(ctx.encryption.map(encryption::volume));
     let pod = JobPod {
         init,
         main,

@@ -81,6 +81,7 @@ fn ctx<'a>(location: &'a Location, s3: Option<&'a S3Target>) -> JobContext<'a> {
         location,
         s3,
         identity: None,
+        encryption: None,
         owner: owner(),
     }
 }
@@ -345,4 +346,38 @@ fn against_an_https_engine_the_backup_trusts_only_its_ca() {
             .iter()
             .any(|m| m.name == "api-ca" && m.mount_path == "/etc/vexfs/backup-ca")
     );
+}
+
+#[test]
+fn an_encrypted_backup_seals_with_the_mounted_key_and_refuses_plain_archives() {
+    let location = volume_location();
+    let encryption = crate::crd::BackupEncryption {
+        key_secret_ref: crate::crd::SecretKeyRef {
+            name: "vexfs-backup-key".to_owned(),
+            key: "key".to_owned(),
+        },
+    };
+    let job = backup_job(&JobContext {
+        encryption: Some(&encryption),
+        ..ctx(&location, None)
+    });
+    let pod = pod_spec(&job);
+    let args = pod.containers[0].args.clone().unwrap_or_default();
+    let tail: Vec<&str> = args.iter().rev().take(5).rev().map(String::as_str).collect();
+    assert_eq!(
+        tail,
+        [
+            "--encryption-key-file",
+            "/etc/vexfs/backup-key/key",
+            "--encryption-key-id",
+            "vexfs-backup-key/key",
+            "--require-encryption"
+        ]
+    );
+    let mounts = pod.containers[0].volume_mounts.clone().unwrap_or_default();
+    assert!(mounts.iter().any(|m| m.name == "backup-key" && m.read_only == Some(true)));
+    let volumes = pod.volumes.unwrap_or_default();
+    let key = volumes.iter().find(|v| v.name == "backup-key").expect("key volume");
+    let secret = key.secret.as_ref().expect("a Secret volume");
+    assert_eq!(secret.default_mode, Some(0o400));
 }

@@ -3,6 +3,7 @@
 
 pub mod conditions;
 pub mod driver;
+pub mod encryption;
 pub mod freshness;
 pub mod health;
 pub mod job;

@@ -8,8 +8,11 @@
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Container, Pod, Volume, VolumeMount};
 
+use super::encryption;
 use super::target::{Location, archive_mount, aws_container, endpoint_args, s3_target};
-use crate::crd::{BackupPhase, RestoreSpec, RestoreStatus, S3Target, VexfsBackup};
+use crate::crd::{
+    BackupEncryption, BackupPhase, RestoreSpec, RestoreStatus, S3Target, VexfsBackup,
+};
 use crate::spec::ValidatedSpec;
 use crate::spec::container::{hardened, scratch_volume};
 use crate::spec::images::Images;
@@ -62,6 +65,8 @@ pub struct RestoreInputs<'a> {
     pub persistent: bool,
     /// `spec.backup.target.s3`, for S3 credentials.
     pub s3: Option<&'a S3Target>,
+    /// `spec.backup.encryption`, the key that opens sealed archives.
+    pub encryption: Option<&'a BackupEncryption>,
     /// Images: the engine (restore container) and the `aws` CLI (S3 download).
     pub images: &'a Images,
     /// The engine's data directory.
@@ -80,6 +85,7 @@ pub fn inputs_for<'a>(
         previous,
         persistent: spec.engine.storage.is_some(),
         s3: s3_target(spec),
+        encryption: encryption::of(spec),
         images: &spec.images,
         data_dir: spec.data_dir,
     }
@@ -136,6 +142,7 @@ pub fn plan_restore(inputs: &RestoreInputs<'_>) -> (RestorePlan, Option<RestoreS
         ));
         volumes.push(scratch_volume());
     }
+    volumes.extend(inputs.encryption.map(encryption::volume));
     init_containers.push(restore_container(inputs, &location));
     let previous = inputs.previous.cloned();
     let shown = previous.unwrap_or_else(|| {
@@ -277,7 +284,7 @@ fn status(phase: &str, message: String) -> RestoreStatus {
 }
 
 fn restore_container(inputs: &RestoreInputs<'_>, location: &Location) -> Container {
-    let args = [
+    let mut args = [
         "restore",
         &location.local_path(),
         "--data-dir",
@@ -290,10 +297,15 @@ fn restore_container(inputs: &RestoreInputs<'_>, location: &Location) -> Contain
         mount_path: inputs.data_dir.to_owned(),
         ..VolumeMount::default()
     };
+    let mut mounts = vec![archive_mount(true), data];
+    if let Some(encryption) = inputs.encryption {
+        args.extend(encryption::restore_args(encryption));
+        mounts.push(encryption::mount());
+    }
     Container {
         args: Some(args),
         termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
-        volume_mounts: Some(vec![archive_mount(true), data]),
+        volume_mounts: Some(mounts),
         ..hardened(RESTORE_CONTAINER, &inputs.images.engine)
     }
 }

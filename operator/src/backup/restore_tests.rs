@@ -40,6 +40,7 @@ fn inputs<'a>(restore: &'a RestoreSpec, backup: Option<&'a VexfsBackup>) -> Rest
         previous: None,
         persistent: true,
         s3: None,
+        encryption: None,
         images: &IMAGES,
         data_dir: "/var/lib/vexfs",
     }
@@ -231,4 +232,34 @@ fn progress_comes_from_the_init_container_statuses() {
         failed.message
     );
     assert_eq!(observe_restore(&[]), None);
+}
+
+#[test]
+fn a_restore_opens_sealed_archives_with_the_backup_key() {
+    let restore = spec();
+    let done = backup("Succeeded", "pvc://backups/vx-1.tar.gz");
+    let encryption = crate::crd::BackupEncryption {
+        key_secret_ref: crate::crd::SecretKeyRef {
+            name: "vexfs-backup-key".to_owned(),
+            key: "key".to_owned(),
+        },
+    };
+    let with_key = RestoreInputs {
+        encryption: Some(&encryption),
+        ..inputs(&restore, Some(&done))
+    };
+    let (RestorePlan::Inject {
+        init_containers,
+        volumes,
+    }, _) = plan_restore(&with_key)
+    else {
+        panic!("a succeeded backup is restored");
+    };
+    let restore_container = init_containers.last().expect("the restore container");
+    let args = restore_container.args.clone().unwrap_or_default();
+    assert!(args.ends_with(&[
+        "--encryption-key-file".to_owned(),
+        "/etc/vexfs/backup-key/key".to_owned()
+    ]));
+    assert!(volumes.iter().any(|v| v.name == "backup-key"));
 }

@@ -143,6 +143,7 @@ async fn create_job(
         location,
         s3: s3_target(spec),
         identity: spec.backup_identity.as_ref(),
+        encryption: super::encryption::of(spec),
         owner,
     };
     let api: Api<Job> = Api::namespaced(client.clone(), &spec.namespace);

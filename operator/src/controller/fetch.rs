@@ -93,6 +93,10 @@ pub fn referenced_secret_keys(spec: &ValidatedSpec) -> Vec<SecretKey> {
     if let Some(auth) = &spec.rbac.auth {
         keys.push((auth.secret_ref.name.clone(), auth.secret_ref.key.clone()));
     }
+    if let Some(encryption) = crate::backup::encryption::of(spec) {
+        let key = &encryption.key_secret_ref;
+        keys.push((key.name.clone(), key.key.clone()));
+    }
     // The user's own TLS Secret; the operator's and cert-manager's are written after this check.
     if let Some(tls) = spec
         .tls

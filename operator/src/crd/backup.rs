@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::refs::SecretRef;
+use super::refs::{SecretKeyRef, SecretRef};
 
 /// Scheduled backups of the engine's event store.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
@@ -35,6 +35,19 @@ pub struct BackupSpec {
     /// Deletion policy of scheduled backups: `Delete` removes the archive when retention prunes the record.
     #[serde(default)]
     pub deletion_policy: super::DeletionPolicy,
+    /// Encryption at rest: archives are sealed with AES-256-GCM as they are written, and restores
+    /// (`spec.restore`) open them with the same key. Plain archives when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<BackupEncryption>,
+}
+
+/// The key that seals backup archives.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupEncryption {
+    /// Secret key holding the 256-bit key: 32 raw bytes, 64 hex digits or base64 (for example
+    /// `openssl rand -hex 32`). The key id written into each archive is `<secret>/<key>`.
+    pub key_secret_ref: SecretKeyRef,
 }
 
 fn default_schedule() -> String {

@@ -22,7 +22,9 @@ pub use alerting::{
 pub use analytics::{
     AnalyticsSpec, AnomalyAlgorithm, AnomalyDetectionSpec, PatternDiscoverySpec, PredictionSpec,
 };
-pub use backup::{BackupSpec, BackupTarget, RestoreSpec, RetentionSpec, S3Target, VolumeTarget};
+pub use backup::{
+    BackupEncryption, BackupSpec, BackupTarget, RestoreSpec, RetentionSpec, S3Target, VolumeTarget,
+};
 pub use engine::{EngineSpec, LogFormat, LogLevel, StorageSpec};
 pub use monitoring::{MonitoringMode, MonitoringSpec};
 pub use network_policy::{IpBlock, NetworkPeer, NetworkPolicySpec};

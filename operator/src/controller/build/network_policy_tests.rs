@@ -160,6 +160,7 @@ fn the_backup_peer_selects_the_backup_job_pods_but_not_the_cleanup_pods() {
         location: &location,
         s3: None,
         identity: None,
+        encryption: None,
         owner: OwnerReference::default(),
     };
     let pod_labels = |job: Job| {
