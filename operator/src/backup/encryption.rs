@@ -16,7 +16,9 @@ const KEY_FILE: &str = "key";
 
 /// `spec.backup.encryption`, when archives are sealed.
 pub fn of(spec: &ValidatedSpec) -> Option<&BackupEncryption> {
-    spec.backup.as_ref().and_then(|b| b.spec.encryption.as_ref())
+    spec.backup
+        .as_ref()
+        .and_then(|b| b.spec.encryption.as_ref())
 }
 
 /// The volume holding only the key, readable by its owner.

@@ -363,7 +363,13 @@ fn an_encrypted_backup_seals_with_the_mounted_key_and_refuses_plain_archives() {
     });
     let pod = pod_spec(&job);
     let args = pod.containers[0].args.clone().unwrap_or_default();
-    let tail: Vec<&str> = args.iter().rev().take(5).rev().map(String::as_str).collect();
+    let tail: Vec<&str> = args
+        .iter()
+        .rev()
+        .take(5)
+        .rev()
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         tail,
         [
@@ -375,9 +381,16 @@ fn an_encrypted_backup_seals_with_the_mounted_key_and_refuses_plain_archives() {
         ]
     );
     let mounts = pod.containers[0].volume_mounts.clone().unwrap_or_default();
-    assert!(mounts.iter().any(|m| m.name == "backup-key" && m.read_only == Some(true)));
-    let volumes = pod.volumes.unwrap_or_default();
-    let key = volumes.iter().find(|v| v.name == "backup-key").expect("key volume");
+    assert!(
+        mounts
+            .iter()
+            .any(|m| m.name == "backup-key" && m.read_only == Some(true))
+    );
+    let volumes = pod.volumes.clone().unwrap_or_default();
+    let key = volumes
+        .iter()
+        .find(|v| v.name == "backup-key")
+        .expect("key volume");
     let secret = key.secret.as_ref().expect("a Secret volume");
     assert_eq!(secret.default_mode, Some(0o400));
 }

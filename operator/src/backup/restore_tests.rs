@@ -248,10 +248,13 @@ fn a_restore_opens_sealed_archives_with_the_backup_key() {
         encryption: Some(&encryption),
         ..inputs(&restore, Some(&done))
     };
-    let (RestorePlan::Inject {
-        init_containers,
-        volumes,
-    }, _) = plan_restore(&with_key)
+    let (
+        RestorePlan::Inject {
+            init_containers,
+            volumes,
+        },
+        _,
+    ) = plan_restore(&with_key)
     else {
         panic!("a succeeded backup is restored");
     };
