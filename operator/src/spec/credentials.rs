@@ -6,14 +6,13 @@
 //! Secret. `<name>-admin-token` holds the admin token under [`TOKEN_KEY`] (what a person or
 //! `kubectl vexfs` sends) and the engine's token list under [`CREDENTIALS_KEY`] (`admin:TOKEN`).
 //! `<name>-backup-token`, generated whatever `spec.rbac.auth` says, holds the backup Jobs' token
-//! under [`TOKEN_KEY`] (see [`super::identity`]).
+//! under [`TOKEN_KEY`] (the backup identity module uses it).
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Secret;
 
 use super::ValidatedSpec;
-use super::identity::backup_token_secret_name;
 use super::names::child_meta;
 use crate::crd::{AuthMethod, AuthSpec, SecretKeyRef};
 
@@ -34,6 +33,12 @@ pub const ADMIN_PERMISSIONS: [&str; 10] = [
 ];
 /// Key of the generated Secret holding the bare admin token.
 pub const TOKEN_KEY: &str = "token";
+
+/// `<name>-backup-token`: the backup Jobs' token.
+pub fn backup_token_secret_name(name: &str) -> String {
+    format!("{name}-backup-token")
+}
+
 /// Key of the generated Secret holding the engine's `subject:token` list.
 pub const CREDENTIALS_KEY: &str = "credentials";
 /// Random bytes in each generated token.

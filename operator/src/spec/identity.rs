@@ -5,7 +5,7 @@
 
 use k8s_openapi::api::core::v1::{KeyToPath, SecretVolumeSource, Volume, VolumeMount};
 
-use super::credentials::TOKEN_KEY;
+use super::credentials::{TOKEN_KEY, backup_token_secret_name};
 use super::tls::CA_KEY;
 
 /// The subject the engine records backup-token requests as; user roles and subjects may not use
@@ -25,11 +25,6 @@ pub const CA_VOLUME: &str = "api-ca";
 /// Whether `name` is reserved for the operator's backup identity.
 pub fn is_reserved(name: &str) -> bool {
     name == BACKUP_IDENTITY
-}
-
-/// `<name>-backup-token`.
-pub fn backup_token_secret_name(name: &str) -> String {
-    format!("{name}-backup-token")
 }
 
 /// How backup Jobs authenticate to the engine API: the backup token of one resource.

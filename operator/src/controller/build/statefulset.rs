@@ -18,8 +18,7 @@ use super::{CONFIG_FILE, config_map_name, headless_service_name};
 use crate::crd::{AuthSpec, Receiver};
 use crate::spec::ValidatedSpec;
 use crate::spec::container::{PodParts, SECRET_FILE_MODE, hardened, pod_spec};
-use crate::spec::credentials::TOKEN_KEY;
-use crate::spec::identity::backup_token_secret_name;
+use crate::spec::credentials::{TOKEN_KEY, backup_token_secret_name};
 use crate::spec::names::{child_meta, labels, selector_labels};
 use crate::spec::tls::{CERT_KEY, KEY_KEY};
 
