@@ -61,29 +61,45 @@ fn child_images_default_to_the_published_ones_and_can_be_overridden() -> Result<
     })
 }
 
-#[test]
-fn rendered_chart_is_accepted_by_server_side_dry_run() -> Result<()> {
+/// Renders the chart into a fresh namespace named from `prefix` with the `--set` values `sets`,
+/// hands the manifests to `check`, then requires a server-side dry run to accept them.
+fn render_check_and_dry_run(
+    prefix: &str,
+    sets: &[&str],
+    check: impl FnOnce(&str) -> Result<()>,
+) -> Result<()> {
     let cluster = Cluster::from_env()?;
     crds::install(&cluster)?;
     let kubectl = cluster.kubectl();
-    let ns = TestNamespace::create(&kubectl, "chart")?;
-    let chart = cluster.repo_path(CHART);
-    let rendered = cluster.helm(&[
+    let ns = TestNamespace::create(&kubectl, prefix)?;
+    let chart = cluster.repo_path(CHART).to_string_lossy().into_owned();
+    let mut args = vec![
         "template",
         "vexfs",
-        &chart.to_string_lossy(),
+        chart.as_str(),
         "--namespace",
         ns.name(),
-    ])?;
-    ensure(rendered.stdout.contains("kind: Deployment"), || {
-        "the chart renders no Deployment".into()
-    })?;
+    ];
+    for set in sets {
+        args.extend(["--set", set]);
+    }
+    let rendered = cluster.helm(&args)?;
+    check(&rendered.stdout)?;
     let applied = kubectl.run_with_input(
         &["apply", "--dry-run=server", "-n", ns.name(), "-f", "-"],
         &rendered.stdout,
     )?;
     ensure(applied.contains("deployment.apps/"), || {
         format!("server-side dry run printed:\n{applied}")
+    })
+}
+
+#[test]
+fn rendered_chart_is_accepted_by_server_side_dry_run() -> Result<()> {
+    render_check_and_dry_run("chart", &[], |rendered| {
+        ensure(rendered.contains("kind: Deployment"), || {
+            "the chart renders no Deployment".into()
+        })
     })
 }
 
@@ -194,36 +210,19 @@ fn rbac_is_namespaced_by_default_and_cluster_wide_on_request() -> Result<()> {
 
 #[test]
 fn metrics_over_https_mount_the_secret_probe_https_and_pass_a_server_side_dry_run() -> Result<()> {
-    let cluster = Cluster::from_env()?;
-    crds::install(&cluster)?;
-    let kubectl = cluster.kubectl();
-    let ns = TestNamespace::create(&kubectl, "chart-tls")?;
-    let chart = cluster.repo_path(CHART);
-    let rendered = cluster.helm(&[
-        "template",
-        "vexfs",
-        &chart.to_string_lossy(),
-        "--namespace",
-        ns.name(),
-        "--set",
-        "metrics.tlsSecretName=operator-tls",
-    ])?;
-    for wanted in [
-        "--metrics-tls-cert=/etc/vexfs-operator/tls/tls.crt",
-        "--metrics-tls-key=/etc/vexfs-operator/tls/tls.key",
-        "scheme: HTTPS",
-        "secretName: operator-tls",
-        "fsGroup: 65532",
-    ] {
-        ensure(rendered.stdout.contains(wanted), || {
-            format!("the rendered chart lacks {wanted:?}")
-        })?;
-    }
-    let applied = kubectl.run_with_input(
-        &["apply", "--dry-run=server", "-n", ns.name(), "-f", "-"],
-        &rendered.stdout,
-    )?;
-    ensure(applied.contains("deployment.apps/"), || {
-        format!("server-side dry run printed:\n{applied}")
+    let sets = ["metrics.tlsSecretName=operator-tls"];
+    render_check_and_dry_run("chart-tls", &sets, |rendered| {
+        for wanted in [
+            "--metrics-tls-cert=/etc/vexfs-operator/tls/tls.crt",
+            "--metrics-tls-key=/etc/vexfs-operator/tls/tls.key",
+            "scheme: HTTPS",
+            "secretName: operator-tls",
+            "fsGroup: 65532",
+        ] {
+            ensure(rendered.contains(wanted), || {
+                format!("the rendered chart lacks {wanted:?}")
+            })?;
+        }
+        Ok(())
     })
 }
