@@ -11,7 +11,7 @@ use http::Method;
 use serde_json::{Value, json};
 use support::fake_api::{Call, FakeApi};
 use support::reconcile::Harness;
-use support::reconcile::{context, pass, status_and_reason};
+use support::reconcile::{acknowledge, context, pass, status_and_reason};
 
 const NS: &str = "/namespaces/vexfs";
 const CR: &str = "/apis/vexfs.io/v1alpha1/namespaces/vexfs/vexfssemantics/vx";
@@ -90,6 +90,7 @@ async fn first_scheduled_run() -> (FakeApi, Arc<Harness>, String) {
         .expect("truncates");
     fake.put(CR, resource(minute - Duration::seconds(30)));
     let ctx = context(&fake);
+    acknowledge(&fake, &ctx, CR).await;
     let first = pass(&fake, &ctx, CR).await;
     let name = scheduled_name(&fake, &first);
     (fake, ctx, name)
@@ -172,6 +173,7 @@ async fn retention_prunes_to_keep_last_and_deletes_archives() {
         fake.put(&format!("{BACKUPS}/{name}"), old_backup(name, completed));
     }
     let ctx = context(&fake);
+    acknowledge(&fake, &ctx, CR).await;
     let calls = pass(&fake, &ctx, CR).await;
     let deleted = uris(&calls, Method::DELETE);
     assert_eq!(deleted.len(), 1, "{deleted:?}");

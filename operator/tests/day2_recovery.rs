@@ -36,7 +36,7 @@ fn resource(reset_token: Option<&str>, recovery_status: Value) -> Value {
             "circuitBreaker": {"failureThreshold": 2, "timeoutSeconds": 120},
             "resetToken": reset_token
         }},
-        "status": {"conditions": [], "recovery": recovery_status}
+        "status": {"observedGeneration": 1, "conditions": [], "recovery": recovery_status}
     })
 }
 

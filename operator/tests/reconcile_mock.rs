@@ -9,7 +9,7 @@ use http::Method;
 use serde_json::json;
 use support::fake_api::{Call, FakeApi};
 use support::reconcile::Harness;
-use support::reconcile::{condition, context, pass};
+use support::reconcile::{acknowledge, condition, context, pass};
 
 const CR_PATH: &str = "/apis/vexfs.io/v1alpha1/namespaces/vexfs/vexfssemantics/";
 
@@ -33,12 +33,13 @@ fn writes(calls: &[Call]) -> Vec<String> {
 #[tokio::test]
 async fn first_pass_applies_children_and_second_pass_writes_nothing() {
     let (fake, ctx, path) = setup("minimal.yaml");
+    acknowledge(&fake, &ctx, &path).await;
     let calls = pass(&fake, &ctx, &path).await;
     let apply = "?&force=true&fieldManager=vexfs-operator";
     let ns = "namespaces/vexfs";
+    // Every read comes from the caches: discovery asked the API server once, in the
+    // acknowledging pass.
     let expected = vec![
-        // Every read comes from the caches; only discovery asks the API server, once.
-        "GET /apis/monitoring.coreos.com/v1".to_owned(),
         // The generated backup and admin tokens, created once before the engine that mounts them.
         format!("POST /api/v1/{ns}/secrets?"),
         format!("POST /api/v1/{ns}/secrets?"),
@@ -62,6 +63,56 @@ async fn first_pass_applies_children_and_second_pass_writes_nothing() {
     assert_eq!(second, Vec::new(), "nothing changed: no request at all");
 }
 
+#[tokio::test]
+async fn a_new_generation_is_acknowledged_with_one_status_write_before_its_children() {
+    let (fake, ctx, path) = setup("minimal.yaml");
+    let mut cr = fake.get(&path).expect("stored");
+    cr["metadata"]["generation"] = json!(1);
+    fake.put(&path, cr);
+    let apply = "?&force=true&fieldManager=vexfs-operator";
+    let first = pass(&fake, &ctx, &path).await;
+    pretty_assertions::assert_eq!(
+        writes(&first),
+        vec![format!("PATCH {CR_PATH}minimal/status{apply}")],
+        "the first pass only acknowledges generation 1"
+    );
+    let stored = fake.get(&path).expect("stored");
+    assert_eq!(stored["status"]["observedGeneration"], json!(1));
+    assert_eq!(condition(&fake, &path, "Reconciling").0, "True");
+    assert_eq!(
+        condition(&fake, &path, "Ready").1,
+        "EngineMissing",
+        "no child exists yet"
+    );
+    let second = pass(&fake, &ctx, &path).await;
+    assert_eq!(
+        writes(&second).len(),
+        9,
+        "two token Secrets, six children and the status: {second:?}"
+    );
+    assert_eq!(pass(&fake, &ctx, &path).await, Vec::new());
+    // A spec change is acknowledged the same way before the ConfigMap and StatefulSet change.
+    let mut cr = fake.get(&path).expect("stored");
+    cr["metadata"]["generation"] = json!(2);
+    cr["spec"]["analytics"] = json!({"slidingWindowSize": 2000});
+    fake.put(&path, cr);
+    let acknowledged = pass(&fake, &ctx, &path).await;
+    assert_eq!(writes(&acknowledged).len(), 1, "{acknowledged:?}");
+    assert_eq!(
+        condition(&fake, &path, "Ready").1,
+        "EngineProgressing",
+        "the engine exists but runs the previous generation"
+    );
+    let applied = pass(&fake, &ctx, &path).await;
+    let changed: Vec<String> = writes(&applied);
+    assert!(
+        changed
+            .iter()
+            .any(|w| w.contains("configmaps/minimal-config")),
+        "{changed:?}"
+    );
+}
+
 fn admin_token(fake: &FakeApi) -> String {
     let secret = fake
         .get("/api/v1/namespaces/vexfs/secrets/minimal-admin-token")
@@ -75,6 +126,7 @@ fn admin_token(fake: &FakeApi) -> String {
 #[tokio::test]
 async fn the_admin_token_is_generated_once_and_again_only_after_deletion() {
     let (fake, ctx, path) = setup("minimal.yaml");
+    acknowledge(&fake, &ctx, &path).await;
     pass(&fake, &ctx, &path).await;
     let first = admin_token(&fake);
     assert_eq!(first.len(), 64, "32 random bytes, hex: {first}");
@@ -113,6 +165,7 @@ async fn a_steady_reconcile_of_a_ready_resource_with_day_two_makes_no_request_at
     let mut cr = fake.get(&path).expect("stored");
     cr["spec"]["recovery"] = json!({"enabled": true});
     fake.put(&path, cr);
+    acknowledge(&fake, &ctx, &path).await;
     pass(&fake, &ctx, &path).await;
     let sts_path = "/apis/apps/v1/namespaces/vexfs/statefulsets/minimal";
     let mut sts = fake.get(sts_path).expect("applied");
@@ -148,6 +201,7 @@ async fn a_steady_reconcile_of_a_ready_resource_with_day_two_makes_no_request_at
 #[tokio::test]
 async fn engine_becoming_ready_writes_status_once_and_keeps_other_transition_times() {
     let (fake, ctx, path) = setup("minimal.yaml");
+    acknowledge(&fake, &ctx, &path).await;
     pass(&fake, &ctx, &path).await;
     let stalled_before = condition(&fake, &path, "Stalled");
     let sts_path = "/apis/apps/v1/namespaces/vexfs/statefulsets/minimal";
@@ -181,6 +235,7 @@ async fn engine_becoming_ready_writes_status_once_and_keeps_other_transition_tim
 #[tokio::test]
 async fn missing_secret_stalls_with_one_event_and_no_children() {
     let (fake, ctx, path) = setup("full.yaml");
+    acknowledge(&fake, &ctx, &path).await;
     let first = pass(&fake, &ctx, &path).await;
     let first_writes = writes(&first);
     assert_eq!(
@@ -233,7 +288,8 @@ async fn scaling_down_to_one_replica_deletes_the_disruption_budget() {
     let (fake, ctx, path) = setup("minimal.yaml");
     let mut cr = fake.get(&path).expect("stored");
     cr["spec"]["engine"] = json!({"replicas": 2});
-    fake.put(&path, cr.clone());
+    fake.put(&path, cr);
+    acknowledge(&fake, &ctx, &path).await;
     let first = pass(&fake, &ctx, &path).await;
     let pdb = "/apis/policy/v1/namespaces/vexfs/poddisruptionbudgets/minimal";
     assert!(
@@ -244,6 +300,8 @@ async fn scaling_down_to_one_replica_deletes_the_disruption_budget() {
     );
     assert!(fake.get(pdb).is_some());
 
+    // The stored object now carries the status of the passes above.
+    let mut cr = fake.get(&path).expect("stored");
     cr["spec"]["engine"] = json!({"replicas": 1});
     fake.put(&path, cr);
     let second = pass(&fake, &ctx, &path).await;
@@ -262,6 +320,7 @@ async fn scaling_down_to_one_replica_deletes_the_disruption_budget() {
 #[tokio::test]
 async fn the_network_policy_follows_the_spec_and_is_deleted_when_disabled() {
     let (fake, ctx, path) = setup("minimal.yaml");
+    acknowledge(&fake, &ctx, &path).await;
     pass(&fake, &ctx, &path).await;
     let policy = "/apis/networking.k8s.io/v1/namespaces/vexfs/networkpolicies/minimal";
     assert!(fake.get(policy).is_some(), "created by default");
@@ -318,6 +377,7 @@ async fn enabled_monitoring_without_the_api_stalls_once_secrets_exist() {
         &format!("{secrets}/vexfs-tls"),
         secret(&["tls.crt", "tls.key", "ca.crt"]),
     );
+    acknowledge(&fake, &ctx, &path).await;
     let calls = pass(&fake, &ctx, &path).await;
     let (status, reason, _) = condition(&fake, &path, "Stalled");
     assert_eq!(
@@ -333,6 +393,7 @@ async fn enabled_monitoring_without_the_api_stalls_once_secrets_exist() {
 #[tokio::test]
 async fn the_operator_issues_a_serving_certificate_once_and_renews_it_when_due() {
     let (fake, ctx, path) = setup("tls.yaml");
+    acknowledge(&fake, &ctx, &path).await;
     let first = writes(&pass(&fake, &ctx, &path).await);
     let secrets = "/api/v1/namespaces/vexfs/secrets";
     let serving_path = format!("{secrets}/secure-tls");
@@ -411,6 +472,7 @@ async fn an_issuer_ref_needs_cert_manager_and_then_gets_a_certificate() {
     let path = format!("{CR_PATH}secure");
     fake.put(&path, serde_json::to_value(&cr).expect("json"));
     let ctx = context(&fake);
+    acknowledge(&fake, &ctx, &path).await;
     pass(&fake, &ctx, &path).await;
     let (status, reason, _) = condition(&fake, &path, "Stalled");
     assert_eq!(

@@ -33,6 +33,7 @@ fn inputs(previous: Option<&VexfsSemanticStatus>) -> StatusInputs<'_> {
         observed: ready(2),
         suspended: false,
         changed: false,
+        pending: false,
         auth: None,
         warnings: Vec::new(),
         day_two: DayTwoReport::default(),
@@ -258,4 +259,51 @@ fn engine_summary_and_day_two_conditions_are_reported() {
         1,
         "core conditions are not carried over"
     );
+}
+
+#[test]
+fn a_new_generation_is_acknowledged_as_progressing_before_its_children_change() {
+    use vexfs_operator::controller::status::acknowledge_first;
+    // A ready engine at generation 2; the spec moved to generation 3.
+    let steady = compute(StatusInputs {
+        generation: Some(2),
+        ..inputs(None)
+    });
+    assert!(acknowledge_first(Some(3), Some(&steady), false));
+    assert!(acknowledge_first(Some(1), None, false), "a new resource");
+    assert!(!acknowledge_first(Some(2), Some(&steady), false));
+    assert!(
+        !acknowledge_first(Some(3), Some(&steady), true),
+        "a suspended resource changes no child"
+    );
+    let pending = compute(StatusInputs {
+        engine: None,
+        pending: true,
+        now: instant(2_000),
+        ..inputs(Some(&steady))
+    });
+    assert_eq!(pending.observed_generation, Some(3));
+    assert_eq!(get(&pending, types::READY), ("False", "EngineProgressing"));
+    assert_eq!(
+        get(&pending, types::RECONCILING),
+        ("True", "EngineProgressing")
+    );
+    assert_eq!(get(&pending, types::STALLED), ("False", "AsExpected"));
+    assert_eq!(
+        pending.engine, steady.engine,
+        "the engine status is carried over"
+    );
+    let fresh = compute(StatusInputs {
+        generation: Some(1),
+        engine: None,
+        observed: EngineObservation::default(),
+        pending: true,
+        ..inputs(None)
+    });
+    assert_eq!(get(&fresh, types::READY), ("False", "EngineMissing"));
+    assert_eq!(
+        get(&fresh, types::RECONCILING),
+        ("True", "EngineProgressing")
+    );
+    assert!(fresh.engine.is_none());
 }

@@ -184,6 +184,7 @@ struct Outcome {
     engine: Option<(i32, String, String)>,
     observed: EngineObservation,
     changed: bool,
+    pending: bool,
     auth: Option<AuthStatus>,
     warnings: Vec<String>,
 }
@@ -209,6 +210,17 @@ async fn reconcile_once(cr: &VexfsSemantic, ctx: &Context) -> Result<Action, Rec
         }
     };
     let fetched = fetch::fetch(&ctx.client, &ctx.caches, &spec).await?;
+    if status::acknowledge_first(cr.metadata.generation, cr.status.as_ref(), spec.suspend) {
+        let outcome = Outcome {
+            observed: fetched.live.engine(&spec.name),
+            pending: true,
+            warnings: warnings(&spec),
+            ..Outcome::default()
+        };
+        let day_two = DayTwoReport::carry_over(cr.status.as_ref());
+        finish(cr, ctx, outcome, day_two, now).await?;
+        return Ok(Action::requeue(Duration::ZERO));
+    }
     let outcome = converge(ctx, &spec, cr.status.as_ref(), &fetched, now).await?;
     // Day-2 steps (backup schedule, restore, recovery ladder) run only when the children
     // converged: a stalled object has no engine to act on.
@@ -274,6 +286,7 @@ async fn finish(
         observed: outcome.observed,
         suspended: cr.spec.suspend,
         changed: outcome.changed,
+        pending: outcome.pending,
         auth: outcome.auth,
         warnings: outcome.warnings,
         day_two,
@@ -332,6 +345,7 @@ async fn converge(
         )),
         observed: live.engine(&spec.name),
         changed: created || issued || !changes.is_empty(),
+        pending: false,
         auth: Some(AuthStatus {
             admin_token_secret: spec.api_auth.generated_secret().map(str::to_owned),
         }),

@@ -132,3 +132,23 @@ pub fn status_and_reason(fake: &FakeApi, path: &str, type_: &str) -> (String, St
     let (status, reason, _) = condition(fake, path, type_);
     (status, reason)
 }
+
+/// Runs the pass that acknowledges the resource's current generation (see
+/// `controller::status::acknowledge_first`) and checks that it wrote the status and nothing else.
+pub async fn acknowledge(fake: &FakeApi, harness: &Harness, path: &str) {
+    let calls = pass(fake, harness, path).await;
+    let writes: Vec<String> = calls
+        .iter()
+        .filter(|c| c.method != http::Method::GET)
+        .map(|c| format!("{} {}", c.method, c.uri))
+        .collect();
+    assert!(
+        writes.len() == 1 && writes[0].starts_with(&format!("PATCH {path}/status")),
+        "the acknowledging pass writes the status only: {writes:?}"
+    );
+    let stored = fake.get(path).expect("stored");
+    assert_eq!(
+        stored["status"]["observedGeneration"], stored["metadata"]["generation"],
+        "the status acknowledges the current generation"
+    );
+}

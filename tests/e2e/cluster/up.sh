@@ -9,6 +9,8 @@
 #   VEXFS_E2E_STATE  state directory (default: /dev/shm/vexfs-e2e)
 #   VEXFS_E2E_BIN    directory of prebuilt tools (default: the output of build.sh)
 #   VEXFS_E2E_NODES  number of fake nodes (default: 2)
+#   VEXFS_E2E_KCM_ARGS        extra kube-controller-manager flags, space-separated (default: none)
+#   VEXFS_E2E_SCHEDULER_ARGS  extra kube-scheduler flags, space-separated (default: none)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib.sh
@@ -44,14 +46,17 @@ start_controllers() {
   free_port kcm_port
   free_port scheduler_port
   local auth=(--kubeconfig="$kcfg" --authentication-kubeconfig="$kcfg" --authorization-kubeconfig="$kcfg")
+  local kcm_extra scheduler_extra
+  read -r -a kcm_extra <<< "${VEXFS_E2E_KCM_ARGS:-}"
+  read -r -a scheduler_extra <<< "${VEXFS_E2E_SCHEDULER_ARGS:-}"
   start kube-controller-manager "$bin/kube-controller-manager" "${auth[@]}" \
     --bind-address=127.0.0.1 --secure-port="$kcm_port" --leader-elect=false \
     --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
     --use-service-account-credentials=false --controllers='*' \
-    --cert-dir="$state_dir/kcm-certs"
+    --cert-dir="$state_dir/kcm-certs" "${kcm_extra[@]}"
   start kube-scheduler "$bin/kube-scheduler" "${auth[@]}" \
     --bind-address=127.0.0.1 --secure-port="$scheduler_port" --leader-elect=false \
-    --cert-dir="$state_dir/scheduler-certs"
+    --cert-dir="$state_dir/scheduler-certs" "${scheduler_extra[@]}"
 }
 
 start_kwok() {

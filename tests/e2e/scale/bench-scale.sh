@@ -12,12 +12,18 @@
 #   STEADY_SECONDS   length of the steady-state window (default: 120)
 #   TIMEOUT_SECONDS  longest wait for Ready, convergence and deletion (default: 900)
 #   OPERATOR_BIN     operator binary to measure instead of building the release one (smoke runs)
+#   VEXFS_E2E_KCM_ARGS, VEXFS_E2E_SCHEDULER_ARGS  the control plane's own client limits (default:
+#                    100 requests/s, burst 100, for kube-controller-manager and kube-scheduler; with
+#                    the controller-manager's built-in 20/s, burst 30, its StatefulSet controller
+#                    alone needs about a minute to create 1,000 pods and more to roll them)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 n="${1:-1000}"
 export VEXFS_E2E_STATE="${VEXFS_E2E_STATE:-/dev/shm/vexfs-bench-scale}"
 # kwok nodes hold 110 pods each; keep a spare node or two.
+export VEXFS_E2E_KCM_ARGS="${VEXFS_E2E_KCM_ARGS---kube-api-qps=100 --kube-api-burst=100}"
+export VEXFS_E2E_SCHEDULER_ARGS="${VEXFS_E2E_SCHEDULER_ARGS---kube-api-qps=100 --kube-api-burst=100}"
 export VEXFS_E2E_NODES="${VEXFS_E2E_NODES:-$(((n + 109) / 110 + 2))}"
 
 cd "$repo"
