@@ -3,10 +3,12 @@
 //! Everything a reconcile decides from lives in the cluster (spec, status, children); this store
 //! holds what must not: per-object retry backoff, owned by the controller's error policy, the
 //! recovery slots capping concurrent recoveries, and each ladder's latest state (fresher than a
-//! cached status), both owned by the day-2 step. One `Memory` exists per operator process;
+//! cached status), both owned by the day-2 step, and the routine passes deferred behind other
+//! resources' acknowledgements. One `Memory` exists per operator process;
 //! `Context` holds a handle to it.
 
 use super::backoff::Backoff;
+use super::priority::Priority;
 use crate::recovery::memory::RecoveryMemory;
 use crate::recovery::slots::RecoverySlots;
 
@@ -19,4 +21,6 @@ pub struct Memory {
     pub recovery_slots: RecoverySlots,
     /// Latest recovery ladder state per resource (written by the day-2 step).
     pub recovery: RecoveryMemory,
+    /// Runs of deferred routine passes (written by `reconcile`).
+    pub priority: Priority,
 }

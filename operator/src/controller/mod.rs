@@ -12,6 +12,7 @@ pub mod credentials;
 pub mod fetch;
 pub mod memory;
 pub mod plan;
+pub mod priority;
 pub mod run;
 pub mod status;
 pub mod tls;
@@ -23,6 +24,7 @@ use chrono::{DateTime, Utc};
 use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::runtime::reflector::Store;
 use kube::{Client, Resource, ResourceExt};
 use serde_json::json;
 
@@ -108,6 +110,9 @@ pub struct Context {
     pub images: Images,
     /// The operator's own namespace, admitted to the engines by their NetworkPolicies.
     pub operator_namespace: Option<String>,
+    /// The cached resources of this controller, to see which wait for their acknowledgement
+    /// (none in tests that reconcile one object).
+    pub semantics: Option<Store<VexfsSemantic>>,
 }
 
 impl Context {
@@ -126,6 +131,16 @@ impl Context {
             memory: Arc::default(),
             images: Images::default(),
             operator_namespace: None,
+            semantics: None,
+        }
+    }
+
+    /// The same context seeing the controller's cached resources.
+    #[must_use]
+    pub fn with_semantics(self, semantics: Store<VexfsSemantic>) -> Self {
+        Self {
+            semantics: Some(semantics),
+            ..self
         }
     }
 
@@ -160,6 +175,15 @@ pub async fn reconcile(
     cr: Arc<VexfsSemantic>,
     ctx: Arc<Context>,
 ) -> Result<Action, ReconcileError> {
+    let deferral = ctx.semantics.as_ref().and_then(|semantics| {
+        let now = tokio::time::Instant::now();
+        ctx.memory
+            .priority
+            .behind_acknowledgements(&cr, semantics, now)
+    });
+    if let Some(delay) = deferral {
+        return Ok(Action::requeue(delay));
+    }
     let started = Instant::now();
     let result = reconcile_once(&cr, &ctx).await;
     let reason = result.as_ref().err().map(ReconcileError::metric_reason);

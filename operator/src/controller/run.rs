@@ -255,7 +255,7 @@ pub struct Handles {
 }
 
 impl Handles {
-    fn context(&self, caches: Caches) -> Context {
+    fn context(&self, caches: Caches, semantics: Store<VexfsSemantic>) -> Context {
         Context::new(
             self.client.clone(),
             caches,
@@ -265,6 +265,7 @@ impl Handles {
         .with_memory(self.memory.clone())
         .with_images(self.images.clone())
         .with_operator_namespace(self.operator_namespace.clone())
+        .with_semantics(semantics)
     }
 }
 
@@ -322,7 +323,7 @@ pub async fn run(
         .into_iter()
         .zip(caches)
         .map(|(controller, caches)| {
-            let ctx = Arc::new(handles.context(caches));
+            let ctx = Arc::new(handles.context(caches, controller.store()));
             controller
                 .run(reconcile, error_policy, ctx)
                 .for_each(|result| async move {
