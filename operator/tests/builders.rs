@@ -5,7 +5,7 @@ mod support;
 use serde::Serialize;
 use vexfs_operator::controller::build::{ClusterFacts, build_all};
 use vexfs_operator::spec::images::Images;
-use vexfs_operator::spec::validate;
+use vexfs_operator::spec::{ValidatedSpec, validate};
 
 fn yaml(value: &impl Serialize) -> String {
     serde_yaml::to_string(value).expect("serialises")
@@ -108,7 +108,7 @@ fn config_hash_changes_only_with_the_rendered_config() {
     .expect("builds");
     let mut scaled = cr.clone();
     scaled.spec.engine = Some(vexfs_operator::crd::EngineSpec {
-        replicas: 3,
+        replicas: 0,
         ..Default::default()
     });
     let scaled = build_all(
@@ -133,12 +133,34 @@ fn config_hash_changes_only_with_the_rendered_config() {
     assert_ne!(base.config_hash, tuned.config_hash);
 }
 
+/// Several replicas, as clustered mode will resolve them: validation refuses `replicas > 1` from a
+/// standalone spec, so the builders' multi-replica output is reached through [`ValidatedSpec`].
+fn with_replicas(sample: &str, replicas: i32, stopped: bool) -> ValidatedSpec {
+    let mut cr = support::load_sample(sample);
+    cr.spec.stopped = stopped;
+    let mut spec = validate(&cr, &Images::default()).expect("valid");
+    spec.engine.replicas = replicas;
+    spec
+}
+
+#[test]
+fn several_replicas_get_a_disruption_budget_allowing_one_eviction() {
+    let children = build_all(
+        &with_replicas("minimal.yaml", 3, false),
+        ClusterFacts::default(),
+    )
+    .expect("builds");
+    assert_eq!(children.statefulset.spec.and_then(|s| s.replicas), Some(3));
+    support::assert_snapshot(
+        &support::repo_root().join("operator/tests/snapshots/replicated/poddisruptionbudget.yaml"),
+        &yaml(&children.pod_disruption_budget),
+    );
+}
+
 #[test]
 fn stopped_scales_the_statefulset_to_zero_and_keeps_storage() {
-    let mut cr = support::load_sample("full.yaml");
-    cr.spec.stopped = true;
     let children = build_all(
-        &validate(&cr, &Images::default()).expect("valid"),
+        &with_replicas("full.yaml", 3, true),
         ClusterFacts::default(),
     )
     .expect("builds");

@@ -3,32 +3,9 @@
 
 mod support;
 
-use std::sync::Arc;
-
-use http::Method;
 use serde_json::json;
-use support::fake_api::{Call, FakeApi};
-use support::reconcile::Harness;
-use support::reconcile::{acknowledge, condition, context, pass};
-
-const CR_PATH: &str = "/apis/vexfs.io/v1alpha1/namespaces/vexfs/vexfssemantics/";
-
-fn setup(sample: &str) -> (FakeApi, Arc<Harness>, String) {
-    let fake = FakeApi::default();
-    let cr = support::load_sample(sample);
-    let path = format!("{CR_PATH}{}", cr.metadata.name.clone().expect("name"));
-    fake.put(&path, serde_json::to_value(&cr).expect("json"));
-    let ctx = context(&fake);
-    (fake, ctx, path)
-}
-
-fn writes(calls: &[Call]) -> Vec<String> {
-    calls
-        .iter()
-        .filter(|c| c.method != Method::GET)
-        .map(|c| format!("{} {}", c.method, c.uri))
-        .collect()
-}
+use support::fake_api::FakeApi;
+use support::reconcile::{CR_PATH, acknowledge, condition, context, pass, setup, writes};
 
 #[tokio::test]
 async fn first_pass_applies_children_and_second_pass_writes_nothing() {
@@ -281,40 +258,6 @@ async fn invalid_spec_stalls_without_touching_children() {
     );
     let (status, reason, _) = condition(&fake, &path, "Stalled");
     assert_eq!((status.as_str(), reason.as_str()), ("True", "InvalidSpec"));
-}
-
-#[tokio::test]
-async fn scaling_down_to_one_replica_deletes_the_disruption_budget() {
-    let (fake, ctx, path) = setup("minimal.yaml");
-    let mut cr = fake.get(&path).expect("stored");
-    cr["spec"]["engine"] = json!({"replicas": 2});
-    fake.put(&path, cr);
-    acknowledge(&fake, &ctx, &path).await;
-    let first = pass(&fake, &ctx, &path).await;
-    let pdb = "/apis/policy/v1/namespaces/vexfs/poddisruptionbudgets/minimal";
-    assert!(
-        writes(&first)
-            .iter()
-            .any(|w| w.starts_with(&format!("PATCH {pdb}"))),
-        "PDB applied for two replicas"
-    );
-    assert!(fake.get(pdb).is_some());
-
-    // The stored object now carries the status of the passes above.
-    let mut cr = fake.get(&path).expect("stored");
-    cr["spec"]["engine"] = json!({"replicas": 1});
-    fake.put(&path, cr);
-    let second = pass(&fake, &ctx, &path).await;
-    let w = writes(&second);
-    assert!(
-        w.iter().any(|w| w.starts_with(&format!("DELETE {pdb}"))),
-        "PDB deleted: {w:?}"
-    );
-    assert!(
-        w.iter().any(|w| w.contains("/statefulsets/minimal?")),
-        "StatefulSet rescaled: {w:?}"
-    );
-    assert!(fake.get(pdb).is_none());
 }
 
 #[tokio::test]

@@ -150,11 +150,11 @@ mod tests {
     fn restores_copy_the_source_spec_and_refuse_unfinished_or_orphaned_s3_backups() {
         let backup = json!({"metadata": {"name": "vx-1"},
             "status": {"phase": "Succeeded", "location": "pvc://c/vx-1.tar.gz"}});
-        let source = json!({"spec": {"engine": {"replicas": 2}, "suspend": true,
+        let source = json!({"spec": {"engine": {"logLevel": "Debug"}, "suspend": true,
             "restore": {"backupName": "old"}}});
         let m = restore_manifest(Some(&source), &backup, "vx-restored").unwrap();
         assert_eq!(m["metadata"]["name"], "vx-restored");
-        assert_eq!(m["spec"]["engine"]["replicas"], 2);
+        assert_eq!(m["spec"]["engine"]["logLevel"], "Debug");
         assert_eq!(m["spec"]["restore"]["backupName"], "vx-1");
         assert!(m["spec"].get("suspend").is_none());
         let orphan = restore_manifest(None, &backup, "vx-restored").unwrap();

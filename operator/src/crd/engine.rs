@@ -13,8 +13,11 @@ pub struct EngineSpec {
     /// the installation sets another).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
-    /// Number of engine pods. `spec.stopped` scales to zero without changing this value.
+    /// Number of engine pods, at most 1: each standalone replica keeps its own event log, so more
+    /// would split sessions, queries and backups between them (several replicas need clustered
+    /// mode, see docs/cluster.md). `spec.stopped` scales to zero without changing this value.
     #[schemars(range(min = 0, max = 100))]
+    #[schemars(extend("x-kubernetes-validations" = [{"rule": "self <= 1", "message": super::messages::ONE_ENGINE_REPLICA}]))]
     pub replicas: i32,
     /// CPU and memory requests and limits of the engine container.
     /// When omitted, requests of 100m CPU and 128Mi memory and a 1Gi memory limit are used.

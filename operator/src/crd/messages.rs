@@ -35,3 +35,5 @@ pub const RULE_RECEIVERS_EXIST: &str =
 pub const UNIQUE_RULES: &str = "alert rule names must be unique";
 /// Metric conditions compare against a threshold.
 pub const RULE_THRESHOLD: &str = "a metric condition needs a threshold";
+/// One engine replica: standalone replicas do not share their event log.
+pub const ONE_ENGINE_REPLICA: &str = "more than one engine replica is not supported because each standalone replica keeps its own event log, so sessions, queries and backups would each see only part of the data; run one replica (several replicas need clustered mode on NATS JetStream, see docs/cluster.md)";

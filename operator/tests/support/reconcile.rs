@@ -4,6 +4,8 @@
 
 use std::sync::{Arc, Mutex};
 
+use http::Method;
+
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service, ServiceAccount};
@@ -21,6 +23,9 @@ use vexfs_operator::metrics::Metrics;
 use super::fake_api::{Call, FakeApi};
 
 const NS: &str = "namespaces/vexfs";
+
+/// Collection path of the `VexfsSemantic` resources in the test namespace.
+pub const CR_PATH: &str = "/apis/vexfs.io/v1alpha1/namespaces/vexfs/vexfssemantics/";
 
 /// A controller context and the write side of its caches.
 pub struct Harness {
@@ -41,6 +46,25 @@ pub fn context(fake: &FakeApi) -> Arc<Harness> {
         )),
         writers: Mutex::new(writers),
     })
+}
+
+/// A fake API holding the sample `sample`, a context talking to it, and the sample's path.
+pub fn setup(sample: &str) -> (FakeApi, Arc<Harness>, String) {
+    let fake = FakeApi::default();
+    let cr = super::load_sample(sample);
+    let path = format!("{CR_PATH}{}", cr.metadata.name.clone().expect("name"));
+    fake.put(&path, serde_json::to_value(&cr).expect("json"));
+    let ctx = context(&fake);
+    (fake, ctx, path)
+}
+
+/// The requests among `calls` that change something, as `METHOD uri`.
+pub fn writes(calls: &[Call]) -> Vec<String> {
+    calls
+        .iter()
+        .filter(|c| c.method != Method::GET)
+        .map(|c| format!("{} {}", c.method, c.uri))
+        .collect()
 }
 
 /// Replaces the contents of one cache with the fake's objects under `collection`, as a relist of
@@ -125,6 +149,17 @@ pub fn condition(fake: &FakeApi, path: &str, type_: &str) -> (String, String, St
         .expect("condition present");
     let s = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
     (s("status"), s("reason"), s("lastTransitionTime"))
+}
+
+/// Message of the condition `type_` of the resource at `path`.
+pub fn condition_message(fake: &FakeApi, path: &str, type_: &str) -> String {
+    let object = fake.get(path).expect("stored");
+    object["status"]["conditions"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["type"] == type_))
+        .and_then(|c| c["message"].as_str())
+        .expect("condition with a message")
+        .to_owned()
 }
 
 /// Status and reason of the condition `type_` of the resource at `path`.

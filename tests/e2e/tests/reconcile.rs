@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use vexfs_e2e::{Result, Scenario, Stack, ensure, object, wait};
+use vexfs_e2e::{Result, Scenario, Stack, ensure, object, samples, wait};
 
 const READY: Duration = Duration::from_secs(120);
 const CONFIG_HASH: &str = "vexfs.io/config-hash";
@@ -164,21 +164,68 @@ fn spec_change_rolls_pods_and_never_reports_a_stale_ready() -> Result<()> {
     Ok(())
 }
 
+/// What an earlier version, which accepted several standalone replicas, left for `replicas: 2`.
+fn older_disruption_budget(stack: &Stack) -> Result<Value> {
+    let owner = stack.get()?;
+    let labels = json!({
+        "app.kubernetes.io/component": "engine",
+        "app.kubernetes.io/instance": stack.name(),
+        "app.kubernetes.io/managed-by": "vexfs-operator",
+        "app.kubernetes.io/name": "vexfs-engine",
+        "app.kubernetes.io/part-of": "vexfs-semantic",
+    });
+    Ok(json!({
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {
+            "name": stack.name(),
+            "labels": labels,
+            "ownerReferences": [{
+                "apiVersion": "vexfs.io/v1alpha1", "kind": "VexfsSemantic", "controller": true,
+                "name": stack.name(), "uid": object::uid(&owner),
+            }],
+        },
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {
+            "app.kubernetes.io/component": "engine",
+            "app.kubernetes.io/instance": stack.name(),
+            "app.kubernetes.io/name": "vexfs-engine",
+        }}},
+    }))
+}
+
 #[test]
-fn scaling_down_removes_the_disruption_budget() -> Result<()> {
-    let s = Scenario::new("pdb")?;
+fn several_replicas_are_refused_and_an_older_disruption_budget_is_removed() -> Result<()> {
+    let s = Scenario::new("replicas")?;
     let (_operator, stack) = s.ready_sample("minimal.yaml", READY)?;
-    ensure(
-        stack.children_of("poddisruptionbudgets")?.is_empty(),
-        || "one replica must not get a PDB".into(),
+    let generation = object::generation(&stack.get()?);
+    let sample = s
+        .cluster
+        .repo_path("config/samples/invalid-engine-replicas.yaml");
+    let expected = std::fs::read_to_string(&sample)
+        .ok()
+        .and_then(|text| samples::expected_message(&text))
+        .ok_or_else(|| format!("{} has no `# expect:` line", sample.display()))
+        .map_err(vexfs_e2e::Error::Expectation)?;
+    let kubectl = s.cluster.kubectl();
+    let patch = json!({"spec": {"engine": {"replicas": 2}}}).to_string();
+    let target = stack.target();
+    let out = kubectl.try_run(
+        &["patch", &target, "-n", s.ns(), "--type=merge", "-p", &patch],
+        None,
     )?;
-    stack.patch_spec(json!({"engine": {"replicas": 2}}))?;
-    stack.wait_children("a PodDisruptionBudget", READY, |c| {
-        kinds(c).contains("PodDisruptionBudget")
+    ensure(!out.success && out.stderr.contains(&expected), || {
+        format!(
+            "replicas 2: expected a refusal with {expected:?}, got:\n{}",
+            out.stderr
+        )
     })?;
-    stack.wait_ready(READY)?;
-    stack.patch_spec(json!({"engine": {"replicas": 1}}))?;
-    stack.wait_children("the PodDisruptionBudget removed", READY, |c| {
+    ensure(object::generation(&stack.get()?) == generation, || {
+        "the refused patch changed the generation".into()
+    })?;
+
+    let pdb = older_disruption_budget(&stack)?.to_string();
+    kubectl.run_with_input(&["apply", "-n", s.ns(), "-f", "-"], &pdb)?;
+    stack.wait_children("the older PodDisruptionBudget removed", READY, |c| {
         has_engine_children(c) && !kinds(c).contains("PodDisruptionBudget")
     })?;
     stack.wait_ready(READY)?;
