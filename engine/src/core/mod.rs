@@ -12,15 +12,17 @@ pub mod windows;
 pub mod windows_report;
 
 use crate::event::Event;
+use parking_lot::{MappedMutexGuard, Mutex, MutexGuard};
 use profiler::{Profiler, ProfilerSettings, Stage};
 use std::any::Any;
+use std::sync::Arc;
 use std::time::Instant;
 use windows::Windows;
 
 /// A processing step after the windows: analytics and alerting plug in here.
 ///
 /// Register one with [`Engine::add_hook`]; find it again (e.g. from an API handler) with
-/// [`Engine::hook`] / [`Engine::hook_mut`].
+/// [`Engine::hook`] / [`Engine::hook_mut`], which hold the hooks' lock while borrowed.
 pub trait EventHook: Any + Send + Sync {
     /// The profiler stage its time is accounted to.
     fn stage(&self) -> Stage;
@@ -39,13 +41,22 @@ pub struct EngineSettings {
     pub profiler: ProfilerSettings,
 }
 
+/// The registered hooks, in registration order.
+type HookList = Vec<Box<dyn EventHook>>;
+
 /// The processing core.
+///
+/// The hooks sit behind their own lock inside the engine, so a thread holding a
+/// [`HookHandle`] can apply them while another thread holds the engine (windows, profiler)
+/// under the server's core lock. Whoever needs both takes the engine first, then the hooks
+/// ([`Engine::hook`], [`Engine::tick`]); a [`HookHandle`] user never takes the engine while it
+/// holds the hooks.
 pub struct Engine {
     /// Sliding windows.
     pub windows: Windows,
     /// Self-profiling state.
     pub profiler: Profiler,
-    hooks: Vec<Box<dyn EventHook>>,
+    hooks: Arc<Mutex<HookList>>,
 }
 
 impl Engine {
@@ -54,34 +65,33 @@ impl Engine {
         Engine {
             windows: Windows::new(settings.sliding_window_size),
             profiler: Profiler::new(settings.profiler.clone()),
-            hooks: Vec::new(),
+            hooks: Arc::default(),
         }
     }
 
     /// Appends a hook; hooks run in registration order.
     pub fn add_hook(&mut self, hook: Box<dyn EventHook>) {
-        self.hooks.push(hook);
+        self.hooks.lock().push(hook);
     }
 
-    /// The registered hook of type `T`, if any.
-    pub fn hook<T: EventHook>(&self) -> Option<&T> {
-        self.hooks.iter().find_map(|h| {
-            let any: &dyn Any = h.as_ref();
-            any.downcast_ref::<T>()
-        })
+    /// The registered hook of type `T`, if any, holding the hooks' lock while borrowed.
+    pub fn hook<T: EventHook>(&self) -> Option<MappedMutexGuard<'_, T>> {
+        find_hook(&self.hooks)
     }
 
-    /// The registered hook of type `T`, mutably.
-    pub fn hook_mut<T: EventHook>(&mut self) -> Option<&mut T> {
-        self.hooks.iter_mut().find_map(|h| {
-            let any: &mut dyn Any = h.as_mut();
-            any.downcast_mut::<T>()
-        })
+    /// The registered hook of type `T`, mutably (same as [`Engine::hook`]: the guard is `DerefMut`).
+    pub fn hook_mut<T: EventHook>(&mut self) -> Option<MappedMutexGuard<'_, T>> {
+        find_hook(&self.hooks)
     }
 
     /// Whether any hook is registered (when none, there is nothing to feed after the windows).
     pub fn has_hooks(&self) -> bool {
-        !self.hooks.is_empty()
+        !self.hooks.lock().is_empty()
+    }
+
+    /// A handle that applies the hooks without borrowing the engine (for the analytics thread).
+    pub fn hook_handle(&self) -> HookHandle {
+        HookHandle(Arc::clone(&self.hooks))
     }
 
     /// Applies a batch of accepted events through windows and hooks, timing each stage.
@@ -106,21 +116,58 @@ impl Engine {
     /// The hooks part of [`Engine::apply`]: events must arrive in id order, each exactly once.
     pub fn apply_hooks(&mut self, events: &[Event], now_ns: i64) {
         let n = events.len() as u64;
-        for hook in &mut self.hooks {
-            let start = Instant::now();
-            for e in events {
-                hook.observe(e, now_ns);
-            }
-            self.profiler
-                .record(hook.stage(), start.elapsed().as_nanos() as u64, n);
+        for (stage, ns) in self.hook_handle().apply(events, now_ns, || {}) {
+            self.profiler.record(stage, ns, n);
         }
     }
 
     /// Periodic work for every hook.
     pub fn tick(&mut self, now_ns: i64) {
-        for hook in &mut self.hooks {
+        for hook in self.hooks.lock().iter_mut() {
             hook.tick(&self.windows, now_ns);
         }
+    }
+}
+
+/// The hook of type `T` in `hooks`, with their lock held while it is borrowed.
+fn find_hook<T: EventHook>(hooks: &Mutex<HookList>) -> Option<MappedMutexGuard<'_, T>> {
+    MutexGuard::try_map(hooks.lock(), |list| {
+        list.iter_mut().find_map(|h| {
+            let any: &mut dyn Any = h.as_mut();
+            any.downcast_mut::<T>()
+        })
+    })
+    .ok()
+}
+
+/// Shared access to an engine's hooks, independent of the engine's own lock.
+#[derive(Clone)]
+pub struct HookHandle(Arc<Mutex<HookList>>);
+
+impl HookHandle {
+    /// Applies `events` (in id order, each exactly once) to every hook, calls `applied` before
+    /// the hooks' lock is released (fairly, so a waiting reader goes next), and returns each
+    /// hook's stage and time in nanoseconds for the profiler.
+    pub fn apply(
+        &self,
+        events: &[Event],
+        now_ns: i64,
+        applied: impl FnOnce(),
+    ) -> Vec<(Stage, u64)> {
+        let mut hooks = self.0.lock();
+        let timings = hooks
+            .iter_mut()
+            .map(|hook| {
+                let start = Instant::now();
+                for e in events {
+                    hook.observe(e, now_ns);
+                }
+                (hook.stage(), start.elapsed().as_nanos() as u64)
+            })
+            .collect();
+        applied();
+        MutexGuard::unlock_fair(hooks);
+        timings
     }
 }
 

@@ -96,7 +96,7 @@ pub fn evaluate(state: &AppState, now: i64) {
             .with_stats(&engine.windows.stats(now))
             .with_profile(&engine.profiler.report());
         match engine.hook::<Analytics>() {
-            Some(analytics) => inputs.with_analytics(analytics, alerts.needs(), now),
+            Some(analytics) => inputs.with_analytics(&analytics, alerts.needs(), now),
             None => inputs,
         }
     };

@@ -87,7 +87,7 @@ async fn report<T: Serialize>(
         .engine
         .hook::<Analytics>()
         .ok_or(AnalyticsApiError::Disabled)?;
-    Ok(Json(query(analytics)))
+    Ok(Json(query(&analytics)))
 }
 
 #[cfg(test)]

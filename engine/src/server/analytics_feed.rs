@@ -5,21 +5,28 @@
 //! once visible in `GET /api/v1/events` and counted in `GET /api/v1/stats`. The hooks (analytics)
 //! see it later, in id order and exactly once, through a bounded queue of batches; they lag by at
 //! most the queue's capacity plus the batch being applied. The lag is the gauge
-//! `vexfs_analytics_lag_events` and `analyticsLagEvents` in `GET /api/v1/profile`; it changes
-//! under the core lock together with the windows and hooks, so one lock hold sees them agree.
+//! `vexfs_analytics_lag_events` and `analyticsLagEvents` in `GET /api/v1/profile`; it rises under
+//! the core lock with the windows and falls under the hooks' lock with the hooks, so a reader
+//! holding both (core first, as [`crate::core::Engine::hook`] does) sees windows = hooks + lag.
 //! A full queue blocks the writer, which lets the ingest queue fill so ingest answers 429:
 //! nothing is dropped.
+//!
+//! The thread holds only the hooks' lock (inside the engine, see [`crate::core::HookHandle`])
+//! while it applies events, never the core lock: the log writer admits, stores and acknowledges
+//! the next batches meanwhile instead of waiting for the analytics. The core lock is taken
+//! afterwards, briefly, to record the stage time in the profiler.
 
 use super::shared::Shared;
+use crate::core::HookHandle;
 use crate::event::Event;
-use parking_lot::{Mutex, MutexGuard};
+use parking_lot::Mutex;
 use prometheus::IntGauge;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 use thiserror::Error;
 
-/// Events applied per hold of the core lock (about 1 ms of analytics), so the writer and queries
+/// Events applied per hold of the hooks' lock (about 1 ms of analytics), so queries and ticks
 /// wait at most this long; the lock is then handed fairly to whoever waits for it.
 const CHUNK: usize = 256;
 
@@ -57,9 +64,10 @@ impl AnalyticsFeed {
     ) -> Result<AnalyticsFeed, FeedError> {
         let (tx, rx) = sync_channel(capacity.max(1));
         let gauge = lag.clone();
+        let hooks = shared.lock().engine.hook_handle();
         let thread = std::thread::Builder::new()
             .name("vexfs-analytics".into())
-            .spawn(move || drain(&rx, &shared, &gauge))?;
+            .spawn(move || drain(&rx, &hooks, &shared, &gauge))?;
         Ok(AnalyticsFeed { tx, lag, thread })
     }
 
@@ -103,16 +111,18 @@ impl AnalyticsFeed {
     }
 }
 
-/// The thread body: applies batches in order, a chunk per lock hold, until the queue closes.
-/// The lag drops in the same lock hold that applies the chunk. Each hold ends with a fair
-/// unlock: a waiting log writer gets the lock next instead of this loop taking it straight back.
-fn drain(rx: &Receiver<FeedBatch>, shared: &Mutex<Shared>, lag: &IntGauge) {
+/// The thread body: applies batches in order, a chunk per hold of the hooks' lock, until the
+/// queue closes. The lag drops in the same hold that applies the chunk; the stage time is
+/// recorded under the core lock after the hooks' lock is released (never both at once here).
+fn drain(rx: &Receiver<FeedBatch>, hooks: &HookHandle, shared: &Mutex<Shared>, lag: &IntGauge) {
     for batch in rx {
         for chunk in batch.events.chunks(CHUNK) {
+            let n = chunk.len();
+            let timings = hooks.apply(chunk, batch.now_ns, || lag.sub(n as i64));
             let mut guard = shared.lock();
-            guard.engine.apply_hooks(chunk, batch.now_ns);
-            lag.sub(chunk.len() as i64);
-            MutexGuard::unlock_fair(guard);
+            for (stage, ns) in timings {
+                guard.engine.profiler.record(stage, ns, n as u64);
+            }
         }
     }
     tracing::info!("analytics feed drained and stopped");
@@ -125,11 +135,15 @@ mod tests {
     use crate::core::{Engine, EngineSettings, EventHook};
     use crate::event::EventType;
     use crate::store::{Retained, Retention};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
 
-    /// Records the ids it sees; each event first takes the gate, so a test can hold it back.
+    /// Records the ids it sees; each event first counts itself in `entered`, then takes the
+    /// gate, so a test can hold it back and know it is waiting.
     struct Recorder {
         seen: Vec<u64>,
         gate: Arc<Mutex<()>>,
+        entered: Arc<AtomicUsize>,
     }
 
     impl EventHook for Recorder {
@@ -137,12 +151,13 @@ mod tests {
             Stage::Analytics
         }
         fn observe(&mut self, event: &Event, _: i64) {
+            self.entered.fetch_add(1, Ordering::SeqCst);
             drop(self.gate.lock());
             self.seen.push(event.id);
         }
     }
 
-    fn shared(gate: Arc<Mutex<()>>) -> Arc<Mutex<Shared>> {
+    fn shared(gate: Arc<Mutex<()>>, entered: Arc<AtomicUsize>) -> Arc<Mutex<Shared>> {
         let settings = EngineSettings {
             sliding_window_size: 10,
             profiler: ProfilerSettings {
@@ -155,6 +170,7 @@ mod tests {
         engine.add_hook(Box::new(Recorder {
             seen: Vec::new(),
             gate,
+            entered,
         }));
         let retention = Retention {
             max_events: 10,
@@ -177,7 +193,8 @@ mod tests {
     #[test]
     fn lag_counts_queued_events_until_the_hooks_have_seen_them_in_order() {
         let gate = Arc::new(Mutex::new(()));
-        let shared = shared(gate.clone());
+        let entered = Arc::new(AtomicUsize::new(0));
+        let shared = shared(gate.clone(), entered.clone());
         let lag = IntGauge::new("lag", "lag").unwrap();
         let feed = AnalyticsFeed::start(shared.clone(), lag.clone(), 4).unwrap();
         let held = gate.lock();
@@ -186,6 +203,15 @@ mod tests {
             feed.push(events, 5).unwrap();
         }
         assert_eq!(lag.get(), 1_003, "nothing applied while the gate is held");
+        while entered.load(Ordering::SeqCst) == 0 {
+            std::thread::yield_now();
+        }
+        let core = shared.try_lock_for(Duration::from_secs(5));
+        assert!(
+            core.is_some(),
+            "the core lock is free while the hooks are being applied"
+        );
+        drop(core);
         drop(held);
         feed.finish();
         assert_eq!(lag.get(), 0);

@@ -159,7 +159,7 @@ fn with_analytics<T>(state: &AppState, f: impl FnOnce(&Analytics) -> T) -> Resul
         .engine
         .hook::<Analytics>()
         .ok_or(Failure::Disabled(AnalyticsApiError::Disabled))?;
-    Ok(f(analytics))
+    Ok(f(&analytics))
 }
 
 /// `GET /api/v1/anomalies`: anomaly records with totals per kind and detector.

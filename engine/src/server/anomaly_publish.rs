@@ -13,7 +13,7 @@ use std::sync::Arc;
 /// `None` when analytics are disabled.
 pub fn open(state: &AppState, dir: &Path) -> Result<Option<AnomalyLog>, AnomalyLogError> {
     let mut shared = state.shared.lock();
-    let Some(analytics) = shared.engine.hook_mut::<Analytics>() else {
+    let Some(mut analytics) = shared.engine.hook_mut::<Analytics>() else {
         return Ok(None);
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
@@ -29,7 +29,7 @@ pub fn publish(state: &AppState) {
     let records = {
         let mut shared = state.shared.lock();
         match shared.engine.hook_mut::<Analytics>() {
-            Some(a) => a.take_new_records(),
+            Some(mut a) => a.take_new_records(),
             None => return,
         }
     };

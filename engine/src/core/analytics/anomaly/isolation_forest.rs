@@ -1,10 +1,13 @@
 //! Isolation forest (Liu, Ting and Zhou 2008): random axis-parallel splits isolate outliers in few steps.
 
+use grow::{EMPTY_RANGE, Grower, widen};
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use screen::Screen;
 use std::hash::{BuildHasher, Hash, Hasher};
 
+#[path = "isolation_forest_grow.rs"]
+mod grow;
 #[path = "isolation_forest_screen.rs"]
 mod screen;
 
@@ -65,107 +68,31 @@ impl Tree {
             .len()
             .checked_div(width)
             .unwrap_or(rows_without_features);
-        let mut tree = Tree {
+        let tree = Tree {
             nodes: Vec::with_capacity(2 * n.max(1)),
             tied_rows: Vec::new(),
             width,
         };
-        tree.nodes.push(Node {
+        let mut grower = Grower {
+            tree,
+            rng,
+            ranges: vec![EMPTY_RANGE; 2 * width * (height_limit + 2)],
+        };
+        grower.tree.nodes.push(Node {
             value: 0.0,
             feature: LEAF,
             left: NOT_TIED,
         });
         if width == 0 {
             // Rows without features cannot be split: one leaf holds them all.
-            tree.leaf(0, rows, n);
+            grower.leaf(0, rows, n);
         } else {
-            let mut ranges = EMPTY_RANGES;
             for row in rows.chunks_exact(width) {
-                widen(&mut ranges, row);
+                widen(&mut grower.ranges[..width], row);
             }
-            tree.grow(0, rows, &ranges, height_limit, rng);
+            grower.grow(0, rows, 0, 0, height_limit);
         }
-        tree
-    }
-
-    /// Makes node `id` a leaf over `n` rows, recording their shared row if they are several and identical.
-    fn leaf(&mut self, id: usize, rows: &[f64], n: usize) {
-        let mut left = NOT_TIED;
-        let w = self.width;
-        if n > 1 && w > 0 {
-            let first = &rows[..w];
-            if rows.chunks_exact(w).all(|r| r == first) {
-                left = (self.tied_rows.len() / w) as u32;
-                self.tied_rows.extend_from_slice(first);
-            }
-        }
-        self.nodes[id] = Node {
-            value: average_path_length(n),
-            feature: LEAF,
-            left,
-        };
-    }
-
-    /// Splits node `id` over `rows` (a multiple of the non-zero width, each feature spanning
-    /// `ranges`) for at most `levels` more levels.
-    fn grow(
-        &mut self,
-        id: usize,
-        rows: &mut [f64],
-        ranges: &Ranges,
-        levels: usize,
-        rng: &mut StdRng,
-    ) {
-        let w = self.width;
-        let n = rows.len() / w;
-        if levels == 0 || n <= 1 {
-            self.leaf(id, rows, n);
-            return;
-        }
-        let mut candidates = [(0usize, 0.0f64, 0.0f64); MAX_FEATURES];
-        let mut count = 0;
-        for (f, &(lo, hi)) in ranges[..w].iter().enumerate() {
-            if hi > lo {
-                candidates[count] = (f, lo, hi);
-                count += 1;
-            }
-        }
-        if count == 0 {
-            self.leaf(id, rows, n);
-            return;
-        }
-        let (feature, lo, hi) = candidates[rng.random_range(0..count)];
-        let value = rng.random_range(lo..hi);
-        // One pass partitions the rows and measures both sides' ranges for the next splits.
-        // Branch-free: every row is swapped to `split` (a right row just trades places with
-        // another right row) and `split` advances for left rows, so a random comparison costs
-        // no misprediction. Row order inside a side never changes the tree grown from it.
-        let mut sides = [EMPTY_RANGES, EMPTY_RANGES];
-        let mut split = 0;
-        for i in 0..n {
-            let is_left = usize::from(rows[i * w + feature] < value);
-            widen(&mut sides[1 - is_left], &rows[i * w..i * w + w]);
-            for k in 0..w {
-                rows.swap(i * w + k, split * w + k);
-            }
-            split += is_left;
-        }
-        let [left_ranges, right_ranges] = sides;
-        let left = self.nodes.len();
-        let leaf = Node {
-            value: 0.0,
-            feature: LEAF,
-            left: NOT_TIED,
-        };
-        self.nodes.extend([leaf, leaf]);
-        self.nodes[id] = Node {
-            value,
-            feature: feature as u32,
-            left: left as u32,
-        };
-        let (left_rows, right_rows) = rows.split_at_mut(split * w);
-        self.grow(left, left_rows, &left_ranges, levels - 1, rng);
-        self.grow(left + 1, right_rows, &right_ranges, levels - 1, rng);
+        grower.tree
     }
 
     /// Path length of `x` given the leaf `node` it reached at `depth`.
@@ -218,21 +145,6 @@ fn path_lengths(trees: &[Tree], x: &[f64], out: &mut [f64; LANES]) {
     }
     for (i, tree) in trees.iter().enumerate() {
         out[i] = tree.finish_path(nodes[i], depths[i], x);
-    }
-}
-
-/// Smallest and largest value of each feature over a node's rows.
-type Ranges = [(f64, f64); MAX_FEATURES];
-
-/// The ranges of no rows: every feature from `f64::MAX` down to `f64::MIN`.
-const EMPTY_RANGES: Ranges = [(f64::MAX, f64::MIN); MAX_FEATURES];
-
-/// Widens `ranges` to hold `row`. Plain comparisons (a NaN never widens, as with `f64::min`)
-/// compile to single min and max instructions.
-fn widen(ranges: &mut Ranges, row: &[f64]) {
-    for (range, &v) in ranges.iter_mut().zip(row) {
-        let (lo, hi) = *range;
-        *range = (if v < lo { v } else { lo }, if v > hi { v } else { hi });
     }
 }
 

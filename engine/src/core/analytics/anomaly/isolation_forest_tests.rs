@@ -1,6 +1,7 @@
 //! Tests of the isolation forest: path lengths, thresholds under ties and isolation of novel values.
 
 use super::*;
+use rand::Rng;
 
 fn cluster() -> Vec<Vec<f64>> {
     (0..500)

@@ -6,7 +6,7 @@
 //! session had one). Being unseen among `n` sessions has a tail probability of at most
 //! `1 / (n + 1)`, which is the severity such a finding gets.
 
-use std::collections::HashMap;
+use ahash::HashMap;
 
 /// Occurrence counts of one event type across learned sessions.
 #[derive(Debug, Clone, Default)]
@@ -51,7 +51,7 @@ pub struct CountProfile {
 }
 
 fn tally(items: &[u32]) -> HashMap<u32, u32> {
-    let mut counts = HashMap::new();
+    let mut counts = HashMap::default();
     for &i in items {
         *counts.entry(i).or_insert(0) += 1;
     }

@@ -10,7 +10,7 @@
 //! event counts are off-profile (see [`super::profile`]). Sessions judged anomalous are not
 //! learned, so an attack repeated many times keeps being flagged.
 
-use std::collections::HashMap;
+use ahash::HashMap;
 
 /// Longest context, in items.
 pub const ORDER: usize = 2;
@@ -93,7 +93,7 @@ impl SessionModel {
     pub fn new(alphabet: usize) -> SessionModel {
         SessionModel {
             alphabet: alphabet + 1,
-            contexts: HashMap::new(),
+            contexts: HashMap::default(),
             sessions: 0,
         }
     }
