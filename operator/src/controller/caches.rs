@@ -3,8 +3,9 @@
 //!
 //! The controller runtime keeps the stores current from watches (the `run` module); the fetch
 //! step only looks things up, so a reconcile with nothing changed makes no API request. Cached
-//! objects are trimmed to what a reconcile reads: managed fields are dropped everywhere, pods lose
-//! their spec and Secret values are blanked (only their keys matter), which keeps memory small at a thousand resources.
+//! objects are trimmed to what a reconcile reads: managed fields are dropped everywhere, children are
+//! kept [`Compact`] (typed metadata, the rest as JSON text), pods lose their spec and Secret values are
+//! blanked (only their keys matter), which keeps memory small at a thousand resources.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -22,6 +23,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::build::{CERT_MANAGER_API_VERSION, MONITORING_API_VERSION};
+use super::compact::Compact;
 use crate::crd::VexfsBackup;
 
 /// How long an answer of API discovery is trusted.
@@ -31,17 +33,17 @@ pub const DISCOVERY_TTL: Duration = Duration::from_secs(300);
 #[derive(Clone)]
 pub struct Caches {
     /// Engine StatefulSets.
-    pub statefulsets: Store<StatefulSet>,
+    pub statefulsets: Store<Compact<StatefulSet>>,
     /// `engine.toml` ConfigMaps.
-    pub config_maps: Store<ConfigMap>,
+    pub config_maps: Store<Compact<ConfigMap>>,
     /// Client and headless Services.
-    pub services: Store<Service>,
+    pub services: Store<Compact<Service>>,
     /// Engine ServiceAccounts.
-    pub service_accounts: Store<ServiceAccount>,
+    pub service_accounts: Store<Compact<ServiceAccount>>,
     /// PodDisruptionBudgets.
-    pub pod_disruption_budgets: Store<PodDisruptionBudget>,
+    pub pod_disruption_budgets: Store<Compact<PodDisruptionBudget>>,
     /// Engine NetworkPolicies.
-    pub network_policies: Store<NetworkPolicy>,
+    pub network_policies: Store<Compact<NetworkPolicy>>,
     /// Engine and Job pods (labelled as managed by the operator).
     pub pods: Store<Pod>,
     /// Backup and cleanup Jobs.
@@ -70,17 +72,17 @@ pub enum SyncState {
 /// The write halves of [`Caches`], consumed by the watches that feed them.
 pub struct CacheWriters {
     /// Engine StatefulSets.
-    pub statefulsets: Writer<StatefulSet>,
+    pub statefulsets: Writer<Compact<StatefulSet>>,
     /// `engine.toml` ConfigMaps.
-    pub config_maps: Writer<ConfigMap>,
+    pub config_maps: Writer<Compact<ConfigMap>>,
     /// Client and headless Services.
-    pub services: Writer<Service>,
+    pub services: Writer<Compact<Service>>,
     /// Engine ServiceAccounts.
-    pub service_accounts: Writer<ServiceAccount>,
+    pub service_accounts: Writer<Compact<ServiceAccount>>,
     /// PodDisruptionBudgets.
-    pub pod_disruption_budgets: Writer<PodDisruptionBudget>,
+    pub pod_disruption_budgets: Writer<Compact<PodDisruptionBudget>>,
     /// Engine NetworkPolicies.
-    pub network_policies: Writer<NetworkPolicy>,
+    pub network_policies: Writer<Compact<NetworkPolicy>>,
     /// Engine and Job pods.
     pub pods: Writer<Pod>,
     /// Backup and cleanup Jobs.
@@ -185,11 +187,35 @@ pub fn trim<K: Resource>(object: &mut K) {
     object.managed_fields_mut().clear();
 }
 
-/// Drops managed fields and the spec of a pod: health, recovery and restores read only its
-/// metadata and status, and the spec is most of a pod's size.
+/// Drops managed fields and the spec of a pod, and the parts of its status nothing reads:
+/// health, recovery and restores read its metadata, phase, conditions and each container's
+/// readiness, restart count and state, never its addresses, images or resources.
 pub fn trim_pod(pod: &mut Pod) {
     trim(pod);
     pod.spec = None;
+    let Some(status) = pod.status.as_mut() else {
+        return;
+    };
+    status.host_ip = None;
+    status.host_ips = None;
+    status.pod_ip = None;
+    status.pod_ips = None;
+    status.qos_class = None;
+    let containers = [
+        status.container_statuses.as_mut(),
+        status.init_container_statuses.as_mut(),
+        status.ephemeral_container_statuses.as_mut(),
+    ];
+    for container in containers.into_iter().flatten().flatten() {
+        container.image = String::new();
+        container.image_id = String::new();
+        container.container_id = None;
+        container.resources = None;
+        container.allocated_resources = None;
+        container.allocated_resources_status = None;
+        container.volume_mounts = None;
+        container.user = None;
+    }
 }
 
 /// Drops managed fields and blanks Secret values, keeping the keys.
@@ -282,5 +308,37 @@ mod tests {
         let data = secret.data.expect("keys kept");
         assert_eq!(data["password"], ByteString(Vec::new()));
         assert_eq!(secret.metadata.managed_fields, Some(Vec::new()));
+    }
+
+    #[test]
+    fn pods_keep_what_health_and_restores_read_and_nothing_else() {
+        let mut pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "vx-0", "labels": {"app.kubernetes.io/instance": "vx"}},
+            "spec": {"containers": [{"name": "engine", "image": "e:1"}]},
+            "status": {
+                "phase": "Running", "podIP": "10.0.0.1", "hostIP": "10.1.0.1", "qosClass": "Burstable",
+                "conditions": [{"type": "Ready", "status": "True"}],
+                "containerStatuses": [{"name": "engine", "ready": false, "restartCount": 4,
+                    "image": "e:1", "imageID": "sha256:abc", "containerID": "containerd://x",
+                    "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                    "lastState": {"terminated": {"exitCode": 1, "message": "boom"}}}],
+                "initContainerStatuses": [{"name": "restore", "ready": true, "restartCount": 0,
+                    "image": "e:1", "imageID": "", "state": {"terminated": {"exitCode": 0, "message": "done"}}}]
+            }
+        }))
+        .expect("pod");
+        let before = crate::recovery::signals::pod_health(&pod);
+        trim_pod(&mut pod);
+        assert_eq!(crate::recovery::signals::pod_health(&pod), before);
+        assert!(pod.spec.is_none());
+        let status = pod.status.expect("status kept");
+        assert_eq!(status.pod_ip, None);
+        assert_eq!(status.qos_class, None);
+        let engine = &status.container_statuses.expect("containers")[0];
+        assert_eq!((engine.restart_count, engine.image.as_str()), (4, ""));
+        assert!(engine.last_state.is_some() && engine.container_id.is_none());
+        let restore = &status.init_container_statuses.expect("init containers")[0];
+        let message = restore.state.as_ref().and_then(|s| s.terminated.as_ref());
+        assert_eq!(message.and_then(|t| t.message.as_deref()), Some("done"));
     }
 }

@@ -8,6 +8,7 @@ pub mod apply;
 pub mod backoff;
 pub mod build;
 pub mod caches;
+pub mod compact;
 pub mod credentials;
 pub mod fetch;
 pub mod memory;

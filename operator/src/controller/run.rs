@@ -15,6 +15,7 @@ use kube::{Api, Client};
 use tokio_util::sync::CancellationToken;
 
 use super::caches::{Caches, SyncState, trim, trim_pod, trim_secret};
+use super::compact::Compact;
 use super::fetch::referenced_secret_keys;
 use super::memory::Memory;
 use super::{Context, error_policy, reconcile};
@@ -167,37 +168,37 @@ fn controller_for(
     );
     let controller = controller
         .owns_stream(cached_watch(
-            api::<StatefulSet>(client, namespace),
+            api::<Compact<StatefulSet>>(client, namespace),
             managed(),
             writers.statefulsets,
             trim,
         ))
         .owns_stream(cached_watch(
-            api::<ConfigMap>(client, namespace),
+            api::<Compact<ConfigMap>>(client, namespace),
             managed(),
             writers.config_maps,
             trim,
         ))
         .owns_stream(cached_watch(
-            api::<Service>(client, namespace),
+            api::<Compact<Service>>(client, namespace),
             managed(),
             writers.services,
             trim,
         ))
         .owns_stream(cached_watch(
-            api::<ServiceAccount>(client, namespace),
+            api::<Compact<ServiceAccount>>(client, namespace),
             managed(),
             writers.service_accounts,
             trim,
         ))
         .owns_stream(cached_watch(
-            api::<PodDisruptionBudget>(client, namespace),
+            api::<Compact<PodDisruptionBudget>>(client, namespace),
             managed(),
             writers.pod_disruption_budgets,
             trim,
         ))
         .owns_stream(cached_watch(
-            api::<NetworkPolicy>(client, namespace),
+            api::<Compact<NetworkPolicy>>(client, namespace),
             managed(),
             writers.network_policies,
             trim,

@@ -16,6 +16,7 @@ use kube::runtime::reflector::store::Writer;
 use kube::runtime::watcher;
 use serde::de::DeserializeOwned;
 use vexfs_operator::controller::caches::{CacheWriters, Caches};
+use vexfs_operator::controller::compact::Compact;
 use vexfs_operator::controller::{Context, reconcile};
 use vexfs_operator::crd::{VexfsBackup, VexfsSemantic};
 use vexfs_operator::metrics::Metrics;
@@ -84,28 +85,28 @@ where
 /// Brings every cache up to date with the fake's objects.
 pub fn sync_caches(fake: &FakeApi, harness: &Harness) {
     let mut w = harness.writers.lock().unwrap();
-    relist::<StatefulSet>(
+    relist::<Compact<StatefulSet>>(
         &mut w.statefulsets,
         fake,
         &format!("/apis/apps/v1/{NS}/statefulsets"),
     );
-    relist::<ConfigMap>(
+    relist::<Compact<ConfigMap>>(
         &mut w.config_maps,
         fake,
         &format!("/api/v1/{NS}/configmaps"),
     );
-    relist::<Service>(&mut w.services, fake, &format!("/api/v1/{NS}/services"));
-    relist::<ServiceAccount>(
+    relist::<Compact<Service>>(&mut w.services, fake, &format!("/api/v1/{NS}/services"));
+    relist::<Compact<ServiceAccount>>(
         &mut w.service_accounts,
         fake,
         &format!("/api/v1/{NS}/serviceaccounts"),
     );
-    relist::<PodDisruptionBudget>(
+    relist::<Compact<PodDisruptionBudget>>(
         &mut w.pod_disruption_budgets,
         fake,
         &format!("/apis/policy/v1/{NS}/poddisruptionbudgets"),
     );
-    relist::<NetworkPolicy>(
+    relist::<Compact<NetworkPolicy>>(
         &mut w.network_policies,
         fake,
         &format!("/apis/networking.k8s.io/v1/{NS}/networkpolicies"),
