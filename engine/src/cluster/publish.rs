@@ -110,8 +110,4 @@ impl EventLog for NatsLog {
     fn open_before_ready(&self) -> bool {
         true
     }
-
-    fn kind(&self) -> &'static str {
-        "nats"
-    }
 }

@@ -39,9 +39,6 @@ pub trait EventLog: Send + Sync {
     /// Whether batches are accepted before the local state has been replayed or caught up.
     /// A shared log accepts them at once: what it stores does not depend on local state.
     fn open_before_ready(&self) -> bool;
-
-    /// A short name for log lines and `/api/v1/cluster` (`wal`, `nats`).
-    fn kind(&self) -> &'static str;
 }
 
 /// Standalone mode: the local write-ahead log, through the log writer's bounded queue.
@@ -79,9 +76,5 @@ impl EventLog for WalLog {
 
     fn open_before_ready(&self) -> bool {
         false
-    }
-
-    fn kind(&self) -> &'static str {
-        "wal"
     }
 }

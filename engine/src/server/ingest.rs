@@ -1,4 +1,4 @@
-//! `POST /api/v1/events`: decode, validate, queue for the log writer, answer with a receipt.
+//! `POST /api/v1/events`: decode, validate, store through the event log, answer with a receipt.
 
 use super::error::ApiError;
 use super::event_log::LogError;
@@ -49,7 +49,9 @@ fn outcome(state: &AppState, label: &str) {
 
 /// Accepts a JSON array or NDJSON body (gzip allowed). All or nothing per request.
 ///
-/// The answer comes once the batch is in the write-ahead log; a batch with one invalid event
+/// The answer comes once the batch is durable: in the write-ahead log (standalone), or
+/// acknowledged by the JetStream stream (clustered mode, where a failed publish answers 503
+/// `log_unavailable` and receipt ids are stream sequences); a batch with one invalid event
 /// stores nothing (400 naming the line and field); a full ingest queue answers 429 with
 /// `Retry-After`; events with an `idempotencyKey` already stored are counted as duplicates.
 #[utoipa::path(

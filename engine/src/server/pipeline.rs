@@ -6,6 +6,10 @@
 //! The analytics hooks get the batch afterwards on their own thread ([`AnalyticsFeed`], which
 //! also states the consistency model), so the writer never waits for them unless their bounded
 //! queue is full.
+//!
+//! In clustered mode the batches come from the partition consumers (`crate::cluster::consume`)
+//! rather than from handlers, each with the stream position it covers, which the writer records
+//! in the same log record as the events.
 
 use super::analytics_feed::AnalyticsFeed;
 use super::metrics::Metrics;
