@@ -103,4 +103,29 @@ async fn sigkill_of_a_nats_server_and_a_replica_loses_and_doubles_nothing() {
     }
     assert_eq!(seen.len(), n, "every acknowledged event is stored");
     assert!(seen.values().all(|c| *c == 1), "no event is stored twice");
+
+    // With every NATS server gone, nothing is claimed as stored: batches beyond the in-flight
+    // bound answer 429, the others 503 naming the log once their acknowledgements time out.
+    for i in 0..3 {
+        nats.kill(i);
+    }
+    let client = reqwest::Client::new();
+    let body = ndjson(&[event("down", 0, SESSIONS).0]);
+    let attempts = (0..40).map(|_| post(&client, &urls[0], body.clone()));
+    let answers = futures::future::join_all(attempts).await;
+    let mut by_status: HashMap<String, usize> = HashMap::new();
+    for answer in answers {
+        let error = answer.expect_err("no batch is acknowledged without NATS");
+        *by_status.entry(error[..3].to_string()).or_default() += 1;
+        if error.starts_with("503") {
+            assert!(error.contains("log_unavailable"), "{error}");
+        }
+    }
+    let throttled = by_status.get("429").copied().unwrap_or(0);
+    let unavailable = by_status.get("503").copied().unwrap_or(0);
+    assert_eq!(throttled + unavailable, 40, "{by_status:?}");
+    assert!(
+        throttled >= 8,
+        "at most 32 batches in flight: {by_status:?}"
+    );
 }
