@@ -116,11 +116,14 @@ pub async fn connect(
         })
 }
 
-/// The JetStream context publishes and consumers use: requests time out after 10 s, and
-/// publishes wait (rather than fail) while too many acknowledgements are outstanding.
-pub fn context(client: async_nats::Client) -> jetstream::Context {
+/// The JetStream context publishes and consumers use: requests time out after 10 s, and up to
+/// `max_in_flight` publishes may await their acknowledgement. Ingest bounds what is in flight
+/// itself (batches in flight × events per batch), so this is that product: a smaller client
+/// limit could leave two batches each holding part of it and waiting for the rest.
+pub fn context(client: async_nats::Client, max_in_flight: usize) -> jetstream::Context {
     jetstream::ContextBuilder::new()
         .timeout(REQUEST_TIMEOUT)
+        .max_ack_inflight(max_in_flight.max(1))
         .backpressure_on_inflight(true)
         .build(client)
 }

@@ -158,7 +158,13 @@ pub async fn start(
     let section = &state.config.cluster;
     let ordinal = prepared.ordinal;
     let client = connect::connect(section, ordinal).await?;
-    let js = connect::context(client);
+    let server = &state.config.server;
+    let js = connect::context(
+        client,
+        server
+            .ingest_queue_batches
+            .saturating_mul(server.max_batch_events),
+    );
     let stream = open_stream(&js, section).await?;
     let key = SessionKey::parse(&state.config.pattern_discovery.session_key)?;
     let log: Arc<dyn EventLog> = Arc::new(NatsLog::new(

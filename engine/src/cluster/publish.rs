@@ -64,6 +64,14 @@ impl NatsLog {
     }
 
     async fn publish(&self, events: Vec<Event>) -> Result<Receipt, LogError> {
+        let answer = self.publish_all(events).await;
+        if let Err(e) = &answer {
+            tracing::warn!(error = %e, "batch not stored in the stream");
+        }
+        answer
+    }
+
+    async fn publish_all(&self, events: Vec<Event>) -> Result<Receipt, LogError> {
         let Ok(_permit) = self.in_flight.try_acquire() else {
             return Err(LogError::Overloaded);
         };
