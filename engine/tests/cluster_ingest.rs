@@ -52,8 +52,27 @@ async fn events_land_on_the_owner_of_their_session_and_a_restart_resumes() {
         assert_eq!(receipt["accepted"], 0, "{receipt}");
         assert_eq!(receipt["duplicates"], BATCH);
     }
+    // One new batch through all three replicas at once: every copy is answered, the events are
+    // stored once (a key in process elsewhere is published again until the stream answers).
+    let (events, keys): (Vec<Value>, Vec<String>) = (EVENTS..EVENTS + BATCH)
+        .map(|i| event("a", i, SESSIONS))
+        .unzip();
+    let body = ndjson(&events);
+    let copies = replicas.iter().map(|r| post(&client, &r.url, body.clone()));
+    let mut accepted = 0;
+    for receipt in futures::future::join_all(copies).await {
+        let receipt = receipt.expect("every copy is answered");
+        let stored = receipt["accepted"].as_u64().unwrap();
+        assert_eq!(
+            stored + receipt["duplicates"].as_u64().unwrap(),
+            BATCH as u64
+        );
+        accepted += stored;
+    }
+    assert_eq!(accepted, BATCH as u64, "each event is stored once");
+    sessions.extend(keys);
     let expected: Vec<u64> = (0..3).map(|o| owned_count(&sessions, 3, o)).collect();
-    assert_eq!(expected.iter().sum::<u64>(), EVENTS as u64);
+    assert_eq!(expected.iter().sum::<u64>(), (EVENTS + BATCH) as u64);
     assert!(
         expected.iter().all(|n| *n > 0),
         "every replica owns events: {expected:?}"
@@ -135,7 +154,7 @@ async fn events_land_on_the_owner_of_their_session_and_a_restart_resumes() {
     );
 
     // New events after the restart are counted once more, nothing twice.
-    let (events, more): (Vec<Value>, Vec<String>) = (EVENTS..EVENTS + 600)
+    let (events, more): (Vec<Value>, Vec<String>) = (EVENTS + BATCH..EVENTS + BATCH + 600)
         .map(|i| event("a", i, SESSIONS))
         .unzip();
     post(&client, &replicas[2].url, ndjson(&events))
@@ -145,5 +164,5 @@ async fn events_land_on_the_owner_of_their_session_and_a_restart_resumes() {
     let expected: Vec<u64> = (0..3).map(|o| owned_count(&sessions, 3, o)).collect();
     let totals = wait_totals(&replicas, 60, |t| t == expected.as_slice()).await;
     assert_eq!(totals, expected);
-    assert_eq!(totals.iter().sum::<u64>(), EVENTS as u64 + 600);
+    assert_eq!(totals.iter().sum::<u64>(), (EVENTS + BATCH + 600) as u64);
 }
