@@ -5,7 +5,7 @@ CARGO ?= cargo
 CLUSTER := tests/e2e/cluster
 E2E_STATE ?= /dev/shm/vexfs-e2e-test
 
-.PHONY: help build test unit test-s3 test-openapi test-oidc e2e e2e-tools lint fmt generate generate-check demo demo-down bench bench-quality bench-nab bench-ingest clean-state test-known-answer bench-hdfs test-monitoring test-rules test-health monitoring-drift monitoring-tools install-plugin bench-scale
+.PHONY: help build test unit test-s3 test-openapi test-oidc test-cluster e2e e2e-tools lint fmt generate generate-check demo demo-down bench bench-quality bench-nab bench-ingest clean-state test-known-answer bench-hdfs test-monitoring test-rules test-health monitoring-drift monitoring-tools install-plugin bench-scale
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -13,7 +13,7 @@ help: ## List the targets
 build: ## Build the operator, the engine and their tools (debug)
 	$(CARGO) build --workspace --bins
 
-test: unit test-s3 test-openapi test-oidc test-monitoring e2e ## Run every test: unit, HTTP, process-level, OpenAPI, OIDC, monitoring, then end to end against a real control plane
+test: unit test-s3 test-openapi test-oidc test-cluster test-monitoring e2e ## Run every test: unit, HTTP, process-level, OpenAPI, OIDC, clustered mode, monitoring, then end to end against a real control plane
 
 unit: ## Unit, snapshot, CRD-drift, HTTP and process-level tests (no cluster)
 	$(CARGO) test --workspace --exclude vexfs-e2e
@@ -33,6 +33,10 @@ test-openapi: ## The engine's generated OpenAPI document through openapi-spec-va
 test-oidc: ## Engine OIDC bearer tokens against a real OpenID provider (zitadel/oidc example OP) on loopback
 	op="$$(tests/oidc/build.sh | tail -n1)" && \
 	  VEXFS_OIDC_OP="$$op" $(CARGO) test -p vexfs-engine --test oidc_provider -- --ignored
+
+test-cluster: ## Clustered engine replicas on a real 3-node NATS JetStream cluster (nats-server built from its Go module) on loopback
+	nats="$$(tests/nats/build.sh | tail -n1)" && \
+	  VEXFS_NATS_SERVER="$$nats" $(CARGO) test -p vexfs-engine --test cluster_ingest --test cluster_faults --test cluster_rebalance -- --ignored --test-threads=1
 
 PREFIX ?= $(HOME)/.local
 

@@ -41,7 +41,8 @@ const OPEN: [&str; 6] = [
     "/dashboard/assets/{name}",
     "/api/v1/openapi.json",
 ];
-const ANALYTICS_QUERIES: [&str; 11] = [
+const ANALYTICS_QUERIES: [&str; 12] = [
+    "/api/v1/cluster",
     "/api/v1/events",
     "/api/v1/stats",
     "/api/v1/patterns",

@@ -62,6 +62,16 @@ pub const OVERRIDES: &[(&str, Setter)] = overrides![
         oidc(c).roles_claim = v.trim().to_string();
         Ok(())
     },
+    "CLUSTER_MODE" => setter!(cluster.mode),
+    "CLUSTER_NATS_URL" => |c, v, _| {
+        c.cluster.nats_url = v.trim().to_string();
+        Ok(())
+    },
+    "CLUSTER_REPLICAS" => setter!(cluster.replicas),
+    "CLUSTER_ORDINAL" => |c, v, var| {
+        c.cluster.ordinal = Some(parse(v, var)?);
+        Ok(())
+    },
     "ENABLE_TLS" => |c, v, var| {
         c.server.tls.get_or_insert_default().enabled = parse(v, var)?;
         Ok(())

@@ -4,6 +4,7 @@
 mod alerts;
 mod audit;
 mod check;
+mod cluster;
 mod env;
 mod sections;
 mod tls;
@@ -13,6 +14,7 @@ pub use alerts::{
 };
 pub use audit::AuditSection;
 pub use check::log_level as check_log_filter;
+pub use cluster::{ClusterMode, ClusterSection, ordinal_of_host};
 pub use env::{OVERRIDES, apply_env};
 pub use sections::{
     AnalyticsSection, AnomalyDetectionSection, ChartsSection, DashboardSection, FsyncPolicy,
@@ -95,6 +97,8 @@ pub struct Config {
     pub audit: AuditSection,
     /// `[auth]`; absent means the API is open.
     pub auth: Option<crate::auth::AuthSection>,
+    /// `[cluster]`: standalone (the default) or replicas sharing a NATS JetStream stream.
+    pub cluster: ClusterSection,
 }
 
 impl Config {
@@ -142,6 +146,7 @@ impl Config {
         if let Some(tls) = &self.server.tls {
             tls.check()?;
         }
+        self.cluster.check()?;
         if self.audit.audit_retention_days == 0 {
             return Err(invalid("audit.audit_retention_days", "must be at least 1"));
         }

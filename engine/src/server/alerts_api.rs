@@ -114,10 +114,11 @@ pub fn evaluate(state: &AppState, now: i64) {
     }
     let count = events.len();
     let (reply, _receipt) = oneshot::channel();
-    match state
-        .queue
-        .try_send(Command::Ingest(IngestRequest { events, reply }))
-    {
+    match state.queue.try_send(Command::Ingest(IngestRequest {
+        events,
+        position: None,
+        reply,
+    })) {
         Ok(()) => tracing::debug!(count, "queued AlertTriggered events"),
         Err(TrySendError::Full(_)) => {
             tracing::warn!(count, "ingest queue full; AlertTriggered events not stored");

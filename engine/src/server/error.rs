@@ -34,6 +34,9 @@ pub enum ApiError {
     /// Storage failed.
     #[error("{0}")]
     Storage(String),
+    /// The shared event log (clustered mode) did not acknowledge the batch; retry it.
+    #[error("{0}; retry the batch (events with an idempotencyKey are stored once)")]
+    LogUnavailable(String),
     /// The client or subject used up its request rate; retry after the given seconds.
     #[error("request rate limit reached, retry after {0} s")]
     RateLimited(u64),
@@ -80,7 +83,9 @@ impl ApiError {
             ApiError::Overloaded(_) | ApiError::TooManyStreams(_) | ApiError::RateLimited(_) => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::LogUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -98,6 +103,7 @@ impl ApiError {
             ApiError::RateLimited(_) => "rate_limited",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Storage(_) => "storage_error",
+            ApiError::LogUnavailable(_) => "log_unavailable",
             ApiError::BodyTimeout => "body_timeout",
             ApiError::BodyTooLarge(_) => "body_too_large",
             ApiError::UnreadableBody(_) => "unreadable_body",

@@ -1,7 +1,7 @@
-//! `POST /api/v1/events`: decode, validate, queue for the log writer, answer with a receipt.
+//! `POST /api/v1/events`: decode, validate, store through the event log, answer with a receipt.
 
 use super::error::ApiError;
-use super::pipeline::{Command, IngestRequest, PipelineError};
+use super::event_log::LogError;
 use super::shared::now_ns;
 use super::state::AppState;
 use crate::core::profiler::Stage;
@@ -12,9 +12,7 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use std::sync::mpsc::TrySendError;
 use std::time::Instant;
-use tokio::sync::oneshot;
 use tower_http::timeout::TimeoutError;
 
 /// Seconds a throttled client should wait.
@@ -51,7 +49,9 @@ fn outcome(state: &AppState, label: &str) {
 
 /// Accepts a JSON array or NDJSON body (gzip allowed). All or nothing per request.
 ///
-/// The answer comes once the batch is in the write-ahead log; a batch with one invalid event
+/// The answer comes once the batch is durable: in the write-ahead log (standalone), or
+/// acknowledged by the JetStream stream (clustered mode, where a failed publish answers 503
+/// `log_unavailable` and receipt ids are stream sequences); a batch with one invalid event
 /// stores nothing (400 naming the line and field); a full ingest queue answers 429 with
 /// `Retry-After`; events with an `idempotencyKey` already stored are counted as duplicates.
 #[utoipa::path(
@@ -92,7 +92,11 @@ pub async fn post_events(
             });
         }
     };
-    if !state.is_ready() {
+    let Some(log) = state.log.get().cloned() else {
+        outcome(&state, "unavailable");
+        return Err(ApiError::Unavailable("connecting to the event log"));
+    };
+    if !log.open_before_ready() && !state.is_ready() {
         outcome(&state, "unavailable");
         return Err(ApiError::Unavailable("replaying the log"));
     }
@@ -116,35 +120,27 @@ pub async fn post_events(
     ]);
     state.metrics.stage(Stage::Decode, decode_ns);
     state.metrics.stage(Stage::Validate, validate_ns);
-    let (reply, answer) = oneshot::channel();
-    let request = IngestRequest {
-        events: decoded.events,
-        reply,
-    };
-    match state.queue.try_send(Command::Ingest(request)) {
-        Ok(()) => {}
-        Err(TrySendError::Full(_)) => {
-            outcome(&state, "throttled");
-            return Err(ApiError::Overloaded(RETRY_AFTER_SECS));
-        }
-        Err(TrySendError::Disconnected(_)) => {
-            outcome(&state, "unavailable");
-            return Err(ApiError::Unavailable("shutting down"));
-        }
-    }
-    match answer.await {
-        Ok(Ok(receipt)) => {
+    match log.append(decoded.events).await {
+        Ok(receipt) => {
             outcome(&state, "accepted");
             state.metrics.batch_events.observe(n as f64);
             Ok(Json(receipt).into_response())
         }
-        Ok(Err(PipelineError::Storage(e))) => {
-            outcome(&state, "failed");
-            Err(ApiError::Storage(e))
+        Err(LogError::Overloaded) => {
+            outcome(&state, "throttled");
+            Err(ApiError::Overloaded(RETRY_AFTER_SECS))
         }
-        Err(_) => {
+        Err(LogError::ShuttingDown) => {
             outcome(&state, "unavailable");
             Err(ApiError::Unavailable("shutting down"))
+        }
+        Err(LogError::Storage(e)) => {
+            outcome(&state, "failed");
+            Err(ApiError::Storage(e.to_string()))
+        }
+        Err(e @ LogError::Unacknowledged(_)) => {
+            outcome(&state, "failed");
+            Err(ApiError::LogUnavailable(e.to_string()))
         }
     }
 }

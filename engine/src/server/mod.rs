@@ -11,11 +11,13 @@ pub mod audit_layer;
 pub mod audit_sink;
 pub mod auth_layer;
 mod backup_stream;
+pub mod cluster_api;
 pub mod dashboard;
 pub mod endpoints;
 pub mod error;
 pub mod error_layer;
 pub mod error_shape;
+pub mod event_log;
 pub mod ingest;
 pub mod metrics;
 pub mod oidc_keys;
@@ -99,6 +101,7 @@ pub fn endpoints(server: &ServerSection) -> Vec<Endpoint> {
     all.extend(analytics_api::endpoints());
     all.extend(anomalies_api::endpoints());
     all.extend(audit_api::endpoints());
+    all.extend(cluster_api::endpoints());
     all.extend(dashboard::endpoints());
     all.extend(timeseries_api::endpoints());
     all

@@ -10,8 +10,8 @@
 
 use super::error_shape::ErrorBody;
 use super::{
-    alerts_api, analytics_api, anomalies_api, audit_api, dashboard, ingest, ops, query, stream,
-    timeseries_api,
+    alerts_api, analytics_api, anomalies_api, audit_api, cluster_api, dashboard, ingest, ops,
+    query, stream, timeseries_api,
 };
 use crate::auth::{Access, required};
 use axum::Json;
@@ -57,6 +57,7 @@ const ERROR_RESPONSE: &str = "Error";
         anomalies_api::get_sessions,
         anomalies_api::get_session,
         audit_api::list,
+        cluster_api::get_cluster,
         dashboard::index,
         dashboard::asset,
         dashboard::whoami,

@@ -6,13 +6,17 @@
 //! The analytics hooks get the batch afterwards on their own thread ([`AnalyticsFeed`], which
 //! also states the consistency model), so the writer never waits for them unless their bounded
 //! queue is full.
+//!
+//! In clustered mode the batches come from the partition consumers (`crate::cluster::consume`)
+//! rather than from handlers, each with the stream position it covers, which the writer records
+//! in the same log record as the events.
 
 use super::analytics_feed::AnalyticsFeed;
 use super::metrics::Metrics;
 use super::shared::{Shared, StageTiming, now_ns};
 use crate::core::profiler::Stage;
 use crate::event::Event;
-use crate::store::{Admission, Wal};
+use crate::store::{Admission, LogPosition, Wal};
 use parking_lot::Mutex;
 use serde::Serialize;
 use std::sync::Arc;
@@ -50,12 +54,15 @@ pub struct Receipt {
 pub struct IngestRequest {
     /// Decoded, validated events.
     pub events: Vec<Event>,
+    /// Clustered mode: the stream position these events were applied up to, recorded in the
+    /// same log record (standalone ingest has none).
+    pub position: Option<LogPosition>,
     /// Where the outcome goes.
     pub reply: Reply,
 }
 
 /// Where a request's outcome is sent.
-type Reply = oneshot::Sender<Result<Receipt, PipelineError>>;
+pub type Reply = oneshot::Sender<Result<Receipt, PipelineError>>;
 
 /// A request after id assignment: its reply, admissions and accepted events.
 type Plan = (Reply, (Vec<Admission>, Vec<Event>));
@@ -153,6 +160,7 @@ impl Writer {
 
     fn commit_group(&mut self, group: Vec<IngestRequest>) {
         let now = now_ns();
+        let positions: Vec<_> = group.iter().map(|req| req.position).collect();
         let (saved, plans) = {
             let mut shared = self.shared.lock();
             let saved = shared.retained.next_id();
@@ -165,7 +173,8 @@ impl Writer {
         let started = Instant::now();
         let written = plans
             .iter()
-            .try_for_each(|(_, (_, accepted))| self.wal.append(accepted))
+            .zip(positions)
+            .try_for_each(|((_, (_, accepted)), position)| self.wal.append_at(accepted, position))
             .and_then(|()| self.wal.commit());
         let log_ns = started.elapsed().as_nanos() as u64;
         let bytes = match written {

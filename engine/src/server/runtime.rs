@@ -9,7 +9,7 @@ use super::router;
 use super::serve::{ConnectionLimits, serve};
 use super::shared::{Shared, now_ns};
 use super::state::AppState;
-use crate::config::{Config, TlsSection};
+use crate::config::{ClusterMode, Config, TlsSection};
 use crate::core::profiler::{ProcessCounters, Stage};
 use crate::event::Event;
 use crate::store::{ReplayStats, StoreError, Wal, WalOptions};
@@ -55,6 +55,9 @@ pub enum ServerError {
     /// The HTTP client for the OIDC issuer cannot be built.
     #[error(transparent)]
     Oidc(#[from] super::oidc_keys::OidcFetchError),
+    /// Clustered mode could not start.
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
     /// A background task died.
     #[error("background task failed: {0}")]
     Task(String),
@@ -138,6 +141,10 @@ pub async fn run<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    let prepared = match config.cluster.mode {
+        ClusterMode::Nats => Some(crate::cluster::prepare(&config.cluster, &data_dir)?),
+        ClusterMode::Standalone => None,
+    };
     let metrics = Arc::new(Metrics::new()?);
     let (mut state, rx) = AppState::new(config, metrics);
     state.alerts = super::alerts_api::start(&state)?;
@@ -165,12 +172,20 @@ where
     let server = tokio::spawn(serve(listener, app, limits, tls, shutdown));
     tracing::info!(%addr, scheme, data_dir = %data_dir.display(), "listening; replaying the log");
     let replay_state = state.clone();
-    let writer = tokio::task::spawn_blocking(move || open_store(&replay_state, &data_dir, rx))
-        .await
-        .map_err(|e| ServerError::Task(e.to_string()))??;
+    let (writer, replayed) =
+        tokio::task::spawn_blocking(move || open_store_with(&replay_state, &data_dir, rx))
+            .await
+            .map_err(|e| ServerError::Task(e.to_string()))??;
+    let cluster = match prepared {
+        Some(prepared) => Some(crate::cluster::start(&state, prepared, &replayed.positions).await?),
+        None => None,
+    };
     let sampler = tokio::spawn(sample_profile(state.clone()));
     server.await.map_err(|e| ServerError::Task(e.to_string()))?;
     sampler.abort();
+    if let Some(cluster) = cluster {
+        cluster.stop();
+    }
     stop_writer(&state, writer).await?;
     super::anomaly_publish::publish(&state);
     super::audit_layer::stop(&state).await;
@@ -185,6 +200,16 @@ pub fn open_store(
     data_dir: &Path,
     rx: Receiver<Command>,
 ) -> Result<std::thread::JoinHandle<()>, ServerError> {
+    open_store_with(state, data_dir, rx).map(|(writer, _)| writer)
+}
+
+/// [`open_store`], also returning what replay found. In clustered mode the state is not
+/// marked ready here: readiness waits for the owned partitions to catch up.
+pub fn open_store_with(
+    state: &AppState,
+    data_dir: &Path,
+    rx: Receiver<Command>,
+) -> Result<(std::thread::JoinHandle<()>, ReplayStats), ServerError> {
     let feed = if state.shared.lock().engine.has_hooks() {
         let lag = state.metrics.analytics_lag_events.clone();
         let capacity = state.config.server.ingest_queue_batches;
@@ -198,16 +223,20 @@ pub fn open_store(
         segments = stats.segments,
         truncated_bytes = stats.truncated_bytes,
         next_id = stats.next_id,
+        partitions_recorded = stats.positions.len(),
         analytics_lag_events = state.metrics.analytics_lag_events.get(),
-        "log replayed; ready"
+        "log replayed"
     );
     let writer = start_writer(state, wal, rx, feed)?;
     state
         .metrics
         .events_retained
         .set(state.shared.lock().retained.len() as i64);
-    state.set_ready();
-    Ok(writer)
+    if state.config.cluster.mode == ClusterMode::Standalone {
+        tracing::info!("ready");
+        state.set_ready();
+    }
+    Ok((writer, stats))
 }
 
 fn start_writer(

@@ -1,19 +1,21 @@
 //! Shared server state: configuration, retained events and core behind one lock, queues, metrics.
 
+use super::event_log::{EventLog, WalLog};
 use super::metrics::Metrics;
 use super::pipeline::Command;
 use super::rate_limit::RateLimiter;
 use super::shared::{Shared, StageTiming};
 use super::stream_gate::StreamGate;
-use crate::config::Config;
+use crate::cluster::ClusterStatus;
+use crate::config::{ClusterMode, Config};
 use crate::core::analytics::records::AnomalyRecord;
 use crate::core::compose::build_engine;
 use crate::event::Event;
 use crate::store::{Retained, Retention};
 use parking_lot::Mutex;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, OnceLock};
 use tokio::sync::broadcast;
 
 /// Batches buffered for `/api/v1/stream` subscribers before slow ones lag.
@@ -53,6 +55,11 @@ pub struct AppState {
     pub rate_limiter: Option<Arc<RateLimiter>>,
     /// Admits and bounds the server-sent-event streams.
     pub streams: Arc<StreamGate>,
+    /// Where ingest stores batches: the local log writer (standalone, set here) or the shared
+    /// stream (clustered, set by the runtime once connected).
+    pub log: Arc<OnceLock<Arc<dyn EventLog>>>,
+    /// Clustered mode: partition ownership, applied sequences and lag (set by the runtime).
+    pub cluster: Arc<OnceLock<Arc<ClusterStatus>>>,
 }
 
 impl AppState {
@@ -75,6 +82,11 @@ impl AppState {
             engine: build_engine(&config),
         };
         let (queue, rx) = sync_channel(config.server.ingest_queue_batches.max(1));
+        let log = Arc::new(OnceLock::new());
+        if config.cluster.mode == ClusterMode::Standalone {
+            let wal: Arc<dyn EventLog> = Arc::new(WalLog::new(queue.clone()));
+            let _ = log.set(wal);
+        }
         let (stream, _) = broadcast::channel(STREAM_BUFFER);
         let (anomaly_stream, _) = broadcast::channel(STREAM_BUFFER);
         metrics
@@ -96,6 +108,8 @@ impl AppState {
             anomaly_log: None,
             streams: Arc::new(StreamGate::new(config_streams)),
             rate_limiter,
+            log,
+            cluster: Arc::new(OnceLock::new()),
         };
         (state, rx)
     }

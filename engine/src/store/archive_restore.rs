@@ -5,9 +5,10 @@
 use super::StoreError;
 use super::archive_read::{ArchiveSink, bad, open_archive, read_verified};
 use super::audit_files;
+use super::checkpoint::{Checkpoint, write_checkpoint};
 use super::sealed::SealKey;
 use super::snapshot::{ANOMALIES, Manifest};
-use super::wal::{Checkpoint, Wal, WalOptions, write_checkpoint};
+use super::wal::{Wal, WalOptions};
 use crate::config::FsyncPolicy;
 use crate::event::Event;
 use std::fs::File;
@@ -134,6 +135,7 @@ impl ArchiveSink for Restore {
         let start = Checkpoint {
             first_retained_id: first,
             next_id: first,
+            ..Checkpoint::default()
         };
         write_checkpoint(&self.data_dir, &start)?;
         let opts = WalOptions {

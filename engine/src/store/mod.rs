@@ -3,16 +3,20 @@
 pub mod archive_read;
 pub mod archive_restore;
 pub mod audit_files;
+mod checkpoint;
 mod intern;
+pub mod position;
 pub mod record;
 mod retained;
 pub mod sealed;
 pub mod snapshot;
 mod wal;
 
+pub use checkpoint::{Checkpoint, read_checkpoint, write_checkpoint};
 pub use intern::Interner;
+pub use position::{LogPosition, Positions};
 pub use retained::{Admission, EventFilter, Page, Retained, Retention};
-pub use wal::{Checkpoint, ReplayStats, Wal, WalOptions, read_checkpoint, scan, write_checkpoint};
+pub use wal::{ReplayStats, Wal, WalOptions, scan};
 
 use std::path::PathBuf;
 use thiserror::Error;

@@ -4,16 +4,16 @@
 //! Each record is one accepted request batch, as NDJSON, so a batch is durable as a whole or not.
 
 use super::StoreError;
+use super::checkpoint::{Checkpoint, read_checkpoint, write_checkpoint};
+use super::position::{LogPosition, Positions};
 use super::record::{self, TailProblem};
 use crate::config::FsyncPolicy;
 use crate::event::Event;
-use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const CHECKPOINT: &str = "checkpoint.json";
 const SUFFIX: &str = ".wal";
 
 /// Log options.
@@ -27,18 +27,8 @@ pub struct WalOptions {
     pub segment_size: u64,
 }
 
-/// The checkpoint: replay starts at the segment holding `first_retained_id`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Checkpoint {
-    /// Oldest event still retained; older ones are never replayed.
-    pub first_retained_id: u64,
-    /// Next id to assign (kept so ids are never reused after retention empties the log).
-    pub next_id: u64,
-}
-
 /// What replay found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReplayStats {
     /// Events replayed.
     pub events: u64,
@@ -48,6 +38,8 @@ pub struct ReplayStats {
     pub truncated_bytes: u64,
     /// Next id according to log and checkpoint.
     pub next_id: u64,
+    /// Clustered mode: the high-water mark of each partition, from checkpoint and records.
+    pub positions: Positions,
 }
 
 #[derive(Debug, Clone)]
@@ -67,13 +59,15 @@ pub struct Wal {
     next_id: u64,
     last_sync: Instant,
     unsynced: bool,
+    positions: Positions,
+    pending_positions: Vec<LogPosition>,
 }
 
 fn segment_path(dir: &Path, first_id: u64) -> PathBuf {
     dir.join(format!("{first_id:020}{SUFFIX}"))
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+pub(super) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::Io {
         path: path.to_path_buf(),
         source,
@@ -93,40 +87,22 @@ fn list_segments(dir: &Path) -> Result<Vec<Segment>, StoreError> {
     Ok(segments)
 }
 
-/// Reads the checkpoint of `dir`, if any.
-pub fn read_checkpoint(dir: &Path) -> Result<Option<Checkpoint>, StoreError> {
-    let path = dir.join(CHECKPOINT);
-    match fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| StoreError::Corrupt {
-                path,
-                reason: e.to_string(),
-            }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io_err(&path)(e)),
-    }
-}
-
-/// Atomically replaces the checkpoint of `dir`.
-pub fn write_checkpoint(dir: &Path, cp: &Checkpoint) -> Result<(), StoreError> {
-    let tmp = dir.join("checkpoint.json.tmp");
-    let bytes = serde_json::to_vec(cp).map_err(|e| StoreError::Encode(e.to_string()))?;
-    fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
-    File::open(&tmp)
-        .and_then(|f| f.sync_all())
-        .map_err(io_err(&tmp))?;
-    fs::rename(&tmp, dir.join(CHECKPOINT)).map_err(io_err(&tmp))?;
-    Ok(())
-}
-
 fn parse_record(
     path: &Path,
     payload: &[u8],
+    positions: &mut Positions,
     visit: &mut dyn FnMut(Event),
 ) -> Result<u64, StoreError> {
     let mut n = 0;
     for line in payload.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        if LogPosition::is_position(line) {
+            let position = LogPosition::parse(line).ok_or_else(|| StoreError::Corrupt {
+                path: path.to_path_buf(),
+                reason: "malformed position line in a checksummed record".into(),
+            })?;
+            position.raise(positions);
+            continue;
+        }
         let event: Event = serde_json::from_slice(line).map_err(|e| StoreError::Corrupt {
             path: path.to_path_buf(),
             reason: format!("undecodable event in a checksummed record: {e}"),
@@ -148,6 +124,7 @@ pub fn scan(
     let segments = list_segments(dir)?;
     let mut stats = ReplayStats {
         next_id: checkpoint.next_id.max(1),
+        positions: checkpoint.positions.clone(),
         ..ReplayStats::default()
     };
     let start = segments
@@ -157,6 +134,7 @@ pub fn scan(
     for (i, seg) in segments.iter().enumerate().skip(start) {
         let buf = fs::read(&seg.path).map_err(io_err(&seg.path))?;
         let (records, end, problem) = record::decode_all(&buf);
+        let mut positions = std::mem::take(&mut stats.positions);
         let mut keep = |e: Event| {
             stats.next_id = stats.next_id.max(e.id + 1);
             if e.id >= checkpoint.first_retained_id {
@@ -165,8 +143,9 @@ pub fn scan(
             }
         };
         for payload in records {
-            parse_record(&seg.path, payload, &mut keep)?;
+            parse_record(&seg.path, payload, &mut positions, &mut keep)?;
         }
+        stats.positions = positions;
         stats.segments += 1;
         if let Some(problem) = problem {
             handle_tail(
@@ -249,17 +228,32 @@ impl Wal {
             next_id: stats.next_id,
             last_sync: Instant::now(),
             unsynced: false,
+            positions: stats.positions.clone(),
+            pending_positions: Vec::new(),
         };
         Ok((wal, stats))
     }
 
     /// Buffers one batch (one record) for the next [`Wal::commit`].
     pub fn append(&mut self, events: &[Event]) -> Result<(), StoreError> {
-        if events.is_empty() {
+        self.append_at(events, None)
+    }
+
+    /// Buffers one batch as one record, with the upstream position it was applied up to (a
+    /// record is written for a position even without events, so the mark still advances).
+    pub fn append_at(
+        &mut self,
+        events: &[Event],
+        position: Option<LogPosition>,
+    ) -> Result<(), StoreError> {
+        if events.is_empty() && position.is_none() {
             return Ok(());
         }
-        self.pending.reserve(events.len() * 320);
+        self.pending.reserve(events.len() * 320 + 32);
         record::encode_with(&mut self.pending, |payload| {
+            if let Some(position) = position {
+                position.encode(payload);
+            }
             events.iter().try_for_each(|e| {
                 serde_json::to_writer(&mut *payload, e)
                     .map_err(|e| StoreError::Encode(e.to_string()))?;
@@ -267,7 +261,10 @@ impl Wal {
                 Ok(())
             })
         })?;
-        self.next_id = self.next_id.max(events[events.len() - 1].id + 1);
+        if let Some(last) = events.last() {
+            self.next_id = self.next_id.max(last.id + 1);
+        }
+        self.pending_positions.extend(position);
         Ok(())
     }
 
@@ -279,6 +276,9 @@ impl Wal {
             let path = self.active_path();
             self.file.write_all(&self.pending).map_err(io_err(&path))?;
             self.pending.clear();
+            for position in self.pending_positions.drain(..) {
+                position.raise(&mut self.positions);
+            }
             self.active_len += written as u64;
             self.unsynced = true;
         }
@@ -333,6 +333,7 @@ impl Wal {
         let cp = Checkpoint {
             first_retained_id,
             next_id: self.next_id,
+            positions: self.positions.clone(),
         };
         write_checkpoint(&self.dir, &cp)?;
         let mut removed = 0;
@@ -347,6 +348,11 @@ impl Wal {
     /// Makes sure ids below `next_id` are never assigned again (recorded at the next checkpoint).
     pub fn raise_next_id(&mut self, next_id: u64) {
         self.next_id = self.next_id.max(next_id);
+    }
+
+    /// The high-water mark of each partition written so far (clustered mode).
+    pub fn positions(&self) -> &Positions {
+        &self.positions
     }
 
     /// Number of segment files.

@@ -1,0 +1,251 @@
+//! Clustered mode (`[cluster] mode = "nats"`): engine replicas share one NATS JetStream stream.
+//!
+//! - Ingest: any replica publishes a validated batch to the stream, each event to the subject
+//!   of its partition (FNV-1a of the session key, see [`partition`]), and answers once every
+//!   message is acknowledged ([`publish::NatsLog`], the clustered [`EventLog`]).
+//! - Consumption: replica *i* of *n* owns the partitions `p % n == i` and applies each through
+//!   its local log writer in stream order ([`consume`]); the local write-ahead log records the
+//!   last sequence applied per partition in the same record as the events
+//!   ([`crate::store::LogPosition`]), so a restart resumes where it stopped ([`resume`]).
+//! - Takeover: a data directory built for another share of the stream is rebuilt from the
+//!   stream ([`takeover`]).
+//! - Status: ownership, applied sequences and lag for `GET /api/v1/cluster`, `/metrics` and
+//!   readiness ([`status`]).
+//!
+//! [`EventLog`]: crate::server::event_log::EventLog
+
+pub mod connect;
+pub mod consume;
+pub mod partition;
+pub mod publish;
+pub mod resume;
+pub mod status;
+pub mod takeover;
+
+pub use publish::NatsLog;
+pub use status::{ClusterReport, ClusterStatus, PartitionProgress};
+
+use crate::config::{ClusterSection, ConfigError};
+use crate::core::analytics::sessions::SessionKey;
+use crate::server::event_log::EventLog;
+use crate::server::state::AppState;
+use crate::store::Positions;
+use async_nats::jetstream::stream::LastRawMessageErrorKind;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use takeover::{Decision, Ownership};
+use thiserror::Error;
+use tokio::task::JoinHandle;
+
+/// How often consumer lag is refreshed while no message arrives.
+const MONITOR_PERIOD: Duration = Duration::from_secs(2);
+
+/// Why clustered mode could not start.
+#[derive(Debug, Error)]
+pub enum ClusterError {
+    /// The ordinal could not be resolved.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The data directory's share could not be checked or rebuilt.
+    #[error(transparent)]
+    Takeover(#[from] takeover::TakeoverError),
+    /// NATS or the stream are unusable.
+    #[error(transparent)]
+    Connect(#[from] connect::ConnectError),
+    /// `[pattern_discovery] session_key` is unknown.
+    #[error("pattern_discovery.session_key: {0}")]
+    SessionKey(#[from] crate::core::analytics::sessions::SessionError),
+    /// A partition's last sequence could not be read.
+    #[error("cannot read the last sequence of subject {subject}: {reason}")]
+    Target {
+        /// The partition's subject.
+        subject: String,
+        /// Why.
+        reason: String,
+    },
+    /// The cluster gauges could not be registered.
+    #[error("cluster metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+}
+
+/// What was decided about the data directory before replay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prepared {
+    /// This replica's ordinal.
+    pub ordinal: u32,
+    /// Resume, fresh start or rebuild.
+    pub decision: Decision,
+}
+
+/// The host name (`HOSTNAME`, else the kernel's).
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+/// Resolves the ordinal and applies the takeover rule to `data_dir` (before replay: a rebuild
+/// removes the local log).
+pub fn prepare(section: &ClusterSection, data_dir: &Path) -> Result<Prepared, ClusterError> {
+    let ordinal = section.resolve_ordinal(&hostname())?;
+    let share = Ownership {
+        stream: section.stream.clone(),
+        partitions: section.partitions,
+        replicas: section.replicas,
+        ordinal,
+    };
+    let decision = takeover::prepare(data_dir, &share)?;
+    if decision == Decision::Rebuild {
+        tracing::warn!(
+            ordinal,
+            replicas = section.replicas,
+            "the owned partitions changed: local state discarded, rebuilding from the stream"
+        );
+    }
+    Ok(Prepared { ordinal, decision })
+}
+
+/// Attempts at opening the stream before giving up (JetStream may still be electing a leader
+/// when the engine starts with it).
+const STREAM_ATTEMPTS: u32 = 30;
+
+/// [`connect::ensure_stream`], retried once a second while JetStream does not answer; a
+/// mismatched stream is refused at once.
+async fn open_stream(
+    js: &async_nats::jetstream::Context,
+    section: &ClusterSection,
+) -> Result<async_nats::jetstream::stream::Stream, ClusterError> {
+    let mut attempt = 1;
+    loop {
+        match connect::ensure_stream(js, section).await {
+            Ok(stream) => return Ok(stream),
+            Err(e @ connect::ConnectError::Stream { .. }) if attempt < STREAM_ATTEMPTS => {
+                tracing::warn!(error = %e, attempt, "JetStream not answering yet; retrying");
+                attempt += 1;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// The running consumers; [`Running::stop`] ends them before the log writer stops.
+pub struct Running {
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops every consumer (a chunk being applied is redelivered and skipped at restart).
+    pub fn stop(self) {
+        for task in self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Connects, opens the stream, installs the NATS log for ingest and the status, and starts one
+/// consumer per owned partition from `positions` (recovered by replay).
+pub async fn start(
+    state: &AppState,
+    prepared: Prepared,
+    positions: &Positions,
+) -> Result<Running, ClusterError> {
+    let section = &state.config.cluster;
+    let ordinal = prepared.ordinal;
+    let client = connect::connect(section, ordinal).await?;
+    let server = &state.config.server;
+    let js = connect::context(
+        client,
+        server
+            .ingest_queue_batches
+            .saturating_mul(server.max_batch_events),
+    );
+    let stream = open_stream(&js, section).await?;
+    let key = SessionKey::parse(&state.config.pattern_discovery.session_key)?;
+    let log: Arc<dyn EventLog> = Arc::new(NatsLog::new(
+        js,
+        section.subject_prefix.clone(),
+        section.partitions,
+        key,
+        state.config.server.ingest_queue_batches,
+    ));
+    let _ = state.log.set(log);
+    let owned = partition::owned_partitions(section.partitions, section.replicas, ordinal);
+    let report = ClusterReport {
+        mode: "nats",
+        stream: section.stream.clone(),
+        partitions: section.partitions,
+        replicas: section.replicas,
+        ordinal,
+        peers: section.peers.clone(),
+        owned: owned.clone(),
+        rebuilt: prepared.decision == Decision::Rebuild,
+        resumed_from: positions.clone(),
+        caught_up: false,
+        progress: status::initial_progress(&owned, positions),
+    };
+    let status = Arc::new(ClusterStatus::new(report, &state.metrics.registry)?);
+    let _ = state.cluster.set(status.clone());
+    let ready = state.clone();
+    let on_caught_up: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
+        if !ready.is_ready() {
+            tracing::info!("every owned partition caught up; ready");
+            ready.set_ready();
+        }
+    });
+    for p in &owned {
+        let subject = partition::subject(&section.subject_prefix, *p);
+        let target = match stream.get_last_raw_message_by_subject(&subject).await {
+            Ok(message) => message.sequence,
+            Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => 0,
+            Err(e) => {
+                return Err(ClusterError::Target {
+                    subject,
+                    reason: e.to_string(),
+                });
+            }
+        };
+        if status.target(*p, target) {
+            on_caught_up();
+        }
+    }
+    tracing::info!(
+        ordinal,
+        replicas = section.replicas,
+        owned = ?owned,
+        decision = ?prepared.decision,
+        resumed_from = ?positions,
+        "clustered mode: consuming the owned partitions from the local checkpoint"
+    );
+    // Consumers this ordinal had for partitions it no longer owns (the replica count changed).
+    for p in (0..section.partitions).filter(|p| !owned.contains(p)) {
+        let _ = stream
+            .delete_consumer(&partition::consumer_name(ordinal, p))
+            .await;
+    }
+    let mut tasks = Vec::with_capacity(owned.len() + 1);
+    for p in &owned {
+        tasks.push(tokio::spawn(consume::run(consume::Partition {
+            partition: *p,
+            ordinal,
+            subject: partition::subject(&section.subject_prefix, *p),
+            stream: stream.clone(),
+            queue: state.queue.clone(),
+            status: status.clone(),
+            on_caught_up: on_caught_up.clone(),
+        })));
+    }
+    tasks.push(tokio::spawn(consume::monitor(
+        stream,
+        ordinal,
+        owned,
+        status,
+        MONITOR_PERIOD,
+    )));
+    Ok(Running { tasks })
+}
