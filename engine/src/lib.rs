@@ -5,7 +5,6 @@
 pub mod audit;
 pub mod auth;
 pub mod cli;
-pub mod cluster;
 pub mod config;
 pub mod core;
 pub mod event;

@@ -1,9 +1,9 @@
 //! `GET /api/v1/cluster`: the replica's place in the cluster (mode, ordinal, owned partitions,
 //! applied sequence and consumer lag per partition); in standalone mode, the mode alone.
 
+use super::cluster_status::ClusterReport;
 use super::endpoints::Endpoint;
 use super::state::AppState;
-use crate::cluster::ClusterReport;
 use axum::Json;
 use axum::extract::State;
 

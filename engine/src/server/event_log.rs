@@ -1,8 +1,8 @@
 //! The event log behind `POST /api/v1/events`: one trait, one implementation per kind of log.
 //!
 //! [`WalLog`] is standalone mode: the batch goes to the local log writer ([`super::pipeline`]),
-//! which group-commits it to the write-ahead log and answers. `crate::cluster::NatsLog` is
-//! clustered mode: the batch is published to a JetStream stream and answered once every
+//! which group-commits it to the write-ahead log and answers. `NatsLog`, in the `cluster` module
+//! beside this one, is clustered mode: the batch is published to a JetStream stream and answered once every
 //! message is acknowledged; the replicas consume the stream into their writers. Another shared
 //! log (Kafka, say) would be one more implementation of [`EventLog`].
 

@@ -7,7 +7,7 @@
 //! also states the consistency model), so the writer never waits for them unless their bounded
 //! queue is full.
 //!
-//! In clustered mode the batches come from the partition consumers (`crate::cluster::consume`)
+//! In clustered mode the batches come from the partition consumers of the `cluster` module
 //! rather than from handlers, each with the stream position it covers, which the writer records
 //! in the same log record as the events.
 

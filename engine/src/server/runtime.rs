@@ -57,7 +57,7 @@ pub enum ServerError {
     Oidc(#[from] super::oidc_keys::OidcFetchError),
     /// Clustered mode could not start.
     #[error(transparent)]
-    Cluster(#[from] crate::cluster::ClusterError),
+    Cluster(#[from] crate::server::cluster::ClusterError),
     /// A background task died.
     #[error("background task failed: {0}")]
     Task(String),
@@ -142,7 +142,7 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let prepared = match config.cluster.mode {
-        ClusterMode::Nats => Some(crate::cluster::prepare(&config.cluster, &data_dir)?),
+        ClusterMode::Nats => Some(crate::server::cluster::prepare(&config.cluster, &data_dir)?),
         ClusterMode::Standalone => None,
     };
     let metrics = Arc::new(Metrics::new()?);
@@ -177,7 +177,9 @@ where
             .await
             .map_err(|e| ServerError::Task(e.to_string()))??;
     let cluster = match prepared {
-        Some(prepared) => Some(crate::cluster::start(&state, prepared, &replayed.positions).await?),
+        Some(prepared) => {
+            Some(crate::server::cluster::start(&state, prepared, &replayed.positions).await?)
+        }
         None => None,
     };
     let sampler = tokio::spawn(sample_profile(state.clone()));

@@ -1,12 +1,12 @@
 //! Shared server state: configuration, retained events and core behind one lock, queues, metrics.
 
+use super::cluster_status::ClusterStatus;
 use super::event_log::{EventLog, WalLog};
 use super::metrics::Metrics;
 use super::pipeline::Command;
 use super::rate_limit::RateLimiter;
 use super::shared::{Shared, StageTiming};
 use super::stream_gate::StreamGate;
-use crate::cluster::ClusterStatus;
 use crate::config::{ClusterMode, Config};
 use crate::core::analytics::records::AnomalyRecord;
 use crate::core::compose::build_engine;

@@ -2,8 +2,8 @@
 //! clustered mode the high-water mark of each partition. Replaced atomically.
 
 use super::StoreError;
+use super::io_err;
 use super::position::Positions;
-use super::wal::io_err;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
 use std::path::Path;

@@ -52,3 +52,11 @@ pub enum StoreError {
         reason: String,
     },
 }
+
+/// Maps an I/O error on `path` to [`StoreError::Io`].
+pub(crate) fn io_err(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}

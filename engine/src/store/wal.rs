@@ -5,6 +5,7 @@
 
 use super::StoreError;
 use super::checkpoint::{Checkpoint, read_checkpoint, write_checkpoint};
+use super::io_err;
 use super::position::{LogPosition, Positions};
 use super::record::{self, TailProblem};
 use crate::config::FsyncPolicy;
@@ -65,13 +66,6 @@ pub struct Wal {
 
 fn segment_path(dir: &Path, first_id: u64) -> PathBuf {
     dir.join(format!("{first_id:020}{SUFFIX}"))
-}
-
-pub(super) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
 }
 
 fn list_segments(dir: &Path) -> Result<Vec<Segment>, StoreError> {

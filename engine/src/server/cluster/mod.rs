@@ -10,7 +10,7 @@
 //! - Takeover: a data directory built for another share of the stream is rebuilt from the
 //!   stream ([`takeover`]).
 //! - Status: ownership, applied sequences and lag for `GET /api/v1/cluster`, `/metrics` and
-//!   readiness ([`status`]).
+//!   readiness ([`ClusterStatus`]).
 //!
 //! [`EventLog`]: crate::server::event_log::EventLog
 
@@ -19,11 +19,10 @@ pub mod consume;
 pub mod partition;
 pub mod publish;
 pub mod resume;
-pub mod status;
 pub mod takeover;
 
+pub use super::cluster_status::{ClusterReport, ClusterStatus, PartitionProgress};
 pub use publish::NatsLog;
-pub use status::{ClusterReport, ClusterStatus, PartitionProgress};
 
 use crate::config::{ClusterSection, ConfigError};
 use crate::core::analytics::sessions::SessionKey;
@@ -187,7 +186,7 @@ pub async fn start(
         rebuilt: prepared.decision == Decision::Rebuild,
         resumed_from: positions.clone(),
         caught_up: false,
-        progress: status::initial_progress(&owned, positions),
+        progress: super::cluster_status::initial_progress(&owned, positions),
     };
     let status = Arc::new(ClusterStatus::new(report, &state.metrics.registry)?);
     let _ = state.cluster.set(status.clone());

@@ -11,8 +11,8 @@
 
 use super::partition::consumer_name;
 use super::resume::{Delivered, in_order, select};
-use super::status::ClusterStatus;
 use crate::event::Event;
+use crate::server::cluster_status::ClusterStatus;
 use crate::server::pipeline::{Command, IngestRequest};
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
 use async_nats::jetstream::stream::Stream;
