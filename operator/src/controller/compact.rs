@@ -11,9 +11,8 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde::de::{self, DeserializeOwned, Deserializer};
-use serde::ser::{SerializeMap, Serializer};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use serde::de::{self, Deserializer};
 use serde_json::{Map, Value};
 
 /// A Kubernetes object of kind `K` with its metadata typed and everything else as JSON text.
@@ -26,16 +25,17 @@ pub struct Compact<K> {
     kind: PhantomData<fn() -> K>,
 }
 
-impl<K> Compact<K> {
+impl<K: k8s_openapi::Resource> Compact<K> {
     /// The object as JSON, with `apiVersion` and `kind` from `K`.
     ///
     /// # Errors
     /// When the kept body is not a JSON object (it always is: it was written from one).
-    pub fn to_value(&self) -> Result<Value, serde_json::Error>
-    where
-        K: k8s_openapi::Resource,
-    {
-        serde_json::to_value(self)
+    pub fn to_value(&self) -> Result<Value, serde_json::Error> {
+        let mut object: Map<String, Value> = serde_json::from_str(&self.body)?;
+        object.insert("apiVersion".to_owned(), Value::from(K::API_VERSION));
+        object.insert("kind".to_owned(), Value::from(K::KIND));
+        object.insert("metadata".to_owned(), serde_json::to_value(&self.metadata)?);
+        Ok(Value::Object(object))
     }
 }
 
@@ -97,31 +97,6 @@ impl<'de, K> Deserialize<'de> for Compact<K> {
     }
 }
 
-impl<K: k8s_openapi::Resource> Serialize for Compact<K> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let body: Map<String, Value> =
-            serde_json::from_str(&self.body).map_err(serde::ser::Error::custom)?;
-        let mut map = serializer.serialize_map(Some(body.len() + 3))?;
-        map.serialize_entry("apiVersion", K::API_VERSION)?;
-        map.serialize_entry("kind", K::KIND)?;
-        map.serialize_entry("metadata", &self.metadata)?;
-        for (key, value) in &body {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
-    }
-}
-
-/// Reads `K` from its compact form (for code that wants the typed object after all).
-///
-/// # Errors
-/// When the kept JSON does not describe a `K`.
-pub fn typed<K: k8s_openapi::Resource + DeserializeOwned>(
-    compact: &Compact<K>,
-) -> Result<K, serde_json::Error> {
-    serde_json::from_value(compact.to_value()?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,7 +118,8 @@ mod tests {
             serde_json::from_str(&original.to_string()).expect("reads");
         assert_eq!(compact.metadata.name.as_deref(), Some("vx"));
         assert_eq!(compact.to_value().expect("json"), original);
-        let typed = typed(&compact).expect("typed");
+        let typed: StatefulSet =
+            serde_json::from_value(compact.to_value().expect("json")).expect("typed");
         assert_eq!(
             typed.spec.expect("spec").service_name.as_deref(),
             Some("vx-headless")

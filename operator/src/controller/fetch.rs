@@ -13,7 +13,10 @@ use kube::api::{Api, DynamicObject};
 use kube::{Client, ResourceExt};
 
 use super::build::{CERT_MANAGER_GROUP, MONITORING_GROUP};
+use kube::runtime::reflector::{ObjectRef, Store};
+
 use super::caches::{Caches, cached, has_labels};
+use super::compact::Compact;
 use super::plan::{LiveChildren, child_ids};
 use crate::backup::job::SEMANTIC_LABEL;
 use crate::crd::VexfsBackup;
@@ -214,12 +217,12 @@ async fn live_children(
     for (resource, name) in child_ids(spec) {
         let what = || format!("{} {name}", resource.kind);
         let value = match resource.kind.as_str() {
-            "ServiceAccount" => json(cached(&caches.service_accounts, ns, &name), what)?,
-            "ConfigMap" => json(cached(&caches.config_maps, ns, &name), what)?,
-            "Service" => json(cached(&caches.services, ns, &name), what)?,
-            "StatefulSet" => json(cached(&caches.statefulsets, ns, &name), what)?,
-            "PodDisruptionBudget" => json(cached(&caches.pod_disruption_budgets, ns, &name), what)?,
-            "NetworkPolicy" => json(cached(&caches.network_policies, ns, &name), what)?,
+            "ServiceAccount" => compact(&caches.service_accounts, ns, &name, what)?,
+            "ConfigMap" => compact(&caches.config_maps, ns, &name, what)?,
+            "Service" => compact(&caches.services, ns, &name, what)?,
+            "StatefulSet" => compact(&caches.statefulsets, ns, &name, what)?,
+            "PodDisruptionBudget" => compact(&caches.pod_disruption_budgets, ns, &name, what)?,
+            "NetworkPolicy" => compact(&caches.network_policies, ns, &name, what)?,
             _ if (resource.group == MONITORING_GROUP && monitoring_api)
                 || (resource.group == CERT_MANAGER_GROUP && cert_manager_api) =>
             {
@@ -234,6 +237,26 @@ async fn live_children(
         }
     }
     Ok(live)
+}
+
+/// The cached child `name` of `namespace` as JSON, read from its compact form.
+fn compact<K>(
+    store: &Store<Compact<K>>,
+    namespace: &str,
+    name: &str,
+    what: impl Fn() -> String,
+) -> Result<Option<serde_json::Value>, FetchError>
+where
+    K: k8s_openapi::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+{
+    store
+        .get(&ObjectRef::new(name).within(namespace))
+        .map(|object| object.to_value())
+        .transpose()
+        .map_err(|source| FetchError::Decode {
+            what: what(),
+            source,
+        })
 }
 
 fn json<K: serde::Serialize>(

@@ -70,9 +70,8 @@ impl Priority {
         }
         let uid = cr.metadata.uid.as_deref();
         let others_waiting = semantics
-            .state()
-            .iter()
-            .any(|other| other.metadata.uid.as_deref() != uid && waits_for_acknowledgement(other));
+            .find(|other| other.metadata.uid.as_deref() != uid && waits_for_acknowledgement(other))
+            .is_some();
         let key = format!("{}/{}", cr.namespace().unwrap_or_default(), cr.name_any());
         self.defer(&key, others_waiting, now)
     }
