@@ -3,15 +3,15 @@
 //!
 //! The controller runtime keeps the stores current from watches (the `run` module); the fetch
 //! step only looks things up, so a reconcile with nothing changed makes no API request. Cached
-//! objects are trimmed to what a reconcile reads: managed fields are dropped everywhere, children are
-//! kept [`Compact`] (typed metadata, the rest as JSON text), pods lose their spec and Secret values are
-//! blanked (only their keys matter), which keeps memory small at a thousand resources.
+//! objects are trimmed to what a reconcile reads: managed fields are dropped everywhere; children, pods
+//! and Secrets are kept [`Compact`] (a few metadata fields typed, the rest as JSON text), pods without
+//! their spec and Secrets without their values (see `cached_kinds`), which keeps memory small at a
+//! thousand resources.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service, ServiceAccount};
@@ -45,13 +45,13 @@ pub struct Caches {
     /// Engine NetworkPolicies.
     pub network_policies: Store<Compact<NetworkPolicy>>,
     /// Engine and Job pods (labelled as managed by the operator).
-    pub pods: Store<Pod>,
+    pub pods: Store<Compact<Pod>>,
     /// Backup and cleanup Jobs.
     pub jobs: Store<Job>,
     /// `VexfsBackup` records.
     pub backups: Store<VexfsBackup>,
     /// Secrets, values blanked.
-    pub secrets: Store<Secret>,
+    pub secrets: Store<Compact<Secret>>,
     /// Cached API discovery.
     pub discovery: std::sync::Arc<Discovery>,
     /// Whether every store has synced, announced once by [`Caches::announce_when_synced`].
@@ -84,13 +84,13 @@ pub struct CacheWriters {
     /// Engine NetworkPolicies.
     pub network_policies: Writer<Compact<NetworkPolicy>>,
     /// Engine and Job pods.
-    pub pods: Writer<Pod>,
+    pub pods: Writer<Compact<Pod>>,
     /// Backup and cleanup Jobs.
     pub jobs: Writer<Job>,
     /// `VexfsBackup` records.
     pub backups: Writer<VexfsBackup>,
     /// Secrets.
-    pub secrets: Writer<Secret>,
+    pub secrets: Writer<Compact<Secret>>,
 }
 
 impl Caches {
@@ -182,49 +182,25 @@ where
         .map(|object| object.as_ref().clone())
 }
 
+/// The cached Secret `name` in `namespace`, typed; its values are blank (only its keys and
+/// metadata are kept).
+///
+/// # Errors
+/// When the kept JSON no longer reads as a Secret (it always does: it was written from one).
+pub fn cached_secret(
+    store: &Store<Compact<Secret>>,
+    namespace: &str,
+    name: &str,
+) -> Result<Option<Secret>, serde_json::Error> {
+    store
+        .get(&ObjectRef::new(name).within(namespace))
+        .map(|secret| secret.to_typed())
+        .transpose()
+}
+
 /// Drops what no reconcile reads from a cached object (managed fields).
 pub fn trim<K: Resource>(object: &mut K) {
     object.managed_fields_mut().clear();
-}
-
-/// Drops managed fields and the spec of a pod, and the parts of its status nothing reads:
-/// health, recovery and restores read its metadata, phase, conditions and each container's
-/// readiness, restart count and state, never its addresses, images or resources.
-pub fn trim_pod(pod: &mut Pod) {
-    trim(pod);
-    pod.spec = None;
-    let Some(status) = pod.status.as_mut() else {
-        return;
-    };
-    status.host_ip = None;
-    status.host_ips = None;
-    status.pod_ip = None;
-    status.pod_ips = None;
-    status.qos_class = None;
-    let containers = [
-        status.container_statuses.as_mut(),
-        status.init_container_statuses.as_mut(),
-        status.ephemeral_container_statuses.as_mut(),
-    ];
-    for container in containers.into_iter().flatten().flatten() {
-        container.image = String::new();
-        container.image_id = String::new();
-        container.container_id = None;
-        container.resources = None;
-        container.allocated_resources = None;
-        container.allocated_resources_status = None;
-        container.volume_mounts = None;
-        container.user = None;
-    }
-}
-
-/// Drops managed fields and blanks Secret values, keeping the keys.
-pub fn trim_secret(secret: &mut Secret) {
-    trim(secret);
-    for value in secret.data.iter_mut().flat_map(|d| d.values_mut()) {
-        *value = ByteString(Vec::new());
-    }
-    secret.string_data = None;
 }
 
 /// Whether optional APIs (`monitoring.coreos.com/v1`, `cert-manager.io/v1`) are served, each
@@ -285,60 +261,4 @@ pub fn has_labels<'a, K: Resource>(
 ) -> bool {
     let labels = object.labels();
     wanted.all(|(k, v)| labels.get(k) == Some(v))
-}
-
-#[cfg(test)]
-mod tests {
-    use std::collections::BTreeMap;
-
-    use super::*;
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry;
-
-    #[test]
-    fn secrets_keep_their_keys_but_not_their_values() {
-        let mut secret = Secret {
-            data: Some(BTreeMap::from([(
-                "password".to_owned(),
-                ByteString(b"hunter2".to_vec()),
-            )])),
-            ..Secret::default()
-        };
-        secret.metadata.managed_fields = Some(vec![ManagedFieldsEntry::default()]);
-        trim_secret(&mut secret);
-        let data = secret.data.expect("keys kept");
-        assert_eq!(data["password"], ByteString(Vec::new()));
-        assert_eq!(secret.metadata.managed_fields, Some(Vec::new()));
-    }
-
-    #[test]
-    fn pods_keep_what_health_and_restores_read_and_nothing_else() {
-        let mut pod: Pod = serde_json::from_value(serde_json::json!({
-            "metadata": {"name": "vx-0", "labels": {"app.kubernetes.io/instance": "vx"}},
-            "spec": {"containers": [{"name": "engine", "image": "e:1"}]},
-            "status": {
-                "phase": "Running", "podIP": "10.0.0.1", "hostIP": "10.1.0.1", "qosClass": "Burstable",
-                "conditions": [{"type": "Ready", "status": "True"}],
-                "containerStatuses": [{"name": "engine", "ready": false, "restartCount": 4,
-                    "image": "e:1", "imageID": "sha256:abc", "containerID": "containerd://x",
-                    "state": {"waiting": {"reason": "CrashLoopBackOff"}},
-                    "lastState": {"terminated": {"exitCode": 1, "message": "boom"}}}],
-                "initContainerStatuses": [{"name": "restore", "ready": true, "restartCount": 0,
-                    "image": "e:1", "imageID": "", "state": {"terminated": {"exitCode": 0, "message": "done"}}}]
-            }
-        }))
-        .expect("pod");
-        let before = crate::recovery::signals::pod_health(&pod);
-        trim_pod(&mut pod);
-        assert_eq!(crate::recovery::signals::pod_health(&pod), before);
-        assert!(pod.spec.is_none());
-        let status = pod.status.expect("status kept");
-        assert_eq!(status.pod_ip, None);
-        assert_eq!(status.qos_class, None);
-        let engine = &status.container_statuses.expect("containers")[0];
-        assert_eq!((engine.restart_count, engine.image.as_str()), (4, ""));
-        assert!(engine.last_state.is_some() && engine.container_id.is_none());
-        let restore = &status.init_container_statuses.expect("init containers")[0];
-        let message = restore.state.as_ref().and_then(|s| s.terminated.as_ref());
-        assert_eq!(message.and_then(|t| t.message.as_deref()), Some("done"));
-    }
 }

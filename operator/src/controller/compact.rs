@@ -1,26 +1,44 @@
-//! A cached child kept compact: typed metadata (what the caches and watches index and the owner
-//! triggers read) and the rest of the object as its JSON text.
+//! A cached object kept compact: the few metadata fields the caches and watches index typed, and
+//! everything else as JSON text.
 //!
 //! A reconcile reads a cached child only to compare it with what it would apply (as JSON, see
 //! `plan::contains`) and to read a few status fields, so nothing needs the typed body. Typed
 //! k8s-openapi objects are large in memory — a StatefulSet's pod template with its containers,
-//! probes and volumes takes about 21 KB for 3.4 KB of JSON — and a thousand resources keep a
-//! StatefulSet, a ConfigMap, two Services, a ServiceAccount and a NetworkPolicy each.
+//! probes and volumes takes about 21 KB for 3.4 KB of JSON, and even a ServiceAccount's five labels
+//! take a kilobyte as a typed map — and a thousand resources keep a StatefulSet, a ConfigMap, two
+//! Services, a ServiceAccount, a NetworkPolicy, a pod and two Secrets each.
+//!
+//! Typed are only the name and namespace (the store's key), the owner references (the owner
+//! triggers read them) and, for kinds selected by label in the cache, the labels. The other
+//! metadata (labels of the other kinds, annotations, generation, uid, ...) stays in the JSON text,
+//! and [`Compacting::prune`] drops per kind the fields no reconcile reads.
 
 use std::fmt;
 use std::marker::PhantomData;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Deserialize;
-use serde::de::{self, Deserializer};
+use serde::de::{self, DeserializeOwned, Deserializer};
 use serde_json::{Map, Value};
 
-/// A Kubernetes object of kind `K` with its metadata typed and everything else as JSON text.
+/// How objects of one kind are kept compact.
+pub trait Compacting: k8s_openapi::Resource {
+    /// Whether the labels stay typed, for kinds the caches select by label; otherwise they are
+    /// kept in the JSON text only.
+    const TYPED_LABELS: bool = false;
+
+    /// Drops from `body` (every top-level field but `apiVersion`, `kind` and `metadata`) what no
+    /// reconcile reads.
+    fn prune(_body: &mut Map<String, Value>) {}
+}
+
+/// A Kubernetes object of kind `K`: its name, namespace, owner references and (per
+/// [`Compacting::TYPED_LABELS`]) labels typed, the rest as JSON text.
 pub struct Compact<K> {
-    /// The object's metadata.
+    /// The typed part of the object's metadata.
     pub metadata: ObjectMeta,
-    /// The other top-level fields (spec, status, data, ...) as a JSON object, without
-    /// `apiVersion`, `kind` and `metadata`.
+    /// The other fields as a JSON object, without `apiVersion` and `kind`; its `metadata` holds
+    /// what [`Compact::metadata`] does not.
     body: Box<str>,
     kind: PhantomData<fn() -> K>,
 }
@@ -32,10 +50,28 @@ impl<K: k8s_openapi::Resource> Compact<K> {
     /// When the kept body is not a JSON object (it always is: it was written from one).
     pub fn to_value(&self) -> Result<Value, serde_json::Error> {
         let mut object: Map<String, Value> = serde_json::from_str(&self.body)?;
+        let mut metadata = match object.remove("metadata") {
+            Some(Value::Object(metadata)) => metadata,
+            _ => Map::new(),
+        };
+        if let Value::Object(typed) = serde_json::to_value(&self.metadata)? {
+            metadata.extend(typed);
+        }
         object.insert("apiVersion".to_owned(), Value::from(K::API_VERSION));
         object.insert("kind".to_owned(), Value::from(K::KIND));
-        object.insert("metadata".to_owned(), serde_json::to_value(&self.metadata)?);
+        object.insert("metadata".to_owned(), Value::Object(metadata));
         Ok(Value::Object(object))
+    }
+
+    /// The object typed again, as a reconcile step that reads typed fields wants it.
+    ///
+    /// # Errors
+    /// When the kept JSON does not deserialise as `K` (it always does: it was written from one).
+    pub fn to_typed(&self) -> Result<K, serde_json::Error>
+    where
+        K: DeserializeOwned,
+    {
+        serde_json::from_value(self.to_value()?)
     }
 }
 
@@ -79,18 +115,37 @@ impl<K: k8s_openapi::Resource> k8s_openapi::Metadata for Compact<K> {
     }
 }
 
-impl<'de, K> Deserialize<'de> for Compact<K> {
+impl<'de, K: Compacting> Deserialize<'de> for Compact<K> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut fields = Map::<String, Value>::deserialize(deserializer)?;
-        let metadata = match fields.remove("metadata") {
-            Some(value) => ObjectMeta::deserialize(value).map_err(de::Error::custom)?,
-            None => ObjectMeta::default(),
-        };
         fields.remove("apiVersion");
         fields.remove("kind");
+        let mut metadata = match fields.remove("metadata") {
+            Some(Value::Object(metadata)) => metadata,
+            None | Some(Value::Null) => Map::new(),
+            Some(_) => return Err(de::Error::custom("metadata is not an object")),
+        };
+        metadata.remove("managedFields");
+        let mut typed = Map::new();
+        let mut keep = |key: &str| {
+            if let Some(value) = metadata.remove(key) {
+                typed.insert(key.to_owned(), value);
+            }
+        };
+        keep("name");
+        keep("namespace");
+        keep("ownerReferences");
+        if K::TYPED_LABELS {
+            keep("labels");
+        }
+        let typed = ObjectMeta::deserialize(Value::Object(typed)).map_err(de::Error::custom)?;
+        K::prune(&mut fields);
+        if !metadata.is_empty() {
+            fields.insert("metadata".to_owned(), Value::Object(metadata));
+        }
         let body = serde_json::to_string(&fields).map_err(de::Error::custom)?;
         Ok(Self {
-            metadata,
+            metadata: typed,
             body: body.into_boxed_str(),
             kind: PhantomData,
         })

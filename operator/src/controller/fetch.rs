@@ -15,7 +15,7 @@ use kube::{Client, ResourceExt};
 use super::build::{CERT_MANAGER_GROUP, MONITORING_GROUP};
 use kube::runtime::reflector::{ObjectRef, Store};
 
-use super::caches::{Caches, cached, has_labels};
+use super::caches::{Caches, cached, cached_secret, has_labels};
 use super::compact::Compact;
 use super::plan::{LiveChildren, child_ids};
 use crate::backup::job::SEMANTIC_LABEL;
@@ -38,7 +38,7 @@ pub enum FetchError {
     /// The watches feeding the caches have stopped (the controller is shutting down).
     #[error("the watch caches are closed")]
     CachesClosed,
-    /// A live object did not serialise to JSON.
+    /// A live object did not serialise to JSON, or a cached one no longer reads as its kind.
     #[error("decoding {what}: {source}")]
     Decode {
         /// What was being decoded.
@@ -145,10 +145,17 @@ pub async fn fetch(
     }
     let ns = spec.namespace.as_str();
     let keys = referenced_secret_keys(spec);
-    let secrets: HashMap<String, Option<Secret>> = keys
+    let secrets = keys
         .iter()
-        .map(|(name, _)| (name.clone(), cached(&caches.secrets, ns, name)))
-        .collect();
+        .map(|(name, _)| {
+            let secret =
+                cached_secret(&caches.secrets, ns, name).map_err(|source| FetchError::Decode {
+                    what: format!("Secret {name}"),
+                    source,
+                })?;
+            Ok((name.clone(), secret))
+        })
+        .collect::<Result<HashMap<String, Option<Secret>>, FetchError>>()?;
     let monitoring_api = caches
         .discovery
         .monitoring_api(client)
@@ -173,8 +180,13 @@ pub async fn fetch(
         .state()
         .into_iter()
         .filter(|pod| in_namespace(&pod.metadata) && has_labels(pod.as_ref(), engine.iter()))
-        .map(|pod| pod.as_ref().clone())
-        .collect();
+        .map(|pod| {
+            pod.to_typed().map_err(|source| FetchError::Decode {
+                what: format!("Pod {}", pod.name_any()),
+                source,
+            })
+        })
+        .collect::<Result<Vec<Pod>, FetchError>>()?;
     let backups = caches
         .backups
         .state()

@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod backoff;
 pub mod build;
+pub mod cached_kinds;
 pub mod caches;
 pub mod compact;
 pub mod credentials;

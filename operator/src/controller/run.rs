@@ -14,8 +14,8 @@ use kube::runtime::{Config, Controller, WatchStreamExt, watcher};
 use kube::{Api, Client};
 use tokio_util::sync::CancellationToken;
 
-use super::caches::{Caches, SyncState, trim, trim_pod, trim_secret};
-use super::compact::Compact;
+use super::caches::{Caches, SyncState, trim};
+use super::compact::{Compact, Compacting};
 use super::fetch::referenced_secret_keys;
 use super::memory::Memory;
 use super::{Context, error_policy, reconcile};
@@ -83,12 +83,12 @@ where
     }
 }
 
-/// A watch of `K` feeding `writer`, trimmed by `trim`, yielding every touched object.
+/// A watch of `K` feeding `writer` with its objects trimmed of their managed fields, yielding every
+/// touched object.
 fn cached_watch<K>(
     api: Api<K>,
     config: watcher::Config,
     writer: Writer<K>,
-    trim: fn(&mut K),
 ) -> impl Stream<Item = Result<K, watcher::Error>> + Send + 'static
 where
     K: kube::Resource<DynamicType = ()>
@@ -106,8 +106,25 @@ where
         .touched_objects()
 }
 
+/// A watch of `K` feeding `writer` with [`Compact`] objects (compacted as they are read),
+/// yielding every touched object.
+fn compact_watch<K>(
+    api: Api<Compact<K>>,
+    config: watcher::Config,
+    writer: Writer<Compact<K>>,
+) -> impl Stream<Item = Result<Compact<K>, watcher::Error>> + Send + 'static
+where
+    K: Compacting + 'static,
+    K::Scope: 'static,
+{
+    watcher::watcher(api, config)
+        .default_backoff()
+        .reflect(writer)
+        .touched_objects()
+}
+
 /// The resource an engine or Job pod belongs to, from its `app.kubernetes.io/instance` label.
-fn semantic_of_pod(pod: Pod) -> Option<ObjectRef<VexfsSemantic>> {
+fn semantic_of_pod(pod: Compact<Pod>) -> Option<ObjectRef<VexfsSemantic>> {
     let namespace = pod.metadata.namespace.as_deref()?;
     let name = pod.metadata.labels.as_ref()?.get(INSTANCE_LABEL)?;
     Some(ObjectRef::new(name).within(namespace))
@@ -116,7 +133,7 @@ fn semantic_of_pod(pod: Pod) -> Option<ObjectRef<VexfsSemantic>> {
 /// The resources of `namespace` whose spec references Secret `name`, or that generated it.
 fn semantics_using_secret(
     semantics: &Store<VexfsSemantic>,
-    secret: &Secret,
+    secret: &Compact<Secret>,
 ) -> Vec<ObjectRef<VexfsSemantic>> {
     let (Some(namespace), Some(name)) = (&secret.metadata.namespace, &secret.metadata.name) else {
         return Vec::new();
@@ -167,53 +184,46 @@ fn controller_for(
         semantics.clone(),
     );
     let controller = controller
-        .owns_stream(cached_watch(
+        .owns_stream(compact_watch(
             api::<Compact<StatefulSet>>(client, namespace),
             managed(),
             writers.statefulsets,
-            trim,
         ))
-        .owns_stream(cached_watch(
+        .owns_stream(compact_watch(
             api::<Compact<ConfigMap>>(client, namespace),
             managed(),
             writers.config_maps,
-            trim,
         ))
-        .owns_stream(cached_watch(
+        .owns_stream(compact_watch(
             api::<Compact<Service>>(client, namespace),
             managed(),
             writers.services,
-            trim,
         ))
-        .owns_stream(cached_watch(
+        .owns_stream(compact_watch(
             api::<Compact<ServiceAccount>>(client, namespace),
             managed(),
             writers.service_accounts,
-            trim,
         ))
-        .owns_stream(cached_watch(
+        .owns_stream(compact_watch(
             api::<Compact<PodDisruptionBudget>>(client, namespace),
             managed(),
             writers.pod_disruption_budgets,
-            trim,
         ))
-        .owns_stream(cached_watch(
+        .owns_stream(compact_watch(
             api::<Compact<NetworkPolicy>>(client, namespace),
             managed(),
             writers.network_policies,
-            trim,
         ))
         .watches_stream(
-            cached_watch(
-                api::<Pod>(client, namespace),
+            compact_watch(
+                api::<Compact<Pod>>(client, namespace),
                 managed(),
                 writers.pods,
-                trim_pod,
             ),
             semantic_of_pod,
         )
         .watches_stream(
-            cached_watch(api::<Job>(client, namespace), managed(), writers.jobs, trim),
+            cached_watch(api::<Job>(client, namespace), managed(), writers.jobs),
             semantic_of_job,
         )
         .watches_stream(
@@ -221,16 +231,14 @@ fn controller_for(
                 api::<VexfsBackup>(client, namespace),
                 watcher::Config::default(),
                 writers.backups,
-                trim,
             ),
             semantic_of_backup,
         )
         .watches_stream(
-            cached_watch(
-                api::<Secret>(client, namespace),
+            compact_watch(
+                api::<Compact<Secret>>(client, namespace),
                 watcher::Config::default(),
                 writers.secrets,
-                trim_secret,
             ),
             move |secret| semantics_using_secret(&semantics, &secret),
         )

@@ -111,14 +111,14 @@ pub fn sync_caches(fake: &FakeApi, harness: &Harness) {
         fake,
         &format!("/apis/networking.k8s.io/v1/{NS}/networkpolicies"),
     );
-    relist::<Pod>(&mut w.pods, fake, &format!("/api/v1/{NS}/pods"));
+    relist::<Compact<Pod>>(&mut w.pods, fake, &format!("/api/v1/{NS}/pods"));
     relist::<Job>(&mut w.jobs, fake, &format!("/apis/batch/v1/{NS}/jobs"));
     relist::<VexfsBackup>(
         &mut w.backups,
         fake,
         &format!("/apis/vexfs.io/v1alpha1/{NS}/vexfsbackups"),
     );
-    relist::<Secret>(&mut w.secrets, fake, &format!("/api/v1/{NS}/secrets"));
+    relist::<Compact<Secret>>(&mut w.secrets, fake, &format!("/api/v1/{NS}/secrets"));
     drop(w);
     // Every store is ready now, so the announcement resolves at once, as the controller's does.
     futures::executor::block_on(harness.ctx.caches.announce_when_synced());

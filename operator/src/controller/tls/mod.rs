@@ -12,7 +12,7 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use kube::{Client, ResourceExt};
 
-use super::caches::{Caches, cached};
+use super::caches::{Caches, cached, cached_secret};
 use crate::spec::ValidatedSpec;
 use crate::spec::names::{MANAGER, child_meta};
 use crate::spec::tls::{
@@ -35,6 +35,14 @@ pub enum TlsError {
     /// The CA Secret lacks its certificate or key.
     #[error("CA Secret {0} has no {CA_KEY} or {CA_PRIVATE_KEY}; delete it to start a new CA")]
     CaIncomplete(String),
+    /// The cached copy of a Secret no longer reads as one.
+    #[error("reading the cached Secret {secret}: {source}")]
+    Cache {
+        /// The Secret.
+        secret: String,
+        /// Underlying error.
+        source: serde_json::Error,
+    },
     /// The API server refused a read or write.
     #[error("{action} Secret {secret}: {source}")]
     Api {
@@ -90,7 +98,11 @@ pub async fn ensure(
         return Ok(false);
     };
     let ns = spec.namespace.as_str();
-    let serving = cached(&caches.secrets, ns, &plan.secret);
+    let serving =
+        cached_secret(&caches.secrets, ns, &plan.secret).map_err(|source| TlsError::Cache {
+            secret: plan.secret.clone(),
+            source,
+        })?;
     let renew_after = serving
         .as_ref()
         .and_then(|s| s.annotations().get(RENEW_AFTER_ANNOTATION).cloned());
