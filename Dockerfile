@@ -16,9 +16,10 @@ COPY monitoring/rules ./monitoring/rules
 COPY tests/e2e ./tests/e2e
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked -p vexfs-operator -p vexfs-engine --bin vexfs-operator --bin crdgen --bin vexfs-engine \
+    cargo build --release --locked -p vexfs-operator -p vexfs-engine --bin crdgen --bin vexfs-engine \
+ && cargo build --profile operator --locked -p vexfs-operator --bin vexfs-operator \
  && mkdir -p /out \
- && cp target/release/vexfs-operator target/release/crdgen target/release/vexfs-engine /out/
+ && cp target/operator/vexfs-operator target/release/crdgen target/release/vexfs-engine /out/
 
 FROM gcr.io/distroless/cc-debian12:nonroot
 LABEL org.opencontainers.image.title="vexfs-semantic" \
