@@ -63,6 +63,10 @@ fn check_sample(sample: &str) {
         &dir.join("prometheusrule.yaml"),
         &yaml(&children.prometheus_rule),
     );
+    support::assert_snapshot(
+        &dir.join("horizontalpodautoscaler.yaml"),
+        &yaml(&children.autoscaler),
+    );
 }
 
 #[test]
@@ -78,6 +82,16 @@ fn tls_sample_children_match_snapshots() {
 #[test]
 fn full_sample_children_match_snapshots() {
     check_sample("full.yaml");
+}
+
+#[test]
+fn clustered_sample_children_match_snapshots() {
+    check_sample("clustered.yaml");
+}
+
+#[test]
+fn autoscaled_sample_children_match_snapshots() {
+    check_sample("autoscaled.yaml");
 }
 
 #[test]

@@ -352,6 +352,7 @@ async fn converge(
         restore_backup: fetched.restore_backup.as_ref(),
         previous_restore: previous.and_then(|s| s.restore.as_ref()),
         operator_namespace: ctx.operator_namespace.as_deref(),
+        live_replicas: fetched.live.engine_replicas(&spec.name),
     };
     // The generated credentials exist before the engine that mounts them.
     let created = !spec.suspend && credentials::ensure(&ctx.client, &ctx.caches, spec).await?;

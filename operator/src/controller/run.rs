@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::{Stream, StreamExt};
 use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
@@ -201,6 +202,12 @@ fn controller_for(
             api::<Compact<NetworkPolicy>>(client, namespace),
             managed(),
             writers.network_policies,
+            trim,
+        ))
+        .owns_stream(cached_watch(
+            api::<Compact<HorizontalPodAutoscaler>>(client, namespace),
+            managed(),
+            writers.autoscalers,
             trim,
         ))
         .watches_stream(

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use http::Method;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
@@ -110,6 +111,11 @@ pub fn sync_caches(fake: &FakeApi, harness: &Harness) {
         &mut w.network_policies,
         fake,
         &format!("/apis/networking.k8s.io/v1/{NS}/networkpolicies"),
+    );
+    relist::<Compact<HorizontalPodAutoscaler>>(
+        &mut w.autoscalers,
+        fake,
+        &format!("/apis/autoscaling/v2/{NS}/horizontalpodautoscalers"),
     );
     relist::<Pod>(&mut w.pods, fake, &format!("/api/v1/{NS}/pods"));
     relist::<Job>(&mut w.jobs, fake, &format!("/apis/batch/v1/{NS}/jobs"));
