@@ -8,6 +8,8 @@ pub mod apply;
 pub mod backoff;
 pub mod build;
 pub mod caches;
+pub mod cluster_probe;
+pub mod cluster_view;
 pub mod compact;
 pub mod credentials;
 pub mod fetch;
@@ -30,7 +32,7 @@ use kube::{Client, Resource, ResourceExt};
 use serde_json::json;
 
 use crate::backup::driver::BackupObservation;
-use crate::crd::{AuthStatus, MonitoringMode, VexfsSemantic, VexfsSemanticStatus};
+use crate::crd::{AuthStatus, ClusterStatus, MonitoringMode, VexfsSemantic, VexfsSemanticStatus};
 use crate::day2::{self, DayTwoDeps, DayTwoInputs, DayTwoReport};
 use crate::metrics::Metrics;
 use crate::spec::conditions::{Stall, reasons, types};
@@ -212,6 +214,8 @@ struct Outcome {
     pending: bool,
     auth: Option<AuthStatus>,
     warnings: Vec<String>,
+    cluster: Option<ClusterStatus>,
+    rebalancing: Option<String>,
 }
 
 impl Outcome {
@@ -255,9 +259,16 @@ async fn reconcile_once(cr: &VexfsSemantic, ctx: &Context) -> Result<Action, Rec
     };
     // A missing Secret arrives as a Secret event; a missing monitoring API only by the safety net.
     let resync = resync_after(rand::random::<f64>());
-    let action = match outcome.stall.as_ref().map(|s| s.reason) {
-        Some(_) => Action::requeue(resync),
-        None => Action::requeue(day_two_requeue.map_or(resync, |d| d.min(resync))),
+    // While the replicas rebalance, the next look at them is due after the probe interval.
+    let probe = outcome
+        .rebalancing
+        .as_ref()
+        .map(|_| cluster_probe::PROBE_INTERVAL);
+    let action = if outcome.stall.is_some() {
+        Action::requeue(resync)
+    } else {
+        let due = [day_two_requeue, probe].into_iter().flatten().min();
+        Action::requeue(due.map_or(resync, |d| d.min(resync)))
     };
     finish(cr, ctx, outcome, day_two, now).await?;
     Ok(action)
@@ -314,6 +325,8 @@ async fn finish(
         pending: outcome.pending,
         auth: outcome.auth,
         warnings: outcome.warnings,
+        cluster: outcome.cluster,
+        rebalancing: outcome.rebalancing,
         day_two,
         now,
     });
@@ -362,6 +375,14 @@ async fn converge(
     let mut live = fetched.live.clone();
     let changes = plan::plan(slots, &live, spec.suspend);
     apply::execute(&ctx.client, &spec.namespace, &changes, &mut live).await?;
+    let target = cluster_probe::Target {
+        spec,
+        pods: &fetched.pods,
+        replicas: children.configured_replicas,
+        config_hash: &children.config_hash,
+    };
+    let (cluster, rebalancing) =
+        cluster_probe::report(&ctx.client, &ctx.caches, &ctx.memory.cluster, target).await;
     Ok(Outcome {
         stall: None,
         engine: Some((
@@ -376,6 +397,8 @@ async fn converge(
             admin_token_secret: spec.api_auth.generated_secret().map(str::to_owned),
         }),
         warnings: warnings(spec),
+        cluster,
+        rebalancing,
     })
 }
 

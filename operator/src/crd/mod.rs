@@ -35,8 +35,8 @@ pub use rbac::{AuthMethod, AuthSpec, RbacSpec, Role, Subject, SubjectKind};
 pub use recovery::{CircuitBreakerSpec, RecoverySpec};
 pub use refs::{SecretKeyRef, SecretRef};
 pub use status::{
-    AuthStatus, BackupStatus, CircuitState, EngineStatus, LastSuccessfulBackup, RecoveryAction,
-    RecoveryStatus, RestoreStatus, VexfsSemanticStatus,
+    AuthStatus, BackupStatus, CircuitState, ClusterReplicaStatus, ClusterStatus, EngineStatus,
+    LastSuccessfulBackup, RecoveryAction, RecoveryStatus, RestoreStatus, VexfsSemanticStatus,
 };
 pub use tls::{IssuerRef, TlsSpec};
 pub use vexfs_backup::{

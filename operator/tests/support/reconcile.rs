@@ -18,6 +18,7 @@ use kube::runtime::watcher;
 use serde::de::DeserializeOwned;
 use vexfs_operator::controller::caches::{CacheWriters, Caches};
 use vexfs_operator::controller::compact::Compact;
+use vexfs_operator::controller::memory::Memory;
 use vexfs_operator::controller::{Context, reconcile};
 use vexfs_operator::crd::{VexfsBackup, VexfsSemantic};
 use vexfs_operator::metrics::Metrics;
@@ -38,14 +39,21 @@ pub struct Harness {
 
 /// A controller context whose client talks to `fake`.
 pub fn context(fake: &FakeApi) -> Arc<Harness> {
+    context_with_memory(fake, Arc::default())
+}
+
+/// A controller context whose client talks to `fake`, keeping `memory` between passes.
+pub fn context_with_memory(fake: &FakeApi, memory: Arc<Memory>) -> Arc<Harness> {
     let (caches, writers) = Caches::new();
+    let ctx = Context::new(
+        fake.client(),
+        caches,
+        Metrics::new().expect("metrics"),
+        None,
+    )
+    .with_memory(memory);
     Arc::new(Harness {
-        ctx: Arc::new(Context::new(
-            fake.client(),
-            caches,
-            Metrics::new().expect("metrics"),
-            None,
-        )),
+        ctx: Arc::new(ctx),
         writers: Mutex::new(writers),
     })
 }
