@@ -62,6 +62,8 @@ pub struct ClusterProbes {
     endpoints: Option<Arc<Endpoints>>,
     /// How long a round is reused; [`PROBE_INTERVAL`] unless a test asks for fresh answers.
     reuse: Option<Duration>,
+    /// The operator cannot reach the engine pods (`--engine-probes=false`).
+    disabled: bool,
 }
 
 impl std::fmt::Debug for ClusterProbes {
@@ -77,6 +79,15 @@ struct Round {
 }
 
 impl ClusterProbes {
+    /// Probes that reach the pods under the headless Service, or none at all (`enabled` false:
+    /// the operator runs outside the pod network).
+    pub fn enabled(enabled: bool) -> Self {
+        Self {
+            disabled: !enabled,
+            ..Self::default()
+        }
+    }
+
     /// Probes reaching the replicas at `endpoints` instead of their names under the headless
     /// Service, reusing a round for `reuse` (tests serve `/metrics` on loopback and ask again
     /// on every pass).
@@ -189,7 +200,7 @@ pub async fn report(
     target: Target<'_>,
 ) -> (Option<ClusterStatus>, Option<String>) {
     let spec = target.spec;
-    if spec.cluster.is_none() || spec.stopped {
+    if spec.cluster.is_none() || spec.stopped || probes.disabled {
         let key = format!("{}/{}", spec.namespace, spec.name);
         probes.rounds.lock().expect("probe memory").remove(&key);
         return (None, None);
