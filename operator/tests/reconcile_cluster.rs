@@ -168,3 +168,90 @@ async fn status_reports_each_replicas_share_and_ready_waits_for_the_rebalance() 
         "a steady reconcile asks the API nothing"
     );
 }
+
+/// `engine.toml`'s text in the fake's ConfigMap of `name`.
+fn engine_toml(fake: &FakeApi, name: &str) -> String {
+    let map = fake
+        .get(&format!(
+            "/api/v1/namespaces/vexfs/configmaps/{name}-config"
+        ))
+        .expect("ConfigMap applied");
+    map["data"]["engine.toml"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_autoscaled_engine_follows_the_statefulsets_scale_until_autoscaling_is_removed() {
+    // The engines are not reachable here: no probes (the CA and pod names lead nowhere).
+    let memory = Arc::new(Memory {
+        cluster: ClusterProbes::enabled(false),
+        ..Memory::default()
+    });
+    let fake = FakeApi::default();
+    let cr = support::load_sample("autoscaled.yaml");
+    let path = format!("{}autoscaled", support::reconcile::CR_PATH);
+    fake.put(&path, serde_json::to_value(&cr).unwrap());
+    for (name, keys) in [
+        ("nats-ca", json!({"ca.crt": ""})),
+        ("nats-client", json!({"tls.crt": "", "tls.key": ""})),
+    ] {
+        fake.put(
+            &format!("/api/v1/namespaces/vexfs/secrets/{name}"),
+            json!({"metadata": {"name": name}, "data": keys}),
+        );
+    }
+    let harness = context_with_memory(&fake, memory);
+    acknowledge(&fake, &harness, &path).await;
+    let first = writes(&pass(&fake, &harness, &path).await);
+    let hpa = "/apis/autoscaling/v2/namespaces/vexfs/horizontalpodautoscalers/autoscaled";
+    assert!(
+        first
+            .iter()
+            .any(|w| w.starts_with(&format!("PATCH {hpa}?"))),
+        "{first:?}"
+    );
+    let sts_path = "/apis/apps/v1/namespaces/vexfs/statefulsets/autoscaled";
+    let mut sts = fake.get(sts_path).expect("applied");
+    assert_eq!(
+        sts["spec"].get("replicas"),
+        None,
+        "the autoscaler owns the count"
+    );
+    assert!(engine_toml(&fake, "autoscaled").contains("replicas = 2\n"));
+
+    // The autoscaler scaled to 5: the configuration follows, the count is left alone.
+    sts["spec"]["replicas"] = json!(5);
+    fake.put(sts_path, sts);
+    let scaled = writes(&pass(&fake, &harness, &path).await);
+    let toml = engine_toml(&fake, "autoscaled");
+    assert!(toml.contains("replicas = 5\n"), "{toml}");
+    assert!(
+        toml.contains("autoscaled-4.autoscaled-headless.vexfs.svc"),
+        "{toml}"
+    );
+    // Re-applied for the new configuration, still without a count: a real API server keeps the
+    // autoscaler's 5 (tests/e2e/tests/clustered.rs checks that); this fake replaces the object.
+    assert_eq!(fake.get(sts_path).unwrap()["spec"].get("replicas"), None);
+    assert!(
+        scaled
+            .iter()
+            .all(|w| !w.contains("horizontalpodautoscalers")),
+        "{scaled:?}"
+    );
+    let stored = fake.get(&path).unwrap();
+    assert_eq!(stored["status"]["engine"]["replicas"], 5);
+
+    // Without autoscaling the operator sets the count again and prunes the autoscaler.
+    let mut cr = fake.get(&path).unwrap();
+    cr["spec"]["engine"]["autoscaling"] = Value::Null;
+    cr["spec"]["engine"]["replicas"] = json!(3);
+    fake.put(&path, cr);
+    let manual = writes(&pass(&fake, &harness, &path).await);
+    assert!(
+        manual
+            .iter()
+            .any(|w| w.starts_with(&format!("DELETE {hpa}"))),
+        "{manual:?}"
+    );
+    assert_eq!(fake.get(sts_path).unwrap()["spec"]["replicas"], 3);
+    assert!(engine_toml(&fake, "autoscaled").contains("replicas = 3\n"));
+}

@@ -244,6 +244,8 @@ async fn reconcile_once(cr: &VexfsSemantic, ctx: &Context) -> Result<Action, Rec
             observed: fetched.live.engine(&spec.name),
             pending: true,
             warnings: warnings(&spec),
+            // The replicas are read again once the new generation is applied.
+            cluster: cr.status.as_ref().and_then(|s| s.cluster.clone()),
             ..Outcome::default()
         };
         let day_two = DayTwoReport::carry_over(cr.status.as_ref());
@@ -386,7 +388,12 @@ async fn converge(
     Ok(Outcome {
         stall: None,
         engine: Some((
-            spec.desired_replicas(),
+            // Under an autoscaler, the count the engines are configured for (its current scale).
+            if build::autoscaled(spec) {
+                children.configured_replicas
+            } else {
+                spec.desired_replicas()
+            },
             spec.images.engine.clone(),
             children.config_hash,
         )),
