@@ -148,8 +148,8 @@ async fn observe(
         return Ok((status, waiting));
     }
     let http = http_client(client, caches, probes, spec).await?;
-    let base = |ordinal| match &probes.endpoints {
-        Some(endpoints) => endpoints(spec, ordinal),
+    let bases: Vec<String> = match &probes.endpoints {
+        Some(endpoints) => (0..replicas).map(|i| endpoints(spec, i)).collect(),
         None => peer_urls(
             &spec.name,
             &headless_service_name(spec),
@@ -157,11 +157,10 @@ async fn observe(
             if spec.tls.is_some() { "https" } else { "http" },
             ENGINE_PORT,
             replicas,
-        )
-        .swap_remove(ordinal as usize),
+        ),
     };
-    let requests = (0..replicas).map(|ordinal| {
-        let url = format!("{}/metrics", base(ordinal));
+    let requests = (0..replicas).zip(bases).map(|(ordinal, base)| {
+        let url = format!("{base}/metrics");
         let http = http.clone();
         let ready = ready.get(&ordinal).copied();
         async move {
