@@ -202,3 +202,36 @@ fn children_never_carry_user_labels_or_annotations() {
         + &yaml(&children.service_monitor);
     assert!(!text.contains("argocd.argoproj.io") && !text.contains("team:"));
 }
+
+#[test]
+fn an_autoscaler_owns_the_count_the_configuration_follows_until_stopped() {
+    let cr = support::load_sample("autoscaled.yaml");
+    let spec = validate(&cr, &Images::default()).expect("valid");
+    let scaled = ClusterFacts {
+        live_replicas: Some(5),
+        ..ClusterFacts::default()
+    };
+    let children = build_all(&spec, scaled).expect("builds");
+    assert!(children.autoscaler.is_some());
+    assert_eq!(children.statefulset.spec.and_then(|s| s.replicas), None);
+    assert_eq!(
+        (children.configured_replicas, children.desired_replicas),
+        (5, 5)
+    );
+    assert!(children.pod_disruption_budget.is_some());
+    let beyond = ClusterFacts {
+        live_replicas: Some(20),
+        ..ClusterFacts::default()
+    };
+    let clamped = build_all(&spec, beyond).expect("builds");
+    assert_eq!(clamped.configured_replicas, 8, "autoscaling.maxReplicas");
+    assert_ne!(children.config_hash, clamped.config_hash);
+
+    let mut stopped = cr;
+    stopped.spec.stopped = true;
+    let stopped = validate(&stopped, &Images::default()).expect("valid");
+    let children = build_all(&stopped, scaled).expect("builds");
+    assert!(children.autoscaler.is_none(), "no autoscaler while stopped");
+    assert_eq!(children.statefulset.spec.and_then(|s| s.replicas), Some(0));
+    assert_eq!(children.desired_replicas, 0);
+}

@@ -388,12 +388,7 @@ async fn converge(
     Ok(Outcome {
         stall: None,
         engine: Some((
-            // Under an autoscaler, the count the engines are configured for (its current scale).
-            if build::autoscaled(spec) {
-                children.configured_replicas
-            } else {
-                spec.desired_replicas()
-            },
+            children.desired_replicas,
             spec.images.engine.clone(),
             children.config_hash,
         )),

@@ -83,6 +83,9 @@ pub struct Children {
     /// The engine replica count `engine.toml` is rendered for (clustered mode's `[cluster]
     /// replicas`).
     pub configured_replicas: i32,
+    /// Engine pods wanted now: zero while stopped, the autoscaler's current scale under one,
+    /// else `spec.engine.replicas`.
+    pub desired_replicas: i32,
     /// cert-manager's `Certificate`, with `spec.tls.issuerRef`.
     pub certificate: Option<DynamicObject>,
     /// SHA-256 of `engine.toml`, hex encoded.
@@ -133,6 +136,11 @@ pub fn build_all(spec: &ValidatedSpec, facts: ClusterFacts<'_>) -> Result<Childr
         certificate: certificate(spec),
         autoscaler: autoscaler(spec),
         configured_replicas,
+        desired_replicas: if autoscaled(spec) {
+            configured_replicas
+        } else {
+            spec.desired_replicas()
+        },
         config_hash,
     })
 }
