@@ -8,6 +8,8 @@ use anyhow::Context as _;
 use clap::{Parser, ValueEnum};
 use tokio_util::sync::CancellationToken;
 use vexfs_operator::api_client::{self, Limits};
+use vexfs_operator::controller::cluster_probe::ClusterProbes;
+use vexfs_operator::controller::memory::Memory;
 use vexfs_operator::controller::run::{Handles, RunConfig, Shared, run};
 use vexfs_operator::http::{HttpState, router};
 use vexfs_operator::leader::LeaderElector;
@@ -78,6 +80,11 @@ struct Args {
     /// Shell image deleting archives from backup volumes.
     #[arg(long, env = "SHELL_IMAGE", default_value = images::SHELL)]
     shell_image: String,
+    /// Read clustered engines' /metrics for `status.cluster` and the Rebalancing condition; turn
+    /// off when the operator runs outside the cluster's pod network (Ready then follows the pods'
+    /// readiness alone).
+    #[arg(long, env = "ENGINE_PROBES", default_value_t = true, action = clap::ArgAction::Set)]
+    engine_probes: bool,
 }
 
 fn init_tracing(format: LogFormat) {
@@ -191,7 +198,10 @@ async fn main() -> anyhow::Result<()> {
         client,
         metrics,
         instance: Some(identity),
-        memory: Arc::default(),
+        memory: Arc::new(Memory {
+            cluster: ClusterProbes::enabled(args.engine_probes),
+            ..Memory::default()
+        }),
         images,
         operator_namespace: Some(args.lease_namespace.clone()),
     };

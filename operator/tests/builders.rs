@@ -63,6 +63,10 @@ fn check_sample(sample: &str) {
         &dir.join("prometheusrule.yaml"),
         &yaml(&children.prometheus_rule),
     );
+    support::assert_snapshot(
+        &dir.join("horizontalpodautoscaler.yaml"),
+        &yaml(&children.autoscaler),
+    );
 }
 
 #[test]
@@ -78,6 +82,16 @@ fn tls_sample_children_match_snapshots() {
 #[test]
 fn full_sample_children_match_snapshots() {
     check_sample("full.yaml");
+}
+
+#[test]
+fn clustered_sample_children_match_snapshots() {
+    check_sample("clustered.yaml");
+}
+
+#[test]
+fn autoscaled_sample_children_match_snapshots() {
+    check_sample("autoscaled.yaml");
 }
 
 #[test]
@@ -187,4 +201,37 @@ fn children_never_carry_user_labels_or_annotations() {
         + &yaml(&children.config_map)
         + &yaml(&children.service_monitor);
     assert!(!text.contains("argocd.argoproj.io") && !text.contains("team:"));
+}
+
+#[test]
+fn an_autoscaler_owns_the_count_the_configuration_follows_until_stopped() {
+    let cr = support::load_sample("autoscaled.yaml");
+    let spec = validate(&cr, &Images::default()).expect("valid");
+    let scaled = ClusterFacts {
+        live_replicas: Some(5),
+        ..ClusterFacts::default()
+    };
+    let children = build_all(&spec, scaled).expect("builds");
+    assert!(children.autoscaler.is_some());
+    assert_eq!(children.statefulset.spec.and_then(|s| s.replicas), None);
+    assert_eq!(
+        (children.configured_replicas, children.desired_replicas),
+        (5, 5)
+    );
+    assert!(children.pod_disruption_budget.is_some());
+    let beyond = ClusterFacts {
+        live_replicas: Some(20),
+        ..ClusterFacts::default()
+    };
+    let clamped = build_all(&spec, beyond).expect("builds");
+    assert_eq!(clamped.configured_replicas, 8, "autoscaling.maxReplicas");
+    assert_ne!(children.config_hash, clamped.config_hash);
+
+    let mut stopped = cr;
+    stopped.spec.stopped = true;
+    let stopped = validate(&stopped, &Images::default()).expect("valid");
+    let children = build_all(&stopped, scaled).expect("builds");
+    assert!(children.autoscaler.is_none(), "no autoscaler while stopped");
+    assert_eq!(children.statefulset.spec.and_then(|s| s.replicas), Some(0));
+    assert_eq!(children.desired_replicas, 0);
 }

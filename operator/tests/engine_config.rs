@@ -11,16 +11,23 @@ use vexfs_operator::backup::job::{JobContext, backup_job};
 use vexfs_operator::backup::target::Location;
 use vexfs_operator::controller::build::render_engine_toml;
 use vexfs_operator::crd::AuthMethod;
+use vexfs_operator::spec::cluster::configured_replicas;
 use vexfs_operator::spec::identity::{BACKUP_IDENTITY, CREDENTIALS_FILE};
 use vexfs_operator::spec::images::Images;
 use vexfs_operator::spec::{ValidatedSpec, validate};
 
 #[test]
 fn engine_accepts_the_rendered_config_of_every_valid_sample() {
-    for sample in ["minimal.yaml", "full.yaml"] {
+    for sample in [
+        "minimal.yaml",
+        "full.yaml",
+        "clustered.yaml",
+        "autoscaled.yaml",
+    ] {
         let spec =
             validate(&support::load_sample(sample), &Images::default()).expect("valid sample");
-        let toml = render_engine_toml(&spec).expect("renders");
+        let toml =
+            render_engine_toml(&spec, configured_replicas(&spec.engine, None)).expect("renders");
         if let Err(error) = vexfs_engine::config::Config::from_toml(&toml, sample) {
             panic!("{sample}: the engine rejects the rendered engine.toml: {error}\n{toml}");
         }
@@ -57,7 +64,7 @@ fn the_engine_enforces_the_rendered_rbac_from_the_mounted_secret() {
     use vexfs_engine::auth::{AuthMethod, Permission};
     let spec =
         validate(&support::load_sample("full.yaml"), &Images::default()).expect("valid sample");
-    let toml = render_engine_toml(&spec).expect("renders");
+    let toml = render_engine_toml(&spec, configured_replicas(&spec.engine, None)).expect("renders");
     let config = vexfs_engine::config::Config::from_toml(&toml, "full.yaml").expect("accepted");
     let auth = config.auth.expect("full.yaml sets spec.rbac.auth");
     assert!(auth.enabled);
@@ -79,7 +86,7 @@ fn without_spec_rbac_auth_the_engine_requires_the_generated_admin_token() {
     use vexfs_operator::spec::credentials::{CREDENTIALS_KEY, generated_secret};
     let spec =
         validate(&support::load_sample("minimal.yaml"), &Images::default()).expect("valid sample");
-    let toml = render_engine_toml(&spec).expect("renders");
+    let toml = render_engine_toml(&spec, configured_replicas(&spec.engine, None)).expect("renders");
     let config = vexfs_engine::config::Config::from_toml(&toml, "minimal.yaml").expect("accepted");
     let section = config
         .auth
@@ -199,7 +206,8 @@ fn the_backup_job_takes_backups_with_its_own_token_and_nothing_else() {
             None => rbac.auth = None,
         }
         let spec = validate(&cr, &Images::default()).expect("valid sample");
-        let toml = render_engine_toml(&spec).expect("renders");
+        let toml =
+            render_engine_toml(&spec, configured_replicas(&spec.engine, None)).expect("renders");
         let config = vexfs_engine::config::Config::from_toml(&toml, "full.yaml").expect("accepted");
         let section = config.auth.expect("[auth] rendered");
         let token_file = section

@@ -203,9 +203,18 @@ fn engine_pod(spec: &ValidatedSpec, backup: Option<&VexfsBackup>) -> PodSpec {
 /// Every pod template of the engine: each valid sample, and restores from a volume and from S3.
 fn engine_pods() -> Vec<(String, PodSpec)> {
     let mut pods = Vec::new();
-    for sample in ["minimal.yaml", "full.yaml"] {
+    for sample in [
+        "minimal.yaml",
+        "full.yaml",
+        "clustered.yaml",
+        "autoscaled.yaml",
+    ] {
         let spec = validate(&support::load_sample(sample), &Images::default()).expect("valid");
         pods.push((format!("engine of {sample}"), engine_pod(&spec, None)));
+        if spec.cluster.is_some() {
+            // A clustered engine is never restored from a backup (validation refuses it).
+            continue;
+        }
         let mut restoring = support::load_sample(sample);
         restoring.spec.restore = Some(RestoreSpec {
             backup_name: "nightly-1".to_owned(),
@@ -283,7 +292,11 @@ fn job_pods() -> Vec<(String, PodSpec)> {
 #[test]
 fn every_pod_template_meets_the_restricted_profile() {
     let pods: Vec<(String, PodSpec)> = engine_pods().into_iter().chain(job_pods()).collect();
-    assert_eq!(pods.len(), 14, "2 samples × 3 engine shapes + 8 Jobs");
+    assert_eq!(
+        pods.len(),
+        16,
+        "2 standalone samples × 3 engine shapes + 2 clustered engines + 8 Jobs"
+    );
     let broken: Vec<String> = pods
         .iter()
         .flat_map(|(what, pod)| {

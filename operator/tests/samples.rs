@@ -7,7 +7,12 @@ use vexfs_operator::spec::validate;
 
 #[test]
 fn valid_samples_validate() {
-    for file in ["minimal.yaml", "full.yaml"] {
+    for file in [
+        "minimal.yaml",
+        "full.yaml",
+        "clustered.yaml",
+        "autoscaled.yaml",
+    ] {
         validate(&support::load_sample(file), &Images::default())
             .unwrap_or_else(|e| panic!("{file}: {e}"));
     }

@@ -36,6 +36,8 @@ fn inputs(previous: Option<&VexfsSemanticStatus>) -> StatusInputs<'_> {
         pending: false,
         auth: None,
         warnings: Vec::new(),
+        cluster: None,
+        rebalancing: None,
         day_two: DayTwoReport::default(),
         now: instant(1_000),
     }
@@ -98,6 +100,17 @@ fn condition_table() {
             ("True", "EngineProgressing"),
             ("False", "AsExpected"),
             ("False", "EngineProgressing"),
+        ),
+        (
+            "rebalancing",
+            StatusInputs {
+                rebalancing: Some("replica 1 has not caught up".to_owned()),
+                ..inputs(None)
+            },
+            ("False", "Rebalancing"),
+            ("True", "EngineProgressing"),
+            ("False", "AsExpected"),
+            ("False", "Rebalancing"),
         ),
         (
             "just applied",

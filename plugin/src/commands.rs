@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
@@ -117,6 +118,8 @@ pub async fn status(ctx: &Context, name: &str) -> Result<String, PluginError> {
         ctx.list::<ConfigMap>(&selector, &mut objects).await?;
         ctx.list::<ServiceAccount>(&selector, &mut objects).await?;
         ctx.list::<PodDisruptionBudget>(&selector, &mut objects)
+            .await?;
+        ctx.list::<HorizontalPodAutoscaler>(&selector, &mut objects)
             .await?;
         ctx.list::<NetworkPolicy>(&selector, &mut objects).await?;
         ctx.list::<Pod>(&selector, &mut objects).await?;

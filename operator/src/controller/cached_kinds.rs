@@ -2,6 +2,7 @@
 //! fields, pods without their spec and the status fields nothing reads, Secrets without values.
 
 use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
@@ -15,6 +16,7 @@ impl Compacting for Service {}
 impl Compacting for ServiceAccount {}
 impl Compacting for PodDisruptionBudget {}
 impl Compacting for NetworkPolicy {}
+impl Compacting for HorizontalPodAutoscaler {}
 
 /// Status fields of a pod nothing reads: health, recovery and restores read its phase, conditions
 /// and each container's name, readiness, restart count and states.

@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
@@ -44,6 +45,8 @@ pub struct Caches {
     pub pod_disruption_budgets: Store<Compact<PodDisruptionBudget>>,
     /// Engine NetworkPolicies.
     pub network_policies: Store<Compact<NetworkPolicy>>,
+    /// Engine HorizontalPodAutoscalers (clustered mode with `spec.engine.autoscaling`).
+    pub autoscalers: Store<Compact<HorizontalPodAutoscaler>>,
     /// Engine and Job pods (labelled as managed by the operator).
     pub pods: Store<Compact<Pod>>,
     /// Backup and cleanup Jobs.
@@ -83,6 +86,8 @@ pub struct CacheWriters {
     pub pod_disruption_budgets: Writer<Compact<PodDisruptionBudget>>,
     /// Engine NetworkPolicies.
     pub network_policies: Writer<Compact<NetworkPolicy>>,
+    /// Engine HorizontalPodAutoscalers.
+    pub autoscalers: Writer<Compact<HorizontalPodAutoscaler>>,
     /// Engine and Job pods.
     pub pods: Writer<Compact<Pod>>,
     /// Backup and cleanup Jobs.
@@ -102,6 +107,7 @@ impl Caches {
         let (service_accounts, service_accounts_w) = reflector::store();
         let (pod_disruption_budgets, pod_disruption_budgets_w) = reflector::store();
         let (network_policies, network_policies_w) = reflector::store();
+        let (autoscalers, autoscalers_w) = reflector::store();
         let (pods, pods_w) = reflector::store();
         let (jobs, jobs_w) = reflector::store();
         let (backups, backups_w) = reflector::store();
@@ -113,6 +119,7 @@ impl Caches {
             service_accounts,
             pod_disruption_budgets,
             network_policies,
+            autoscalers,
             pods,
             jobs,
             backups,
@@ -127,6 +134,7 @@ impl Caches {
             service_accounts: service_accounts_w,
             pod_disruption_budgets: pod_disruption_budgets_w,
             network_policies: network_policies_w,
+            autoscalers: autoscalers_w,
             pods: pods_w,
             jobs: jobs_w,
             backups: backups_w,
@@ -165,6 +173,7 @@ impl Caches {
         self.service_accounts.wait_until_ready().await?;
         self.pod_disruption_budgets.wait_until_ready().await?;
         self.network_policies.wait_until_ready().await?;
+        self.autoscalers.wait_until_ready().await?;
         self.pods.wait_until_ready().await?;
         self.jobs.wait_until_ready().await?;
         self.backups.wait_until_ready().await?;

@@ -100,6 +100,18 @@ pub fn referenced_secret_keys(spec: &ValidatedSpec) -> Vec<SecretKey> {
         let key = &encryption.key_secret_ref;
         keys.push((key.name.clone(), key.key.clone()));
     }
+    if let Some(nats) = &spec.cluster {
+        let tls = nats.tls.as_ref();
+        let refs = nats.credentials_secret_ref.iter();
+        keys.extend(
+            refs.chain(tls.map(|t| &t.ca_secret_ref))
+                .map(|r| (r.name.clone(), r.key.clone())),
+        );
+        if let Some(client) = tls.and_then(|t| t.client_secret_ref.as_ref()) {
+            use crate::spec::tls::{CERT_KEY, KEY_KEY};
+            keys.extend([CERT_KEY, KEY_KEY].map(|k| (client.name.clone(), k.to_owned())));
+        }
+    }
     // The user's own TLS Secret; the operator's and cert-manager's are written after this check.
     if let Some(tls) = spec
         .tls
@@ -235,6 +247,7 @@ async fn live_children(
             "StatefulSet" => compact(&caches.statefulsets, ns, &name, what)?,
             "PodDisruptionBudget" => compact(&caches.pod_disruption_budgets, ns, &name, what)?,
             "NetworkPolicy" => compact(&caches.network_policies, ns, &name, what)?,
+            "HorizontalPodAutoscaler" => compact(&caches.autoscalers, ns, &name, what)?,
             _ if (resource.group == MONITORING_GROUP && monitoring_api)
                 || (resource.group == CERT_MANAGER_GROUP && cert_manager_api) =>
             {

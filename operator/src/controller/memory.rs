@@ -4,10 +4,11 @@
 //! holds what must not: per-object retry backoff, owned by the controller's error policy, the
 //! recovery slots capping concurrent recoveries, and each ladder's latest state (fresher than a
 //! cached status), both owned by the day-2 step, and the routine passes deferred behind other
-//! resources' acknowledgements. One `Memory` exists per operator process;
+//! resources' acknowledgements, and the clustered engines' last answers. One `Memory` exists per operator process;
 //! `Context` holds a handle to it.
 
 use super::backoff::Backoff;
+use super::cluster_probe::ClusterProbes;
 use super::priority::Priority;
 use crate::recovery::memory::RecoveryMemory;
 use crate::recovery::slots::RecoverySlots;
@@ -23,4 +24,6 @@ pub struct Memory {
     pub recovery: RecoveryMemory,
     /// Runs of deferred routine passes (written by `reconcile`).
     pub priority: Priority,
+    /// The clustered engines' last answers and CAs (written by `cluster_probe`).
+    pub cluster: ClusterProbes,
 }

@@ -9,6 +9,8 @@ pub mod backoff;
 pub mod build;
 pub mod cached_kinds;
 pub mod caches;
+pub mod cluster_probe;
+pub mod cluster_view;
 pub mod compact;
 pub mod credentials;
 pub mod fetch;
@@ -31,7 +33,7 @@ use kube::{Client, Resource, ResourceExt};
 use serde_json::json;
 
 use crate::backup::driver::BackupObservation;
-use crate::crd::{AuthStatus, MonitoringMode, VexfsSemantic, VexfsSemanticStatus};
+use crate::crd::{AuthStatus, ClusterStatus, MonitoringMode, VexfsSemantic, VexfsSemanticStatus};
 use crate::day2::{self, DayTwoDeps, DayTwoInputs, DayTwoReport};
 use crate::metrics::Metrics;
 use crate::spec::conditions::{Stall, reasons, types};
@@ -213,6 +215,8 @@ struct Outcome {
     pending: bool,
     auth: Option<AuthStatus>,
     warnings: Vec<String>,
+    cluster: Option<ClusterStatus>,
+    rebalancing: Option<String>,
 }
 
 impl Outcome {
@@ -241,6 +245,8 @@ async fn reconcile_once(cr: &VexfsSemantic, ctx: &Context) -> Result<Action, Rec
             observed: fetched.live.engine(&spec.name),
             pending: true,
             warnings: warnings(&spec),
+            // The replicas are read again once the new generation is applied.
+            cluster: cr.status.as_ref().and_then(|s| s.cluster.clone()),
             ..Outcome::default()
         };
         let day_two = DayTwoReport::carry_over(cr.status.as_ref());
@@ -256,9 +262,16 @@ async fn reconcile_once(cr: &VexfsSemantic, ctx: &Context) -> Result<Action, Rec
     };
     // A missing Secret arrives as a Secret event; a missing monitoring API only by the safety net.
     let resync = resync_after(rand::random::<f64>());
-    let action = match outcome.stall.as_ref().map(|s| s.reason) {
-        Some(_) => Action::requeue(resync),
-        None => Action::requeue(day_two_requeue.map_or(resync, |d| d.min(resync))),
+    // While the replicas rebalance, the next look at them is due after the probe interval.
+    let probe = outcome
+        .rebalancing
+        .as_ref()
+        .map(|_| cluster_probe::PROBE_INTERVAL);
+    let action = if outcome.stall.is_some() {
+        Action::requeue(resync)
+    } else {
+        let due = [day_two_requeue, probe].into_iter().flatten().min();
+        Action::requeue(due.map_or(resync, |d| d.min(resync)))
     };
     finish(cr, ctx, outcome, day_two, now).await?;
     Ok(action)
@@ -315,6 +328,8 @@ async fn finish(
         pending: outcome.pending,
         auth: outcome.auth,
         warnings: outcome.warnings,
+        cluster: outcome.cluster,
+        rebalancing: outcome.rebalancing,
         day_two,
         now,
     });
@@ -353,6 +368,7 @@ async fn converge(
         restore_backup: fetched.restore_backup.as_ref(),
         previous_restore: previous.and_then(|s| s.restore.as_ref()),
         operator_namespace: ctx.operator_namespace.as_deref(),
+        live_replicas: fetched.live.engine_replicas(&spec.name),
     };
     // The generated credentials exist before the engine that mounts them.
     let created = !spec.suspend && credentials::ensure(&ctx.client, &ctx.caches, spec).await?;
@@ -362,10 +378,18 @@ async fn converge(
     let mut live = fetched.live.clone();
     let changes = plan::plan(slots, &live, spec.suspend);
     apply::execute(&ctx.client, &spec.namespace, &changes, &mut live).await?;
+    let target = cluster_probe::Target {
+        spec,
+        pods: &fetched.pods,
+        replicas: children.configured_replicas,
+        config_hash: &children.config_hash,
+    };
+    let (cluster, rebalancing) =
+        cluster_probe::report(&ctx.client, &ctx.caches, &ctx.memory.cluster, target).await;
     Ok(Outcome {
         stall: None,
         engine: Some((
-            spec.desired_replicas(),
+            children.desired_replicas,
             spec.images.engine.clone(),
             children.config_hash,
         )),
@@ -376,6 +400,8 @@ async fn converge(
             admin_token_secret: spec.api_auth.generated_secret().map(str::to_owned),
         }),
         warnings: warnings(spec),
+        cluster,
+        rebalancing,
     })
 }
 
@@ -390,6 +416,9 @@ fn warnings(spec: &ValidatedSpec) -> Vec<String> {
              only the generated admin token of Secret {secret}"
         ));
     }
+    let clustered =
+        crate::spec::cluster::backup_warning(spec.cluster.is_some(), spec.backup.is_some());
+    warnings.extend(clustered.map(str::to_owned));
     if spec.engine.storage.is_none() {
         warnings.push(
             "spec.engine.storage is not set: events live in an emptyDir and are lost with the pod"

@@ -47,6 +47,12 @@ impl LiveChildren {
         self.0.remove(&(kind.to_owned(), name.to_owned()));
     }
 
+    /// `spec.replicas` of the engine StatefulSet named `name` (what an autoscaler set).
+    pub fn engine_replicas(&self, name: &str) -> Option<i32> {
+        let sts = self.get("StatefulSet", name)?;
+        sts.pointer("/spec/replicas")?.as_i64().map(|n| n as i32)
+    }
+
     /// What the engine StatefulSet named `name` reports.
     pub fn engine(&self, name: &str) -> EngineObservation {
         let Some(sts) = self.get("StatefulSet", name) else {
@@ -99,11 +105,20 @@ pub fn child_ids(spec: &ValidatedSpec) -> Vec<(ApiResource, String)> {
         (monitoring_resource("ServiceMonitor"), spec.name.clone()),
         (monitoring_resource("PrometheusRule"), spec.name.clone()),
         (certificate_resource(), spec.name.clone()),
+        (autoscaler_resource(), spec.name.clone()),
     ]
 }
 
 fn statefulset_resource() -> ApiResource {
     ApiResource::from_gvk(&GroupVersionKind::gvk("apps", "v1", "StatefulSet"))
+}
+
+fn autoscaler_resource() -> ApiResource {
+    ApiResource::from_gvk(&GroupVersionKind::gvk(
+        "autoscaling",
+        "v2",
+        "HorizontalPodAutoscaler",
+    ))
 }
 
 fn pdb_resource() -> ApiResource {
@@ -195,6 +210,7 @@ pub fn slots(children: &Children) -> Result<Vec<ChildSlot>, PlanError> {
             children.prometheus_rule.as_ref(),
         )?,
         slot(certificate_resource(), &base, children.certificate.as_ref())?,
+        slot(autoscaler_resource(), &base, children.autoscaler.as_ref())?,
     ])
 }
 

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::{Stream, StreamExt};
 use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
@@ -213,6 +214,11 @@ fn controller_for(
             api::<Compact<NetworkPolicy>>(client, namespace),
             managed(),
             writers.network_policies,
+        ))
+        .owns_stream(compact_watch(
+            api::<Compact<HorizontalPodAutoscaler>>(client, namespace),
+            managed(),
+            writers.autoscalers,
         ))
         .watches_stream(
             compact_watch(

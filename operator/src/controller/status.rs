@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::crd::{AuthStatus, EngineStatus, VexfsSemanticStatus};
+use crate::crd::{AuthStatus, ClusterStatus, EngineStatus, VexfsSemanticStatus};
 use crate::day2::DayTwoReport;
 use crate::spec::conditions::{Stall, condition, keep_transition_times, reasons, types};
 
@@ -46,6 +46,11 @@ pub struct StatusInputs<'a> {
     pub auth: Option<AuthStatus>,
     /// Risky configuration notes.
     pub warnings: Vec<String>,
+    /// Clustered mode as the replicas report it (`None` carries nothing over: standalone, stopped
+    /// or unreadable).
+    pub cluster: Option<ClusterStatus>,
+    /// Why the clustered replicas are still rebalancing, if they are.
+    pub rebalancing: Option<String>,
     /// Day-2 observations.
     pub day_two: DayTwoReport,
     /// The reconcile's `now`, for new transitions.
@@ -117,6 +122,7 @@ pub fn compute(inputs: StatusInputs<'_>) -> VexfsSemanticStatus {
             .auth
             .or_else(|| inputs.previous.and_then(|p| p.auth.clone())),
         warnings: inputs.warnings,
+        cluster: inputs.cluster,
     }
 }
 
@@ -161,6 +167,9 @@ fn engine_condition(inputs: &StatusInputs<'_>) -> Triple {
             "the engine StatefulSet does not exist yet".to_owned(),
         );
     }
+    if let Some(waiting) = &inputs.rebalancing {
+        return ("False", reasons::REBALANCING, waiting.clone());
+    }
     let message = format!("{}/{desired} engine pods ready", observed.ready_replicas);
     let rolled = observed.observed_current && observed.updated_replicas >= *desired;
     if observed.ready_replicas >= *desired && rolled {
@@ -192,6 +201,7 @@ fn reconciling_condition(
     if inputs.changed
         || inputs.pending
         || engine.1 == reasons::ENGINE_PROGRESSING
+        || engine.1 == reasons::REBALANCING
         || engine.1 == reasons::ENGINE_MISSING
     {
         return (

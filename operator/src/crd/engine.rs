@@ -4,6 +4,8 @@ use k8s_openapi::api::core::v1::ResourceRequirements;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::cluster::AutoscalingSpec;
+
 /// The engine workload.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
@@ -13,12 +15,15 @@ pub struct EngineSpec {
     /// the installation sets another).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
-    /// Number of engine pods, at most 1: each standalone replica keeps its own event log, so more
-    /// would split sessions, queries and backups between them (several replicas need clustered
-    /// mode, see docs/cluster.md). `spec.stopped` scales to zero without changing this value.
-    #[schemars(range(min = 0, max = 100))]
-    #[schemars(extend("x-kubernetes-validations" = [{"rule": "self <= 1", "message": super::messages::ONE_ENGINE_REPLICA}]))]
+    /// Number of engine pods. More than 1 needs clustered mode (`spec.cluster.nats`): each
+    /// standalone replica keeps its own event log, so several would split sessions, queries and
+    /// backups between them (see docs/cluster.md). Ignored with `autoscaling`. `spec.stopped`
+    /// scales to zero without changing this value.
+    #[schemars(range(min = 0, max = 1024))]
     pub replicas: i32,
+    /// A HorizontalPodAutoscaler sets the replica count from CPU use (clustered mode only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<AutoscalingSpec>,
     /// CPU and memory requests and limits of the engine container.
     /// When omitted, requests of 100m CPU and 128Mi memory and a 1Gi memory limit are used.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -38,6 +43,7 @@ impl Default for EngineSpec {
         Self {
             image: None,
             replicas: 1,
+            autoscaling: None,
             resources: None,
             storage: None,
             log_level: LogLevel::Info,

@@ -35,5 +35,26 @@ pub const RULE_RECEIVERS_EXIST: &str =
 pub const UNIQUE_RULES: &str = "alert rule names must be unique";
 /// Metric conditions compare against a threshold.
 pub const RULE_THRESHOLD: &str = "a metric condition needs a threshold";
-/// One engine replica: standalone replicas do not share their event log.
-pub const ONE_ENGINE_REPLICA: &str = "more than one engine replica is not supported because each standalone replica keeps its own event log, so sessions, queries and backups would each see only part of the data; run one replica (several replicas need clustered mode on NATS JetStream, see docs/cluster.md)";
+/// One engine replica unless clustered: standalone replicas do not share their event log.
+pub const ONE_ENGINE_REPLICA: &str = "more than one engine replica needs clustered mode, because each standalone replica keeps its own event log, so sessions, queries and backups would each see only part of the data; set spec.cluster.nats to an existing NATS JetStream cluster (see docs/cluster.md) or run one replica";
+/// NATS client URLs.
+pub const NATS_URL: &str =
+    "cluster.nats.url must list nats:// or tls:// URLs separated by commas (nats://nats.nats:4222)";
+/// NATS stream names.
+pub const NATS_STREAM: &str = "cluster.nats.stream must be a JetStream stream name, without spaces, dots, wildcards (* and >), slashes or backslashes";
+/// NATS subject prefixes.
+pub const NATS_SUBJECT_PREFIX: &str = "cluster.nats.subjectPrefix must be non-empty tokens separated by dots, without spaces, wildcards (* and >), slashes or backslashes";
+/// Stream partitions.
+pub const NATS_PARTITIONS: &str = "cluster.nats.partitions must be between 1 and 1024";
+/// Stream replication.
+pub const NATS_STREAM_REPLICAS: &str =
+    "cluster.nats.streamReplicas must be between 1 and 5, the JetStream limit";
+/// Every engine replica owns at least one partition.
+pub const REPLICAS_WITHIN_PARTITIONS: &str = "engine replicas (spec.engine.replicas, or spec.engine.autoscaling.maxReplicas) must not exceed spec.cluster.nats.partitions, since each replica owns at least one partition";
+/// A clustered engine's state comes from the stream, not from a restored log.
+pub const RESTORE_NOT_CLUSTERED: &str = "spec.restore cannot be combined with spec.cluster.nats, because a clustered engine rebuilds its state from the NATS stream and refuses a restored standalone log";
+/// Autoscaling bounds.
+pub const AUTOSCALING_RANGE: &str =
+    "autoscaling.minReplicas must be less than or equal to autoscaling.maxReplicas";
+/// Autoscaling changes the replica count, which needs clustered mode.
+pub const AUTOSCALING_NEEDS_CLUSTER: &str = "spec.engine.autoscaling needs clustered mode; set spec.cluster.nats to an existing NATS JetStream cluster (see docs/cluster.md)";

@@ -3,6 +3,7 @@
 mod alerting;
 mod analytics;
 mod backup;
+mod cluster;
 mod engine;
 pub mod messages;
 mod monitoring;
@@ -25,6 +26,7 @@ pub use analytics::{
 pub use backup::{
     BackupEncryption, BackupSpec, BackupTarget, RestoreSpec, RetentionSpec, S3Target, VolumeTarget,
 };
+pub use cluster::{AutoscalingSpec, ClusterSpec, NatsSpec, NatsTlsSpec};
 pub use engine::{EngineSpec, LogFormat, LogLevel, StorageSpec};
 pub use monitoring::{MonitoringMode, MonitoringSpec};
 pub use network_policy::{IpBlock, NetworkPeer, NetworkPolicySpec};
@@ -33,8 +35,8 @@ pub use rbac::{AuthMethod, AuthSpec, RbacSpec, Role, Subject, SubjectKind};
 pub use recovery::{CircuitBreakerSpec, RecoverySpec};
 pub use refs::{SecretKeyRef, SecretRef};
 pub use status::{
-    AuthStatus, BackupStatus, CircuitState, EngineStatus, LastSuccessfulBackup, RecoveryAction,
-    RecoveryStatus, RestoreStatus, VexfsSemanticStatus,
+    AuthStatus, BackupStatus, CircuitState, ClusterReplicaStatus, ClusterStatus, EngineStatus,
+    LastSuccessfulBackup, RecoveryAction, RecoveryStatus, RestoreStatus, VexfsSemanticStatus,
 };
 pub use tls::{IssuerRef, TlsSpec};
 pub use vexfs_backup::{
@@ -63,6 +65,12 @@ use serde::{Deserialize, Serialize};
     printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
 )]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+    {"rule": "!has(self.engine) || !has(self.engine.replicas) || self.engine.replicas <= 1 || (has(self.cluster) && has(self.cluster.nats))", "message": messages::ONE_ENGINE_REPLICA, "fieldPath": ".engine.replicas"},
+    {"rule": "!has(self.engine) || !has(self.engine.autoscaling) || (has(self.cluster) && has(self.cluster.nats))", "message": messages::AUTOSCALING_NEEDS_CLUSTER, "fieldPath": ".engine.autoscaling"},
+    {"rule": "!has(self.restore) || !has(self.cluster) || !has(self.cluster.nats)", "message": messages::RESTORE_NOT_CLUSTERED, "fieldPath": ".restore"},
+    {"rule": "!has(self.engine) || !has(self.cluster) || !has(self.cluster.nats) || ((!has(self.engine.replicas) || self.engine.replicas <= self.cluster.nats.partitions) && (!has(self.engine.autoscaling) || self.engine.autoscaling.maxReplicas <= self.cluster.nats.partitions))", "message": messages::REPLICAS_WITHIN_PARTITIONS, "fieldPath": ".engine"}
+]))]
 pub struct VexfsSemanticSpec {
     /// The engine workload; defaults apply when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,6 +104,10 @@ pub struct VexfsSemanticSpec {
     /// HTTPS for the engine API; plain HTTP when omitted, the operator's own CA with `{}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsSpec>,
+    /// Clustered mode: engine replicas sharing a NATS JetStream stream; standalone (one replica)
+    /// when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterSpec>,
     /// Restore the event store from a backup when the engine is first created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restore: Option<RestoreSpec>,

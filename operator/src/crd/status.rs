@@ -29,6 +29,9 @@ pub struct VexfsSemanticStatus {
     /// Where the engine API's credentials are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<AuthStatus>,
+    /// Clustered mode: partition ownership and consumer lag per engine replica.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterStatus>,
     /// Configuration that works but is risky, for example an engine without persistent storage.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -42,6 +45,38 @@ pub struct AuthStatus {
     /// `spec.rbac.auth`): `kubectl get secret NAME -o jsonpath='{.data.token}' | base64 -d`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_token_secret: Option<String>,
+}
+
+/// Clustered mode as the engine replicas report it.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterStatus {
+    /// The replica count the engines are configured for (`[cluster] replicas`).
+    pub configured_replicas: i32,
+    /// Partitions of the stream.
+    pub partitions: i32,
+    /// One entry per configured replica, by ordinal.
+    #[serde(default)]
+    pub replicas: Vec<ClusterReplicaStatus>,
+}
+
+/// One engine replica's share of the stream.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterReplicaStatus {
+    /// The replica's ordinal (pod `NAME-<ordinal>`).
+    pub ordinal: i32,
+    /// The partitions the replica reports it consumes.
+    #[serde(default)]
+    pub owned: Vec<i32>,
+    /// Messages of its partitions not yet applied (consumer lag), summed.
+    pub pending: i64,
+    /// Whether the replica owns its share for the configured replica count and has applied every
+    /// partition up to where it stood when the replica started (the engine's readiness rule).
+    pub caught_up: bool,
+    /// Why the replica could not be read, when it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 /// Observed engine workload.

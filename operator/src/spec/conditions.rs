@@ -35,6 +35,9 @@ pub mod reasons {
     pub const STOPPED: &str = "Stopped";
     /// Ready/EngineAvailable/Reconciling: engine pods are starting or rolling.
     pub const ENGINE_PROGRESSING: &str = "EngineProgressing";
+    /// Ready/EngineAvailable/Reconciling: clustered replicas have not all caught up with their
+    /// share of the partitions for the configured replica count.
+    pub const REBALANCING: &str = "Rebalancing";
     /// Stalled/Ready: the spec breaks a validation rule.
     pub const INVALID_SPEC: &str = "InvalidSpec";
     /// Stalled/Ready: a referenced Secret or key does not exist.

@@ -6,6 +6,7 @@
 //! Kubernetes time conversions, the condition vocabulary, names and labels, and the one container
 //! builder.
 
+pub mod cluster;
 pub mod conditions;
 pub mod container;
 pub mod credentials;

@@ -14,8 +14,8 @@ use super::images::Images;
 use super::schedule::{Schedule, ScheduleError};
 use super::tls::TlsPlan;
 use crate::crd::{
-    AlertingSpec, AnalyticsSpec, BackupSpec, EngineSpec, MonitoringSpec, NetworkPolicySpec,
-    ProfilerSpec, RbacSpec, RecoverySpec, RestoreSpec, VexfsSemantic, messages,
+    AlertingSpec, AnalyticsSpec, BackupSpec, EngineSpec, MonitoringSpec, NatsSpec,
+    NetworkPolicySpec, ProfilerSpec, RbacSpec, RecoverySpec, RestoreSpec, VexfsSemantic, messages,
 };
 
 /// A spec the operator refuses to act on.
@@ -57,6 +57,8 @@ pub struct ValidatedSpec {
     pub owner: OwnerReference,
     /// Engine workload.
     pub engine: EngineSpec,
+    /// Clustered mode's NATS settings (`spec.cluster.nats`); `None`: standalone.
+    pub cluster: Option<NatsSpec>,
     /// Images of the children, with `spec.engine.image` resolved.
     pub images: Images,
     /// Analytics settings.
@@ -120,7 +122,8 @@ pub fn validate(cr: &VexfsSemantic, images: &Images) -> Result<ValidatedSpec, Va
     let spec = &cr.spec;
     // The checks run in the order of the spec's fields, so the first broken field is reported.
     let engine = spec.engine.clone().unwrap_or_default();
-    check_engine(&engine)?;
+    let cluster = super::cluster::check(&engine, spec.cluster.as_ref(), spec.restore.is_some())
+        .map_err(|e| invalid(e.field, e.message))?;
     let analytics = spec.analytics.clone().unwrap_or_default();
     check_analytics(&analytics)?;
     let profiler = spec.profiler.clone().unwrap_or_default();
@@ -149,6 +152,7 @@ pub fn validate(cr: &VexfsSemantic, images: &Images) -> Result<ValidatedSpec, Va
         owner,
         images: images.for_engine(spec.engine.as_ref().and_then(|e| e.image.as_deref())),
         engine,
+        cluster,
         analytics,
         profiler,
         alerting,
@@ -180,18 +184,6 @@ fn check_percent(field: &str, value: i32) -> Result<(), ValidationError> {
     } else {
         Err(invalid(field, messages::PERCENT_RANGE))
     }
-}
-
-/// One replica at most: standalone replicas each keep their own event log (see
-/// [`messages::ONE_ENGINE_REPLICA`]).
-fn check_engine(engine: &EngineSpec) -> Result<(), ValidationError> {
-    if engine.replicas > 1 {
-        return Err(invalid(
-            "spec.engine.replicas",
-            messages::ONE_ENGINE_REPLICA,
-        ));
-    }
-    Ok(())
 }
 
 fn check_analytics(analytics: &AnalyticsSpec) -> Result<(), ValidationError> {

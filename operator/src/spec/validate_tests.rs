@@ -81,6 +81,32 @@ fn several_replicas_are_refused_even_while_stopped() {
 }
 
 #[test]
+fn several_replicas_are_accepted_in_clustered_mode_with_the_nats_defaults() {
+    let spec = validate(
+        &cr("{engine: {replicas: 3}, cluster: {nats: {url: 'nats://nats.nats:4222'}}}"),
+        &Images::default(),
+    )
+    .expect("valid");
+    assert_eq!(spec.desired_replicas(), 3);
+    let nats = spec.cluster.expect("clustered");
+    assert_eq!(
+        (nats.stream.as_str(), nats.partitions, nats.stream_replicas),
+        ("VEXFS_EVENTS", 16, 3)
+    );
+    let err = validate(
+        &cr("{engine: {replicas: 3}, cluster: {nats: {url: 'http://nats:4222'}}}"),
+        &Images::default(),
+    );
+    assert_eq!(
+        err,
+        Err(ValidationError::Invalid {
+            field: "spec.cluster.nats.url".into(),
+            message: messages::NATS_URL.into(),
+        })
+    );
+}
+
+#[test]
 fn unknown_time_zone_is_rejected() {
     let err = validate(
         &cr("{backup: {timeZone: Mars/Olympus, target: {volume: {claimName: b}}}}"),

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use http::Method;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
@@ -17,6 +18,7 @@ use kube::runtime::watcher;
 use serde::de::DeserializeOwned;
 use vexfs_operator::controller::caches::{CacheWriters, Caches};
 use vexfs_operator::controller::compact::Compact;
+use vexfs_operator::controller::memory::Memory;
 use vexfs_operator::controller::{Context, reconcile};
 use vexfs_operator::crd::{VexfsBackup, VexfsSemantic};
 use vexfs_operator::metrics::Metrics;
@@ -37,14 +39,21 @@ pub struct Harness {
 
 /// A controller context whose client talks to `fake`.
 pub fn context(fake: &FakeApi) -> Arc<Harness> {
+    context_with_memory(fake, Arc::default())
+}
+
+/// A controller context whose client talks to `fake`, keeping `memory` between passes.
+pub fn context_with_memory(fake: &FakeApi, memory: Arc<Memory>) -> Arc<Harness> {
     let (caches, writers) = Caches::new();
+    let ctx = Context::new(
+        fake.client(),
+        caches,
+        Metrics::new().expect("metrics"),
+        None,
+    )
+    .with_memory(memory);
     Arc::new(Harness {
-        ctx: Arc::new(Context::new(
-            fake.client(),
-            caches,
-            Metrics::new().expect("metrics"),
-            None,
-        )),
+        ctx: Arc::new(ctx),
         writers: Mutex::new(writers),
     })
 }
@@ -110,6 +119,11 @@ pub fn sync_caches(fake: &FakeApi, harness: &Harness) {
         &mut w.network_policies,
         fake,
         &format!("/apis/networking.k8s.io/v1/{NS}/networkpolicies"),
+    );
+    relist::<Compact<HorizontalPodAutoscaler>>(
+        &mut w.autoscalers,
+        fake,
+        &format!("/apis/autoscaling/v2/{NS}/horizontalpodautoscalers"),
     );
     relist::<Compact<Pod>>(&mut w.pods, fake, &format!("/api/v1/{NS}/pods"));
     relist::<Job>(&mut w.jobs, fake, &format!("/apis/batch/v1/{NS}/jobs"));

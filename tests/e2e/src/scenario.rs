@@ -96,7 +96,9 @@ impl Scenario {
 }
 
 /// Command-line flags of one operator replica scoped to `namespace`, electing its leader
-/// through a Lease in that namespace.
+/// through a Lease in that namespace. The operator runs on the host, outside any pod network
+/// (and kwok's pods run no engine), so it does not probe clustered engines: their names would
+/// only be looked up in DNS servers beyond loopback.
 pub fn operator_args(namespace: &str, metrics_address: &str) -> Vec<String> {
     vec![
         format!("--namespaces={namespace}"),
@@ -104,6 +106,7 @@ pub fn operator_args(namespace: &str, metrics_address: &str) -> Vec<String> {
         "--leader-elect".to_owned(),
         format!("--lease-namespace={namespace}"),
         "--log-format=text".to_owned(),
+        "--engine-probes=false".to_owned(),
     ]
 }
 

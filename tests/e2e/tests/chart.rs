@@ -164,6 +164,7 @@ fn rbac_is_namespaced_by_default_and_cluster_wide_on_request() -> Result<()> {
         ("patch", "statefulsets.apps"),
         ("create", "networkpolicies.networking.k8s.io"),
         ("delete", "poddisruptionbudgets.policy"),
+        ("watch", "horizontalpodautoscalers.autoscaling"),
     ] {
         ensure(
             operator_may(&kubectl, operator, verb, resource, home.name())?,

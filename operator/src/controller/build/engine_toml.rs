@@ -35,6 +35,8 @@ struct EngineToml {
     server: Server,
     logging: Logging,
     auth: Auth,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<super::cluster_toml::ClusterToml>,
 }
 
 #[derive(Serialize)]
@@ -201,8 +203,8 @@ struct Logging {
     format: &'static str,
 }
 
-/// Renders `engine.toml` for `spec`.
-pub fn render_engine_toml(spec: &ValidatedSpec) -> Result<String, EngineTomlError> {
+/// Renders `engine.toml` for `spec`, run as `replicas` engine replicas (used in clustered mode).
+pub fn render_engine_toml(spec: &ValidatedSpec, replicas: i32) -> Result<String, EngineTomlError> {
     let doc = EngineToml {
         analytics: analytics(spec),
         pattern_discovery: pattern_discovery(spec),
@@ -228,6 +230,7 @@ pub fn render_engine_toml(spec: &ValidatedSpec) -> Result<String, EngineTomlErro
             format: spec.engine.log_format.as_config(),
         },
         auth: auth(&spec.rbac, &spec.api_auth),
+        cluster: super::cluster_toml::cluster_toml(spec, replicas),
     };
     Ok(toml::to_string(&doc)?)
 }
@@ -366,13 +369,8 @@ fn auth(rbac: &RbacSpec, api_auth: &ApiAuth) -> Auth {
     }
 }
 
-/// Path of a Secret-backed file of `receiver`.
-pub fn receiver_file(receiver: &str, file: &str) -> String {
-    format!("{SECRETS_DIR}/{receiver}/{file}")
-}
-
 fn receiver(r: &Receiver) -> ReceiverToml {
-    let file = |name: &str| receiver_file(&r.name, name);
+    let file = |name: &str| format!("{SECRETS_DIR}/{}/{name}", r.name);
     ReceiverToml {
         name: r.name.clone(),
         webhook: r.webhook.as_ref().map(|_| WebhookToml {

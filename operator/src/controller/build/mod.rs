@@ -1,7 +1,9 @@
 //! Pure builders: one function and one file per child kind, reading only a [`ValidatedSpec`] and
 //! the [`ClusterFacts`] the fetch step read (the monitoring API, the backup to restore from).
 
+mod autoscaler;
 mod certificate;
+mod cluster_toml;
 mod config_map;
 mod engine_toml;
 mod monitoring;
@@ -11,6 +13,7 @@ mod service;
 mod service_account;
 mod statefulset;
 
+pub use autoscaler::{autoscaled, autoscaler};
 pub use certificate::{
     CERT_MANAGER_API_VERSION, CERT_MANAGER_GROUP, certificate, certificate_resource,
 };
@@ -27,6 +30,7 @@ pub use service_account::service_account;
 pub use statefulset::{CONFIG_HASH_ANNOTATION, ENGINE_PORT, statefulset};
 
 use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
@@ -36,6 +40,7 @@ use sha2::{Digest, Sha256};
 use crate::backup::restore::{inject, inputs_for, plan_restore};
 use crate::crd::{MonitoringMode, RestoreStatus, VexfsBackup};
 use crate::spec::ValidatedSpec;
+use crate::spec::cluster::configured_replicas;
 
 /// What the builders need to know about the cluster besides the spec.
 #[derive(Clone, Copy, Debug, Default)]
@@ -48,6 +53,8 @@ pub struct ClusterFacts<'a> {
     pub previous_restore: Option<&'a RestoreStatus>,
     /// The namespace the operator's pods run in (`POD_NAMESPACE`), admitted by the NetworkPolicy.
     pub operator_namespace: Option<&'a str>,
+    /// The live StatefulSet's `spec.replicas`: an autoscaled engine is configured for it.
+    pub live_replicas: Option<i32>,
 }
 
 /// Every child object of one `VexfsSemantic`; `None` marks a child that must not exist.
@@ -71,6 +78,14 @@ pub struct Children {
     pub service_monitor: Option<DynamicObject>,
     /// Present when requested and the API exists.
     pub prometheus_rule: Option<DynamicObject>,
+    /// The engine's autoscaler, with `spec.engine.autoscaling`.
+    pub autoscaler: Option<HorizontalPodAutoscaler>,
+    /// The engine replica count `engine.toml` is rendered for (clustered mode's `[cluster]
+    /// replicas`).
+    pub configured_replicas: i32,
+    /// Engine pods wanted now: zero while stopped, the autoscaler's current scale under one,
+    /// else `spec.engine.replicas`.
+    pub desired_replicas: i32,
     /// cert-manager's `Certificate`, with `spec.tls.issuerRef`.
     pub certificate: Option<DynamicObject>,
     /// SHA-256 of `engine.toml`, hex encoded.
@@ -91,7 +106,8 @@ pub enum BuildError {
 /// Builds every child of `spec`; a bootstrap restore shapes the engine StatefulSet (init
 /// containers, or zero replicas while the backup is not ready).
 pub fn build_all(spec: &ValidatedSpec, facts: ClusterFacts<'_>) -> Result<Children, BuildError> {
-    let toml = render_engine_toml(spec)?;
+    let configured_replicas = configured_replicas(&spec.engine, facts.live_replicas);
+    let toml = render_engine_toml(spec, configured_replicas)?;
     let config_hash = hex::encode(Sha256::digest(toml.as_bytes()));
     let monitoring = spec.monitoring.clone();
     let mut engine = statefulset(spec, &config_hash);
@@ -107,7 +123,8 @@ pub fn build_all(spec: &ValidatedSpec, facts: ClusterFacts<'_>) -> Result<Childr
         client_service: client_service(spec),
         headless_service: headless_service(spec),
         service_account: service_account(spec),
-        pod_disruption_budget: (spec.desired_replicas() > 1).then(|| pod_disruption_budget(spec)),
+        pod_disruption_budget: (!spec.stopped && configured_replicas > 1)
+            .then(|| pod_disruption_budget(spec)),
         network_policy: spec
             .network_policy
             .enabled
@@ -117,6 +134,13 @@ pub fn build_all(spec: &ValidatedSpec, facts: ClusterFacts<'_>) -> Result<Childr
             .then(|| prometheus_rule(spec))
             .transpose()?,
         certificate: certificate(spec),
+        autoscaler: autoscaler(spec),
+        configured_replicas,
+        desired_replicas: if autoscaled(spec) {
+            configured_replicas
+        } else {
+            spec.desired_replicas()
+        },
         config_hash,
     })
 }

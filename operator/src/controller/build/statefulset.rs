@@ -15,8 +15,9 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::engine_toml::{AUTH_SECRET_FILE, BACKUP_TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE};
 use super::{CONFIG_FILE, config_map_name, headless_service_name};
-use crate::crd::{AuthSpec, Receiver};
+use crate::crd::{AuthSpec, Receiver, SecretKeyRef};
 use crate::spec::ValidatedSpec;
+use crate::spec::cluster::{NATS_CA_FILE, NATS_CERT_FILE, NATS_CREDENTIALS_FILE, NATS_KEY_FILE};
 use crate::spec::container::{PodParts, SECRET_FILE_MODE, hardened, pod_spec};
 use crate::spec::credentials::{TOKEN_KEY, backup_token_secret_name};
 use crate::spec::names::{child_meta, labels, selector_labels};
@@ -64,7 +65,8 @@ pub fn statefulset(spec: &ValidatedSpec, config_hash: &str) -> StatefulSet {
     StatefulSet {
         metadata: child_meta(spec, spec.name.clone(), "engine"),
         spec: Some(StatefulSetSpec {
-            replicas: Some(spec.desired_replicas()),
+            // An autoscaler owns the count: leaving it out keeps the operator from resetting it.
+            replicas: (!super::autoscaled(spec)).then(|| spec.desired_replicas()),
             service_name: Some(headless_service_name(spec)),
             pod_management_policy: Some("Parallel".to_owned()),
             selector: LabelSelector {
@@ -204,6 +206,7 @@ fn config_volume(spec: &ValidatedSpec) -> Volume {
         &backup,
         vec![key_to_path(TOKEN_KEY, config_relative(BACKUP_TOKEN_FILE))],
     ));
+    sources.extend(nats_projections(spec));
     sources.extend(spec.tls.as_ref().map(|tls| {
         let key = key_to_path(KEY_KEY, config_relative(TLS_KEY_FILE));
         secret_projection(
@@ -219,6 +222,32 @@ fn config_volume(spec: &ValidatedSpec) -> Volume {
         }),
         ..Volume::default()
     }
+}
+
+/// The NATS Secrets of clustered mode at the paths `[cluster]` names: the credentials file, the
+/// servers' CA, the client certificate and key.
+fn nats_projections(spec: &ValidatedSpec) -> Vec<VolumeProjection> {
+    let Some(nats) = &spec.cluster else {
+        return Vec::new();
+    };
+    let one = |r: &SecretKeyRef, file: &str| {
+        secret_projection(&r.name, vec![key_to_path(&r.key, config_relative(file))])
+    };
+    let tls = nats.tls.as_ref();
+    let mut sources: Vec<VolumeProjection> = nats
+        .credentials_secret_ref
+        .iter()
+        .map(|r| one(r, NATS_CREDENTIALS_FILE))
+        .chain(tls.map(|t| one(&t.ca_secret_ref, NATS_CA_FILE)))
+        .collect();
+    if let Some(client) = tls.and_then(|t| t.client_secret_ref.as_ref()) {
+        let key = key_to_path(KEY_KEY, config_relative(NATS_KEY_FILE));
+        sources.push(secret_projection(
+            &client.name,
+            vec![key_to_path(CERT_KEY, config_relative(NATS_CERT_FILE)), key],
+        ));
+    }
+    sources
 }
 
 fn receiver_projection(receiver: &Receiver) -> Option<VolumeProjection> {
