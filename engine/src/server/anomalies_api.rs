@@ -5,18 +5,20 @@
 use super::analytics_api::AnalyticsApiError;
 use super::endpoints::Endpoint;
 use super::error::ApiError;
+use super::fanout::anomalies::Report;
+use super::fanout::{self, Answer, FanoutError, Scope};
 use super::query::{bad, parse_time};
 use super::state::AppState;
 use super::stream_gate::CredentialExpiry;
 use crate::core::analytics::Analytics;
 use crate::core::analytics::records::query::{self as rq, AnomalyQuery, Cursor, Sort};
 use crate::core::analytics::records::{Detector, RecordKind};
-use crate::core::analytics::report::AnomaliesReport;
 use crate::core::analytics::verdicts::{
     self, SessionPage, SessionQuery, SessionSort, SessionVerdict, Step, StepView, Verdict,
 };
 use crate::event::Event;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -61,6 +63,8 @@ pub struct AnomaliesParams {
     cursor: Option<String>,
     /// Page size.
     limit: Option<usize>,
+    /// `cluster` (default: every replica, united) or `local` (this replica's records only).
+    scope: Option<String>,
 }
 
 fn limit(value: Option<usize>, default: usize, max: usize) -> Result<usize, ApiError> {
@@ -103,11 +107,6 @@ impl AnomaliesParams {
         {
             return Err(bad("minSeverity", format!("{m} is not in [0, 1]")));
         }
-        let cursor = self
-            .cursor
-            .as_deref()
-            .map(|c| Cursor::parse(c).map_err(|e| bad("cursor", e.to_string())))
-            .transpose()?;
         Ok(AnomalyQuery {
             kind,
             detector,
@@ -116,10 +115,14 @@ impl AnomaliesParams {
             until_ns: parse_time("until", &self.until)?,
             min_severity: self.min_severity,
             sort,
-            cursor,
+            cursor: None,
             limit: limit(self.limit, rq::DEFAULT_LIMIT, rq::MAX_LIMIT)?,
         })
     }
+}
+
+fn record_cursor(text: &str) -> Result<Cursor, ApiError> {
+    Cursor::parse(text).map_err(|e| bad("cursor", e.to_string()))
 }
 
 /// Either analytics are off, or the query is wrong.
@@ -172,10 +175,49 @@ fn with_analytics<T>(state: &AppState, f: impl FnOnce(&Analytics) -> T) -> Resul
 )]
 async fn get_anomalies(
     State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
     Query(params): Query<AnomaliesParams>,
-) -> Result<Json<AnomaliesReport>, Failure> {
+) -> Result<Response, Failure> {
+    let scope = Scope::parse(params.scope.as_deref())?;
     let q = params.query()?;
-    with_analytics(&state, |a| a.anomalies(&q)).map(Json)
+    if let (Scope::Cluster, Some(peers)) = (scope, state.fanout()) {
+        let local = |cursor: Option<&str>| -> Result<Report, FanoutError> {
+            let q = AnomalyQuery {
+                cursor: cursor
+                    .map(|c| Cursor::parse(c).map_err(|_| FanoutError::Cursor(c.to_owned())))
+                    .transpose()?,
+                ..q.clone()
+            };
+            let report = with_analytics(&state, |a| a.anomalies(&q))
+                .map_err(|_| FanoutError::Task("analytics are disabled".into()))?;
+            serde_json::to_value(report)
+                .and_then(serde_json::from_value)
+                .map_err(|e| FanoutError::Task(e.to_string()))
+        };
+        with_analytics(&state, |_| ())?;
+        let (report, coverage) = fanout::anomalies::page(
+            peers,
+            &fanout::query_pairs(raw.as_deref()),
+            params.cursor.as_deref(),
+            q.sort,
+            q.limit,
+            fanout::authorization(&headers),
+            local,
+        )
+        .await
+        .map_err(ApiError::from)?;
+        return Ok(Json(Answer {
+            body: report,
+            coverage: Some(coverage),
+        })
+        .into_response());
+    }
+    let q = AnomalyQuery {
+        cursor: params.cursor.as_deref().map(record_cursor).transpose()?,
+        ..q
+    };
+    with_analytics(&state, |a| a.anomalies(&q)).map(|r| Json(r).into_response())
 }
 
 /// `GET /api/v1/anomalies/stream`: new anomaly records as server-sent events.

@@ -20,6 +20,7 @@ pub mod error;
 pub mod error_layer;
 pub mod error_shape;
 pub mod event_log;
+pub mod fanout;
 pub mod ingest;
 pub mod metrics;
 pub mod oidc_keys;

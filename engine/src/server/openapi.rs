@@ -50,6 +50,7 @@ const ERROR_RESPONSE: &str = "Error";
         alerts_api::one,
         alerts_api::acknowledge,
         analytics_api::patterns,
+        analytics_api::pattern_support,
         analytics_api::correlations,
         analytics_api::predictions,
         anomalies_api::get_anomalies,

@@ -190,6 +190,11 @@ pub async fn start(
     };
     let status = Arc::new(ClusterStatus::new(report, &state.metrics.registry)?);
     let _ = state.cluster.set(status.clone());
+    if section.replicas > 1 {
+        let _ = state
+            .peers
+            .set(Arc::new(super::fanout::Peers::new(section, ordinal)));
+    }
     let ready = state.clone();
     let on_caught_up: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
         if !ready.is_ready() {
