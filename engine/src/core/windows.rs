@@ -10,8 +10,7 @@ use std::collections::VecDeque;
 /// Buckets per time window.
 const BUCKETS: usize = 60;
 
-/// Time windows reported by [`Windows::stats`]: (label, span in seconds).
-pub const TIME_WINDOWS: [(&str, i64); 3] = [("1m", 60), ("5m", 300), ("1h", 3600)];
+pub use super::windows_report::TIME_WINDOWS;
 
 struct Entry {
     event_type: EventType,

@@ -6,7 +6,7 @@ use super::analytics_api::AnalyticsApiError;
 use super::endpoints::Endpoint;
 use super::error::ApiError;
 use super::fanout::anomalies::Report;
-use super::fanout::{self, Answer, FanoutError, Scope};
+use super::fanout::{self, Answer, FanoutError, Listing, Scope};
 use super::query::{bad, parse_time};
 use super::state::AppState;
 use super::stream_gate::CredentialExpiry;
@@ -196,17 +196,16 @@ async fn get_anomalies(
                 .map_err(|e| FanoutError::Task(e.to_string()))
         };
         with_analytics(&state, |_| ())?;
-        let (report, coverage) = fanout::anomalies::page(
-            peers,
-            &fanout::query_pairs(raw.as_deref()),
-            params.cursor.as_deref(),
-            q.sort,
-            q.limit,
-            fanout::authorization(&headers),
-            local,
-        )
-        .await
-        .map_err(ApiError::from)?;
+        let pairs = fanout::query_pairs(raw.as_deref());
+        let listing = Listing {
+            query: &pairs,
+            cursor: params.cursor.as_deref(),
+            limit: q.limit,
+            auth: fanout::authorization(&headers),
+        };
+        let (report, coverage) = fanout::anomalies::page(peers, listing, q.sort, local)
+            .await
+            .map_err(ApiError::from)?;
         return Ok(Json(Answer {
             body: report,
             coverage: Some(coverage),

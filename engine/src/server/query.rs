@@ -3,7 +3,7 @@
 use super::error::ApiError;
 use super::fanout::events::LocalPage;
 use super::fanout::stats::LocalStats;
-use super::fanout::{self, Coverage, Scope};
+use super::fanout::{self, Coverage, Listing, Scope};
 use super::shared::now_ns;
 use super::state::AppState;
 use crate::core::profiler::{ProfileReport, Stage};
@@ -197,14 +197,16 @@ pub async fn get_events(
         return Err(bad("limit", format!("must be between 1 and {MAX_LIMIT}")));
     }
     if let (Scope::Cluster, Some(peers)) = (scope, state.fanout()) {
-        let page = fanout::events::page(
-            peers,
-            &fanout::query_pairs(raw.as_deref()),
-            q.cursor.as_deref(),
+        let pairs = fanout::query_pairs(raw.as_deref());
+        let listing = Listing {
+            query: &pairs,
+            cursor: q.cursor.as_deref(),
             limit,
-            fanout::authorization(&headers),
-            |own| local_page(&state, &filter, own, limit),
-        )
+            auth: fanout::authorization(&headers),
+        };
+        let page = fanout::events::page(peers, listing, |own| {
+            local_page(&state, &filter, own, limit)
+        })
         .await?;
         return Ok(Json(EventsPage {
             events: page.events,

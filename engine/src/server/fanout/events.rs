@@ -2,9 +2,8 @@
 //! event time, then replica ordinal, then each replica's own (id) order, with the composite cursor of [`super::lanes`].
 
 use super::lanes::{Lane, Positions, merge};
-use super::{Coverage, FanoutError, Peers, forwarded};
+use super::{Coverage, FanoutError, Listing, Peers, forwarded};
 use crate::event::Event;
-use axum::http::HeaderValue;
 use serde::Deserialize;
 
 /// A replica's page as `GET /api/v1/events?scope=local` answers it.
@@ -34,17 +33,13 @@ fn event_position(text: &str) -> Result<u64, FanoutError> {
         .map_err(|_| FanoutError::Cursor(text.to_owned()))
 }
 
-/// One merged page of at most `limit` events after `cursor`; `query` is the caller's query
-/// string, `local` answers this replica's own page after an id.
+/// One merged page of `listing`; `local` answers this replica's own page after an id.
 pub async fn page(
     peers: &Peers,
-    query: &[(String, String)],
-    cursor: Option<&str>,
-    limit: usize,
-    auth: Option<&HeaderValue>,
+    listing: Listing<'_>,
     local: impl FnOnce(Option<u64>) -> LocalPage,
 ) -> Result<ClusterPage, FanoutError> {
-    let positions = match cursor {
+    let positions = match listing.cursor {
         Some(text) => Positions::parse(text, peers.replicas())?,
         None => Positions::start(peers.replicas()),
     };
@@ -58,7 +53,7 @@ pub async fn page(
         }
     }
     let mine = local(own);
-    let base = forwarded(query);
+    let base = forwarded(listing.query);
     let answers = peers
         .get::<LocalPage>(
             "/api/v1/events",
@@ -69,7 +64,7 @@ pub async fn page(
                 }
                 q
             },
-            auth,
+            listing.auth,
         )
         .await;
     let lanes = std::iter::once((peers.ordinal(), mine))
@@ -83,7 +78,7 @@ pub async fn page(
     let merged = merge(
         lanes,
         &positions,
-        limit,
+        listing.limit,
         |a: &Event, b: &Event| a.timestamp_ns.cmp(&b.timestamp_ns),
         |e| e.id.to_string(),
     );

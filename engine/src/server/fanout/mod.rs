@@ -99,6 +99,19 @@ impl<T> Answer<T> {
     }
 }
 
+/// A listing request (events, anomaly records) as the caller sent it.
+#[derive(Debug, Clone, Copy)]
+pub struct Listing<'a> {
+    /// The caller's query string, decoded (forwarded to the peers without `cursor`/`scope`).
+    pub query: &'a [(String, String)],
+    /// The caller's composite cursor.
+    pub cursor: Option<&'a str>,
+    /// The page size.
+    pub limit: usize,
+    /// The caller's credentials.
+    pub auth: Option<&'a axum::http::HeaderValue>,
+}
+
 /// The pairs of a raw query string (`a=1&b=x%20y`), decoded, in order.
 pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
     raw.and_then(|q| reqwest::Url::parse(&format!("http://query/?{q}")).ok())

@@ -1,0 +1,341 @@
+//! Queries answered for the whole cluster: the same stream into one standalone engine and into
+//! three clustered replicas gives the same statistics, per-type counts, latency percentiles,
+//! patterns and rules from any replica; events and anomaly records page across the replicas
+//! without skips or repeats; a replica that is down makes answers partial, naming it.
+//! Run by `make test-cluster`.
+
+mod cluster_common;
+
+use cluster_common::{NatsCluster, Replica, free_port, ndjson, post, start_cluster};
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+/// Sessions of the equivalence stream (the session window of 10,000 holds them all).
+const SESSIONS: usize = 9_500;
+/// Events per ingest request.
+const BATCH: usize = 2_000;
+/// Every this many events carries a planted latency spike.
+const SPIKE_EVERY: usize = 997;
+
+/// Sessions close only when the stream goes quiet, so a session is the same whichever engine
+/// holds it; count windows and the session window hold everything.
+const EXTRA: &str = "session_idle_seconds = 3\ntemporal_window_seconds = 7200\n\n\
+                     [analytics]\nsliding_window_size = 100000\n";
+
+const TEMPLATES: [&[&str]; 4] = [
+    &[
+        "FilesystemCreate",
+        "FilesystemWrite",
+        "FilesystemWrite",
+        "FilesystemRead",
+        "FilesystemDelete",
+    ],
+    &[
+        "FilesystemRead",
+        "FilesystemRead",
+        "FilesystemWrite",
+        "FilesystemChmod",
+    ],
+    &[
+        "FilesystemMkdir",
+        "FilesystemCreate",
+        "FilesystemRename",
+        "FilesystemRead",
+        "FilesystemWrite",
+        "FilesystemTruncate",
+    ],
+    &[
+        "FilesystemCreate",
+        "FilesystemChown",
+        "FilesystemRead",
+        "FilesystemDelete",
+    ],
+];
+const NOISE: [&str; 3] = ["FilesystemRead", "FilesystemChmod", "FilesystemRename"];
+
+/// A deterministic stream of `sessions` sessions, in event-time order, ending 20 minutes ago.
+fn stream(sessions: usize) -> Vec<Value> {
+    let now = chrono::Utc::now().timestamp_nanos_opt().unwrap();
+    let start = now - 45 * 60 * 1_000_000_000;
+    let mut x: u64 = 42;
+    let mut next = move || {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        x >> 33
+    };
+    let mut events = Vec::new();
+    for s in 0..sessions {
+        let mut types: Vec<&str> = TEMPLATES[(next() % 4) as usize].to_vec();
+        if next() % 10 < 6 {
+            let at = (next() as usize) % (types.len() + 1);
+            types.insert(at, NOISE[(next() % 3) as usize]);
+        }
+        for (j, t) in types.into_iter().enumerate() {
+            let ts = start + s as i64 * 150_000_000 + j as i64 * 10_000_000;
+            events.push((ts, s, j, t, 20_000 + next() % 30_000));
+        }
+    }
+    events.sort_by_key(|e| e.0);
+    events
+        .into_iter()
+        .enumerate()
+        .map(|(i, (ts, s, j, t, latency))| {
+            let latency = if i % SPIKE_EVERY == 0 {
+                50_000_000
+            } else {
+                latency
+            };
+            json!({
+                "type": t, "timestamp": ts, "source": format!("node-{}", s % 7),
+                "context": {"sessionId": format!("s-{s}"),
+                            "filesystem": {"path": format!("/data/{}/f", s % 40)}},
+                "latencyNs": latency, "sizeBytes": 4096 + (s % 9) * 512,
+                "idempotencyKey": format!("q-{s}-{j}"),
+            })
+        })
+        .collect()
+}
+
+/// Polls `check` on `engines` every 200 ms for at most `secs`; panics with `what` otherwise.
+async fn wait_until<F, Fut>(secs: u64, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+async fn local_sessions(engine: &Replica) -> u64 {
+    engine.get("/api/v1/patterns?scope=local").await["sessions"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+/// Every event of a paged listing from `engine`, following `nextCursor`.
+async fn all_events(engine: &Replica, limit: usize) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!("{}/api/v1/events?limit={limit}", engine.url);
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let page: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+        assert_eq!(page["partial"], false, "{}", page["missingReplicas"]);
+        out.extend(page["events"].as_array().unwrap().iter().cloned());
+        match page["nextCursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return out,
+        }
+    }
+}
+
+/// The statistics fields one engine and a merged answer share exactly (not the count window's
+/// capacity, which is summed over replicas, nor its rate: see docs/cluster.md).
+fn comparable_stats(stats: &Value) -> Value {
+    let cw = &stats["countWindow"];
+    json!({
+        "totalEvents": stats["totalEvents"], "retainedEvents": stats["retainedEvents"],
+        "events": cw["events"], "byType": cw["byType"], "byCategory": cw["byCategory"],
+        "latencyNs": cw["latencyNs"], "sizeBytes": cw["sizeBytes"],
+        "topPaths": cw["topPaths"], "topSources": cw["topSources"],
+        "timeWindows": stats["timeWindows"],
+    })
+}
+
+fn comparable_patterns(p: &Value) -> Value {
+    json!({
+        "sessions": p["sessions"], "minSupport": p["minSupport"], "truncated": p["truncated"],
+        "completeUpToLength": p["completeUpToLength"], "patterns": p["patterns"],
+        "rules": p["rules"],
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs nats-server: run by `make test-cluster`"]
+async fn any_replica_answers_what_one_engine_answers() {
+    let root = tempfile::tempdir().unwrap();
+    let nats = NatsCluster::start(root.path()).await;
+    let replicas = start_cluster(root.path(), &nats.urls(), 3, EXTRA).await;
+    let single = Replica::start_named(
+        root.path(),
+        "standalone",
+        &format!("[pattern_discovery]\nsession_key = \"session\"\n{EXTRA}"),
+        free_port(),
+    )
+    .await;
+    let events = stream(SESSIONS);
+    let total = events.len();
+    assert!(total > 50_000, "{total} events");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    for (n, batch) in events.chunks(BATCH).enumerate() {
+        let body = ndjson(batch);
+        let (a, b) = tokio::join!(
+            post(&client, &single.url, body.clone()),
+            post(&client, &replicas[n % 3].url, body)
+        );
+        a.unwrap();
+        b.unwrap();
+    }
+    eprintln!("ingested {total} events twice in {:?}", started.elapsed());
+    wait_until(120, "every event is applied", || async {
+        let mut sum = 0;
+        for r in &replicas {
+            sum += r.total().await;
+        }
+        sum == total as u64 && single.total().await == total as u64
+    })
+    .await;
+    wait_until(60, "every session is closed and mined", || async {
+        let mut sum = 0;
+        for r in &replicas {
+            sum += local_sessions(r).await;
+        }
+        sum == SESSIONS as u64 && local_sessions(&single).await == SESSIONS as u64
+    })
+    .await;
+
+    let at = chrono::Utc::now().timestamp_nanos_opt().unwrap();
+    let want_stats = single.get(&format!("/api/v1/stats?at={at}")).await;
+    let want_patterns = single.get("/api/v1/patterns").await;
+    assert_eq!(want_stats["totalEvents"], total);
+    assert!(
+        want_patterns["patterns"].as_array().unwrap().len() >= 5,
+        "{want_patterns}"
+    );
+    assert!(
+        !want_patterns["rules"].as_array().unwrap().is_empty(),
+        "{want_patterns}"
+    );
+    assert!(
+        want_stats["countWindow"]["latencyNs"]["max"] == 50_000_000,
+        "the planted spikes are in the percentiles"
+    );
+    for (ordinal, replica) in replicas.iter().enumerate() {
+        let stats = replica.get(&format!("/api/v1/stats?at={at}")).await;
+        assert_eq!(stats["partial"], false, "replica {ordinal}: {stats}");
+        assert_eq!(stats["missingReplicas"], json!([]));
+        assert_eq!(
+            comparable_stats(&stats),
+            comparable_stats(&want_stats),
+            "replica {ordinal}"
+        );
+        let (rate, want_rate) = (
+            stats["countWindow"]["ratePerSec"].as_f64().unwrap(),
+            want_stats["countWindow"]["ratePerSec"].as_f64().unwrap(),
+        );
+        assert!(
+            (rate - want_rate).abs() / want_rate < 0.02,
+            "rate {rate} vs {want_rate}"
+        );
+        let patterns = replica.get("/api/v1/patterns").await;
+        assert_eq!(patterns["partial"], false, "replica {ordinal}: {patterns}");
+        assert_eq!(
+            comparable_patterns(&patterns),
+            comparable_patterns(&want_patterns),
+            "replica {ordinal}"
+        );
+    }
+
+    // Events: every one exactly once through the composite cursor, from any replica.
+    let listed = all_events(&replicas[1], 3_000).await;
+    let keys: HashSet<&str> = listed
+        .iter()
+        .map(|e| e["idempotencyKey"].as_str().unwrap())
+        .collect();
+    assert_eq!((listed.len(), keys.len()), (total, total));
+
+    // Anomaly records: the union of every replica's, paged without skips or repeats.
+    let mut local_total = 0;
+    for r in &replicas {
+        local_total += r.get("/api/v1/anomalies?scope=local&limit=1").await["total"]
+            .as_u64()
+            .unwrap();
+    }
+    let mut seen = HashSet::new();
+    let mut cursor: Option<String> = None;
+    let mut merged_total;
+    loop {
+        let mut url = String::from("/api/v1/anomalies?limit=50&sort=severity");
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let page = replicas[2].get(&url).await;
+        assert_eq!(page["partial"], false, "{page}");
+        merged_total = Some(page["total"].as_u64().unwrap());
+        for r in page["anomalies"].as_array().unwrap() {
+            assert!(seen.insert(r.to_string()), "record repeated: {r}");
+        }
+        match page["nextCursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(merged_total, Some(local_total));
+    assert_eq!(seen.len() as u64, local_total);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs nats-server: run by `make test-cluster`"]
+async fn a_replica_that_is_down_makes_answers_partial_and_is_named() {
+    let root = tempfile::tempdir().unwrap();
+    let nats = NatsCluster::start(root.path()).await;
+    let mut replicas = start_cluster(root.path(), &nats.urls(), 3, EXTRA).await;
+    let events = stream(400);
+    let client = reqwest::Client::new();
+    post(&client, &replicas[0].url, ndjson(&events))
+        .await
+        .unwrap();
+    let total = events.len() as u64;
+    wait_until(60, "every event is applied", || async {
+        let mut sum = 0;
+        for r in &replicas {
+            sum += r.total().await;
+        }
+        sum == total
+    })
+    .await;
+    let whole = replicas[0].get("/api/v1/stats").await;
+    assert_eq!(
+        (whole["partial"].clone(), whole["totalEvents"].clone()),
+        (json!(false), json!(total))
+    );
+
+    let gone = replicas[2].url.clone();
+    let pid = replicas[2].pid().expect("running");
+    replicas[2].kill();
+    eprintln!("killed replica 2 (pid {pid})");
+    let left = replicas[0].total().await + replicas[1].total().await;
+    assert!(left < total, "replica 2 owned part of the stream");
+    for path in [
+        "/api/v1/stats",
+        "/api/v1/events?limit=10",
+        "/api/v1/anomalies",
+        "/api/v1/patterns",
+    ] {
+        for asked in &replicas[..2] {
+            let answer = asked.get(path).await;
+            assert_eq!(answer["partial"], true, "{path}: {answer}");
+            let missing = answer["missingReplicas"].as_array().unwrap();
+            assert_eq!(missing.len(), 1, "{path}: {answer}");
+            assert_eq!(missing[0]["ordinal"], 2);
+            assert_eq!(missing[0]["url"], gone.as_str());
+            assert!(missing[0]["reason"].as_str().is_some_and(|r| !r.is_empty()));
+        }
+    }
+    let stats = replicas[1].get("/api/v1/stats").await;
+    assert_eq!(
+        stats["totalEvents"], left,
+        "the answer covers the replicas that answered"
+    );
+}
