@@ -151,6 +151,21 @@ pub async fn pattern_support(
             .ok_or(AnalyticsApiError::Disabled)?;
         analytics.mining_snapshot()
     };
+    let most = fanout::patterns::CANDIDATE_LIMIT * state.config.cluster.replicas.max(1) as usize;
+    let longest = snapshot.settings.max_pattern_length;
+    if body.patterns.len() > most {
+        return Err(bad_body(format!(
+            "holds {} patterns; the candidates of {} replicas are at most {most}",
+            body.patterns.len(),
+            state.config.cluster.replicas.max(1)
+        )));
+    }
+    if let Some(p) = body.patterns.iter().find(|p| p.len() > longest) {
+        return Err(bad_body(format!(
+            "holds a pattern of {} items; max_pattern_length is {longest}",
+            p.len()
+        )));
+    }
     let supports =
         fanout::patterns::local_supports(Arc::new(snapshot), Arc::new(body.patterns)).await?;
     Ok(Json(supports).into_response())
@@ -180,6 +195,14 @@ pub async fn predictions(
     state: State<AppState>,
 ) -> Result<Json<PredictionsReport>, AnalyticsApiError> {
     report(state, Analytics::predictions).await
+}
+
+fn bad_body(reason: String) -> AnalyticsApiError {
+    ApiError::BadQuery {
+        param: "patterns",
+        reason,
+    }
+    .into()
 }
 
 #[allow(clippy::unused_async)] // an axum handler is an async fn even when it never waits

@@ -112,3 +112,6 @@ pub fn endpoints(server: &ServerSection) -> Vec<Endpoint> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod local_scope_tests;
