@@ -6,160 +6,18 @@
 
 mod cluster_common;
 
+use cluster_common::queries::{
+    EXTRA, all_events, comparable_patterns, comparable_stats, local_sessions, stream, wait_until,
+};
 use cluster_common::{NatsCluster, Replica, free_port, ndjson, post, start_cluster};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Sessions of the equivalence stream (the session window of 10,000 holds them all).
 const SESSIONS: usize = 9_500;
 /// Events per ingest request.
 const BATCH: usize = 2_000;
-/// Every this many events carries a planted latency spike.
-const SPIKE_EVERY: usize = 997;
-
-/// Sessions close only when the stream goes quiet, so a session is the same whichever engine
-/// holds it; count windows and the session window hold everything.
-const EXTRA: &str = "session_idle_seconds = 3\ntemporal_window_seconds = 7200\n\n\
-                     [analytics]\nsliding_window_size = 100000\n";
-
-const TEMPLATES: [&[&str]; 4] = [
-    &[
-        "FilesystemCreate",
-        "FilesystemWrite",
-        "FilesystemWrite",
-        "FilesystemRead",
-        "FilesystemDelete",
-    ],
-    &[
-        "FilesystemRead",
-        "FilesystemRead",
-        "FilesystemWrite",
-        "FilesystemChmod",
-    ],
-    &[
-        "FilesystemMkdir",
-        "FilesystemCreate",
-        "FilesystemRename",
-        "FilesystemRead",
-        "FilesystemWrite",
-        "FilesystemTruncate",
-    ],
-    &[
-        "FilesystemCreate",
-        "FilesystemChown",
-        "FilesystemRead",
-        "FilesystemDelete",
-    ],
-];
-const NOISE: [&str; 3] = ["FilesystemRead", "FilesystemChmod", "FilesystemRename"];
-
-/// A deterministic stream of `sessions` sessions, in event-time order, ending 20 minutes ago.
-fn stream(sessions: usize) -> Vec<Value> {
-    let now = chrono::Utc::now().timestamp_nanos_opt().unwrap();
-    let start = now - 45 * 60 * 1_000_000_000;
-    let mut x: u64 = 42;
-    let mut next = move || {
-        x = x
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        x >> 33
-    };
-    let mut events = Vec::new();
-    for s in 0..sessions {
-        let mut types: Vec<&str> = TEMPLATES[(next() % 4) as usize].to_vec();
-        if next() % 10 < 6 {
-            let at = (next() as usize) % (types.len() + 1);
-            types.insert(at, NOISE[(next() % 3) as usize]);
-        }
-        for (j, t) in types.into_iter().enumerate() {
-            let ts = start + s as i64 * 150_000_000 + j as i64 * 10_000_000;
-            events.push((ts, s, j, t, 20_000 + next() % 30_000));
-        }
-    }
-    events.sort_by_key(|e| e.0);
-    events
-        .into_iter()
-        .enumerate()
-        .map(|(i, (ts, s, j, t, latency))| {
-            let latency = if i % SPIKE_EVERY == 0 {
-                50_000_000
-            } else {
-                latency
-            };
-            json!({
-                "type": t, "timestamp": ts, "source": format!("node-{}", s % 7),
-                "context": {"sessionId": format!("s-{s}"),
-                            "filesystem": {"path": format!("/data/{}/f", s % 40)}},
-                "latencyNs": latency, "sizeBytes": 4096 + (s % 9) * 512,
-                "idempotencyKey": format!("q-{s}-{j}"),
-            })
-        })
-        .collect()
-}
-
-/// Polls `check` on `engines` every 200 ms for at most `secs`; panics with `what` otherwise.
-async fn wait_until<F, Fut>(secs: u64, what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < deadline {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("timed out waiting until {what}");
-}
-
-async fn local_sessions(engine: &Replica) -> u64 {
-    engine.get("/api/v1/patterns?scope=local").await["sessions"]
-        .as_u64()
-        .unwrap_or(0)
-}
-
-/// Every event of a paged listing from `engine`, following `nextCursor`.
-async fn all_events(engine: &Replica, limit: usize) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut url = format!("{}/api/v1/events?limit={limit}", engine.url);
-        if let Some(c) = &cursor {
-            url.push_str(&format!("&cursor={c}"));
-        }
-        let page: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
-        assert_eq!(page["partial"], false, "{}", page["missingReplicas"]);
-        out.extend(page["events"].as_array().unwrap().iter().cloned());
-        match page["nextCursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => return out,
-        }
-    }
-}
-
-/// The statistics fields one engine and a merged answer share exactly (not the count window's
-/// capacity, which is summed over replicas, nor its rate: see docs/cluster.md).
-fn comparable_stats(stats: &Value) -> Value {
-    let cw = &stats["countWindow"];
-    json!({
-        "totalEvents": stats["totalEvents"], "retainedEvents": stats["retainedEvents"],
-        "events": cw["events"], "byType": cw["byType"], "byCategory": cw["byCategory"],
-        "latencyNs": cw["latencyNs"], "sizeBytes": cw["sizeBytes"],
-        "topPaths": cw["topPaths"], "topSources": cw["topSources"],
-        "timeWindows": stats["timeWindows"],
-    })
-}
-
-fn comparable_patterns(p: &Value) -> Value {
-    json!({
-        "sessions": p["sessions"], "minSupport": p["minSupport"], "truncated": p["truncated"],
-        "completeUpToLength": p["completeUpToLength"], "patterns": p["patterns"],
-        "rules": p["rules"],
-    })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs nats-server: run by `make test-cluster`"]
 async fn any_replica_answers_what_one_engine_answers() {

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod events;
+pub mod queries;
 
 // Each test binary uses a subset of the helpers.
 #[allow(unused_imports)]
