@@ -7,7 +7,8 @@
 mod cluster_common;
 
 use cluster_common::queries::{
-    EXTRA, all_events, comparable_patterns, comparable_stats, local_sessions, stream, wait_until,
+    EXTRA, all_events, assert_series_match, comparable_patterns, comparable_stats, local_sessions,
+    stream, wait_until,
 };
 use cluster_common::{NatsCluster, Replica, free_port, ndjson, post, start_cluster};
 use serde_json::json;
@@ -66,6 +67,8 @@ async fn any_replica_answers_what_one_engine_answers() {
     let at = chrono::Utc::now().timestamp_nanos_opt().unwrap();
     let want_stats = single.get(&format!("/api/v1/stats?at={at}")).await;
     let want_patterns = single.get("/api/v1/patterns").await;
+    let want_series = single.get("/api/v1/timeseries?points=90").await;
+    assert!(!want_series["latencyByType"].as_object().unwrap().is_empty());
     assert_eq!(want_stats["totalEvents"], total);
     assert!(
         want_patterns["patterns"].as_array().unwrap().len() >= 5,
@@ -96,6 +99,13 @@ async fn any_replica_answers_what_one_engine_answers() {
             (rate - want_rate).abs() / want_rate < 0.02,
             "rate {rate} vs {want_rate}"
         );
+        let series = replica.get("/api/v1/timeseries?points=90").await;
+        assert_eq!(
+            series["partial"], false,
+            "replica {ordinal}: {}",
+            series["missingReplicas"]
+        );
+        assert_series_match(&series, &want_series, &format!("replica {ordinal}"));
         let patterns = replica.get("/api/v1/patterns").await;
         assert_eq!(patterns["partial"], false, "replica {ordinal}: {patterns}");
         assert_eq!(
@@ -180,6 +190,7 @@ async fn a_replica_that_is_down_makes_answers_partial_and_is_named() {
         "/api/v1/events?limit=10",
         "/api/v1/anomalies",
         "/api/v1/patterns",
+        "/api/v1/timeseries",
     ] {
         for asked in &replicas[..2] {
             let answer = asked.get(path).await;

@@ -39,6 +39,7 @@ pub mod stream;
 pub mod stream_gate;
 pub mod timeseries;
 pub mod timeseries_api;
+pub mod timeseries_parts;
 pub mod tls;
 
 pub use runtime::{ServerError, run};

@@ -154,3 +154,49 @@ pub fn comparable_patterns(p: &Value) -> Value {
         "rules": p["rules"],
     })
 }
+
+/// Asserts that a merged time series `got` has `want`'s range, buckets and counts exactly, and
+/// latency percentiles within half a histogram bucket (1/16) of `want`'s exact ones.
+pub fn assert_series_match(got: &Value, want: &Value, what: &str) {
+    for key in [
+        "sinceNs",
+        "untilNs",
+        "firstEventNs",
+        "lastEventNs",
+        "startNs",
+        "bucketNs",
+        "timesNs",
+        "total",
+        "byCategory",
+        "byType",
+        "events",
+    ] {
+        assert_eq!(got[key], want[key], "{what}: {key}");
+    }
+    let want_latency = want["latencyByType"].as_object().unwrap();
+    let got_latency = got["latencyByType"].as_object().unwrap();
+    assert_eq!(
+        got_latency.keys().collect::<Vec<_>>(),
+        want_latency.keys().collect::<Vec<_>>(),
+        "{what}"
+    );
+    for (t, w) in want_latency {
+        let g = &got_latency[t];
+        assert_eq!(g["samples"], w["samples"], "{what}: {t}");
+        for q in ["p50", "p95", "p99"] {
+            let pairs = g[q]
+                .as_array()
+                .unwrap()
+                .iter()
+                .zip(w[q].as_array().unwrap());
+            for (g, w) in pairs {
+                match (g.as_f64(), w.as_f64()) {
+                    (Some(g), Some(w)) => {
+                        assert!((g - w).abs() <= w / 16.0, "{what}: {t} {q} {g} vs {w}");
+                    }
+                    _ => assert_eq!(g, w, "{what}: {t} {q}"),
+                }
+            }
+        }
+    }
+}

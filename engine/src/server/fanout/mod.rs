@@ -13,6 +13,7 @@ pub mod lanes;
 pub mod patterns;
 mod peers;
 pub mod stats;
+pub mod timeseries;
 
 pub use peers::{PeerAnswers, Peers};
 
@@ -148,6 +149,9 @@ pub enum FanoutError {
     /// The replicas' statistics cannot be added up (different builds).
     #[error("the replicas' statistics do not merge: {0}")]
     Stats(#[from] crate::core::windows_parts::PartsError),
+    /// The replicas' time series do not merge (different grids or builds).
+    #[error("the replicas' time series do not merge: {0}")]
+    Series(String),
     /// A local mining task failed.
     #[error("a pattern mining task failed: {0}")]
     Task(String),
