@@ -10,7 +10,7 @@ use cluster_common::queries::{
     EXTRA, all_events, assert_series_match, comparable_patterns, comparable_stats, local_sessions,
     stream, wait_until,
 };
-use cluster_common::{NatsCluster, Replica, free_port, ndjson, post, start_cluster};
+use cluster_common::{NatsCluster, Replica, free_port, ndjson, partition_of, post, start_cluster};
 use serde_json::json;
 use std::collections::HashSet;
 use std::time::Instant;
@@ -115,6 +115,19 @@ async fn any_replica_answers_what_one_engine_answers() {
         );
     }
 
+    // A session's detail from any replica, though one replica holds it.
+    let mut holders = 0;
+    for replica in &replicas {
+        let local = reqwest::get(format!("{}/api/v1/sessions/s-17?scope=local", replica.url))
+            .await
+            .unwrap();
+        holders += usize::from(local.status().is_success());
+        let detail = replica.get("/api/v1/sessions/s-17").await;
+        assert_eq!(detail["key"], "s-17", "{detail}");
+        assert!(!detail["events"].as_array().unwrap().is_empty());
+    }
+    assert_eq!(holders, 1, "a session lives on one replica");
+
     // Events: every one exactly once through the composite cursor, from any replica.
     let listed = all_events(&replicas[1], 3_000).await;
     let keys: HashSet<&str> = listed
@@ -207,4 +220,30 @@ async fn a_replica_that_is_down_makes_answers_partial_and_is_named() {
         stats["totalEvents"], left,
         "the answer covers the replicas that answered"
     );
+    // A session of the stopped replica: not found, and the answer says where it could be.
+    let key = (0..400)
+        .map(|s| format!("s-{s}"))
+        .find(|k| partition_of(k) % 3 == 2)
+        .unwrap();
+    let response = reqwest::get(format!("{}/api/v1/sessions/{key}", replicas[0].url))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["partial"], true, "{body}");
+    assert_eq!(body["missingReplicas"][0]["ordinal"], 2, "{body}");
+    // One of a replica still up is found, once its session closed.
+    let key = (0..400)
+        .map(|s| format!("s-{s}"))
+        .find(|k| partition_of(k) % 3 == 1)
+        .unwrap();
+    let local = format!("{}/api/v1/sessions/{key}?scope=local", replicas[1].url);
+    wait_until(30, "the session is closed on its replica", || async {
+        reqwest::get(&local)
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    })
+    .await;
+    let detail = replicas[0].get(&format!("/api/v1/sessions/{key}")).await;
+    assert_eq!(detail["key"], key.as_str(), "{detail}");
 }

@@ -33,6 +33,7 @@ pub mod rate_limit;
 pub mod rate_limit_layer;
 pub mod runtime;
 pub mod serve;
+pub mod sessions_api;
 pub mod shared;
 pub mod state;
 pub mod stream;
@@ -107,6 +108,7 @@ pub fn endpoints(server: &ServerSection) -> Vec<Endpoint> {
     all.extend(audit_api::endpoints());
     all.extend(cluster_api::endpoints());
     all.extend(dashboard::endpoints());
+    all.extend(sessions_api::endpoints());
     all.extend(timeseries_api::endpoints());
     all
 }

@@ -55,6 +55,9 @@ pub struct MissingReplica {
     pub url: Option<String>,
     /// Why it is missing: the connection error, the timeout or the status it answered.
     pub reason: String,
+    /// The HTTP status it answered, when it answered one.
+    #[serde(skip)]
+    pub status: Option<u16>,
 }
 
 /// Which replicas an answer covers; clustered answers carry it, standalone ones do not.
@@ -122,6 +125,19 @@ pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// `text` as one URL path segment: everything but unreserved characters percent-encoded.
+pub fn path_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// The caller's `Authorization` header, forwarded to the peers so they authorise the same

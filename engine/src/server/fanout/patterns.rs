@@ -130,6 +130,7 @@ async fn round(
                     s.supports.len(),
                     union.len()
                 ),
+                status: None,
             });
             continue;
         }

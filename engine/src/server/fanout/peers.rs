@@ -119,8 +119,8 @@ impl Peers {
             async move {
                 let result = match call {
                     Some(Ok(r)) => self.answer::<T>(r).await,
-                    Some(Err(e)) => Err(e),
-                    None => Err("no URL: `[cluster] peers` is not set".to_owned()),
+                    Some(Err(e)) => Err((None, e)),
+                    None => Err((None, "no URL: `[cluster] peers` is not set".to_owned())),
                 };
                 (ordinal, url.cloned(), result)
             }
@@ -132,12 +132,15 @@ impl Peers {
         for (ordinal, url, result) in join_all(calls).await {
             match result {
                 Ok(answer) => out.answers.push((ordinal, answer)),
-                Err(reason) => {
-                    tracing::warn!(ordinal, url = ?url, %reason, "peer did not answer a query");
+                Err((status, reason)) => {
+                    if status != Some(404) {
+                        tracing::warn!(ordinal, url = ?url, %reason, "peer did not answer a query");
+                    }
                     out.missing.push(MissingReplica {
                         ordinal,
                         url,
                         reason,
+                        status,
                     });
                 }
             }
@@ -145,21 +148,30 @@ impl Peers {
         out
     }
 
+    /// The peer's answer, or the status it answered (if any) and why it is not usable.
     async fn answer<T: DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,
-    ) -> Result<T, String> {
-        let response = request.send().await.map_err(|e| self.describe(&e))?;
+    ) -> Result<T, (Option<u16>, String)> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| (None, self.describe(&e)))?;
         let status = response.status();
         if !status.is_success() {
             let body = response.text().await.unwrap_or_default();
             let excerpt: String = body.chars().take(REASON_BODY_CHARS).collect();
-            return Err(format!("answered {status}: {excerpt}"));
+            return Err((
+                Some(status.as_u16()),
+                format!("answered {status}: {excerpt}"),
+            ));
         }
-        response
-            .json::<T>()
-            .await
-            .map_err(|e| format!("answered an unreadable body: {}", self.describe(&e)))
+        response.json::<T>().await.map_err(|e| {
+            (
+                Some(status.as_u16()),
+                format!("answered an unreadable body: {}", self.describe(&e)),
+            )
+        })
     }
 
     fn describe(&self, e: &reqwest::Error) -> String {
