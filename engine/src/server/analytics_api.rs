@@ -111,12 +111,18 @@ pub async fn patterns(
         return Ok(Json(report).into_response());
     };
     if candidates {
-        return Ok(Json(fanout::patterns::local_candidates(snapshot).await?).into_response());
+        let candidates = state.candidates.candidates(snapshot).await?;
+        return Ok(Json(candidates.as_ref()).into_response());
     }
     match peers {
         Some(peers) if snapshot.settings.patterns => {
-            let (report, coverage) =
-                fanout::patterns::merged(peers, fanout::authorization(&headers), snapshot).await?;
+            let (report, coverage) = fanout::patterns::merged(
+                peers,
+                fanout::authorization(&headers),
+                snapshot,
+                &state.candidates,
+            )
+            .await?;
             Ok(Json(Answer {
                 body: report,
                 coverage: Some(coverage),

@@ -10,6 +10,7 @@ use crate::core::analytics::pattern_merge::{self, Candidates, Supports};
 use crate::core::analytics::report::PatternsReport;
 use crate::core::analytics::{MiningSnapshot, PATTERN_LIMIT, pattern_report};
 use axum::http::HeaderValue;
+use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -26,19 +27,39 @@ pub struct SupportRequest {
     pub patterns: Vec<Vec<u32>>,
 }
 
-/// Phase 1 on this replica's snapshot (CPU-bound: run off the async workers).
-pub async fn local_candidates(snapshot: Arc<MiningSnapshot>) -> Result<Candidates, FanoutError> {
-    tokio::task::spawn_blocking(move || {
-        pattern_merge::candidates(
-            &snapshot.db,
-            snapshot.settings.min_support,
-            snapshot.settings.max_pattern_length,
-            CANDIDATE_LIMIT,
-            snapshot.generation,
-        )
-    })
-    .await
-    .map_err(|e| FanoutError::Task(e.to_string()))
+/// This replica's last phase-1 answer, reused while its session window is unchanged (pattern
+/// queries repeat, for example from a dashboard, far more often than sessions complete).
+#[derive(Debug, Default)]
+pub struct CandidateCache(Mutex<Option<Arc<Candidates>>>);
+
+impl CandidateCache {
+    /// Phase 1 on this replica's snapshot: the cached answer for the snapshot's generation, or
+    /// a new mining run (CPU-bound: off the async workers).
+    pub async fn candidates(
+        &self,
+        snapshot: Arc<MiningSnapshot>,
+    ) -> Result<Arc<Candidates>, FanoutError> {
+        let same = |c: &&Arc<Candidates>| {
+            c.generation == snapshot.generation && c.sessions == snapshot.db.len()
+        };
+        if let Some(c) = self.0.lock().as_ref().filter(same) {
+            return Ok(c.clone());
+        }
+        let mined = tokio::task::spawn_blocking(move || {
+            pattern_merge::candidates(
+                &snapshot.db,
+                snapshot.settings.min_support,
+                snapshot.settings.max_pattern_length,
+                CANDIDATE_LIMIT,
+                snapshot.generation,
+            )
+        })
+        .await
+        .map_err(|e| FanoutError::Task(e.to_string()))?;
+        let mined = Arc::new(mined);
+        *self.0.lock() = Some(mined.clone());
+        Ok(mined)
+    }
 }
 
 /// Phase 2 on this replica's snapshot.
@@ -61,11 +82,12 @@ pub async fn merged(
     peers: &Peers,
     auth: Option<&HeaderValue>,
     snapshot: Arc<MiningSnapshot>,
+    cache: &CandidateCache,
 ) -> Result<(PatternsReport, Coverage), FanoutError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let round = round(peers, auth, snapshot.clone()).await?;
+        let round = round(peers, auth, snapshot.clone(), cache).await?;
         if round.consistent || attempt >= ATTEMPTS {
             if !round.consistent {
                 tracing::warn!(
@@ -88,9 +110,10 @@ async fn round(
     peers: &Peers,
     auth: Option<&HeaderValue>,
     snapshot: Arc<MiningSnapshot>,
+    cache: &CandidateCache,
 ) -> Result<Round, FanoutError> {
     let (mine, theirs) = tokio::join!(
-        local_candidates(snapshot.clone()),
+        cache.candidates(snapshot.clone()),
         peers.get::<Candidates>(
             "/api/v1/patterns",
             |_| vec![("phase".into(), "candidates".into())],
@@ -99,7 +122,7 @@ async fn round(
     );
     let mut missing: Vec<MissingReplica> = theirs.missing;
     let mut phase1: BTreeMap<u32, Candidates> = theirs.answers.into_iter().collect();
-    phase1.insert(peers.ordinal(), mine?);
+    phase1.insert(peers.ordinal(), mine?.as_ref().clone());
     let all: Vec<Candidates> = phase1.values().cloned().collect();
     let (union, complete_len) = pattern_merge::union(&all);
     let union = Arc::new(union);
@@ -156,4 +179,34 @@ async fn round(
         coverage: Coverage::lacking(missing),
         consistent,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::analytics::config::AnalyticsConfig;
+
+    fn snapshot(generation: u64, sessions: usize) -> Arc<MiningSnapshot> {
+        Arc::new(MiningSnapshot {
+            db: vec![vec![1, 2, 3]; sessions],
+            generation,
+            open_sessions: 0,
+            settings: AnalyticsConfig::default(),
+        })
+    }
+
+    #[tokio::test]
+    async fn candidates_are_mined_again_only_when_the_session_window_changed() {
+        let cache = CandidateCache::default();
+        let first = cache.candidates(snapshot(4, 10)).await.expect("mined");
+        assert!(first.patterns.contains(&vec![1, 2, 3]));
+        let again = cache.candidates(snapshot(4, 10)).await.expect("cached");
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "same generation: the cached answer"
+        );
+        let changed = cache.candidates(snapshot(5, 11)).await.expect("mined");
+        assert!(!Arc::ptr_eq(&first, &changed));
+        assert_eq!((changed.generation, changed.sessions), (5, 11));
+    }
 }
