@@ -61,6 +61,8 @@ pub struct ClusterSection {
     pub peers: Vec<String>,
     /// How long a query waits for each peer's answer before answering without it (`partial`).
     pub peer_timeout_ms: u64,
+    /// PEM CA certificates to trust for `https://` peers, besides the system's.
+    pub peer_ca_file: Option<PathBuf>,
 }
 
 impl Default for ClusterSection {
@@ -80,6 +82,7 @@ impl Default for ClusterSection {
             ordinal: None,
             peers: Vec::new(),
             peer_timeout_ms: 5_000,
+            peer_ca_file: None,
         }
     }
 }

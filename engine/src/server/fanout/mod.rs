@@ -15,7 +15,7 @@ mod peers;
 pub mod stats;
 pub mod timeseries;
 
-pub use peers::{PeerAnswers, Peers};
+pub use peers::{PeerAnswers, PeerClientError, Peers};
 
 use super::error::ApiError;
 use serde::Serialize;

@@ -7,6 +7,7 @@ use axum::http::HeaderValue;
 use futures::future::join_all;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Longest part of a peer's error body quoted in `missingReplicas[].reason`.
@@ -20,6 +21,30 @@ pub struct Peers {
     urls: Vec<String>,
     client: reqwest::Client,
     timeout: Duration,
+}
+
+/// The client for the peers cannot be built.
+#[derive(Debug, thiserror::Error)]
+pub enum PeerClientError {
+    /// `peer_ca_file` cannot be read.
+    #[error("cannot read cluster.peer_ca_file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// `peer_ca_file` holds no usable PEM certificate.
+    #[error("cluster.peer_ca_file {path} holds no usable PEM certificate: {reason}")]
+    Pem {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The TLS backend refused the client.
+    #[error("cannot build the HTTP client for the peers: {0}")]
+    Build(String),
 }
 
 /// What the peers answered: each answer with its ordinal, and who did not answer.
@@ -40,21 +65,37 @@ fn with_query(base: &str, path: &str, query: &[(String, String)]) -> Result<reqw
 }
 
 impl Peers {
-    /// The peers of replica `ordinal` as `section` lists them.
-    pub fn new(section: &ClusterSection, ordinal: u32) -> Peers {
+    /// The peers of replica `ordinal` as `section` lists them, trusting `peer_ca_file` (when
+    /// set) besides the system's roots for `https://` peers.
+    pub fn new(section: &ClusterSection, ordinal: u32) -> Result<Peers, PeerClientError> {
         let timeout = Duration::from_millis(section.peer_timeout_ms);
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(timeout)
-            .connect_timeout(timeout)
+            .connect_timeout(timeout);
+        if let Some(path) = &section.peer_ca_file {
+            let pem = std::fs::read(path).map_err(|source| PeerClientError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .ok()
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| PeerClientError::Pem {
+                    path: path.clone(),
+                    reason: "no certificate found".into(),
+                })?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let client = builder
             .build()
-            .unwrap_or_default();
-        Peers {
+            .map_err(|e| PeerClientError::Build(e.to_string()))?;
+        Ok(Peers {
             ordinal,
             replicas: section.replicas,
             urls: section.peers.clone(),
             client,
             timeout,
-        }
+        })
     }
 
     /// This replica's ordinal.
@@ -182,5 +223,43 @@ impl Peers {
         } else {
             e.to_string()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn section(ca: Option<PathBuf>) -> ClusterSection {
+        ClusterSection {
+            replicas: 3,
+            peers: vec![
+                "https://a:1".into(),
+                "https://b:1".into(),
+                "https://c:1".into(),
+            ],
+            peer_ca_file: ca,
+            ..ClusterSection::default()
+        }
+    }
+
+    #[test]
+    fn a_peer_ca_file_is_read_and_a_bad_one_is_named() {
+        let dir = tempfile::tempdir().expect("dir");
+        let ca = rcgen::generate_simple_self_signed(vec!["peer".into()]).expect("cert");
+        let good = dir.path().join("ca.pem");
+        std::fs::write(&good, ca.cert.pem()).expect("write");
+        let peers = Peers::new(&section(Some(good)), 1).expect("client");
+        assert_eq!((peers.ordinal(), peers.replicas()), (1, 3));
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "not a certificate").expect("write");
+        let err = Peers::new(&section(Some(junk.clone())), 1).expect_err("junk");
+        assert!(
+            err.to_string().contains(&junk.display().to_string()),
+            "{err}"
+        );
+        let absent = dir.path().join("absent.pem");
+        let err = Peers::new(&section(Some(absent)), 1).expect_err("absent");
+        assert!(matches!(err, PeerClientError::Read { .. }), "{err}");
     }
 }
