@@ -1,6 +1,8 @@
 //! The analytics API over the [`Analytics`] hook (composed in `core::compose`):
-//! `GET /api/v1/patterns`, `/api/v1/correlations`, `/api/v1/predictions`; the anomaly and session
-//! routes are in `anomalies_api`.
+//! `GET /api/v1/patterns` (merged across replicas in clustered mode, `fanout::patterns`) with
+//! its second phase `POST /api/v1/patterns/support`, `/api/v1/correlations`,
+//! `/api/v1/predictions`; the anomaly routes are in `anomalies_api`, the session routes in
+//! `sessions_api`.
 
 use super::endpoints::Endpoint;
 use super::error::ApiError;

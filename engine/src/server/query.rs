@@ -1,4 +1,5 @@
-//! Query handlers: `GET /api/v1/events` (filters, cursor), `/api/v1/stats` and `/api/v1/profile`.
+//! Query handlers: `GET /api/v1/events` (filters, cursor) and `/api/v1/stats`, both answered for
+//! the whole cluster in clustered mode (`fanout`), and `/api/v1/profile`.
 
 use super::error::ApiError;
 use super::fanout::events::LocalPage;

@@ -1,5 +1,6 @@
 //! `GET /api/v1/timeseries`: retained events bucketed by event time, for the dashboard's
-//! overview charts (events per category and type, latency percentiles per type).
+//! overview charts (events per category and type, latency percentiles per type); in clustered
+//! mode every replica's buckets, added up (`fanout::timeseries`).
 //!
 //! `since`/`until` take RFC 3339 or integer ns; without them the range is "all data", from the
 //! oldest to the newest retained event. `points` caps the buckets (default and ceiling:
