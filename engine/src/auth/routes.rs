@@ -56,6 +56,10 @@ const ANALYTICS_QUERIES: [&str; 12] = [
     "/api/v1/timeseries",
 ];
 
+/// Queries that take their arguments as a JSON body (POST) but read, like the GET queries: the
+/// second phase of a pattern query across replicas sends the candidate patterns to count.
+const ANALYTICS_BODY_QUERIES: [&str; 1] = ["/api/v1/patterns/support"];
+
 /// The access `method` (upper case, e.g. `GET`) on `path` (a route path, without query) needs.
 pub fn required(method: &str, path: &str) -> Access {
     if OPEN.contains(&path) {
@@ -75,6 +79,9 @@ pub fn required(method: &str, path: &str) -> Access {
     }
     if under(path, "/api/v1/profile") {
         return by_method(Area::Profiler);
+    }
+    if ANALYTICS_BODY_QUERIES.contains(&path) {
+        return needs(Area::Analytics, Verb::Read);
     }
     if ANALYTICS_QUERIES.contains(&path) {
         return by_method(Area::Analytics);
@@ -103,6 +110,7 @@ mod tests {
             ("GET", "/api/v1/events", perm("analytics:read")),
             ("GET", "/api/v1/stats", perm("analytics:read")),
             ("GET", "/api/v1/patterns", perm("analytics:read")),
+            ("POST", "/api/v1/patterns/support", perm("analytics:read")),
             ("GET", "/api/v1/correlations", perm("analytics:read")),
             ("GET", "/api/v1/anomalies", perm("analytics:read")),
             ("GET", "/api/v1/anomalies/stream", perm("analytics:read")),

@@ -59,6 +59,10 @@ pub struct ClusterSection {
     pub ordinal: Option<u32>,
     /// Base URLs of every replica's API, by ordinal (for queries across replicas).
     pub peers: Vec<String>,
+    /// How long a query waits for each peer's answer before answering without it (`partial`).
+    pub peer_timeout_ms: u64,
+    /// PEM CA certificates to trust for `https://` peers, besides the system's.
+    pub peer_ca_file: Option<PathBuf>,
 }
 
 impl Default for ClusterSection {
@@ -77,6 +81,8 @@ impl Default for ClusterSection {
             replicas: 1,
             ordinal: None,
             peers: Vec::new(),
+            peer_timeout_ms: 5_000,
+            peer_ca_file: None,
         }
     }
 }
@@ -216,6 +222,15 @@ impl ClusterSection {
                 ),
             );
         }
+        if !(100..=120_000).contains(&self.peer_timeout_ms) {
+            return invalid(
+                "cluster.peer_timeout_ms",
+                format!(
+                    "is {}; it must be between 100 and 120000 (milliseconds)",
+                    self.peer_timeout_ms
+                ),
+            );
+        }
         Ok(())
     }
 }
@@ -291,6 +306,10 @@ mod tests {
             (
                 "cluster.peers",
                 Box::new(|c| c.peers = vec!["engine-0:8080".into()]),
+            ),
+            (
+                "cluster.peer_timeout_ms",
+                Box::new(|c| c.peer_timeout_ms = 5),
             ),
             (
                 "cluster.peers",

@@ -9,6 +9,7 @@ pub mod compose;
 pub mod profiler;
 pub mod stats;
 pub mod windows;
+pub mod windows_parts;
 pub mod windows_report;
 
 use crate::event::Event;

@@ -1,6 +1,6 @@
 //! Log-linear histograms for latency and size percentiles (±4.5% relative error, O(1) updates).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Sub-buckets per power of two (8 gives bucket edges 2^(1/8) ≈ 9% apart).
 const SUB_BITS: u32 = 3;
@@ -41,6 +41,24 @@ pub struct Percentiles {
     /// Largest value held: exact while the largest sample is in, within the bucket precision after it
     /// was removed, 0 when empty.
     pub max: u64,
+}
+
+/// A histogram as its non-empty buckets: what a replica sends for a merge across replicas
+/// (`GET /api/v1/stats?scope=local`), adding up bucket by bucket exactly as [`Histogram::merge`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SparseHistogram {
+    /// `(bucket, count)` of every non-empty bucket, ascending by bucket.
+    pub buckets: Vec<(u32, u32)>,
+    /// Largest value held (see [`Percentiles::max`]).
+    pub max: u64,
+}
+
+/// A sparse histogram that no histogram of this build could have produced.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("histogram bucket {bucket} is out of range (this build has {BUCKETS} buckets)")]
+pub struct SparseError {
+    /// The offending bucket.
+    pub bucket: u32,
 }
 
 fn bucket_of(value: u64) -> usize {
@@ -108,6 +126,35 @@ impl Histogram {
         }
         self.total += other.total;
         self.max = self.max.max(other.max);
+    }
+
+    /// The non-empty buckets and the maximum.
+    pub fn to_sparse(&self) -> SparseHistogram {
+        SparseHistogram {
+            buckets: self
+                .counts
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .map(|(b, c)| (b as u32, *c))
+                .collect(),
+            max: self.max,
+        }
+    }
+
+    /// The histogram `sparse` describes.
+    pub fn from_sparse(sparse: &SparseHistogram) -> Result<Histogram, SparseError> {
+        let mut h = Histogram::new();
+        for &(bucket, count) in &sparse.buckets {
+            let slot = h
+                .counts
+                .get_mut(bucket as usize)
+                .ok_or(SparseError { bucket })?;
+            *slot += count;
+            h.total += u64::from(count);
+        }
+        h.max = sparse.max;
+        Ok(h)
     }
 
     /// Forgets every sample.
@@ -192,6 +239,34 @@ mod tests {
         assert_eq!(a.quantile(1.0), 7);
         a.clear();
         assert_eq!(a.quantile(0.5), 0);
+    }
+
+    #[test]
+    fn sparse_form_round_trips_and_merges_like_the_histograms() {
+        let mut a = Histogram::new();
+        let mut b = Histogram::new();
+        for v in [0, 5, 900, 900, 1 << 40] {
+            a.record(v);
+        }
+        for v in [7, 901, 123_456] {
+            b.record(v);
+        }
+        let back = Histogram::from_sparse(&a.to_sparse()).expect("valid");
+        assert_eq!(back, a);
+        let mut merged = Histogram::from_sparse(&a.to_sparse()).expect("valid");
+        merged.merge(&Histogram::from_sparse(&b.to_sparse()).expect("valid"));
+        a.merge(&b);
+        assert_eq!(merged.percentiles(), a.percentiles());
+        let bad = SparseHistogram {
+            buckets: vec![(BUCKETS as u32, 1)],
+            max: 1,
+        };
+        assert_eq!(
+            Histogram::from_sparse(&bad),
+            Err(SparseError {
+                bucket: BUCKETS as u32
+            })
+        );
     }
 
     #[test]

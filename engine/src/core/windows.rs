@@ -1,6 +1,7 @@
 //! Sliding windows: the last N events (count window) and 1 m / 5 m / 1 h time windows.
 
 use super::stats::{Histogram, Percentiles};
+use super::windows_parts::{CountParts, StatsParts, TOP_K, TimeParts};
 use super::windows_report::{Breakdown, CountWindowReport, StatsReport, TimeWindowReport, top_k};
 use crate::event::{Event, EventType, Sym};
 use ahash::HashMap;
@@ -8,11 +9,8 @@ use std::collections::VecDeque;
 
 /// Buckets per time window.
 const BUCKETS: usize = 60;
-/// How many top paths and sources are reported.
-const TOP_K: usize = 10;
 
-/// Time windows reported by [`Windows::stats`]: (label, span in seconds).
-pub const TIME_WINDOWS: [(&str, i64); 3] = [("1m", 60), ("5m", 300), ("1h", 3600)];
+pub use super::windows_report::TIME_WINDOWS;
 
 struct Entry {
     event_type: EventType,
@@ -119,6 +117,26 @@ impl CountWindow {
     }
 }
 
+impl CountWindow {
+    fn parts(&self) -> CountParts {
+        let keyed = |map: &HashMap<Sym, u32>| {
+            map.iter()
+                .map(|(k, n)| (k.to_string(), u64::from(*n)))
+                .collect()
+        };
+        CountParts {
+            capacity: self.capacity,
+            by_type: self.by_type.to_vec(),
+            latency: self.latency.to_sparse(),
+            size: self.size.to_sparse(),
+            first_ns: self.entries.front().map(|e| e.timestamp_ns),
+            last_ns: self.entries.back().map(|e| e.timestamp_ns),
+            paths: keyed(&self.paths),
+            sources: keyed(&self.sources),
+        }
+    }
+}
+
 struct Bucket {
     index: i64,
     by_type: [u64; EventType::COUNT],
@@ -170,7 +188,8 @@ impl TimeWindow {
         record_measure(&mut bucket.size, e.size_bytes);
     }
 
-    fn report(&self, now_ns: i64) -> TimeWindowReport {
+    /// Counts and histograms of the buckets inside the window ending at `now_ns`.
+    fn collect(&self, now_ns: i64) -> ([u64; EventType::COUNT], Histogram, Histogram) {
         let newest = now_ns.div_euclid(self.width_ns);
         let oldest = newest - BUCKETS as i64 + 1;
         let mut by_type = [0u64; EventType::COUNT];
@@ -187,6 +206,21 @@ impl TimeWindow {
             latency.merge(&b.latency);
             size.merge(&b.size);
         }
+        (by_type, latency, size)
+    }
+
+    fn parts(&self, now_ns: i64) -> TimeParts {
+        let (by_type, latency, size) = self.collect(now_ns);
+        TimeParts {
+            window: self.label.to_owned(),
+            by_type: by_type.to_vec(),
+            latency: latency.to_sparse(),
+            size: size.to_sparse(),
+        }
+    }
+
+    fn report(&self, now_ns: i64) -> TimeWindowReport {
+        let (by_type, latency, size) = self.collect(now_ns);
         let events: u64 = by_type.iter().sum();
         TimeWindowReport {
             window: self.label,
@@ -244,6 +278,17 @@ impl Windows {
             total_events: self.total,
             count_window: self.count.report(),
             time_windows: self.time.iter().map(|w| w.report(now_ns)).collect(),
+        }
+    }
+}
+
+impl Windows {
+    /// The statistics as of `now_ns` in mergeable form (see `windows_parts`).
+    pub fn parts(&self, now_ns: i64) -> StatsParts {
+        StatsParts {
+            total_events: self.total,
+            count_window: self.count.parts(),
+            time_windows: self.time.iter().map(|w| w.parts(now_ns)).collect(),
         }
     }
 }

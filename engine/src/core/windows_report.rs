@@ -5,6 +5,9 @@ use crate::event::{EventType, Sym};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
+/// Time windows reported by `Windows::stats`: (label, span in seconds).
+pub const TIME_WINDOWS: [(&str, i64); 3] = [("1m", 60), ("5m", 300), ("1h", 3600)];
+
 /// Counts per event type and per category (zero entries omitted).
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,17 +1,25 @@
 //! The analytics API over the [`Analytics`] hook (composed in `core::compose`):
-//! `GET /api/v1/patterns`, `/api/v1/correlations`, `/api/v1/predictions`; the anomaly and session
-//! routes are in `anomalies_api`.
+//! `GET /api/v1/patterns` (merged across replicas in clustered mode, `fanout::patterns`) with
+//! its second phase `POST /api/v1/patterns/support`, `/api/v1/correlations`,
+//! `/api/v1/predictions`; the anomaly routes are in `anomalies_api`, the session routes in
+//! `sessions_api`.
 
 use super::endpoints::Endpoint;
+use super::error::ApiError;
+use super::fanout::patterns::SupportRequest;
+use super::fanout::{self, Answer, FanoutError, Scope};
 use super::state::AppState;
 use crate::core::analytics::Analytics;
-use crate::core::analytics::report::{CorrelationsReport, PatternsReport, PredictionsReport};
+use crate::core::analytics::report::{CorrelationsReport, PredictionsReport};
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::sync::Arc;
+use utoipa::IntoParams;
 
 /// Errors of the analytics API.
 #[derive(Debug, thiserror::Error)]
@@ -19,15 +27,27 @@ pub enum AnalyticsApiError {
     /// Every analytic is disabled in the configuration.
     #[error("analytics are disabled in the configuration")]
     Disabled,
+    /// A wrong query, or a merge across replicas that failed.
+    #[error(transparent)]
+    Query(#[from] ApiError),
 }
 
 impl IntoResponse for AnalyticsApiError {
     fn into_response(self) -> Response {
-        (
-            StatusCode::NOT_FOUND,
-            Json(json!({"error": "analytics_disabled", "message": self.to_string()})),
-        )
-            .into_response()
+        match self {
+            AnalyticsApiError::Query(e) => e.into_response(),
+            AnalyticsApiError::Disabled => (
+                StatusCode::NOT_FOUND,
+                Json(json!({"error": "analytics_disabled", "message": self.to_string()})),
+            )
+                .into_response(),
+        }
+    }
+}
+
+impl From<FanoutError> for AnalyticsApiError {
+    fn from(e: FanoutError) -> Self {
+        AnalyticsApiError::Query(e.into())
     }
 }
 
@@ -35,9 +55,22 @@ impl IntoResponse for AnalyticsApiError {
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
         Endpoint::get("/api/v1/patterns", patterns),
+        Endpoint::post("/api/v1/patterns/support", pattern_support),
         Endpoint::get("/api/v1/correlations", correlations),
         Endpoint::get("/api/v1/predictions", predictions),
     ]
+}
+
+/// Query string of `GET /api/v1/patterns`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PatternsQuery {
+    /// `cluster` (default: mined over every replica's sessions) or `local` (this replica's).
+    pub scope: Option<String>,
+    /// With `scope=local`: `candidates` answers the patterns of this replica's sessions at its
+    /// proportional support threshold (phase 1 of a query across replicas).
+    pub phase: Option<String>,
 }
 
 /// `GET /api/v1/patterns`: frequent sequential patterns per session and rules A→B.
@@ -45,10 +78,105 @@ pub fn endpoints() -> Vec<Endpoint> {
     get,
     path = "/api/v1/patterns",
     tag = "analytics",
-    responses((status = 200, description = "Patterns and rules with support and confidence", body = Object))
+    params(PatternsQuery),
+    responses((status = 200, description = "Patterns and rules with support and confidence \
+        (clustered: with `partial` and `missingReplicas`)", body = Object))
 )]
-pub async fn patterns(state: State<AppState>) -> Result<Json<PatternsReport>, AnalyticsApiError> {
-    report(state, Analytics::patterns).await
+pub async fn patterns(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<PatternsQuery>,
+) -> Result<Response, AnalyticsApiError> {
+    let scope = Scope::parse(q.scope.as_deref())?;
+    let candidates = match q.phase.as_deref() {
+        None => false,
+        Some("candidates") if scope == Scope::Local => true,
+        Some(other) => {
+            return Err(ApiError::BadQuery {
+                param: "phase",
+                reason: format!("`{other}` is not candidates (with scope=local)"),
+            }
+            .into());
+        }
+    };
+    let peers = state.fanout().filter(|_| scope == Scope::Cluster);
+    let (report, snapshot) = {
+        let shared = state.shared.lock();
+        let analytics = shared
+            .engine
+            .hook::<Analytics>()
+            .ok_or(AnalyticsApiError::Disabled)?;
+        let snapshot = (candidates || peers.is_some()).then(|| analytics.mining_snapshot());
+        (analytics.patterns(), snapshot)
+    };
+    let Some(snapshot) = snapshot.map(Arc::new) else {
+        return Ok(Json(report).into_response());
+    };
+    if candidates {
+        let candidates = state.candidates.candidates(snapshot).await?;
+        return Ok(Json(candidates.as_ref()).into_response());
+    }
+    match peers {
+        Some(peers) if snapshot.settings.patterns => {
+            let (report, coverage) = fanout::patterns::merged(
+                peers,
+                fanout::authorization(&headers),
+                snapshot,
+                &state.candidates,
+            )
+            .await?;
+            Ok(Json(Answer {
+                body: report,
+                coverage: Some(coverage),
+            })
+            .into_response())
+        }
+        _ => Ok(Json(report).into_response()),
+    }
+}
+
+/// `POST /api/v1/patterns/support`: the support of each given pattern among this replica's
+/// completed sessions (phase 2 of a pattern query across replicas; reads, so it needs
+/// `analytics:read`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/patterns/support",
+    tag = "analytics",
+    request_body(content = Object, description = "`{\"patterns\": [[item, ...], ...]}`: \
+        patterns as event type indexes"),
+    responses((status = 200, description = "Sessions, generation and the support of each \
+        pattern, in the order given", body = Object))
+)]
+pub async fn pattern_support(
+    State(state): State<AppState>,
+    Json(body): Json<SupportRequest>,
+) -> Result<Response, AnalyticsApiError> {
+    let snapshot = {
+        let shared = state.shared.lock();
+        let analytics = shared
+            .engine
+            .hook::<Analytics>()
+            .ok_or(AnalyticsApiError::Disabled)?;
+        analytics.mining_snapshot()
+    };
+    let most = fanout::patterns::CANDIDATE_LIMIT * state.config.cluster.replicas.max(1) as usize;
+    let longest = snapshot.settings.max_pattern_length;
+    if body.patterns.len() > most {
+        return Err(bad_body(format!(
+            "holds {} patterns; the candidates of {} replicas are at most {most}",
+            body.patterns.len(),
+            state.config.cluster.replicas.max(1)
+        )));
+    }
+    if let Some(p) = body.patterns.iter().find(|p| p.len() > longest) {
+        return Err(bad_body(format!(
+            "holds a pattern of {} items; max_pattern_length is {longest}",
+            p.len()
+        )));
+    }
+    let supports =
+        fanout::patterns::local_supports(Arc::new(snapshot), Arc::new(body.patterns)).await?;
+    Ok(Json(supports).into_response())
 }
 
 /// `GET /api/v1/correlations`: lagged Pearson correlations between per-type rates.
@@ -75,6 +203,14 @@ pub async fn predictions(
     state: State<AppState>,
 ) -> Result<Json<PredictionsReport>, AnalyticsApiError> {
     report(state, Analytics::predictions).await
+}
+
+fn bad_body(reason: String) -> AnalyticsApiError {
+    ApiError::BadQuery {
+        param: "patterns",
+        reason,
+    }
+    .into()
 }
 
 #[allow(clippy::unused_async)] // an axum handler is an async fn even when it never waits

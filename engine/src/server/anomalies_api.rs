@@ -1,40 +1,36 @@
-//! `GET /api/v1/anomalies` (records with filters, order, cursor and totals),
-//! `GET /api/v1/anomalies/stream` (new records as server-sent events),
-//! `GET /api/v1/sessions` and `GET /api/v1/sessions/{key}` (closed-session verdicts).
+//! `GET /api/v1/anomalies` (records with filters, order, cursor and totals) and
+//! `GET /api/v1/anomalies/stream` (new records as server-sent events); the session verdicts'
+//! routes are in `sessions_api`.
 
 use super::analytics_api::AnalyticsApiError;
 use super::endpoints::Endpoint;
 use super::error::ApiError;
+use super::fanout::anomalies::Report;
+use super::fanout::{self, Answer, FanoutError, Listing, Scope};
 use super::query::{bad, parse_time};
 use super::state::AppState;
 use super::stream_gate::CredentialExpiry;
 use crate::core::analytics::Analytics;
 use crate::core::analytics::records::query::{self as rq, AnomalyQuery, Cursor, Sort};
 use crate::core::analytics::records::{Detector, RecordKind};
-use crate::core::analytics::report::AnomaliesReport;
-use crate::core::analytics::verdicts::{
-    self, SessionPage, SessionQuery, SessionSort, SessionVerdict, Step, StepView, Verdict,
-};
-use crate::event::Event;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, RawQuery, State};
+use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use futures::stream::{Stream, StreamExt};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
-/// The record and session endpoints.
+/// The record endpoints.
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
         Endpoint::get("/api/v1/anomalies", get_anomalies),
         Endpoint::get("/api/v1/anomalies/stream", stream_anomalies),
-        Endpoint::get("/api/v1/sessions", get_sessions),
-        Endpoint::get("/api/v1/sessions/{key}", get_session),
     ]
 }
 
@@ -61,9 +57,11 @@ pub struct AnomaliesParams {
     cursor: Option<String>,
     /// Page size.
     limit: Option<usize>,
+    /// `cluster` (default: every replica, united) or `local` (this replica's records only).
+    scope: Option<String>,
 }
 
-fn limit(value: Option<usize>, default: usize, max: usize) -> Result<usize, ApiError> {
+pub(super) fn limit(value: Option<usize>, default: usize, max: usize) -> Result<usize, ApiError> {
     let n = value.unwrap_or(default);
     if n == 0 || n > max {
         return Err(bad("limit", format!("must be between 1 and {max}")));
@@ -103,11 +101,6 @@ impl AnomaliesParams {
         {
             return Err(bad("minSeverity", format!("{m} is not in [0, 1]")));
         }
-        let cursor = self
-            .cursor
-            .as_deref()
-            .map(|c| Cursor::parse(c).map_err(|e| bad("cursor", e.to_string())))
-            .transpose()?;
         Ok(AnomalyQuery {
             kind,
             detector,
@@ -116,15 +109,19 @@ impl AnomaliesParams {
             until_ns: parse_time("until", &self.until)?,
             min_severity: self.min_severity,
             sort,
-            cursor,
+            cursor: None,
             limit: limit(self.limit, rq::DEFAULT_LIMIT, rq::MAX_LIMIT)?,
         })
     }
 }
 
+fn record_cursor(text: &str) -> Result<Cursor, ApiError> {
+    Cursor::parse(text).map_err(|e| bad("cursor", e.to_string()))
+}
+
 /// Either analytics are off, or the query is wrong.
 #[derive(Debug)]
-enum Failure {
+pub(super) enum Failure {
     Disabled(AnalyticsApiError),
     Bad(ApiError),
     NotFound(String),
@@ -153,7 +150,10 @@ impl From<ApiError> for Failure {
     }
 }
 
-fn with_analytics<T>(state: &AppState, f: impl FnOnce(&Analytics) -> T) -> Result<T, Failure> {
+pub(super) fn with_analytics<T>(
+    state: &AppState,
+    f: impl FnOnce(&Analytics) -> T,
+) -> Result<T, Failure> {
     let shared = state.shared.lock();
     let analytics = shared
         .engine
@@ -172,10 +172,48 @@ fn with_analytics<T>(state: &AppState, f: impl FnOnce(&Analytics) -> T) -> Resul
 )]
 async fn get_anomalies(
     State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
     Query(params): Query<AnomaliesParams>,
-) -> Result<Json<AnomaliesReport>, Failure> {
+) -> Result<Response, Failure> {
+    let scope = Scope::parse(params.scope.as_deref())?;
     let q = params.query()?;
-    with_analytics(&state, |a| a.anomalies(&q)).map(Json)
+    if let (Scope::Cluster, Some(peers)) = (scope, state.fanout()) {
+        let local = |cursor: Option<&str>| -> Result<Report, FanoutError> {
+            let q = AnomalyQuery {
+                cursor: cursor
+                    .map(|c| Cursor::parse(c).map_err(|_| FanoutError::Cursor(c.to_owned())))
+                    .transpose()?,
+                ..q.clone()
+            };
+            let report = with_analytics(&state, |a| a.anomalies(&q))
+                .map_err(|_| FanoutError::Task("analytics are disabled".into()))?;
+            serde_json::to_value(report)
+                .and_then(serde_json::from_value)
+                .map_err(|e| FanoutError::Task(e.to_string()))
+        };
+        with_analytics(&state, |_| ())?;
+        let pairs = fanout::query_pairs(raw.as_deref());
+        let listing = Listing {
+            query: &pairs,
+            cursor: params.cursor.as_deref(),
+            limit: q.limit,
+            auth: fanout::authorization(&headers),
+        };
+        let (report, coverage) = fanout::anomalies::page(peers, listing, q.sort, local)
+            .await
+            .map_err(ApiError::from)?;
+        return Ok(Json(Answer {
+            body: report,
+            coverage: Some(coverage),
+        })
+        .into_response());
+    }
+    let q = AnomalyQuery {
+        cursor: params.cursor.as_deref().map(record_cursor).transpose()?,
+        ..q
+    };
+    with_analytics(&state, |a| a.anomalies(&q)).map(|r| Json(r).into_response())
 }
 
 /// `GET /api/v1/anomalies/stream`: new anomaly records as server-sent events.
@@ -212,125 +250,6 @@ async fn stream_anomalies(
         .streams
         .bound(ticket, expiry.map(|Extension(e)| e), records);
     Ok(Sse::new(records).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
-}
-
-/// Query parameters of `GET /api/v1/sessions`.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct SessionsParams {
-    /// `anomalous`, `normal`, `unscored` or `all` (default).
-    verdict: Option<String>,
-    /// `time` (default) or `severity`.
-    sort: Option<String>,
-    /// The `nextCursor` of the previous page.
-    cursor: Option<String>,
-    /// Page size.
-    limit: Option<usize>,
-}
-
-impl SessionsParams {
-    fn query(&self) -> Result<SessionQuery, ApiError> {
-        let verdict = match self.verdict.as_deref() {
-            None | Some("all") => None,
-            Some(v) => Some(Verdict::parse(v).ok_or_else(|| {
-                bad(
-                    "verdict",
-                    format!("`{v}` is not anomalous, normal, unscored or all"),
-                )
-            })?),
-        };
-        let sort = match self.sort.as_deref() {
-            None | Some("time") => SessionSort::Time,
-            Some("severity") => SessionSort::Severity,
-            Some(other) => return Err(bad("sort", format!("`{other}` is not time or severity"))),
-        };
-        let offset = self
-            .cursor
-            .as_deref()
-            .map(|c| {
-                c.parse()
-                    .map_err(|_| bad("cursor", format!("`{c}` was not returned by this endpoint")))
-            })
-            .transpose()?
-            .unwrap_or(0);
-        Ok(SessionQuery {
-            verdict,
-            sort,
-            offset,
-            limit: limit(self.limit, verdicts::DEFAULT_LIMIT, verdicts::MAX_LIMIT)?,
-        })
-    }
-}
-
-/// `GET /api/v1/sessions`: every closed session's verdict.
-#[utoipa::path(
-    get,
-    path = "/api/v1/sessions",
-    tag = "analytics",
-    params(SessionsParams),
-    responses((status = 200, description = "One page of session verdicts", body = Object))
-)]
-async fn get_sessions(
-    State(state): State<AppState>,
-    Query(params): Query<SessionsParams>,
-) -> Result<Json<SessionPage>, Failure> {
-    let q = params.query()?;
-    with_analytics(&state, |a| a.sessions(&q)).map(Json)
-}
-
-/// `GET /api/v1/sessions/{key}`.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionDetail {
-    /// The session key.
-    pub key: String,
-    /// The verdict (as listed by `GET /api/v1/sessions`).
-    #[schema(value_type = Object)]
-    pub verdict: SessionVerdict,
-    /// The session's events still retained, in session order.
-    pub events: Vec<Event>,
-    /// Every step with its probability and surprisal (empty when unscored).
-    #[schema(value_type = Vec<Object>)]
-    pub steps: Vec<Step>,
-    /// The least likely step.
-    #[schema(value_type = Option<Object>)]
-    pub least_likely_step: Option<StepView>,
-}
-
-/// `GET /api/v1/sessions/{key}`: one session's events, step probabilities and least likely step.
-#[utoipa::path(
-    get,
-    path = "/api/v1/sessions/{key}",
-    tag = "analytics",
-    params(("key" = String, Path, description = "The session key")),
-    responses((status = 200, description = "The session", body = SessionDetail))
-)]
-async fn get_session(
-    State(state): State<AppState>,
-    Path(key): Path<String>,
-) -> Result<Json<SessionDetail>, Failure> {
-    let shared = state.shared.lock();
-    let analytics = shared
-        .engine
-        .hook::<Analytics>()
-        .ok_or(Failure::Disabled(AnalyticsApiError::Disabled))?;
-    let verdict = analytics
-        .session(&key)
-        .cloned()
-        .ok_or_else(|| Failure::NotFound(key.clone()))?;
-    let events = verdict
-        .event_ids
-        .iter()
-        .filter_map(|&id| shared.retained.get(id).cloned())
-        .collect();
-    Ok(Json(SessionDetail {
-        key,
-        steps: verdict.steps(),
-        least_likely_step: verdict.least_likely_step.clone(),
-        verdict,
-        events,
-    }))
 }
 
 #[cfg(test)]

@@ -69,6 +69,10 @@ pub enum ApiError {
          ([server.tls] client_ca_path); this connection presented none"
     )]
     ClientCertificateRequired,
+    /// The replicas answered a query across the cluster, but their shares do not merge
+    /// (replicas of different builds, or a failed merge task).
+    #[error("{0}")]
+    Merge(String),
 }
 
 impl ApiError {
@@ -86,7 +90,7 @@ impl ApiError {
             ApiError::Unavailable(_) | ApiError::LogUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            ApiError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Storage(_) | ApiError::Merge(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::ClientCertificateRequired => StatusCode::FORBIDDEN,
@@ -109,6 +113,7 @@ impl ApiError {
             ApiError::UnreadableBody(_) => "unreadable_body",
             ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
             ApiError::ClientCertificateRequired => "client_certificate_required",
+            ApiError::Merge(_) => "merge_failed",
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod error;
 pub mod error_layer;
 pub mod error_shape;
 pub mod event_log;
+pub mod fanout;
 pub mod ingest;
 pub mod metrics;
 pub mod oidc_keys;
@@ -32,12 +33,14 @@ pub mod rate_limit;
 pub mod rate_limit_layer;
 pub mod runtime;
 pub mod serve;
+pub mod sessions_api;
 pub mod shared;
 pub mod state;
 pub mod stream;
 pub mod stream_gate;
 pub mod timeseries;
 pub mod timeseries_api;
+pub mod timeseries_parts;
 pub mod tls;
 
 pub use runtime::{ServerError, run};
@@ -105,9 +108,13 @@ pub fn endpoints(server: &ServerSection) -> Vec<Endpoint> {
     all.extend(audit_api::endpoints());
     all.extend(cluster_api::endpoints());
     all.extend(dashboard::endpoints());
+    all.extend(sessions_api::endpoints());
     all.extend(timeseries_api::endpoints());
     all
 }
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod local_scope_tests;

@@ -11,7 +11,7 @@
 use super::error_shape::ErrorBody;
 use super::{
     alerts_api, analytics_api, anomalies_api, audit_api, cluster_api, dashboard, ingest, ops,
-    query, stream, timeseries_api,
+    query, sessions_api, stream, timeseries_api,
 };
 use crate::auth::{Access, required};
 use axum::Json;
@@ -50,12 +50,13 @@ const ERROR_RESPONSE: &str = "Error";
         alerts_api::one,
         alerts_api::acknowledge,
         analytics_api::patterns,
+        analytics_api::pattern_support,
         analytics_api::correlations,
         analytics_api::predictions,
         anomalies_api::get_anomalies,
         anomalies_api::stream_anomalies,
-        anomalies_api::get_sessions,
-        anomalies_api::get_session,
+        sessions_api::get_sessions,
+        sessions_api::get_session,
         audit_api::list,
         cluster_api::get_cluster,
         dashboard::index,

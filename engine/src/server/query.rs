@@ -1,6 +1,10 @@
-//! Query handlers: `GET /api/v1/events` (filters, cursor), `/api/v1/stats` and `/api/v1/profile`.
+//! Query handlers: `GET /api/v1/events` (filters, cursor) and `/api/v1/stats`, both answered for
+//! the whole cluster in clustered mode (`fanout`), and `/api/v1/profile`.
 
 use super::error::ApiError;
+use super::fanout::events::LocalPage;
+use super::fanout::stats::LocalStats;
+use super::fanout::{self, Coverage, Listing, Scope};
 use super::shared::now_ns;
 use super::state::AppState;
 use crate::core::profiler::{ProfileReport, Stage};
@@ -8,7 +12,9 @@ use crate::core::windows_report::StatsReport;
 use crate::event::{Event, EventCategory, EventType, Priority, timestamp};
 use crate::store::EventFilter;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 use utoipa::{IntoParams, ToSchema};
@@ -42,10 +48,12 @@ pub struct EventsQuery {
     pub transaction: Option<String>,
     /// Minimum priority (name or level).
     pub min_priority: Option<String>,
-    /// Continue after this event id.
-    pub cursor: Option<u64>,
+    /// The `nextCursor` of the previous page (standalone: an event id; clustered: opaque).
+    pub cursor: Option<String>,
     /// Page size (1..=10000).
     pub limit: Option<usize>,
+    /// `cluster` (default: every replica, merged) or `local` (this replica's share only).
+    pub scope: Option<String>,
 }
 
 pub(super) fn bad(param: &'static str, reason: impl Into<String>) -> ApiError {
@@ -108,15 +116,65 @@ impl EventsQuery {
     }
 }
 
+/// Where the next page starts: an event id (one engine, or `scope=local`), or the opaque
+/// composite cursor of a page merged across replicas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum PageCursor {
+    /// The last event id scanned.
+    Id(u64),
+    /// Every replica's position (see `fanout::lanes`).
+    Merged(String),
+}
+
 /// One page of events.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventsPage {
-    /// Matching events, oldest first.
+    /// Matching events, oldest first (merged across replicas: by event time).
     pub events: Vec<Event>,
     /// Pass as `cursor` for the next page; absent at the end.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_cursor: Option<u64>,
+    pub next_cursor: Option<PageCursor>,
+    /// Clustered mode: `partial` and `missingReplicas`.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
+}
+
+fn id_cursor(text: &str) -> Result<u64, ApiError> {
+    text.parse().map_err(|_| {
+        bad(
+            "cursor",
+            format!("`{text}` is not an event id returned by this endpoint"),
+        )
+    })
+}
+
+/// One page of this replica's events after `cursor` (an id).
+fn local_page(
+    state: &AppState,
+    filter: &EventFilter,
+    cursor: Option<u64>,
+    limit: usize,
+) -> LocalPage {
+    let started = Instant::now();
+    let page = {
+        let mut shared = state.shared.lock();
+        let page = shared.retained.page(filter, cursor, limit);
+        let ns = started.elapsed().as_nanos() as u64;
+        shared
+            .engine
+            .profiler
+            .record(Stage::Query, ns, page.events.len() as u64);
+        page
+    };
+    state
+        .metrics
+        .stage(Stage::Query, started.elapsed().as_nanos() as u64);
+    LocalPage {
+        events: page.events,
+        next_cursor: page.next_cursor,
+    }
 }
 
 /// `GET /api/v1/events`: stored events, filtered, oldest first, one page at a time.
@@ -129,47 +187,74 @@ pub struct EventsPage {
 )]
 pub async fn get_events(
     State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
     Query(q): Query<EventsQuery>,
 ) -> Result<Json<EventsPage>, ApiError> {
+    let scope = Scope::parse(q.scope.as_deref())?;
     let filter = q.filter()?;
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 || limit > MAX_LIMIT {
         return Err(bad("limit", format!("must be between 1 and {MAX_LIMIT}")));
     }
-    let started = Instant::now();
-    let page = {
-        let mut shared = state.shared.lock();
-        let page = shared.retained.page(&filter, q.cursor, limit);
-        let ns = started.elapsed().as_nanos() as u64;
-        shared
-            .engine
-            .profiler
-            .record(Stage::Query, ns, page.events.len() as u64);
-        page
-    };
-    state
-        .metrics
-        .stage(Stage::Query, started.elapsed().as_nanos() as u64);
+    if let (Scope::Cluster, Some(peers)) = (scope, state.fanout()) {
+        let pairs = fanout::query_pairs(raw.as_deref());
+        let listing = Listing {
+            query: &pairs,
+            cursor: q.cursor.as_deref(),
+            limit,
+            auth: fanout::authorization(&headers),
+        };
+        let page = fanout::events::page(peers, listing, |own| {
+            local_page(&state, &filter, own, limit)
+        })
+        .await?;
+        return Ok(Json(EventsPage {
+            events: page.events,
+            next_cursor: page.next_cursor.map(PageCursor::Merged),
+            coverage: Some(page.coverage),
+        }));
+    }
+    let cursor = q.cursor.as_deref().map(id_cursor).transpose()?;
+    let page = local_page(&state, &filter, cursor, limit);
     Ok(Json(EventsPage {
         events: page.events,
-        next_cursor: page.next_cursor,
+        next_cursor: page.next_cursor.map(PageCursor::Id),
+        coverage: None,
     }))
+}
+
+/// Query string of `GET /api/v1/stats`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// `cluster` (default: every replica, merged) or `local` (this replica's share only, as
+    /// mergeable parts: what a replica asks its peers for).
+    pub scope: Option<String>,
+    /// With `scope=local`: the time (ns) the time windows end at (default: now).
+    pub at: Option<i64>,
 }
 
 /// `GET /api/v1/stats` body.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatsBody {
-    /// Events retained (bounded by `max_event_history` and age).
+    /// Events retained (bounded by `max_event_history` and age); clustered: summed.
     pub retained_events: usize,
-    /// Oldest retained id.
-    pub first_id: u64,
-    /// Next id to assign.
-    pub next_id: u64,
+    /// Oldest retained id (one engine only: ids are per replica).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_id: Option<u64>,
+    /// Next id to assign (one engine only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_id: Option<u64>,
     /// Window statistics: the count window and the 1 m / 5 m / 1 h windows.
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub windows: StatsReport,
+    /// Clustered mode: `partial` and `missingReplicas`.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
 }
 
 /// `GET /api/v1/stats`: the count window and the 1 m / 5 m / 1 h windows.
@@ -177,16 +262,53 @@ pub struct StatsBody {
     get,
     path = "/api/v1/stats",
     tag = "analytics",
-    responses((status = 200, description = "Window statistics", body = StatsBody))
+    params(StatsQuery),
+    responses((status = 200, description = "Window statistics (`scope=local`: this replica's \
+        windows as mergeable parts)", body = StatsBody))
 )]
-pub async fn get_stats(State(state): State<AppState>) -> Json<StatsBody> {
+pub async fn get_stats(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<StatsQuery>,
+) -> Result<Response, ApiError> {
+    let scope = Scope::parse(q.scope.as_deref())?;
+    let now = q.at.unwrap_or_else(now_ns);
+    if scope == Scope::Local {
+        let shared = state.shared.lock();
+        return Ok(Json(LocalStats {
+            retained_events: shared.retained.len(),
+            parts: shared.engine.windows.parts(now),
+        })
+        .into_response());
+    }
+    if let Some(peers) = state.fanout() {
+        let mine = {
+            let shared = state.shared.lock();
+            LocalStats {
+                retained_events: shared.retained.len(),
+                parts: shared.engine.windows.parts(now),
+            }
+        };
+        let merged =
+            fanout::stats::merged(peers, now, fanout::authorization(&headers), mine).await?;
+        return Ok(Json(StatsBody {
+            retained_events: merged.retained_events,
+            first_id: None,
+            next_id: None,
+            windows: merged.report,
+            coverage: Some(merged.coverage),
+        })
+        .into_response());
+    }
     let shared = state.shared.lock();
-    Json(StatsBody {
+    Ok(Json(StatsBody {
         retained_events: shared.retained.len(),
-        first_id: shared.retained.first_id(),
-        next_id: shared.retained.next_id(),
-        windows: shared.engine.windows.stats(now_ns()),
+        first_id: Some(shared.retained.first_id()),
+        next_id: Some(shared.retained.next_id()),
+        windows: shared.engine.windows.stats(now),
+        coverage: None,
     })
+    .into_response())
 }
 
 /// `GET /api/v1/profile` body.

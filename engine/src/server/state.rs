@@ -2,6 +2,8 @@
 
 use super::cluster_status::ClusterStatus;
 use super::event_log::{EventLog, WalLog};
+use super::fanout::Peers;
+use super::fanout::patterns::CandidateCache;
 use super::metrics::Metrics;
 use super::pipeline::Command;
 use super::rate_limit::RateLimiter;
@@ -60,6 +62,11 @@ pub struct AppState {
     pub log: Arc<OnceLock<Arc<dyn EventLog>>>,
     /// Clustered mode: partition ownership, applied sequences and lag (set by the runtime).
     pub cluster: Arc<OnceLock<Arc<ClusterStatus>>>,
+    /// Clustered mode with more than one replica: the peers queries fan out to (set by the
+    /// runtime once the ordinal is known).
+    pub peers: Arc<OnceLock<Arc<Peers>>>,
+    /// This replica's last candidate patterns for a pattern query across replicas.
+    pub candidates: Arc<CandidateCache>,
 }
 
 impl AppState {
@@ -110,8 +117,16 @@ impl AppState {
             rate_limiter,
             log,
             cluster: Arc::new(OnceLock::new()),
+            peers: Arc::new(OnceLock::new()),
+            candidates: Arc::new(CandidateCache::default()),
         };
         (state, rx)
+    }
+
+    /// The peers to fan a query out to: `None` in standalone mode, with one replica, and for
+    /// `scope=local` requests (the caller decides that).
+    pub fn fanout(&self) -> Option<&Peers> {
+        self.peers.get().map(AsRef::as_ref)
     }
 
     /// Whether replay finished and ingest is open.

@@ -48,13 +48,28 @@ impl Grid {
     }
 
     /// The bucket `t` falls in, if any.
-    fn index(&self, t: i64) -> Option<usize> {
+    pub fn index(&self, t: i64) -> Option<usize> {
         if t < self.start_ns {
             return None;
         }
         let i = ((t - self.start_ns) / self.bucket_ns) as usize;
         (i < self.buckets).then_some(i)
     }
+}
+
+/// The range `[since, until)` a query covers: the given bounds, else the retained extent
+/// `first..=last` (just past the newest event; from the oldest), else a one-nanosecond range.
+pub fn range(
+    since: Option<i64>,
+    until: Option<i64>,
+    first: Option<i64>,
+    last: Option<i64>,
+) -> (i64, i64) {
+    let until_ns = until.unwrap_or_else(|| last.map_or(1, |t| t + 1));
+    let since_ns = since
+        .unwrap_or_else(|| first.unwrap_or(until_ns - 1))
+        .min(until_ns - 1);
+    (since_ns, until_ns)
 }
 
 /// Bucket widths a reader can count with, in seconds; wider ones are whole days.

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod events;
+pub mod queries;
 
 // Each test binary uses a subset of the helpers.
 #[allow(unused_imports)]
@@ -197,30 +198,33 @@ impl Replica {
     /// Starts replica `ordinal` of `replicas` on `data_dir` against `nats_url`, and waits until
     /// it is ready (its owned partitions caught up).
     pub async fn start(root: &Path, nats_url: &str, replicas: u32, ordinal: u32) -> Replica {
-        let data_dir = root.join(format!("engine-{ordinal}"));
+        let config = replica_config(nats_url, replicas, ordinal, &[], "");
+        Replica::start_named(root, &format!("engine-{ordinal}"), &config, free_port()).await
+    }
+
+    /// Starts an engine named `name` (data directory and log under `root`) with the TOML
+    /// `config` on `port`, and waits until it is ready.
+    pub async fn start_named(root: &Path, name: &str, config: &str, port: u16) -> Replica {
+        let data_dir = root.join(name);
         std::fs::create_dir_all(&data_dir).unwrap();
-        let config = root.join(format!("engine-{ordinal}-of-{replicas}.toml"));
-        std::fs::write(
-            &config,
-            format!(
-                "[pattern_discovery]\nsession_key = \"session\"\n\n[cluster]\nmode = \"nats\"\n\
-                 nats_url = \"{nats_url}\"\npartitions = {PARTITIONS}\nstream_replicas = 3\n\
-                 replicas = {replicas}\nordinal = {ordinal}\n"
-            ),
-        )
-        .unwrap();
-        let port = free_port();
+        let config_path = root.join(format!("{name}-{port}.toml"));
+        std::fs::write(&config_path, config).unwrap();
         let mut replica = Replica {
             url: format!("http://127.0.0.1:{port}"),
-            log: root.join(format!("engine-{ordinal}.log")),
+            log: root.join(format!("{name}.log")),
             data_dir,
-            config,
+            config: config_path,
             port,
             child: None,
         };
         replica.spawn();
         replica.wait_ready().await;
         replica
+    }
+
+    /// The process id of the running engine.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     fn spawn(&mut self) {
@@ -313,12 +317,52 @@ impl Replica {
             .expect("json")
     }
 
-    /// `/api/v1/stats` `totalEvents`.
+    /// This replica's own `totalEvents` (`/api/v1/stats?scope=local`).
     pub async fn total(&self) -> u64 {
-        self.get("/api/v1/stats").await["totalEvents"]
+        self.get("/api/v1/stats?scope=local").await["parts"]["totalEvents"]
             .as_u64()
-            .expect("totalEvents")
+            .expect("parts.totalEvents")
     }
+}
+
+/// The TOML of replica `ordinal` of `replicas` (sessions keyed by session id), with `peers`
+/// (base URLs by ordinal; empty: none); `extra` follows `session_key` in `[pattern_discovery]`:
+/// more keys of that section, then any other sections.
+pub fn replica_config(
+    nats_url: &str,
+    replicas: u32,
+    ordinal: u32,
+    peers: &[String],
+    extra: &str,
+) -> String {
+    let peers: Vec<String> = peers.iter().map(|p| format!("\"{p}\"")).collect();
+    format!(
+        "[cluster]\nmode = \"nats\"\nnats_url = \"{nats_url}\"\npartitions = {PARTITIONS}\n\
+         stream_replicas = 3\nreplicas = {replicas}\nordinal = {ordinal}\npeers = [{}]\n\
+         peer_timeout_ms = 3000\n\n[pattern_discovery]\nsession_key = \"session\"\n{extra}",
+        peers.join(", ")
+    )
+}
+
+/// Starts `replicas` replicas that know each other (`[cluster] peers`), each with the `extra`
+/// TOML of [`replica_config`], and waits until all are ready.
+pub async fn start_cluster(
+    root: &Path,
+    nats_url: &str,
+    replicas: u32,
+    extra: &str,
+) -> Vec<Replica> {
+    let ports: Vec<u16> = (0..replicas).map(|_| free_port()).collect();
+    let peers: Vec<String> = ports
+        .iter()
+        .map(|p| format!("http://127.0.0.1:{p}"))
+        .collect();
+    let mut out = Vec::new();
+    for (ordinal, port) in (0..replicas).zip(&ports) {
+        let config = replica_config(nats_url, replicas, ordinal, &peers, extra);
+        out.push(Replica::start_named(root, &format!("engine-{ordinal}"), &config, *port).await);
+    }
+    out
 }
 
 impl Drop for Replica {

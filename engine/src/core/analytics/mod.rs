@@ -9,6 +9,8 @@ pub mod config;
 pub mod correlation;
 pub mod forecast;
 pub mod next_event;
+pub mod pattern_merge;
+pub mod pattern_report;
 pub mod prefixspan;
 pub mod rates;
 pub mod records;
@@ -33,9 +35,7 @@ use prefixspan::MineParams;
 use rates::RateRing;
 use records::Finding;
 use records::store::{AnomalyStore, StoreLimits};
-use report::{
-    CorrelationView, CorrelationsReport, PatternView, PatternsReport, RuleView, SeriesForecast,
-};
+use report::{CorrelationView, CorrelationsReport, PatternsReport, SeriesForecast};
 use sessions::{SessionLimits, SessionTracker};
 use verdicts::SessionLog;
 
@@ -50,7 +50,7 @@ const MIN_CORRELATION: f64 = 0.5;
 /// Types correlated at most (the most active ones).
 const CORRELATED_TYPES: usize = 12;
 /// Patterns mined at most per refresh.
-const PATTERN_LIMIT: usize = 5000;
+pub const PATTERN_LIMIT: usize = 5000;
 /// Items of one session used for mining.
 const MINED_ITEMS: usize = 64;
 /// Seconds between forecast refits.
@@ -68,6 +68,19 @@ fn name(item: u32) -> &'static str {
             .get(item as usize)
             .map_or("Unknown", |t| t.name()),
     }
+}
+
+/// The sessions patterns are mined from, and the settings they are mined with.
+#[derive(Debug, Clone)]
+pub struct MiningSnapshot {
+    /// Completed sessions as item sequences.
+    pub db: Vec<Vec<u32>>,
+    /// Changes whenever a session completes.
+    pub generation: u64,
+    /// Sessions still open.
+    pub open_sessions: usize,
+    /// The analytics settings (support ratio, lengths, confidence).
+    pub settings: AnalyticsConfig,
 }
 
 /// The analytics facade.
@@ -219,13 +232,8 @@ impl Analytics {
     }
 
     fn mine(&self) -> PatternsReport {
-        let db: Vec<Vec<u32>> = self
-            .sessions
-            .completed()
-            .iter()
-            .map(|s| s[..s.len().min(MINED_ITEMS)].to_vec())
-            .collect();
-        let min_support = ((self.cfg.min_support * db.len() as f64).ceil() as usize).max(2);
+        let db = self.mining_db();
+        let min_support = pattern_merge::global_min_support(self.cfg.min_support, db.len());
         let params = MineParams {
             min_support,
             min_len: 1,
@@ -233,39 +241,33 @@ impl Analytics {
             limit: PATTERN_LIMIT,
         };
         let bounded = prefixspan::mine_complete(&db, params);
-        let mined = bounded.patterns;
-        let rules = prefixspan::rules(&mined, self.cfg.confidence);
-        let mut patterns: Vec<PatternView> = mined
-            .iter()
-            .filter(|p| p.items.len() >= self.cfg.min_pattern_length)
-            .map(|p| PatternView {
-                types: p.items.iter().map(|&i| name(i)).collect(),
-                support: p.support,
-                support_ratio: p.support as f64 / db.len().max(1) as f64,
-            })
-            .collect();
-        patterns.sort_by(|a, b| {
-            b.support
-                .cmp(&a.support)
-                .then(b.types.len().cmp(&a.types.len()))
-        });
-        PatternsReport {
-            sessions: db.len(),
-            open_sessions: self.sessions.open_count(),
+        pattern_report::build(
+            &bounded,
+            db.len(),
+            self.sessions.open_count(),
             min_support,
-            truncated: bounded.truncated,
-            complete_up_to_length: bounded.complete_len,
-            patterns,
-            rules: rules
-                .iter()
-                .map(|r| RuleView {
-                    antecedent: r.antecedent.iter().map(|&i| name(i)).collect(),
-                    consequent: name(r.consequent),
-                    support: r.support,
-                    confidence: r.confidence,
-                })
-                .collect(),
+            &self.cfg,
+        )
+    }
+
+    /// The completed sessions as the miner sees them (each cut to its first items), with the
+    /// window's generation and the open session count: what a replica mines and counts
+    /// patterns on for a merge across replicas (`pattern_merge`).
+    pub fn mining_snapshot(&self) -> MiningSnapshot {
+        MiningSnapshot {
+            db: self.mining_db(),
+            generation: self.sessions.generation(),
+            open_sessions: self.sessions.open_count(),
+            settings: self.cfg.clone(),
         }
+    }
+
+    fn mining_db(&self) -> Vec<Vec<u32>> {
+        self.sessions
+            .completed()
+            .iter()
+            .map(|s| s[..s.len().min(MINED_ITEMS)].to_vec())
+            .collect()
     }
 
     /// Frequent patterns and rules as of the last tick.

@@ -66,6 +66,9 @@ pub enum ClusterError {
     /// The cluster gauges could not be registered.
     #[error("cluster metrics: {0}")]
     Metrics(#[from] prometheus::Error),
+    /// The client for the peers' queries cannot be built (`peer_ca_file`).
+    #[error(transparent)]
+    Peers(#[from] super::fanout::PeerClientError),
 }
 
 /// What was decided about the data directory before replay.
@@ -190,6 +193,11 @@ pub async fn start(
     };
     let status = Arc::new(ClusterStatus::new(report, &state.metrics.registry)?);
     let _ = state.cluster.set(status.clone());
+    if section.replicas > 1 {
+        let _ = state
+            .peers
+            .set(Arc::new(super::fanout::Peers::new(section, ordinal)?));
+    }
     let ready = state.clone();
     let on_caught_up: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
         if !ready.is_ready() {

@@ -45,6 +45,25 @@ impl Cursor {
     fn render(&self) -> String {
         format!("{}:{}", self.key, self.id.0)
     }
+
+    /// The cursor continuing after `record` in `sort` order (what `nextCursor` holds).
+    pub fn after(sort: Sort, record: &AnomalyRecord) -> String {
+        Cursor {
+            key: sort.key(record),
+            id: record.id,
+        }
+        .render()
+    }
+}
+
+impl Sort {
+    /// A record's sort key: event time, or severity (both descending).
+    pub fn key(self, r: &AnomalyRecord) -> f64 {
+        match self {
+            Sort::Time => r.event_time_ns as f64,
+            Sort::Severity => r.severity,
+        }
+    }
 }
 
 /// Filters, order and page of a query. Every filter is optional.
@@ -93,10 +112,7 @@ impl AnomalyQuery {
     }
 
     fn key(&self, r: &AnomalyRecord) -> f64 {
-        match self.sort {
-            Sort::Time => r.event_time_ns as f64,
-            Sort::Severity => r.severity,
-        }
+        self.sort.key(r)
     }
 
     /// Descending by key, then by id.
