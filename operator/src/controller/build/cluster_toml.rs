@@ -1,10 +1,11 @@
 //! The `[cluster]` section of `engine.toml`: clustered mode on the NATS cluster `spec.cluster.nats`
 //! names, for the replica count the operator runs, with every replica's URL under the headless
-//! Service. The ordinal is not rendered: every pod gets the same file, and the engine takes its
+//! Service (https under `spec.tls`, verified with the serving certificates' CA). The ordinal is not rendered: every pod gets the same file, and the engine takes its
 //! ordinal from its host name (a StatefulSet pod's host name is its name, `NAME-N`).
 
 use serde::Serialize;
 
+use super::engine_toml::TLS_CA_FILE;
 use super::{ENGINE_PORT, headless_service_name};
 use crate::spec::ValidatedSpec;
 use crate::spec::cluster::{
@@ -30,6 +31,8 @@ pub struct ClusterToml {
     stream_replicas: i32,
     replicas: i32,
     peers: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peer_ca_file: Option<&'static str>,
 }
 
 /// `[cluster]` for `replicas` engine replicas; `None` (standalone, the engine's default) without
@@ -62,5 +65,6 @@ pub fn cluster_toml(spec: &ValidatedSpec, replicas: i32) -> Option<ClusterToml> 
             ENGINE_PORT,
             replicas,
         ),
+        peer_ca_file: spec.tls.as_ref().map(|_| TLS_CA_FILE),
     })
 }

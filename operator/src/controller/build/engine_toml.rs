@@ -194,6 +194,9 @@ struct ServerTls {
 
 /// The serving certificate chain, from the TLS Secret's `tls.crt`.
 pub const TLS_CERT_FILE: &str = "/etc/vexfs/tls/tls.crt";
+/// The CA of the serving certificates, from the TLS Secret's `ca.crt`: clustered replicas verify
+/// each other's certificates with it when a query fans out.
+pub const TLS_CA_FILE: &str = "/etc/vexfs/tls/ca.crt";
 /// The serving key, from the TLS Secret's `tls.key`.
 pub const TLS_KEY_FILE: &str = "/etc/vexfs/tls/tls.key";
 

@@ -1,7 +1,8 @@
 //! The NetworkPolicy admitting only named peers to the engine's port.
 //!
-//! One rule admits the engine's clients: the operator's own pods, the resource's backup Jobs, and
-//! the `ingestFrom` and `queryFrom` peers; a second admits the `metricsFrom` peers. Both cover
+//! One rule admits the engine's clients: the operator's own pods, the resource's backup Jobs, in
+//! clustered mode the resource's other engine replicas (a query fans out to them), and the
+//! `ingestFrom` and `queryFrom` peers; a second admits the `metricsFrom` peers. Both cover
 //! the engine port only. A rule is never written without peers: an empty `from` would admit
 //! everyone.
 
@@ -35,6 +36,7 @@ pub fn network_policy(spec: &ValidatedSpec, operator_namespace: Option<&str>) ->
         .map(operator_peer)
         .into_iter()
         .chain([backup_peer(spec)])
+        .chain(spec.cluster.is_some().then(|| replicas_peer(spec)))
         .chain(wanted.ingest_from.iter().map(peer))
         .chain(wanted.query_from.iter().map(peer))
         .collect();
@@ -78,6 +80,14 @@ fn backup_peer(spec: &ValidatedSpec) -> NetworkPolicyPeer {
             (SEMANTIC_LABEL, &spec.name),
             ("app.kubernetes.io/component", BACKUP_COMPONENT),
         ]))),
+        ..NetworkPolicyPeer::default()
+    }
+}
+
+/// This resource's engine pods: clustered replicas ask each other for their shares of a query.
+fn replicas_peer(spec: &ValidatedSpec) -> NetworkPolicyPeer {
+    NetworkPolicyPeer {
+        pod_selector: Some(selector(selector_labels(spec))),
         ..NetworkPolicyPeer::default()
     }
 }

@@ -184,3 +184,28 @@ fn disabled_means_no_network_policy_child() {
     let off = build_all(&spec(json!({"enabled": false})), facts).expect("builds");
     assert_eq!(off.network_policy, None);
 }
+
+#[test]
+fn clustered_replicas_reach_each_other_and_standalone_engines_do_not() {
+    let engines = json!({"podSelector": {"matchLabels": {
+        "app.kubernetes.io/name": "vexfs-engine",
+        "app.kubernetes.io/instance": "vx",
+        "app.kubernetes.io/component": "engine"
+    }}});
+    let cr: VexfsSemantic = serde_json::from_value(json!({
+        "apiVersion": "vexfs.io/v1alpha1", "kind": "VexfsSemantic",
+        "metadata": {"name": "vx", "namespace": "team", "uid": "u-1"},
+        "spec": {"engine": {"replicas": 3},
+                 "cluster": {"nats": {"url": "nats://nats.nats:4222"}}}
+    }))
+    .expect("fixture");
+    let clustered = validate(&cr, &Images::default()).expect("valid");
+    let from = |spec: &ValidatedSpec| json_of(&rules(&network_policy(spec, None))[0].from);
+    let admitted = from(&clustered);
+    assert!(
+        admitted.as_array().expect("peers").contains(&engines),
+        "{admitted}"
+    );
+    let standalone = from(&spec(json!({})));
+    assert!(!standalone.as_array().expect("peers").contains(&engines));
+}

@@ -13,7 +13,9 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::engine_toml::{AUTH_SECRET_FILE, BACKUP_TOKEN_FILE, TLS_CERT_FILE, TLS_KEY_FILE};
+use super::engine_toml::{
+    AUTH_SECRET_FILE, BACKUP_TOKEN_FILE, TLS_CA_FILE, TLS_CERT_FILE, TLS_KEY_FILE,
+};
 use super::{CONFIG_FILE, config_map_name, headless_service_name};
 use crate::crd::{AuthSpec, Receiver, SecretKeyRef};
 use crate::spec::ValidatedSpec;
@@ -21,7 +23,7 @@ use crate::spec::cluster::{NATS_CA_FILE, NATS_CERT_FILE, NATS_CREDENTIALS_FILE, 
 use crate::spec::container::{PodParts, SECRET_FILE_MODE, hardened, pod_spec};
 use crate::spec::credentials::{TOKEN_KEY, backup_token_secret_name};
 use crate::spec::names::{child_meta, labels, selector_labels};
-use crate::spec::tls::{CERT_KEY, KEY_KEY};
+use crate::spec::tls::{CA_KEY, CERT_KEY, KEY_KEY};
 
 /// Pod-template annotation carrying the hash of `engine.toml`, so pods roll only on a real change.
 pub const CONFIG_HASH_ANNOTATION: &str = "vexfs.io/config-hash";
@@ -184,7 +186,8 @@ fn default_resources() -> ResourceRequirements {
 
 /// One projected volume at `/etc/vexfs`: `engine.toml`, receiver secrets under `secrets/<receiver>/`
 /// the API credentials at `auth/credentials`, the backup token at `auth/backup-token` and, with
-/// `spec.tls`, the serving certificate and key under `tls/` (no nested mounts).
+/// `spec.tls`, the serving certificate and key under `tls/`, with the CA beside them in clustered
+/// mode (no nested mounts).
 fn config_volume(spec: &ValidatedSpec) -> Volume {
     let mut sources = vec![VolumeProjection {
         config_map: Some(ConfigMapProjection {
@@ -208,11 +211,14 @@ fn config_volume(spec: &ValidatedSpec) -> Volume {
     ));
     sources.extend(nats_projections(spec));
     sources.extend(spec.tls.as_ref().map(|tls| {
-        let key = key_to_path(KEY_KEY, config_relative(TLS_KEY_FILE));
-        secret_projection(
-            &tls.secret,
-            vec![key_to_path(CERT_KEY, config_relative(TLS_CERT_FILE)), key],
-        )
+        let mut items = vec![
+            key_to_path(CERT_KEY, config_relative(TLS_CERT_FILE)),
+            key_to_path(KEY_KEY, config_relative(TLS_KEY_FILE)),
+        ];
+        if spec.cluster.is_some() {
+            items.push(key_to_path(CA_KEY, config_relative(TLS_CA_FILE)));
+        }
+        secret_projection(&tls.secret, items)
     }));
     Volume {
         name: "config".to_owned(),
