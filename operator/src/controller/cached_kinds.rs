@@ -156,7 +156,7 @@ mod tests {
     fn children_keep_labels_in_their_text_and_owners_typed() {
         let account = json!({
             "apiVersion": "v1", "kind": "ServiceAccount",
-            "metadata": {"name": "vx", "namespace": "ns", "uid": "u-1",
+            "metadata": {"name": "vx", "namespace": "ns", "uid": "u-1", "resourceVersion": "7",
                          "labels": {"app.kubernetes.io/instance": "vx"},
                          "ownerReferences": [{"apiVersion": "vexfs.io/v1alpha1", "kind": "VexfsSemantic",
                                               "name": "vx", "uid": "u-0", "controller": true}]},
@@ -166,6 +166,7 @@ mod tests {
             serde_json::from_value(account.clone()).expect("reads");
         assert_eq!(compact.metadata.labels, None);
         assert_eq!(compact.metadata.uid, None);
+        assert_eq!(compact.metadata.resource_version.as_deref(), Some("7"));
         assert_eq!(
             compact.metadata.owner_references.as_ref().map(Vec::len),
             Some(1)

@@ -8,8 +8,8 @@
 //! take a kilobyte as a typed map — and a thousand resources keep a StatefulSet, a ConfigMap, two
 //! Services, a ServiceAccount, a NetworkPolicy, a pod and two Secrets each.
 //!
-//! Typed are only the name and namespace (the store's key), the owner references (the owner
-//! triggers read them) and, for kinds selected by label in the cache, the labels. The other
+//! Typed are only the name and namespace (the store's key), the resource version (the watch resumes
+//! from it), the owner references (the owner triggers read them) and, for kinds selected by label in the cache, the labels. The other
 //! metadata (labels of the other kinds, annotations, generation, uid, ...) stays in the JSON text,
 //! and [`Compacting::prune`] drops per kind the fields no reconcile reads.
 
@@ -134,6 +134,8 @@ impl<'de, K: Compacting> Deserialize<'de> for Compact<K> {
         };
         keep("name");
         keep("namespace");
+        // The watcher resumes from the resource version of the last event it saw.
+        keep("resourceVersion");
         keep("ownerReferences");
         if K::TYPED_LABELS {
             keep("labels");

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use futures::{Stream, StreamExt};
+use futures::{Stream, StreamExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::Job;
@@ -101,6 +101,7 @@ where
         + 'static,
 {
     watcher::watcher(api, config)
+        .inspect_err(|error| warn_watch_error::<K>(error))
         .default_backoff()
         .modify(trim)
         .reflect(writer)
@@ -119,9 +120,16 @@ where
     K::Scope: 'static,
 {
     watcher::watcher(api, config)
+        .inspect_err(|error| warn_watch_error::<Compact<K>>(error))
         .default_backoff()
         .reflect(writer)
         .touched_objects()
+}
+
+/// Logs a failed list or watch of `K`: the watch retries with backoff, and until it succeeds the
+/// cache holds what it last saw.
+fn warn_watch_error<K: kube::Resource<DynamicType = ()>>(error: &watcher::Error) {
+    tracing::warn!(kind = %K::kind(&()), %error, "watch failed; retrying with backoff");
 }
 
 /// The resource an engine or Job pod belongs to, from its `app.kubernetes.io/instance` label.
