@@ -101,7 +101,7 @@ where
         + 'static,
 {
     watcher::watcher(api, config)
-        .inspect_err(|error| warn_watch_error::<K>(error))
+        .inspect_err(warn_watch_error::<K>)
         .default_backoff()
         .modify(trim)
         .reflect(writer)
@@ -120,7 +120,7 @@ where
     K::Scope: 'static,
 {
     watcher::watcher(api, config)
-        .inspect_err(|error| warn_watch_error::<Compact<K>>(error))
+        .inspect_err(warn_watch_error::<Compact<K>>)
         .default_backoff()
         .reflect(writer)
         .touched_objects()
