@@ -64,6 +64,25 @@ impl Recorder {
         })
     }
 
+    /// Waits up to `timeout` until the watch has reported something (its current state, unless
+    /// started with `changes_only`), so that a change made next cannot happen while kubectl is
+    /// still starting; `false` when nothing came.
+    pub fn wait_started(&self, timeout: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < deadline {
+            if !self
+                .seen
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_empty()
+            {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        false
+    }
+
     /// Everything reported so far, in order.
     pub fn snapshot(&self) -> Vec<Value> {
         self.seen

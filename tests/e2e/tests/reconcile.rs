@@ -125,6 +125,9 @@ fn spec_change_rolls_pods_and_never_reports_a_stale_ready() -> Result<()> {
     let uids_before = pod_uids(&stack)?;
 
     let history = s.cluster.watch(s.ns(), &stack.target(), false)?;
+    ensure(history.wait_started(READY), || {
+        "the watch reported nothing".to_owned()
+    })?;
     stack.patch_spec(json!({"analytics": {"slidingWindowSize": 20000}}))?;
     let after = stack.wait_ready(READY)?;
     let seen = history.finish();
