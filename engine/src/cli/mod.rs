@@ -6,6 +6,7 @@ pub mod backup;
 pub mod convert;
 pub mod credentials;
 pub mod replay;
+pub mod stream_backup;
 pub mod tls_client;
 
 use clap::{Args, Parser, Subcommand};
@@ -77,6 +78,20 @@ pub enum CliError {
         first_line: usize,
         /// The server's explanation (line numbers relative to the file).
         message: String,
+    },
+    /// The NATS options of a clustered backup or restore are invalid (named as `cluster.*`).
+    #[error("NATS options: {0}")]
+    NatsOptions(#[from] crate::config::ConfigError),
+    /// The NATS servers or the stream cannot be reached or set up.
+    #[error(transparent)]
+    Nats(#[from] crate::server::cluster::connect::ConnectError),
+    /// A JetStream request of a clustered backup or restore failed, or the stream is unusable.
+    #[error("JetStream stream `{stream}`: {reason}")]
+    Stream {
+        /// The stream.
+        stream: String,
+        /// What went wrong.
+        reason: String,
     },
 }
 
