@@ -149,8 +149,10 @@ async fn a_backup_under_ingest_is_a_cut_and_a_restore_answers_the_same() {
     stop.store(true, Ordering::SeqCst);
     stored.extend(during.await.unwrap());
     let total = stored.len() as u64;
+    eprintln!("{total} events acknowledged in all");
     let (manifest, keys) = archive_contents(&cut_file);
     let cut = manifest["source"]["cutSequence"].as_u64().unwrap();
+    eprintln!("the backup under ingest cut the stream at sequence {cut}");
     assert!(
         cut >= 2_000,
         "the events acknowledged before the backup are in the cut: {manifest}"
@@ -259,6 +261,29 @@ async fn a_backup_under_ingest_is_a_cut_and_a_restore_answers_the_same() {
         again_manifest["source"]["partitionCounts"],
         full_manifest["source"]["partitionCounts"]
     );
+
+    // Sealed with a key, as a standalone backup is.
+    let key = root.path().join("archive.key");
+    std::fs::write(&key, "11".repeat(32)).unwrap();
+    let key = key.display().to_string();
+    let sealed = root.path().join("sealed.tar.gz.enc").display().to_string();
+    let (ok, _, err) = run(&[
+        "backup",
+        "--from",
+        &urls,
+        "--to",
+        &sealed,
+        "--encryption-key-file",
+        &key,
+    ]);
+    assert!(ok, "sealed backup: {err}");
+    let (ok, _, err) = run(&["verify", &sealed]);
+    assert!(!ok && err.contains("--encryption-key-file"), "{err}");
+    let (ok, out, err) = run(&["verify", &sealed, "--encryption-key-file", &key]);
+    assert!(ok, "verify sealed: {err}");
+    let summary: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(summary["eventCount"].as_u64(), Some(total));
+    assert_eq!(summary["encrypted"], true);
 
     // Another archive into the now non-empty stream is refused, naming the stream.
     let (ok, _, err) = restore(&cut_file.display().to_string());
