@@ -109,11 +109,11 @@ pub struct Cli {
 pub enum Command {
     /// Run the engine (the default; with no options it uses the embedded configuration).
     Serve(ServeArgs),
-    /// Take a backup from a running engine or from a data directory.
+    /// Take a backup from a running engine, a data directory or a clustered deployment's stream.
     Backup(backup::BackupArgs),
     /// Verify a backup archive (manifest, checksum, every event).
     Verify(backup::VerifyArgs),
-    /// Restore a backup archive into a data directory.
+    /// Restore a backup archive into a data directory, or a clustered one into a new stream.
     Restore(backup::RestoreArgs),
     /// Send an NDJSON file of events to a running engine.
     Replay(replay::ReplayArgs),
