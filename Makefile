@@ -36,7 +36,7 @@ test-oidc: ## Engine OIDC bearer tokens against a real OpenID provider (zitadel/
 
 test-cluster: ## Clustered engine replicas on a real 3-node NATS JetStream cluster (nats-server built from its Go module) on loopback
 	nats="$$(tests/nats/build.sh | tail -n1)" && \
-	  VEXFS_NATS_SERVER="$$nats" $(CARGO) test -p vexfs-engine --test cluster_ingest --test cluster_faults --test cluster_rebalance --test cluster_queries -- --ignored --test-threads=1
+	  VEXFS_NATS_SERVER="$$nats" $(CARGO) test -p vexfs-engine --test cluster_ingest --test cluster_faults --test cluster_rebalance --test cluster_queries --test cluster_backup -- --ignored --test-threads=1
 
 PREFIX ?= $(HOME)/.local
 

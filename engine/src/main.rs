@@ -67,7 +67,7 @@ async fn main() -> anyhow::Result<()> {
             backup::backup(&args, server::now_ns()).await?.to_line()
         ),
         Command::Verify(args) => println!("{}", backup::verify(&args)?.to_line()),
-        Command::Restore(args) => println!("{}", backup::restore(&args)?.to_line()),
+        Command::Restore(args) => println!("{}", backup::restore(&args).await?.to_line()),
         Command::Replay(args) => {
             let report = replay::replay(&args).await?;
             println!("{}", serde_json::to_string(&report)?);

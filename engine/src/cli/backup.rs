@@ -3,6 +3,7 @@
 //! none is ever held whole in memory.
 
 use super::credentials::{Credential, CredentialArgs};
+use super::stream_backup::{self, NatsArgs};
 use super::{CliError, Summary, io};
 use crate::event::Event;
 use crate::store::archive_read::{Discard, open_archive, read_verified};
@@ -58,7 +59,8 @@ impl EncryptionArgs {
 #[derive(Debug, Clone, Args)]
 #[command(group = clap::ArgGroup::new("source").required(true).args(["from", "data_dir"]))]
 pub struct BackupArgs {
-    /// Base URL of a running engine (streams `GET /api/v1/admin/backup`).
+    /// Base URL of a running engine (streams `GET /api/v1/admin/backup`), or the NATS servers
+    /// of a clustered deployment (`nats://host:4222[,...]`: a cut of the stream `--stream`).
     #[arg(long)]
     pub from: Option<String>,
     /// Data directory of a stopped engine.
@@ -79,6 +81,9 @@ pub struct BackupArgs {
     /// Encryption at rest.
     #[command(flatten)]
     pub encryption: EncryptionArgs,
+    /// The stream and NATS options of a clustered backup (`--from nats://…`).
+    #[command(flatten)]
+    pub nats: NatsArgs,
 }
 
 /// Options of `verify`.
@@ -93,12 +98,26 @@ pub struct VerifyArgs {
 
 /// Options of `restore`.
 #[derive(Debug, Clone, Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["data_dir", "to"]))]
 pub struct RestoreArgs {
     /// The archive.
     pub backup: PathBuf,
     /// Data directory to restore into (must be empty unless `--force`).
     #[arg(long)]
-    pub data_dir: PathBuf,
+    pub data_dir: Option<PathBuf>,
+    /// NATS servers (`nats://host:4222[,...]`) of a clustered deployment: a clustered archive's
+    /// events are republished into the stream `--stream`, which must be new or empty.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Subject prefix of the stream a clustered restore creates (`cluster.subject_prefix`).
+    #[arg(long, default_value = "vexfs.events")]
+    pub subject_prefix: String,
+    /// JetStream replication factor of that stream (`cluster.stream_replicas`).
+    #[arg(long, default_value_t = 1)]
+    pub stream_replicas: usize,
+    /// The stream and NATS options of a clustered restore (`--to nats://…`).
+    #[command(flatten)]
+    pub nats: NatsArgs,
     /// Replace an existing log in the data directory.
     #[arg(long)]
     pub force: bool,
@@ -167,6 +186,12 @@ pub async fn backup(args: &BackupArgs, now_ns: i64) -> Result<Summary, CliError>
     }
     let partial = target.with_extension("partial");
     match (&args.from, &args.data_dir) {
+        (Some(servers), _) if stream_backup::is_nats(servers) => {
+            let (events, source) = stream_backup::read_cut(servers, &args.nats).await?;
+            let mut out = ArchiveOut::create(&partial, key.as_ref())?;
+            snapshot::write_stream_archive(&events, source, now_ns, &mut out)?;
+            out.finish(&partial)?;
+        }
         (Some(url), _) => {
             let http = args.tls.client()?;
             download(
@@ -290,14 +315,23 @@ fn from_data_dir(
     out.finish(path)
 }
 
-/// Restores an archive (verifying it as it streams); returns its summary.
-pub fn restore(args: &RestoreArgs) -> Result<Summary, CliError> {
-    let manifest = restore_archive(
-        &args.backup,
-        &args.data_dir,
-        args.force,
-        args.encryption.key()?,
-    )?;
+/// Restores an archive (verifying it as it streams) into a data directory, or republishes a
+/// clustered archive into a stream; returns its summary.
+pub async fn restore(args: &RestoreArgs) -> Result<Summary, CliError> {
+    let key = args.encryption.key()?;
+    let manifest = match (&args.to, &args.data_dir) {
+        (Some(servers), _) => {
+            let target = stream_backup::Target {
+                servers,
+                nats: &args.nats,
+                subject_prefix: &args.subject_prefix,
+                stream_replicas: args.stream_replicas,
+            };
+            stream_backup::restore(&args.backup, key, &target).await?
+        }
+        (None, Some(dir)) => restore_archive(&args.backup, dir, args.force, key)?,
+        (None, None) => unreachable!("clap requires --data-dir or --to"),
+    };
     let (size_bytes, sha256, encrypted) = hash_file(&args.backup)?;
     Ok(Summary {
         location: args.backup.display().to_string(),

@@ -6,6 +6,7 @@ pub mod backup;
 pub mod convert;
 pub mod credentials;
 pub mod replay;
+pub mod stream_backup;
 pub mod tls_client;
 
 use clap::{Args, Parser, Subcommand};
@@ -78,6 +79,20 @@ pub enum CliError {
         /// The server's explanation (line numbers relative to the file).
         message: String,
     },
+    /// The NATS options of a clustered backup or restore are invalid (named as `cluster.*`).
+    #[error("NATS options: {0}")]
+    NatsOptions(#[from] crate::config::ConfigError),
+    /// The NATS servers or the stream cannot be reached or set up.
+    #[error(transparent)]
+    Nats(#[from] crate::server::cluster::connect::ConnectError),
+    /// A JetStream request of a clustered backup or restore failed, or the stream is unusable.
+    #[error("JetStream stream `{stream}`: {reason}")]
+    Stream {
+        /// The stream.
+        stream: String,
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 /// VexFS semantic event engine.
@@ -94,11 +109,11 @@ pub struct Cli {
 pub enum Command {
     /// Run the engine (the default; with no options it uses the embedded configuration).
     Serve(ServeArgs),
-    /// Take a backup from a running engine or from a data directory.
+    /// Take a backup from a running engine, a data directory or a clustered deployment's stream.
     Backup(backup::BackupArgs),
     /// Verify a backup archive (manifest, checksum, every event).
     Verify(backup::VerifyArgs),
-    /// Restore a backup archive into a data directory.
+    /// Restore a backup archive into a data directory, or a clustered one into a new stream.
     Restore(backup::RestoreArgs),
     /// Send an NDJSON file of events to a running engine.
     Replay(replay::ReplayArgs),

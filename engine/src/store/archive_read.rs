@@ -168,6 +168,21 @@ fn read_manifest(entry: &mut impl Read, origin: &Path) -> Result<Manifest, Store
     if manifest.format != FORMAT {
         return Err(bad(origin, format!("unknown format `{}`", manifest.format)));
     }
+    if let Some(source) = &manifest.source {
+        let placed: u64 = source.partition_counts.iter().sum();
+        if placed != manifest.event_count || source.partition_counts.is_empty() {
+            return Err(bad(
+                origin,
+                format!(
+                    "manifest: the partition counts of stream `{}` add up to {placed} events \
+                     over {} partitions, but eventCount is {}",
+                    source.stream,
+                    source.partition_counts.len(),
+                    manifest.event_count
+                ),
+            ));
+        }
+    }
     Ok(manifest)
 }
 

@@ -3,7 +3,7 @@
 use super::*;
 use crate::event::EventType;
 use crate::store::archive_read::read_archive;
-use crate::store::snapshot::write_archive;
+use crate::store::snapshot::{StreamSource, write_archive, write_stream_archive};
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
@@ -61,4 +61,33 @@ fn tampered_archives_fail_verification() {
     std::fs::write(&path, gz.finish().unwrap()).unwrap();
     let err = read_archive(&path).unwrap_err();
     assert!(err.to_string().contains("does not match"), "{err}");
+}
+
+#[test]
+fn a_stream_archive_names_its_source_and_its_partition_counts_must_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.tar.gz");
+    let source = StreamSource {
+        stream: "VEXFS_EVENTS".into(),
+        subject_prefix: "vexfs.events".into(),
+        cut_sequence: 9,
+        partition_counts: vec![3, 0, 4],
+    };
+    let file = std::fs::File::create(&path).unwrap();
+    let written = write_stream_archive(&events(7), source.clone(), 5, file).unwrap();
+    assert_eq!((written.next_id, written.anomaly_count), (10, 0));
+    let (manifest, back) = read_archive(&path).unwrap();
+    assert_eq!(manifest.source.as_ref(), Some(&source));
+    assert_eq!(back.events, events(7));
+    let short = StreamSource {
+        partition_counts: vec![3, 3],
+        ..source
+    };
+    let file = std::fs::File::create(&path).unwrap();
+    write_stream_archive(&events(7), short, 5, file).unwrap();
+    let err = read_archive(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("partition counts of stream `VEXFS_EVENTS` add up to 6 events over 2 partitions, but eventCount is 7"),
+        "{err}"
+    );
 }

@@ -49,6 +49,24 @@ pub struct Manifest {
     /// [`audit_files::digest`] of the audit files, when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_sha256: Option<String>,
+    /// The JetStream stream a clustered backup was cut from (absent for a standalone engine's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<StreamSource>,
+}
+
+/// Where a clustered backup came from: `events.ndjson` holds partition 0's events in stream
+/// order, then partition 1's, and so on, `partition_counts[p]` of partition `p`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamSource {
+    /// The stream's name.
+    pub stream: String,
+    /// Its subjects are `<subject_prefix>.<partition>`.
+    pub subject_prefix: String,
+    /// The stream's last sequence when the backup started: nothing after it is in the archive.
+    pub cut_sequence: u64,
+    /// Events of each partition, by partition (its length is the partition count).
+    pub partition_counts: Vec<u64>,
 }
 
 fn lines(bytes: &[u8]) -> u64 {
@@ -87,6 +105,55 @@ pub fn write_archive<W: Write>(
     now_ns: i64,
     out: W,
 ) -> Result<Manifest, StoreError> {
+    let members = Members {
+        events,
+        anomalies,
+        audit,
+        next_id,
+        source: None,
+    };
+    write_members(members, now_ns, out)
+}
+
+/// Writes a clustered backup: `events` grouped by partition as `source` describes them (no
+/// anomaly records or audit files: replicas derive their analytic state from the stream).
+pub fn write_stream_archive<W: Write>(
+    events: &[Event],
+    source: StreamSource,
+    now_ns: i64,
+    out: W,
+) -> Result<Manifest, StoreError> {
+    let members = Members {
+        events,
+        anomalies: b"",
+        audit: &[],
+        next_id: source.cut_sequence + 1,
+        source: Some(source),
+    };
+    write_members(members, now_ns, out)
+}
+
+/// What an archive holds besides its manifest, and what the manifest says of it.
+struct Members<'a> {
+    events: &'a [Event],
+    anomalies: &'a [u8],
+    audit: &'a [AuditFile],
+    next_id: u64,
+    source: Option<StreamSource>,
+}
+
+fn write_members<W: Write>(
+    members: Members<'_>,
+    now_ns: i64,
+    out: W,
+) -> Result<Manifest, StoreError> {
+    let Members {
+        events,
+        anomalies,
+        audit,
+        next_id,
+        source,
+    } = members;
     // Two passes over the events: the first measures and hashes the member (its size heads it
     // in the tar, its sha256 is in the manifest before it), the second streams it. Neither
     // holds more than one batch of encoded events.
@@ -105,6 +172,7 @@ pub fn write_archive<W: Write>(
         anomalies_sha256: (!anomalies.is_empty()).then(|| hex::encode(Sha256::digest(anomalies))),
         audit_files: audit.len() as u64,
         audit_sha256: audit_files::digest(audit),
+        source,
     };
     let manifest_json =
         serde_json::to_vec_pretty(&manifest).map_err(|e| StoreError::Encode(e.to_string()))?;

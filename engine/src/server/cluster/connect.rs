@@ -74,8 +74,16 @@ pub async fn connect(
     section: &ClusterSection,
     ordinal: u32,
 ) -> Result<async_nats::Client, ConnectError> {
+    connect_as(section, &format!("vexfs-engine-{ordinal}")).await
+}
+
+/// Connects to the servers of `section` (credentials and TLS as it names them) as client `name`.
+pub async fn connect_as(
+    section: &ClusterSection,
+    name: &str,
+) -> Result<async_nats::Client, ConnectError> {
     let mut options = async_nats::ConnectOptions::new()
-        .name(format!("vexfs-engine-{ordinal}"))
+        .name(name)
         .connection_timeout(REQUEST_TIMEOUT)
         .retry_on_initial_connect();
     if let Some(path) = &section.credentials_file {
