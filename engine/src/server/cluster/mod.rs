@@ -207,16 +207,7 @@ pub async fn start(
     });
     for p in &owned {
         let subject = partition::subject(&section.subject_prefix, *p);
-        let target = match stream.get_last_raw_message_by_subject(&subject).await {
-            Ok(message) => message.sequence,
-            Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => 0,
-            Err(e) => {
-                return Err(ClusterError::Target {
-                    subject,
-                    reason: e.to_string(),
-                });
-            }
-        };
+        let target = last_sequence(&stream, subject).await?;
         if status.target(*p, target) {
             on_caught_up();
         }
@@ -255,4 +246,36 @@ pub async fn start(
         MONITOR_PERIOD,
     )));
     Ok(Running { tasks })
+}
+
+/// How long reading a partition's last sequence is retried at start: a stream another replica
+/// has just created answers only once its raft group has elected a leader.
+const LAST_SEQUENCE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The last stream sequence of `subject` (0 when it holds nothing), retrying timeouts and
+/// JetStream errors for [`LAST_SEQUENCE_PATIENCE`]; an invalid subject fails at once.
+async fn last_sequence(
+    stream: &async_nats::jetstream::stream::Stream,
+    subject: String,
+) -> Result<u64, ClusterError> {
+    let deadline = tokio::time::Instant::now() + LAST_SEQUENCE_PATIENCE;
+    loop {
+        match stream.get_last_raw_message_by_subject(&subject).await {
+            Ok(message) => return Ok(message.sequence),
+            Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => return Ok(0),
+            Err(e)
+                if e.kind() != LastRawMessageErrorKind::InvalidSubject
+                    && tokio::time::Instant::now() < deadline =>
+            {
+                tracing::warn!(%subject, error = %e, "reading the last sequence; retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            Err(e) => {
+                return Err(ClusterError::Target {
+                    subject,
+                    reason: e.to_string(),
+                });
+            }
+        }
+    }
 }
