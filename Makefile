@@ -5,7 +5,7 @@ CARGO ?= cargo
 CLUSTER := tests/e2e/cluster
 E2E_STATE ?= /dev/shm/vexfs-e2e-test
 
-.PHONY: help build test unit test-s3 test-openapi test-oidc test-cluster e2e e2e-tools lint fmt generate generate-check demo demo-down bench bench-quality bench-nab bench-ingest clean-state test-known-answer bench-hdfs test-monitoring test-rules test-health monitoring-drift monitoring-tools install-plugin bench-scale
+.PHONY: help build test unit test-s3 test-openapi test-oidc test-cluster e2e e2e-tools lint fmt generate generate-check demo demo-down bench bench-quality bench-nab bench-ingest clean-state test-known-answer bench-hdfs test-monitoring test-rules test-health monitoring-drift monitoring-tools install-plugin bench-scale bench-cluster
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -116,6 +116,10 @@ bench-nab: ## NAB scores of the series detector: in-sample and leave-one-categor
 
 bench-ingest: ## 1M-event HTTP ingest, analytics off and on, beside VictoriaLogs (3 runs each)
 	bench/ingest_peer.sh
+
+bench-cluster: ## Clustered mode on NATS: ingest (standalone, 1 and 3 replicas) and query fan-out latency
+	bench/cluster_ingest.sh
+	bench/cluster_query.sh
 
 test-known-answer: ## The known-answer stream through the real binary (also part of `make unit`)
 	$(CARGO) test -p vexfs-engine --test known_answer
