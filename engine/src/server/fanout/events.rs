@@ -57,13 +57,7 @@ pub async fn page(
     let answers = peers
         .get::<LocalPage>(
             "/api/v1/events",
-            |ordinal| {
-                let mut q = base.clone();
-                if let Some(p) = positions.of(ordinal) {
-                    q.push(("cursor".into(), p.to_owned()));
-                }
-                q
-            },
+            |ordinal| positions.query_for(&base, ordinal),
             listing.auth,
         )
         .await;

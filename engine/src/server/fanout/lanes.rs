@@ -54,6 +54,16 @@ impl Positions {
     pub fn of(&self, ordinal: u32) -> Option<&str> {
         self.0.get(ordinal as usize).and_then(Option::as_deref)
     }
+
+    /// The query replica `ordinal` is asked: `base` (the caller's parameters without `cursor`
+    /// and `scope`) plus the replica's own position as its `cursor`, if it has one.
+    pub fn query_for(&self, base: &[(String, String)], ordinal: u32) -> Vec<(String, String)> {
+        let mut query = base.to_vec();
+        if let Some(position) = self.of(ordinal) {
+            query.push(("cursor".into(), position.to_owned()));
+        }
+        query
+    }
 }
 
 /// A merged page.
