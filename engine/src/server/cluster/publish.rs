@@ -9,7 +9,9 @@
 //! `[server] ingest_queue_batches` batches are in flight; more answer 429. A message whose id
 //! another publish is storing at that moment (JetStream's "duplicate message id is in process",
 //! two clients sending the same key at once) is published again until the stream answers for it,
-//! at most [`IN_PROCESS_RETRIES`] times.
+//! at most [`PUBLISH_RETRIES`] times. A message no stream answered for (no responders: a
+//! stream another replica has just created is not yet known to every server of the cluster) is
+//! published again the same way; nothing was stored, so this cannot store it twice.
 
 use super::partition::{partition_of, subject};
 use crate::core::analytics::sessions::SessionKey;
@@ -24,16 +26,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
-/// Times a message whose id is in process elsewhere is published again.
-pub const IN_PROCESS_RETRIES: u32 = 50;
+/// Times a message whose publish is [`retryable`] is published again.
+pub const PUBLISH_RETRIES: u32 = 50;
 /// Pause before publishing such a message again.
-const IN_PROCESS_PAUSE: Duration = Duration::from_millis(100);
+const RETRY_PAUSE: Duration = Duration::from_millis(100);
 
-/// Whether a publish failed because another publish of the same message id is in process.
-fn in_process(e: &jetstream::context::PublishError) -> bool {
-    std::error::Error::source(e)
-        .and_then(|s| s.downcast_ref::<jetstream::Error>())
-        .is_some_and(|j| j.error_code() == jetstream::ErrorCode::STREAM_DUPLICATE_MESSAGE_CONFLICT)
+/// Whether a publish failed in a way that publishing again settles: another publish of the same
+/// message id is in process, or no stream answered yet (the message was not stored).
+fn retryable(e: &jetstream::context::PublishError) -> bool {
+    e.kind() == jetstream::context::PublishErrorKind::StreamNotFound
+        || std::error::Error::source(e)
+            .and_then(|s| s.downcast_ref::<jetstream::Error>())
+            .is_some_and(|j| {
+                j.error_code() == jetstream::ErrorCode::STREAM_DUPLICATE_MESSAGE_CONFLICT
+            })
 }
 
 /// The NATS JetStream event log.
@@ -135,8 +141,8 @@ impl NatsLog {
             .map_err(|e| failed(&e))
     }
 
-    /// The acknowledgement of `event`: `first`, or, while its id is in process elsewhere, that
-    /// of publishing it again.
+    /// The acknowledgement of `event`: `first`, or, while the publish is [`retryable`], that of
+    /// publishing it again.
     async fn settle(
         &self,
         event: &Event,
@@ -144,10 +150,10 @@ impl NatsLog {
         first: Result<jetstream::publish::PublishAck, jetstream::context::PublishError>,
     ) -> Result<jetstream::publish::PublishAck, LogError> {
         let mut answer = first;
-        for _ in 0..IN_PROCESS_RETRIES {
+        for _ in 0..PUBLISH_RETRIES {
             match answer {
-                Err(e) if in_process(&e) => {
-                    tokio::time::sleep(IN_PROCESS_PAUSE).await;
+                Err(e) if retryable(&e) => {
+                    tokio::time::sleep(RETRY_PAUSE).await;
                     answer = self.send(event, id).await?.await;
                 }
                 _ => break,
@@ -164,5 +170,22 @@ impl EventLog for NatsLog {
 
     fn open_before_ready(&self) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jetstream::context::{PublishError, PublishErrorKind};
+
+    #[test]
+    fn no_responders_and_an_id_in_process_are_retried_other_failures_are_not() {
+        assert!(retryable(&PublishError::new(
+            PublishErrorKind::StreamNotFound
+        )));
+        assert!(!retryable(&PublishError::new(PublishErrorKind::TimedOut)));
+        assert!(!retryable(&PublishError::new(
+            PublishErrorKind::WrongLastSequence
+        )));
     }
 }
