@@ -1,14 +1,14 @@
-//! Queries answered for the whole cluster: the same stream into one standalone engine and into
-//! three clustered replicas gives the same statistics, per-type counts, latency percentiles,
-//! patterns and rules from any replica; events and anomaly records page across the replicas
+//! Queries answered for the whole cluster: the same 200,000-event stream into one standalone
+//! engine and into three clustered replicas gives the same statistics, per-type counts, latency
+//! percentiles, patterns, rules and session verdicts from any replica; events and anomaly records page across the replicas
 //! without skips or repeats; a replica that is down makes answers partial, naming it.
 //! Run by `make test-cluster`.
 
 mod cluster_common;
 
 use cluster_common::queries::{
-    EXTRA, all_events, assert_series_match, comparable_patterns, comparable_stats, local_sessions,
-    stream, wait_until,
+    EXTRA, all_events, all_verdicts, assert_series_match, comparable_patterns, comparable_stats,
+    comparable_verdicts, local_sessions, stream, wait_until,
 };
 use cluster_common::{NatsCluster, Replica, free_port, ndjson, partition_of, post, start_cluster};
 use serde_json::json;
@@ -17,6 +17,8 @@ use std::time::Instant;
 
 /// Sessions of the equivalence stream (the session window of 10,000 holds them all).
 const SESSIONS: usize = 9_500;
+/// Times each session runs its template (about 21 events per session).
+const ROUNDS: usize = 4;
 /// Events per ingest request.
 const BATCH: usize = 2_000;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -32,9 +34,9 @@ async fn any_replica_answers_what_one_engine_answers() {
         free_port(),
     )
     .await;
-    let events = stream(SESSIONS);
+    let events = stream(SESSIONS, ROUNDS);
     let total = events.len();
-    assert!(total > 50_000, "{total} events");
+    assert!(total >= 200_000, "{total} events");
     let client = reqwest::Client::new();
     let started = Instant::now();
     for (n, batch) in events.chunks(BATCH).enumerate() {
@@ -66,7 +68,9 @@ async fn any_replica_answers_what_one_engine_answers() {
 
     let at = chrono::Utc::now().timestamp_nanos_opt().unwrap();
     let want_stats = single.get(&format!("/api/v1/stats?at={at}")).await;
+    let asked = Instant::now();
     let want_patterns = single.get("/api/v1/patterns").await;
+    eprintln!("standalone: patterns in {:?}", asked.elapsed());
     let want_series = single.get("/api/v1/timeseries?points=90").await;
     assert!(!want_series["latencyByType"].as_object().unwrap().is_empty());
     assert_eq!(want_stats["totalEvents"], total);
@@ -106,12 +110,37 @@ async fn any_replica_answers_what_one_engine_answers() {
             series["missingReplicas"]
         );
         assert_series_match(&series, &want_series, &format!("replica {ordinal}"));
+        let asked = Instant::now();
         let patterns = replica.get("/api/v1/patterns").await;
+        eprintln!("replica {ordinal}: patterns in {:?}", asked.elapsed());
         assert_eq!(patterns["partial"], false, "replica {ordinal}: {patterns}");
         assert_eq!(
             comparable_patterns(&patterns),
             comparable_patterns(&want_patterns),
             "replica {ordinal}"
+        );
+    }
+
+    // Session verdicts: every replica judged every session with the same model; the listing
+    // from any replica is the single engine's.
+    let want_verdicts = comparable_verdicts(&all_verdicts(&single).await);
+    assert_eq!(want_verdicts.len(), SESSIONS);
+    let anomalous = want_verdicts
+        .values()
+        .filter(|v| v["verdict"] == "anomalous")
+        .count();
+    assert!(anomalous > 0, "some sessions are anomalous");
+    for (ordinal, replica) in replicas.iter().enumerate() {
+        let got = comparable_verdicts(&all_verdicts(replica).await);
+        let differing: Vec<_> = want_verdicts
+            .iter()
+            .filter(|(k, v)| got.get(*k) != Some(*v))
+            .take(3)
+            .collect();
+        assert!(
+            differing.is_empty() && got.len() == SESSIONS,
+            "replica {ordinal}: {} verdicts, first differing {differing:?}",
+            got.len()
         );
     }
 
@@ -172,7 +201,7 @@ async fn a_replica_that_is_down_makes_answers_partial_and_is_named() {
     let root = tempfile::tempdir().unwrap();
     let nats = NatsCluster::start(root.path()).await;
     let mut replicas = start_cluster(root.path(), &nats.urls(), 3, EXTRA).await;
-    let events = stream(400);
+    let events = stream(400, 1);
     let client = reqwest::Client::new();
     post(&client, &replicas[0].url, ndjson(&events))
         .await

@@ -106,7 +106,7 @@ async fn merged_answers_stay_the_same_from_two_to_three_to_two_replicas() {
     let root = tempfile::tempdir().unwrap();
     let nats = NatsCluster::start(root.path()).await;
     let mut replicas = start_cluster(root.path(), &nats.urls(), 2, EXTRA).await;
-    let events = stream(QUERY_SESSIONS);
+    let events = stream(QUERY_SESSIONS, 1);
     let client = reqwest::Client::new();
     for (n, batch) in events.chunks(1_000).enumerate() {
         post(&client, &replicas[n % 2].url, ndjson(batch))

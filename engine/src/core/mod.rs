@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod analytics;
 pub mod compose;
+pub mod partition;
 pub mod profiler;
 pub mod stats;
 pub mod windows;
@@ -169,6 +170,15 @@ impl HookHandle {
         applied();
         MutexGuard::unlock_fair(hooks);
         timings
+    }
+
+    /// Runs `f` on the registered hook of type `T` under the hooks' lock (released fairly);
+    /// `None` when there is no such hook.
+    pub fn with<T: EventHook, R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        let mut hook = find_hook::<T>(&self.0)?;
+        let answer = f(&mut hook);
+        MappedMutexGuard::unlock_fair(hook);
+        Some(answer)
     }
 }
 

@@ -38,6 +38,7 @@ pub async fn get_cluster(State(state): State<AppState>) -> Json<ClusterReport> {
             resumed_from: std::collections::BTreeMap::new(),
             caught_up: false,
             progress: Vec::new(),
+            sessions: crate::server::cluster_status::SessionFeedProgress::default(),
         },
     })
 }

@@ -3,12 +3,14 @@
 //! Read by `GET /api/v1/cluster`, `/metrics` and readiness.
 //!
 //! Readiness rule: at start the replica reads the last sequence of every owned partition's
-//! subject (its target); it is ready once every owned partition has applied its target. Later
-//! messages do not make it unready again (lag is reported, not gated on).
+//! subject and of the whole stream (its targets); it is ready once every owned partition has
+//! applied its target and the session feed (every event of the stream, for the session model)
+//! has reached the stream's. Later messages do not make it unready again (lag is reported, not
+//! gated on).
 
 use crate::store::Positions;
 use parking_lot::Mutex;
-use prometheus::{IntGaugeVec, Opts, Registry};
+use prometheus::{IntGauge, IntGaugeVec, Opts, Registry};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -26,6 +28,24 @@ pub struct PartitionProgress {
     /// The partition's last stream sequence when the replica started; applying it is the
     /// readiness rule.
     pub start_target: u64,
+}
+
+/// The session feed's progress: every event of the stream, in stream order, for the sessions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionFeedProgress {
+    /// Last stream sequence the sessions have seen (0: none).
+    pub applied_sequence: u64,
+    /// The stream's last sequence when the replica started (`u64::MAX` until read).
+    pub start_target: u64,
+}
+
+impl SessionFeedProgress {
+    /// Not started, target not yet read.
+    pub const UNREAD: SessionFeedProgress = SessionFeedProgress {
+        applied_sequence: 0,
+        start_target: u64::MAX,
+    };
 }
 
 /// `GET /api/v1/cluster` body.
@@ -50,10 +70,12 @@ pub struct ClusterReport {
     pub rebuilt: bool,
     /// The applied sequence per owned partition recovered from the local log at start.
     pub resumed_from: BTreeMap<u32, u64>,
-    /// Whether every owned partition reached its start target.
+    /// Whether every owned partition and the session feed reached their start targets.
     pub caught_up: bool,
     /// Progress of each owned partition.
     pub progress: Vec<PartitionProgress>,
+    /// Progress of the session feed.
+    pub sessions: SessionFeedProgress,
 }
 
 /// The live status, shared by the consumers, the monitor and the handlers.
@@ -61,6 +83,7 @@ pub struct ClusterStatus {
     report: Mutex<ClusterReport>,
     applied: IntGaugeVec,
     pending: IntGaugeVec,
+    sessions: IntGauge,
 }
 
 impl ClusterStatus {
@@ -81,12 +104,18 @@ impl ClusterStatus {
             ),
             &["partition"],
         )?;
+        let sessions = IntGauge::new(
+            "vexfs_cluster_session_feed_sequence",
+            "Last stream sequence the session feed applied (every partition, for the session model)",
+        )?;
         registry.register(Box::new(applied.clone()))?;
         registry.register(Box::new(pending.clone()))?;
+        registry.register(Box::new(sessions.clone()))?;
         let status = ClusterStatus {
             report: Mutex::new(report),
             applied,
             pending,
+            sessions,
         };
         for row in status.report.lock().progress.clone() {
             status.publish(&row);
@@ -114,11 +143,40 @@ impl ClusterStatus {
             change(row);
             self.publish(row);
         }
+        Self::settle(&mut report)
+    }
+
+    fn settle(report: &mut ClusterReport) -> bool {
         report.caught_up = report
             .progress
             .iter()
-            .all(|r| r.applied_sequence >= r.start_target);
+            .all(|r| r.applied_sequence >= r.start_target)
+            && report.sessions.applied_sequence >= report.sessions.start_target;
         report.caught_up
+    }
+
+    fn update_sessions(&self, change: impl FnOnce(&mut SessionFeedProgress)) -> bool {
+        let mut report = self.report.lock();
+        change(&mut report.sessions);
+        self.sessions
+            .set(report.sessions.applied_sequence.min(i64::MAX as u64) as i64);
+        Self::settle(&mut report)
+    }
+
+    /// Records that the session feed has applied up to `sequence`; returns whether everything
+    /// has now caught up.
+    pub fn sessions_applied(&self, sequence: u64) -> bool {
+        self.update_sessions(|s| s.applied_sequence = s.applied_sequence.max(sequence))
+    }
+
+    /// Sets the session feed's start target (the stream's last sequence).
+    pub fn sessions_target(&self, sequence: u64) -> bool {
+        self.update_sessions(|s| s.start_target = sequence)
+    }
+
+    /// The last stream sequence the session feed applied.
+    pub fn sessions_applied_sequence(&self) -> u64 {
+        self.report.lock().sessions.applied_sequence
     }
 
     /// Records that `partition` has applied up to `sequence`; returns whether every owned
@@ -189,20 +247,28 @@ mod tests {
             resumed_from: positions.clone(),
             caught_up: false,
             progress: initial_progress(owned, positions),
+            sessions: SessionFeedProgress::UNREAD,
         };
         ClusterStatus::new(report, &Registry::new()).unwrap()
     }
 
     #[test]
-    fn caught_up_once_every_owned_partition_applied_its_start_target() {
+    fn caught_up_once_every_owned_partition_and_the_session_feed_applied_their_targets() {
         let positions = Positions::from([(0, 7)]);
         let s = status(&[0, 2], &positions);
         assert_eq!(s.applied_sequence(0), 7);
         assert!(!s.target(0, 7), "partition 2 has no target yet");
         assert!(!s.target(2, 9));
         assert!(!s.applied(2, 8, Some(1)));
-        assert!(s.applied(2, 9, Some(0)));
+        assert!(
+            !s.applied(2, 9, Some(0)),
+            "the session feed has no target yet"
+        );
+        assert!(!s.sessions_target(12));
+        assert!(!s.sessions_applied(11));
+        assert!(s.sessions_applied(12));
         assert!(s.report().caught_up);
+        assert_eq!(s.sessions_applied_sequence(), 12);
         assert!(s.applied(2, 3, None), "applied never goes back");
         assert_eq!(s.applied_sequence(2), 9);
         assert_eq!(s.report().progress[1].pending, 0);

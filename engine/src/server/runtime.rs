@@ -147,6 +147,9 @@ where
     };
     let metrics = Arc::new(Metrics::new()?);
     let (mut state, rx) = AppState::new(config, metrics);
+    if let Some(prepared) = &prepared {
+        crate::server::cluster::share_sessions(&state, prepared);
+    }
     state.alerts = super::alerts_api::start(&state)?;
     state.audit = super::audit_layer::start(&state, &data_dir)?;
     state.oidc_keys = super::oidc_keys::start(&state.config).await?;

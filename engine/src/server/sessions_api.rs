@@ -1,22 +1,23 @@
-//! `GET /api/v1/sessions` and `GET /api/v1/sessions/{key}`: closed-session verdicts. Verdicts are
-//! per replica (each replica's session model learns from its own sessions), so the listing
-//! answers the asked replica's; a session's detail is looked up on the peers when the asked
-//! replica does not hold it (a session lives on the one replica owning its partition).
+//! `GET /api/v1/sessions` and `GET /api/v1/sessions/{key}`: closed-session verdicts. In clustered
+//! mode every replica judges every session with the same model and keeps the verdicts of the
+//! sessions it owns, so the listing is the union of the replicas' (what one engine would list),
+//! and a session's detail is looked up on the peers when the asked replica does not hold it.
 
 use super::analytics_api::AnalyticsApiError;
 use super::anomalies_api::{Failure, limit, with_analytics};
 use super::endpoints::Endpoint;
 use super::error::ApiError;
-use super::fanout::{self, Coverage, Scope};
+use super::fanout::{self, Answer, Coverage, FanoutError, Listing, Scope};
 use super::query::bad;
 use super::state::AppState;
 use crate::core::analytics::Analytics;
+use crate::core::analytics::sessions::SessionKey;
 use crate::core::analytics::verdicts::{
     self, SessionPage, SessionQuery, SessionSort, SessionVerdict, Step, StepView, Verdict,
 };
 use crate::event::Event;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -44,6 +45,8 @@ pub struct SessionsParams {
     cursor: Option<String>,
     /// Page size.
     limit: Option<usize>,
+    /// `cluster` (default: every replica's verdicts) or `local` (this replica's only).
+    scope: Option<String>,
 }
 
 impl SessionsParams {
@@ -62,15 +65,7 @@ impl SessionsParams {
             Some("severity") => SessionSort::Severity,
             Some(other) => return Err(bad("sort", format!("`{other}` is not time or severity"))),
         };
-        let offset = self
-            .cursor
-            .as_deref()
-            .map(|c| {
-                c.parse()
-                    .map_err(|_| bad("cursor", format!("`{c}` was not returned by this endpoint")))
-            })
-            .transpose()?
-            .unwrap_or(0);
+        let offset = offset(self.cursor.as_deref())?;
         Ok(SessionQuery {
             verdict,
             sort,
@@ -78,6 +73,17 @@ impl SessionsParams {
             limit: limit(self.limit, verdicts::DEFAULT_LIMIT, verdicts::MAX_LIMIT)?,
         })
     }
+}
+
+/// A replica's own cursor: an offset into its listing.
+fn offset(cursor: Option<&str>) -> Result<usize, ApiError> {
+    cursor
+        .map(|c| {
+            c.parse()
+                .map_err(|_| bad("cursor", format!("`{c}` was not returned by this endpoint")))
+        })
+        .transpose()
+        .map(Option::unwrap_or_default)
 }
 
 /// `GET /api/v1/sessions`: every closed session's verdict.
@@ -90,10 +96,51 @@ impl SessionsParams {
 )]
 async fn get_sessions(
     State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
     Query(params): Query<SessionsParams>,
-) -> Result<Json<SessionPage>, Failure> {
-    let q = params.query()?;
-    with_analytics(&state, |a| a.sessions(&q)).map(Json)
+) -> Result<Response, Failure> {
+    let scope = Scope::parse(params.scope.as_deref())?;
+    let cursor = params.cursor.clone();
+    let q = SessionsParams {
+        cursor: None,
+        ..params
+    }
+    .query()?;
+    let Some(peers) = state.fanout().filter(|_| scope == Scope::Cluster) else {
+        let q = SessionQuery {
+            offset: offset(cursor.as_deref())?,
+            ..q
+        };
+        return with_analytics(&state, |a| a.sessions(&q)).map(|page| Json(page).into_response());
+    };
+    let local = |at: Option<&str>| -> Result<fanout::sessions::Report, FanoutError> {
+        let q = SessionQuery {
+            offset: at.and_then(|p| p.parse().ok()).unwrap_or(0),
+            ..q.clone()
+        };
+        let page: SessionPage = with_analytics(&state, |a| a.sessions(&q))
+            .map_err(|_| FanoutError::Task("analytics are disabled".into()))?;
+        serde_json::to_value(page)
+            .and_then(serde_json::from_value)
+            .map_err(|e| FanoutError::Task(e.to_string()))
+    };
+    with_analytics(&state, |_| ())?;
+    let pairs = fanout::query_pairs(raw.as_deref());
+    let listing = Listing {
+        query: &pairs,
+        cursor: cursor.as_deref(),
+        limit: q.limit,
+        auth: fanout::authorization(&headers),
+    };
+    let (page, coverage) = fanout::sessions::page(peers, listing, q.sort, local)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(Json(Answer {
+        body: page,
+        coverage: Some(coverage),
+    })
+    .into_response())
 }
 
 /// `GET /api/v1/sessions/{key}`.
@@ -190,11 +237,27 @@ fn local_session(state: &AppState, key: &str) -> Result<Option<SessionDetail>, F
     let Some(verdict) = analytics.session(key).cloned() else {
         return Ok(None);
     };
-    let events = verdict
-        .event_ids
-        .iter()
-        .filter_map(|&id| shared.retained.get(id).cloned())
-        .collect();
+    let events = if state.cluster.get().is_some() {
+        // Clustered: the verdict's ids are stream sequences; the events are found by key.
+        let policy = SessionKey::parse(&state.config.pattern_discovery.session_key)
+            .unwrap_or(SessionKey::Auto);
+        shared
+            .retained
+            .iter()
+            .filter(|e| {
+                (verdict.start_ns..=verdict.end_ns).contains(&e.timestamp_ns)
+                    && policy.of(e).is_some_and(|k| &**k == key)
+            })
+            .take(verdict.events)
+            .cloned()
+            .collect()
+    } else {
+        verdict
+            .event_ids
+            .iter()
+            .filter_map(|&id| shared.retained.get(id).cloned())
+            .collect()
+    };
     Ok(Some(SessionDetail {
         key: key.to_owned(),
         steps: verdict.steps(),

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 pub const SPIKE_EVERY: usize = 997;
 
 /// Sessions close only when the stream goes quiet, so a session is the same whichever engine
-/// holds it; count windows and the session window hold everything.
-pub const EXTRA: &str = "session_idle_seconds = 3\ntemporal_window_seconds = 7200\n\n\
-                     [analytics]\nsliding_window_size = 100000\n";
+/// holds it; count windows, the session window and the verdict log hold everything.
+pub const EXTRA: &str = "session_idle_seconds = 5\ntemporal_window_seconds = 7200\n\n\
+                     [analytics]\nsliding_window_size = 250000\nmax_event_history = 250000\n\n\
+                     [anomaly_detection]\nmax_session_verdicts = 20000\n";
 
 /// Session shapes (event types in order).
 pub const TEMPLATES: [&[&str]; 4] = [
@@ -47,8 +48,9 @@ pub const TEMPLATES: [&[&str]; 4] = [
 /// Types inserted at random into some sessions.
 pub const NOISE: [&str; 3] = ["FilesystemRead", "FilesystemChmod", "FilesystemRename"];
 
-/// A deterministic stream of `sessions` sessions, in event-time order, ending 20 minutes ago.
-pub fn stream(sessions: usize) -> Vec<Value> {
+/// A deterministic stream of `sessions` sessions, in event-time order, ending 20 minutes ago;
+/// each session runs its template `rounds` times.
+pub fn stream(sessions: usize, rounds: usize) -> Vec<Value> {
     let now = chrono::Utc::now().timestamp_nanos_opt().unwrap();
     let start = now - 45 * 60 * 1_000_000_000;
     let mut x: u64 = 42;
@@ -60,13 +62,17 @@ pub fn stream(sessions: usize) -> Vec<Value> {
     };
     let mut events = Vec::new();
     for s in 0..sessions {
-        let mut types: Vec<&str> = TEMPLATES[(next() % 4) as usize].to_vec();
-        if next() % 10 < 6 {
-            let at = (next() as usize) % (types.len() + 1);
-            types.insert(at, NOISE[(next() % 3) as usize]);
+        let template = TEMPLATES[(next() % 4) as usize];
+        let mut types: Vec<&str> = Vec::new();
+        for _ in 0..rounds {
+            types.extend_from_slice(template);
+            if next() % 10 < 6 {
+                let at = types.len() - (next() as usize) % (template.len() + 1);
+                types.insert(at, NOISE[(next() % 3) as usize]);
+            }
         }
         for (j, t) in types.into_iter().enumerate() {
-            let ts = start + s as i64 * 150_000_000 + j as i64 * 10_000_000;
+            let ts = start + s as i64 * 150_000_000 + j as i64 * 5_000_000;
             events.push((ts, s, j, t, 20_000 + next() % 30_000));
         }
     }
@@ -199,4 +205,39 @@ pub fn assert_series_match(got: &Value, want: &Value, what: &str) {
             }
         }
     }
+}
+
+/// Every session verdict of `engine`'s listing (the cluster's, from a replica), paged through.
+pub async fn all_verdicts(engine: &Replica) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = "/api/v1/sessions?limit=1000".to_string();
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let page = engine.get(&path).await;
+        assert_ne!(page["partial"], true, "{}", page["missingReplicas"]);
+        out.extend(page["sessions"].as_array().unwrap().iter().cloned());
+        match page["nextCursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return out,
+        }
+    }
+}
+
+/// What must be identical in two engines' verdicts, by session key (not when they were
+/// closed, nor record ids, which are each engine's own).
+pub fn comparable_verdicts(verdicts: &[Value]) -> std::collections::BTreeMap<String, Value> {
+    verdicts
+        .iter()
+        .map(|v| {
+            let mut v = v.clone();
+            let object = v.as_object_mut().unwrap();
+            for field in ["closedAt", "closedAtNs", "anomalyId"] {
+                object.remove(field);
+            }
+            (object["key"].as_str().unwrap().to_owned(), v)
+        })
+        .collect()
 }

@@ -1,5 +1,9 @@
 //! Session verdicts: each closed session, in closing order, is scored against the session model
 //! before the model learns it; it is learned when judged normal or only mildly anomalous.
+//!
+//! A clustered replica judges every session of the stream, so its model learns exactly what one
+//! engine's would, but keeps the verdict and the anomaly record only of a session it owns: the
+//! owner answers for it, and the cluster's answers are the single engine's.
 
 use super::anomaly::profile::CountAnomaly;
 use super::anomaly::sequence::{END, SessionScore, StepScore};
@@ -45,7 +49,7 @@ impl Analytics {
         let established = self.cfg.min_samples as u64;
         if self.session_model.sessions() < self.cfg.min_sessions as u64 {
             self.learn_session(&session.items);
-            self.verdicts.push(verdict);
+            self.keep_verdict(session, verdict);
             return;
         }
         let score = self.session_model.score(&session.items);
@@ -88,7 +92,7 @@ impl Analytics {
             }
         }
         let mild = count.is_none() && severity::from_tail(worst.probability) < QUARANTINE_SEVERITY;
-        if anomalous {
+        if anomalous && session.owned {
             let finding = match count {
                 Some(c) if !unlikely_step => self.count_finding(session, &c),
                 _ => self.session_finding(session, &score),
@@ -98,7 +102,14 @@ impl Analytics {
         if !anomalous || mild {
             self.learn_session(&session.items);
         }
-        self.verdicts.push(verdict);
+        self.keep_verdict(session, verdict);
+    }
+
+    /// Keeps the verdict of a session this replica owns.
+    fn keep_verdict(&mut self, session: &OpenSession, verdict: SessionVerdict) {
+        if session.owned {
+            self.verdicts.push(verdict);
+        }
     }
 
     fn learn_session(&mut self, items: &[u32]) {

@@ -22,6 +22,7 @@ mod judge;
 mod queries;
 
 use crate::core::EventHook;
+use crate::core::partition::Share;
 use crate::core::profiler::Stage;
 use crate::core::windows::Windows;
 use crate::event::{Event, EventType};
@@ -106,6 +107,7 @@ pub struct Analytics {
     observed_at_tick: u64,
     last_active_ns: i64,
     idle_flushed: bool,
+    clustered: bool,
 }
 
 impl Analytics {
@@ -152,11 +154,21 @@ impl Analytics {
             observed_at_tick: 0,
             last_active_ns: i64::MIN,
             idle_flushed: true,
+            clustered: false,
             cfg,
         }
     }
 
-    /// Feeds one accepted event, acknowledged at wall-clock `now_ns`.
+    /// Clustered mode: sessions come from [`Analytics::observe_session`] (every event of the
+    /// stream, in stream order) and only those of `share` are this replica's; [`EventHook`]
+    /// events (the owned partitions) feed everything else. Set before any event.
+    pub fn set_share(&mut self, share: Share) {
+        self.sessions.set_share(share);
+        self.clustered = true;
+    }
+
+    /// Feeds one accepted event, acknowledged at wall-clock `now_ns` (in clustered mode, one of
+    /// the owned partitions: its sessions come through [`Analytics::observe_session`]).
     pub fn observe(&mut self, event: &Event, now_ns: i64) {
         self.observed += 1;
         self.idle_flushed = false;
@@ -168,6 +180,25 @@ impl Analytics {
             }
             d.observe(event, &mut self.findings);
         }
+        if !self.clustered {
+            self.track(event, item);
+            self.judge_closed(now_ns);
+        }
+        self.keep_findings(now_ns);
+    }
+
+    /// Clustered mode: feeds one event of the whole stream, in stream order, to the sessions.
+    /// Every replica judges every session, so its session model is the one a single engine
+    /// would have; verdicts and findings are kept only for the sessions this replica owns.
+    pub fn observe_session(&mut self, event: &Event, now_ns: i64) {
+        self.observed += 1;
+        self.idle_flushed = false;
+        self.track(event, event.event_type.index() as u32);
+        self.judge_closed(now_ns);
+    }
+
+    /// Appends the event to its session and, for an owned session, teaches the next-event model.
+    fn track(&mut self, event: &Event, item: u32) {
         let sample = self.observed.is_multiple_of(BACKTEST_EVERY);
         if let Some(history) = self.sessions.observe(event, item) {
             let tail = &history[history.len().saturating_sub(next_event::MAX_ORDER)..];
@@ -182,8 +213,6 @@ impl Analytics {
             );
             self.recent_history.push(item);
         }
-        self.judge_closed(now_ns);
-        self.keep_findings(now_ns);
     }
 
     /// Periodic work at wall-clock `now_ns`: closes every open session (and the current second)

@@ -1,6 +1,12 @@
 //! Session keying and bounding: events grouped per transaction, session, agent or source, each
 //! session spanning at most the temporal window, completed sessions kept in a bounded sliding window.
+//!
+//! A clustered replica tracks every session of the stream (so its session model learns from all
+//! of them, in the order one engine would) but owns only those of its partitions ([`Share`]): the
+//! others are judged for the model's sake and then dropped, never kept for mining or counted as
+//! open, and [`SessionTracker::observe`] gives no history for them.
 
+use crate::core::partition::Share;
 use crate::event::Event;
 use crate::event::Sym;
 use ahash::HashMap;
@@ -73,6 +79,8 @@ pub struct OpenSession {
     pub first_ns: i64,
     /// Event time of the last event.
     pub last_ns: i64,
+    /// Whether the session is this replica's (always, unless the tracker has a [`Share`]).
+    pub owned: bool,
 }
 
 /// Limits of the tracker.
@@ -104,6 +112,8 @@ pub struct SessionTracker {
     closed: Vec<OpenSession>,
     completed: VecDeque<Vec<u32>>,
     generation: u64,
+    share: Option<Share>,
+    open_owned: usize,
 }
 
 impl SessionTracker {
@@ -118,12 +128,19 @@ impl SessionTracker {
             closed: Vec::new(),
             completed: VecDeque::new(),
             generation: 0,
+            share: None,
+            open_owned: 0,
         }
+    }
+
+    /// Owns only the sessions of `share` from now on (clustered mode; set before any event).
+    pub fn set_share(&mut self, share: Share) {
+        self.share = Some(share);
     }
 
     /// Advances the watermark to the event's time (closing what it passes), then appends `item`
     /// to the event's session. Returns the session's items before this one, or `None` when the
-    /// event has no key under the policy.
+    /// event has no key under the policy or its session is not this replica's.
     pub fn observe(&mut self, event: &Event, item: u32) -> Option<&[u32]> {
         let ts = event.timestamp_ns;
         if ts > self.latest_ns {
@@ -136,10 +153,13 @@ impl SessionTracker {
         }
         let session = self.open.entry(key.clone()).or_insert_with(|| {
             self.deadlines.insert((ts, key.clone()));
+            let owned = self.share.is_none_or(|share| share.owns_key(key));
+            self.open_owned += usize::from(owned);
             OpenSession {
                 key: key.clone(),
                 first_ns: ts,
                 last_ns: ts,
+                owned,
                 ..Default::default()
             }
         });
@@ -149,7 +169,7 @@ impl SessionTracker {
             session.event_ids.push(event.id);
         }
         let n = session.items.len();
-        Some(&session.items[..n - 1])
+        session.owned.then(|| &session.items[..n - 1])
     }
 
     /// Closes sessions whose first event is before `watermark_ns`.
@@ -167,7 +187,10 @@ impl SessionTracker {
         if let Some((_, key)) = self.deadlines.pop_first()
             && let Some(s) = self.open.remove(&key)
         {
-            self.complete(s.items.clone());
+            if s.owned {
+                self.open_owned -= 1;
+                self.complete(s.items.clone());
+            }
             self.closed.push(s);
         }
     }
@@ -202,9 +225,9 @@ impl SessionTracker {
         self.generation
     }
 
-    /// Number of open sessions.
+    /// Number of open sessions this replica owns.
     pub fn open_count(&self) -> usize {
-        self.open.len()
+        self.open_owned
     }
 }
 
@@ -256,6 +279,36 @@ mod tests {
         t.flush();
         assert_eq!(t.take_closed()[0].items, vec![3]);
         assert_eq!(t.completed().len(), 3);
+    }
+
+    #[test]
+    fn a_replica_tracks_every_session_but_keeps_and_counts_only_its_own() {
+        let share = Share {
+            partitions: 16,
+            replicas: 3,
+            ordinal: 0,
+        };
+        let keys: Vec<String> = (0..40).map(|i| format!("s-{i}")).collect();
+        let mine = keys.iter().filter(|k| share.owns_key(k)).count();
+        assert!(mine > 0 && mine < keys.len());
+        let mut t = SessionTracker::new(SessionKey::Source, limits());
+        t.limits.max_open = 100;
+        t.limits.retained = 100;
+        t.set_share(share);
+        for (i, k) in keys.iter().enumerate() {
+            let history = t.observe(&event(i as i64, k, None), 1);
+            assert_eq!(history.is_some(), share.owns_key(k), "{k}");
+        }
+        assert_eq!(t.open_count(), mine);
+        t.flush();
+        let closed = t.take_closed();
+        assert_eq!(
+            closed.len(),
+            keys.len(),
+            "every session is closed and judged"
+        );
+        assert_eq!(closed.iter().filter(|s| s.owned).count(), mine);
+        assert_eq!((t.completed().len(), t.open_count()), (mine, 0));
     }
 
     #[test]

@@ -236,3 +236,82 @@ fn forecasts_the_rate_with_intervals() {
     assert!(p.lower <= p.value && p.value <= p.upper);
     assert!(f.mae < 3.0, "mae {}", f.mae);
 }
+
+/// A stream of transactions, most Create → Write → Rename, every 7th another usual path and
+/// every 89th an odd one, so the verdicts depend on what the model learned before each session.
+fn mixed_stream(count: i64) -> Vec<Event> {
+    let mut out = Vec::new();
+    let mut ts = 1_000 * SEC;
+    for n in 0..count {
+        let tx = format!("tx-{n}");
+        let path: &[EventType] = match (n % 7, n % 89) {
+            (_, 60) => &[FilesystemRename, FilesystemCreate, FilesystemChmod],
+            (3, _) => &[FilesystemWrite, FilesystemChmod, FilesystemWrite],
+            _ => &[FilesystemCreate, FilesystemWrite, FilesystemRename],
+        };
+        for (i, t) in path.iter().enumerate() {
+            out.push(event(*t, ts + i as i64 * SEC / 10, &tx));
+        }
+        ts += SEC;
+    }
+    out
+}
+
+fn every_verdict(a: &Analytics) -> Vec<(String, Verdict, String)> {
+    let page = a.sessions(&SessionQuery {
+        limit: verdicts::MAX_LIMIT,
+        ..Default::default()
+    });
+    page.sessions
+        .iter()
+        .map(|v| (v.key.clone(), v.verdict, format!("{:.6}", v.severity)))
+        .collect()
+}
+
+#[test]
+fn clustered_replicas_keep_exactly_the_verdicts_one_engine_gives() {
+    let events = mixed_stream(600);
+    let mut single = analytics();
+    for e in &events {
+        single.observe(e, 0);
+    }
+    single.tick(SEC);
+    single.tick(100 * SEC);
+    let mut want = every_verdict(&single);
+    assert_eq!(want.len(), 600);
+    let anomalous = want.iter().filter(|v| v.1 == Verdict::Anomalous).count();
+    assert!((3..20).contains(&anomalous), "{anomalous} anomalous");
+    assert!(want.iter().any(|v| v.1 == Verdict::Normal));
+
+    let mut got = Vec::new();
+    let mut mined = 0;
+    for ordinal in 0..3 {
+        let share = Share {
+            partitions: 16,
+            replicas: 3,
+            ordinal,
+        };
+        let mut replica = analytics();
+        replica.set_share(share);
+        for e in &events {
+            replica.observe_session(e, 0);
+            if share.owns_key(e.context.transaction_id.as_deref().unwrap()) {
+                replica.observe(e, 0);
+            }
+        }
+        replica.tick(SEC);
+        replica.tick(100 * SEC);
+        let own = every_verdict(&replica);
+        assert!(!own.is_empty() && own.len() < 600, "replica {ordinal}");
+        mined += replica.mining_snapshot().db.len();
+        got.extend(own);
+    }
+    want.sort_by(|a, b| a.0.cmp(&b.0));
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(got, want, "the union of the replicas' verdicts");
+    assert_eq!(
+        mined,
+        single.mining_snapshot().db.len(),
+        "each session mined once"
+    );
+}

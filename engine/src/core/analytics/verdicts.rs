@@ -158,7 +158,7 @@ pub struct SessionQuery {
 }
 
 /// Verdict counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 pub struct VerdictTotals {
     /// Normal sessions kept.
     pub normal: usize,

@@ -7,6 +7,8 @@
 //!   its local log writer in stream order ([`consume`]); the local write-ahead log records the
 //!   last sequence applied per partition in the same record as the events
 //!   ([`crate::store::LogPosition`]), so a restart resumes where it stopped ([`resume`]).
+//! - Sessions: every replica follows the whole stream for the session model and keeps the
+//!   verdicts of the sessions it owns ([`session_feed`]), so verdicts are one engine's.
 //! - Takeover: a data directory built for another share of the stream is rebuilt from the
 //!   stream ([`takeover`]).
 //! - Status: ownership, applied sequences and lag for `GET /api/v1/cluster`, `/metrics` and
@@ -19,13 +21,16 @@ pub mod consume;
 pub mod partition;
 pub mod publish;
 pub mod resume;
+pub mod session_feed;
 pub mod takeover;
 
 pub use super::cluster_status::{ClusterReport, ClusterStatus, PartitionProgress};
 pub use publish::NatsLog;
 
 use crate::config::{ClusterSection, ConfigError};
+use crate::core::analytics::Analytics;
 use crate::core::analytics::sessions::SessionKey;
+use crate::core::partition::Share;
 use crate::server::event_log::EventLog;
 use crate::server::state::AppState;
 use crate::store::Positions;
@@ -150,6 +155,20 @@ impl Running {
     }
 }
 
+/// Makes the analytics keep only the verdicts of this replica's sessions; their events come from
+/// the session feed (call before replay: the local log holds only the owned partitions).
+pub fn share_sessions(state: &AppState, prepared: &Prepared) {
+    let section = &state.config.cluster;
+    let share = Share {
+        partitions: section.partitions,
+        replicas: section.replicas,
+        ordinal: prepared.ordinal,
+    };
+    if let Some(mut analytics) = state.shared.lock().engine.hook_mut::<Analytics>() {
+        analytics.set_share(share);
+    }
+}
+
 /// Connects, opens the stream, installs the NATS log for ingest and the status, and starts one
 /// consumer per owned partition from `positions` (recovered by replay).
 pub async fn start(
@@ -177,7 +196,8 @@ pub async fn start(
         state.config.server.ingest_queue_batches,
     ));
     let _ = state.log.set(log);
-    let owned = partition::owned_partitions(section.partitions, section.replicas, ordinal);
+    let owned =
+        crate::core::partition::owned_partitions(section.partitions, section.replicas, ordinal);
     let report = ClusterReport {
         mode: "nats",
         stream: section.stream.clone(),
@@ -190,6 +210,7 @@ pub async fn start(
         resumed_from: positions.clone(),
         caught_up: false,
         progress: super::cluster_status::initial_progress(&owned, positions),
+        sessions: super::cluster_status::SessionFeedProgress::UNREAD,
     };
     let status = Arc::new(ClusterStatus::new(report, &state.metrics.registry)?);
     let _ = state.cluster.set(status.clone());
@@ -211,6 +232,10 @@ pub async fn start(
         if status.target(*p, target) {
             on_caught_up();
         }
+    }
+    let subjects = partition::stream_subjects(&section.subject_prefix);
+    if status.sessions_target(stream_last_sequence(&stream, &subjects).await?) {
+        on_caught_up();
     }
     tracing::info!(
         ordinal,
@@ -238,6 +263,13 @@ pub async fn start(
             on_caught_up: on_caught_up.clone(),
         })));
     }
+    tasks.push(tokio::spawn(session_feed::run(session_feed::SessionFeed {
+        stream: stream.clone(),
+        subjects,
+        hooks: state.shared.lock().engine.hook_handle(),
+        status: status.clone(),
+        on_caught_up: on_caught_up.clone(),
+    })));
     tasks.push(tokio::spawn(consume::monitor(
         stream,
         ordinal,
@@ -246,6 +278,30 @@ pub async fn start(
         MONITOR_PERIOD,
     )));
     Ok(Running { tasks })
+}
+
+/// The stream's last sequence (the session feed's start target), retried like
+/// [`last_sequence`].
+async fn stream_last_sequence(
+    stream: &async_nats::jetstream::stream::Stream,
+    subjects: &str,
+) -> Result<u64, ClusterError> {
+    let deadline = tokio::time::Instant::now() + LAST_SEQUENCE_PATIENCE;
+    loop {
+        match stream.get_info().await {
+            Ok(info) => return Ok(info.state.last_sequence),
+            Err(e) if tokio::time::Instant::now() < deadline => {
+                tracing::warn!(error = %e, "reading the stream's last sequence; retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            Err(e) => {
+                return Err(ClusterError::Target {
+                    subject: subjects.to_string(),
+                    reason: e.to_string(),
+                });
+            }
+        }
+    }
 }
 
 /// How long reading a partition's last sequence is retried at start: a stream another replica

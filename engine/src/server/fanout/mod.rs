@@ -12,6 +12,7 @@ pub mod events;
 pub mod lanes;
 pub mod patterns;
 mod peers;
+pub mod sessions;
 pub mod stats;
 pub mod timeseries;
 
