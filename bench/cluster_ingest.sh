@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ingest throughput and acknowledgement latency: one standalone engine (its own write-ahead log)
 # against clustered engines on a 3-node NATS JetStream cluster on loopback (stream replicas 3),
-# with 1 and with 3 engine replicas. Analytics are off in every variant, so the figures are the
+# with 1, 2 and 3 engine replicas. Analytics are off in every variant, so the figures are the
 # log path's: a clustered batch is acknowledged once JetStream stored it (the owning replica applies
 # it afterwards). With 3 replicas the load generator sends through replica 0 (any replica publishes
 # the same way) while all three consume: the synthetic events' idempotency keys do not depend on the
@@ -85,6 +85,12 @@ wait_engines
 started="$(date +%s.%N)"
 run clustered-1 "${engine_urls[@]}"
 applied clustered-1 "$started"
+engine_urls=()
+for o in 0 1; do start_engine "two-$o" "$(cluster_toml TWO 2 "$o")"; done
+wait_engines
+started="$(date +%s.%N)"
+run clustered-2 "${engine_urls[0]}"
+applied clustered-2 "$started"
 engine_urls=()
 for o in 0 1 2; do start_engine "three-$o" "$(cluster_toml THREE 3 "$o")"; done
 wait_engines

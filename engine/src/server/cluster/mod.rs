@@ -234,7 +234,14 @@ pub async fn start(
         }
     }
     let subjects = partition::stream_subjects(&section.subject_prefix);
-    if status.sessions_target(stream_last_sequence(&stream, &subjects).await?) {
+    // Without analytics there are no sessions to feed: nothing to wait for.
+    let sessions = state.shared.lock().engine.has_hooks();
+    let sessions_target = if sessions {
+        stream_last_sequence(&stream, &subjects).await?
+    } else {
+        0
+    };
+    if status.sessions_target(sessions_target) {
         on_caught_up();
     }
     tracing::info!(
@@ -263,13 +270,15 @@ pub async fn start(
             on_caught_up: on_caught_up.clone(),
         })));
     }
-    tasks.push(tokio::spawn(session_feed::run(session_feed::SessionFeed {
-        stream: stream.clone(),
-        subjects,
-        hooks: state.shared.lock().engine.hook_handle(),
-        status: status.clone(),
-        on_caught_up: on_caught_up.clone(),
-    })));
+    if sessions {
+        tasks.push(tokio::spawn(session_feed::run(session_feed::SessionFeed {
+            stream: stream.clone(),
+            subjects,
+            hooks: state.shared.lock().engine.hook_handle(),
+            status: status.clone(),
+            on_caught_up: on_caught_up.clone(),
+        })));
+    }
     tasks.push(tokio::spawn(consume::monitor(
         stream,
         ordinal,
