@@ -188,9 +188,7 @@ async fn get_anomalies(
             };
             let report = with_analytics(&state, |a| a.anomalies(&q))
                 .map_err(|_| FanoutError::Task("analytics are disabled".into()))?;
-            serde_json::to_value(report)
-                .and_then(serde_json::from_value)
-                .map_err(|e| FanoutError::Task(e.to_string()))
+            fanout::listing::as_received(&report)
         };
         with_analytics(&state, |_| ())?;
         let pairs = fanout::query_pairs(raw.as_deref());

@@ -121,9 +121,7 @@ async fn get_sessions(
         };
         let page: SessionPage = with_analytics(&state, |a| a.sessions(&q))
             .map_err(|_| FanoutError::Task("analytics are disabled".into()))?;
-        serde_json::to_value(page)
-            .and_then(serde_json::from_value)
-            .map_err(|e| FanoutError::Task(e.to_string()))
+        fanout::listing::as_received(&page)
     };
     with_analytics(&state, |_| ())?;
     let pairs = fanout::query_pairs(raw.as_deref());

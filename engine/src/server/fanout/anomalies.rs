@@ -3,7 +3,8 @@
 //! the composite cursor of [`super::lanes`]; totals summed.
 
 use super::lanes::{Lane, Positions, merge};
-use super::{Coverage, FanoutError, Listing, Peers, forwarded};
+use super::listing::gather;
+use super::{Coverage, FanoutError, Listing, Peers};
 use crate::core::analytics::records::AnomalyRecord;
 use crate::core::analytics::records::query::{Cursor, Sort};
 use serde::{Deserialize, Serialize};
@@ -104,31 +105,10 @@ pub async fn page(
     sort: Sort,
     local: impl FnOnce(Option<&str>) -> Result<Report, FanoutError>,
 ) -> Result<(Report, Coverage), FanoutError> {
-    let positions = match listing.cursor {
-        Some(text) => Positions::parse(text, peers.replicas())?,
-        None => Positions::start(peers.replicas()),
-    };
-    for o in 0..peers.replicas() {
-        if let Some(p) = positions.of(o) {
-            Cursor::parse(p).map_err(|_| FanoutError::Cursor(p.to_owned()))?;
-        }
-    }
-    let mine = local(positions.of(peers.ordinal()))?;
-    let base = forwarded(listing.query);
-    let answers = peers
-        .get::<Report>(
-            "/api/v1/anomalies",
-            |ordinal| positions.query_for(&base, ordinal),
-            listing.auth,
-        )
-        .await;
-    let reports = std::iter::once((peers.ordinal(), mine))
-        .chain(answers.answers)
-        .collect();
-    Ok((
-        unite(reports, &positions, sort, listing.limit),
-        Coverage::lacking(answers.missing),
-    ))
+    let limit = listing.limit;
+    let cursor = |p: &str| Cursor::parse(p).is_ok();
+    let g = gather(peers, listing, "/api/v1/anomalies", cursor, local).await?;
+    Ok((unite(g.pages, &g.positions, sort, limit), g.coverage))
 }
 
 #[cfg(test)]

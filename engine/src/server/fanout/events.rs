@@ -1,8 +1,9 @@
 //! `GET /api/v1/events` across the cluster: every replica's page after its position, merged by
 //! event time, then replica ordinal, then each replica's own (id) order, with the composite cursor of [`super::lanes`].
 
-use super::lanes::{Lane, Positions, merge};
-use super::{Coverage, FanoutError, Listing, Peers, forwarded};
+use super::lanes::{Lane, merge};
+use super::listing::gather;
+use super::{Coverage, FanoutError, Listing, Peers};
 use crate::event::Event;
 use serde::Deserialize;
 
@@ -39,30 +40,13 @@ pub async fn page(
     listing: Listing<'_>,
     local: impl FnOnce(Option<u64>) -> LocalPage,
 ) -> Result<ClusterPage, FanoutError> {
-    let positions = match listing.cursor {
-        Some(text) => Positions::parse(text, peers.replicas())?,
-        None => Positions::start(peers.replicas()),
-    };
-    let own = positions
-        .of(peers.ordinal())
-        .map(event_position)
-        .transpose()?;
-    for o in 0..peers.replicas() {
-        if let Some(p) = positions.of(o) {
-            event_position(p)?;
-        }
-    }
-    let mine = local(own);
-    let base = forwarded(listing.query);
-    let answers = peers
-        .get::<LocalPage>(
-            "/api/v1/events",
-            |ordinal| positions.query_for(&base, ordinal),
-            listing.auth,
-        )
-        .await;
-    let lanes = std::iter::once((peers.ordinal(), mine))
-        .chain(answers.answers)
+    let limit = listing.limit;
+    let check = |p: &str| event_position(p).is_ok();
+    let local = |at: Option<&str>| at.map(event_position).transpose().map(local);
+    let g = gather(peers, listing, "/api/v1/events", check, local).await?;
+    let lanes = g
+        .pages
+        .into_iter()
         .map(|(ordinal, p)| Lane {
             ordinal,
             items: p.events,
@@ -71,14 +55,14 @@ pub async fn page(
         .collect();
     let merged = merge(
         lanes,
-        &positions,
-        listing.limit,
+        &g.positions,
+        limit,
         |a: &Event, b: &Event| a.timestamp_ns.cmp(&b.timestamp_ns),
         |e| e.id.to_string(),
     );
     Ok(ClusterPage {
         events: merged.items,
         next_cursor: merged.next.map(|p| p.render()),
-        coverage: Coverage::lacking(answers.missing),
+        coverage: g.coverage,
     })
 }

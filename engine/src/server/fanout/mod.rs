@@ -10,6 +10,7 @@
 pub mod anomalies;
 pub mod events;
 pub mod lanes;
+pub mod listing;
 pub mod patterns;
 mod peers;
 pub mod sessions;

@@ -9,7 +9,8 @@
 //! closing order every replica's own listing has), `severity` is highest first, then the same.
 
 use super::lanes::{Lane, Positions, merge};
-use super::{Coverage, FanoutError, Listing, Peers, forwarded};
+use super::listing::gather;
+use super::{Coverage, FanoutError, Listing, Peers};
 use crate::core::analytics::verdicts::{SessionSort, VerdictTotals};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -92,32 +93,10 @@ pub async fn page(
     sort: SessionSort,
     local: impl FnOnce(Option<&str>) -> Result<Report, FanoutError>,
 ) -> Result<(Report, Coverage), FanoutError> {
-    let positions = match listing.cursor {
-        Some(text) => Positions::parse(text, peers.replicas())?,
-        None => Positions::start(peers.replicas()),
-    };
-    for o in 0..peers.replicas() {
-        if let Some(p) = positions.of(o) {
-            p.parse::<usize>()
-                .map_err(|_| FanoutError::Cursor(p.to_owned()))?;
-        }
-    }
-    let mine = local(positions.of(peers.ordinal()))?;
-    let base = forwarded(listing.query);
-    let answers = peers
-        .get::<Report>(
-            "/api/v1/sessions",
-            |ordinal| positions.query_for(&base, ordinal),
-            listing.auth,
-        )
-        .await;
-    let reports = std::iter::once((peers.ordinal(), mine))
-        .chain(answers.answers)
-        .collect();
-    Ok((
-        unite(reports, &positions, sort, listing.limit),
-        Coverage::lacking(answers.missing),
-    ))
+    let limit = listing.limit;
+    let offset = |p: &str| p.parse::<usize>().is_ok();
+    let g = gather(peers, listing, "/api/v1/sessions", offset, local).await?;
+    Ok((unite(g.pages, &g.positions, sort, limit), g.coverage))
 }
 
 #[cfg(test)]
