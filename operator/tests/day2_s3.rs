@@ -171,6 +171,7 @@ fn backup_upload_restore_download_and_cleanup_work_against_real_s3() {
         s3: Some(&s3),
         identity: None,
         encryption: None,
+        cluster: None,
         owner: OwnerReference::default(),
     };
 

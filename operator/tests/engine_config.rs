@@ -137,6 +137,7 @@ fn backup_job_credential(spec: &ValidatedSpec, secret_file: &std::path::Path) ->
         s3: None,
         identity: spec.backup_identity.as_ref(),
         encryption: None,
+        cluster: None,
         owner: OwnerReference::default(),
     });
     let pod = job.spec.and_then(|s| s.template.spec).expect("pod spec");

@@ -116,15 +116,6 @@ fn check_nats(nats: &NatsSpec) -> Result<(), ClusterError> {
     Ok(())
 }
 
-/// The status warning of a clustered resource with scheduled backups: until backups are clustered,
-/// a backup Job reads the archive of the one replica the client Service picks.
-pub fn backup_warning(clustered: bool, backups: bool) -> Option<&'static str> {
-    (clustered && backups).then_some(
-        "spec.backup in clustered mode archives the share of one replica (the one the client \
-         Service picks), not the whole stream: keep the NATS stream itself durable",
-    )
-}
-
 /// The engine replica count `engine.toml` is rendered for: the StatefulSet's current scale
 /// (`live`) when an autoscaler owns it, else `spec.engine.replicas`; at least 1 (a stopped engine
 /// keeps the count it will start with, so stopping does not change its configuration).
@@ -217,8 +208,6 @@ mod tests {
         let err = check(&engine(3), Some(&clustered()), true).unwrap_err();
         assert_eq!(err.message, messages::RESTORE_NOT_CLUSTERED);
         assert!(check(&engine(1), None, true).is_ok(), "standalone restores");
-        assert!(backup_warning(true, true).is_some());
-        assert!(backup_warning(false, true).is_none());
     }
 
     #[test]
