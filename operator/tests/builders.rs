@@ -6,6 +6,7 @@ use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use serde::Serialize;
 use vexfs_operator::backup::job::{JobContext, backup_job};
+use vexfs_operator::backup::stream_restore::restore_job;
 use vexfs_operator::backup::target::Location;
 use vexfs_operator::controller::build::{ClusterFacts, build_all};
 use vexfs_operator::crd::{BackupEncryption, SecretKeyRef};
@@ -298,7 +299,7 @@ fn nats_files(pod: &PodSpec, container: &str) -> Vec<(String, String, String, Op
 }
 
 #[test]
-fn a_clustered_backup_job_reads_the_stream_with_the_engines_nats_files() {
+fn clustered_backup_and_restore_jobs_use_the_engines_nats_files() {
     let spec = clustered_with_backups();
     let target = &spec.backup.as_ref().expect("backups").spec.target;
     let location = Location::for_backup(target, "clustered-29390520").expect("s3");
@@ -330,4 +331,15 @@ fn a_clustered_backup_job_reads_the_stream_with_the_engines_nats_files() {
         nats_files(&pod, "upload").is_empty(),
         "the upload never sees NATS"
     );
+
+    let nats = spec.cluster.as_ref().expect("clustered");
+    let ctx = JobContext::for_spec(&spec, "clustered-29390520", &location, spec.owner.clone());
+    let restore = restore_job(&ctx, nats);
+    support::assert_snapshot(
+        &support::repo_root().join("operator/tests/snapshots/clustered/restore-job.yaml"),
+        &yaml(&restore),
+    );
+    let pod = restore.spec.and_then(|s| s.template.spec).expect("pod");
+    assert_eq!(nats_files(&pod, "restore"), engine_files);
+    assert!(nats_files(&pod, "restore-download").is_empty());
 }

@@ -135,6 +135,7 @@ fn download_container(location: &Location, s3: &S3Target) -> Container {
         encryption: None,
         images: &Images::default(),
         data_dir: "/var/lib/vexfs",
+        cluster: None,
     };
     let RestorePlan::Inject {
         init_containers, ..

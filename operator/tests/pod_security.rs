@@ -12,6 +12,7 @@ use k8s_openapi::api::core::v1::{Container, KeyToPath, PodSpec, Volume};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use serde_json::json;
 use vexfs_operator::backup::job::{JobContext, backup_job, cleanup_job};
+use vexfs_operator::backup::stream_restore::restore_job;
 use vexfs_operator::backup::target::Location;
 use vexfs_operator::controller::build::{ClusterFacts, build_all};
 use vexfs_operator::crd::{NatsSpec, RestoreSpec, S3Target, SecretRef, VexfsBackup};
@@ -246,7 +247,8 @@ fn engine_pods() -> Vec<(String, PodSpec)> {
 }
 
 /// Every Job pod template: backup and cleanup, volume and S3, without and with authentication, and
-/// clustered (reading a NATS stream with credentials and a client certificate).
+/// clustered (reading a NATS stream with credentials and a client certificate), with the
+/// clustered restore.
 fn job_pods() -> Vec<(String, PodSpec)> {
     let s3 = s3_target();
     let identity = BackupIdentity::new("vx");
@@ -298,7 +300,9 @@ fn job_pods() -> Vec<(String, PodSpec)> {
                 auth.is_some(),
                 cluster.is_some()
             );
-            for (kind, job) in [("backup", backup_job(&ctx)), ("cleanup", cleanup_job(&ctx))] {
+            let restore = cluster.map(|nats| ("restore", restore_job(&ctx, nats)));
+            let jobs = [("backup", backup_job(&ctx)), ("cleanup", cleanup_job(&ctx))];
+            for (kind, job) in jobs.into_iter().chain(restore) {
                 let pod = job.spec.and_then(|s| s.template.spec).expect("pod");
                 pods.push((format!("{kind} Job {what}"), pod));
             }
@@ -312,8 +316,8 @@ fn every_pod_template_meets_the_restricted_profile() {
     let pods: Vec<(String, PodSpec)> = engine_pods().into_iter().chain(job_pods()).collect();
     assert_eq!(
         pods.len(),
-        20,
-        "2 standalone samples × 3 engine shapes + 2 clustered engines + 12 Jobs"
+        22,
+        "2 standalone samples × 3 engine shapes + 2 clustered engines + 14 Jobs"
     );
     let broken: Vec<String> = pods
         .iter()

@@ -151,6 +151,7 @@ pub fn backup_job(ctx: &JobContext<'_>) -> Job {
         init,
         main,
         extra_volumes,
+        read_only_archive: false,
     };
     job(ctx, ctx.backup_name.to_owned(), "backup", pod)
 }
@@ -212,6 +213,7 @@ pub fn cleanup_job(ctx: &JobContext<'_>) -> Job {
         init: Vec::new(),
         main: container,
         extra_volumes: Vec::new(),
+        read_only_archive: false,
     };
     job(
         ctx,
@@ -228,19 +230,27 @@ pub fn cleanup_job_name(backup_name: &str) -> String {
 }
 
 /// The containers and volumes of a Job's pod besides the archive volume.
-struct JobPod {
-    init: Vec<Container>,
-    main: Container,
-    extra_volumes: Vec<Volume>,
+pub(super) struct JobPod {
+    /// Init containers, in order.
+    pub init: Vec<Container>,
+    /// The container whose end ends the Job.
+    pub main: Container,
+    /// Volumes besides the archive and scratch volumes.
+    pub extra_volumes: Vec<Volume>,
+    /// The archive's claim is only read (a restore).
+    pub read_only_archive: bool,
 }
 
-fn job(ctx: &JobContext<'_>, name: String, component: &str, pod: JobPod) -> Job {
+/// The Job `name` of `ctx`'s backup running `pod`, labelled as `component`, with the archive
+/// volume and scratch space.
+pub(super) fn job(ctx: &JobContext<'_>, name: String, component: &str, pod: JobPod) -> Job {
     let JobPod {
         init,
         main,
         extra_volumes,
+        read_only_archive,
     } = pod;
-    let mut volumes = vec![ctx.location.volume(false), scratch_volume()];
+    let mut volumes = vec![ctx.location.volume(read_only_archive), scratch_volume()];
     volumes.extend(extra_volumes);
     let labels = job_labels(ctx.semantic, ctx.backup_name, component);
     Job {

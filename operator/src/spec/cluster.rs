@@ -35,12 +35,10 @@ fn error(field: &'static str, message: &str) -> ClusterError {
 
 /// Checks `spec.engine` against `spec.cluster` and returns the NATS settings when clustered:
 /// several replicas and autoscaling need `spec.cluster.nats`, whose fields must be values the
-/// engine accepts, the replicas must not outnumber the partitions, and a clustered engine is not
-/// bootstrapped from a backup (`restoring`: `spec.restore` is set).
+/// engine accepts, and the replicas must not outnumber the partitions.
 pub fn check(
     engine: &EngineSpec,
     cluster: Option<&ClusterSpec>,
-    restoring: bool,
 ) -> Result<Option<NatsSpec>, ClusterError> {
     let Some(nats) = cluster.and_then(|c| c.nats.as_ref()) else {
         if engine.replicas > 1 {
@@ -55,9 +53,6 @@ pub fn check(
         return Ok(None);
     };
     check_nats(nats)?;
-    if restoring {
-        return Err(error("spec.restore", messages::RESTORE_NOT_CLUSTERED));
-    }
     let most = engine
         .autoscaling
         .as_ref()
@@ -193,21 +188,14 @@ mod tests {
 
     #[test]
     fn several_replicas_and_autoscaling_need_nats() {
-        assert_eq!(check(&engine(1), None, false), Ok(None));
-        let err = check(&engine(2), None, false).unwrap_err();
+        assert_eq!(check(&engine(1), None), Ok(None));
+        let err = check(&engine(2), None).unwrap_err();
         assert_eq!(err.field, "spec.engine.replicas");
         assert_eq!(err.message, messages::ONE_ENGINE_REPLICA);
-        let err = check(&autoscaling(1, 3), Some(&ClusterSpec::default()), false).unwrap_err();
+        let err = check(&autoscaling(1, 3), Some(&ClusterSpec::default())).unwrap_err();
         assert_eq!(err.field, "spec.engine.autoscaling");
-        assert!(
-            check(&engine(3), Some(&clustered()), false)
-                .unwrap()
-                .is_some()
-        );
-        assert!(check(&autoscaling(2, 16), Some(&clustered()), false).is_ok());
-        let err = check(&engine(3), Some(&clustered()), true).unwrap_err();
-        assert_eq!(err.message, messages::RESTORE_NOT_CLUSTERED);
-        assert!(check(&engine(1), None, true).is_ok(), "standalone restores");
+        assert!(check(&engine(3), Some(&clustered())).unwrap().is_some());
+        assert!(check(&autoscaling(2, 16), Some(&clustered())).is_ok());
     }
 
     #[test]
@@ -235,7 +223,7 @@ mod tests {
         for (field, change) in cases {
             let mut cluster = clustered();
             change(cluster.nats.as_mut().unwrap());
-            let err = check(&engine(1), Some(&cluster), false).unwrap_err();
+            let err = check(&engine(1), Some(&cluster)).unwrap_err();
             assert_eq!(err.field, field, "{err}");
         }
     }
@@ -244,11 +232,11 @@ mod tests {
     fn replicas_may_not_outnumber_partitions() {
         let mut cluster = clustered();
         cluster.nats.as_mut().unwrap().partitions = 4;
-        assert!(check(&engine(4), Some(&cluster), false).is_ok());
-        let err = check(&engine(5), Some(&cluster), false).unwrap_err();
+        assert!(check(&engine(4), Some(&cluster)).is_ok());
+        let err = check(&engine(5), Some(&cluster)).unwrap_err();
         assert_eq!(err.message, messages::REPLICAS_WITHIN_PARTITIONS);
-        assert!(check(&autoscaling(1, 5), Some(&cluster), false).is_err());
-        let err = check(&autoscaling(3, 2), Some(&cluster), false).unwrap_err();
+        assert!(check(&autoscaling(1, 5), Some(&cluster)).is_err());
+        let err = check(&autoscaling(3, 2), Some(&cluster)).unwrap_err();
         assert_eq!(err.message, messages::AUTOSCALING_RANGE);
     }
 

@@ -107,7 +107,7 @@ fn several_replicas_are_accepted_in_clustered_mode_with_the_nats_defaults() {
 }
 
 #[test]
-fn clustered_backups_are_accepted_and_a_clustered_restore_is_refused() {
+fn clustered_backups_and_restores_are_accepted() {
     let clustered = "engine: {replicas: 3}, cluster: {nats: {url: 'nats://nats.nats:4222', \
                      stream: EVENTS}}, backup: {schedule: '0 1 * * *', \
                      target: {volume: {claimName: archive}}}";
@@ -119,13 +119,9 @@ fn clustered_backups_are_accepted_and_a_clustered_restore_is_refused() {
     );
     assert_eq!(spec.cluster.map(|n| n.stream).as_deref(), Some("EVENTS"));
     let restoring = format!("{{{clustered}, restore: {{backupName: b1}}}}");
-    assert_eq!(
-        validate(&cr(&restoring), &Images::default()),
-        Err(ValidationError::Invalid {
-            field: "spec.restore".into(),
-            message: messages::RESTORE_NOT_CLUSTERED.into(),
-        })
-    );
+    let spec = validate(&cr(&restoring), &Images::default()).expect("a clustered restore");
+    assert_eq!(spec.restore.map(|r| r.backup_name).as_deref(), Some("b1"));
+    assert!(spec.cluster.is_some());
 }
 
 #[test]
