@@ -1,31 +1,17 @@
 //! Clustered mode on a real API server: the CRD admits several replicas only with
 //! `spec.cluster.nats`, the operator renders `[cluster]` and the NATS Secrets into the engine's
 //! configuration, and `spec.engine.autoscaling` gets a HorizontalPodAutoscaler whose scale the
-//! configuration follows, without the operator resetting the StatefulSet's replica count; a
-//! clustered resource's backup Jobs read the NATS stream with the engine's NATS files.
+//! configuration follows, without the operator resetting the StatefulSet's replica count.
 //! (kwok's pods run no engine, so `status.cluster` is covered by
-//! `operator/tests/reconcile_cluster.rs` against `/metrics` servers on loopback, and a clustered
-//! backup of a real stream by `engine/tests/cluster_backup.rs`.)
+//! `operator/tests/reconcile_cluster.rs` against `/metrics` servers on loopback.) Backups and
+//! restores in clustered mode are in `clustered_backup.rs`.
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use vexfs_e2e::backup_volume::BackupVolume;
-use vexfs_e2e::backups::{self, EVERY_MINUTE, phase, scheduled};
-use vexfs_e2e::{Result, Scenario, Stack, ensure, object, samples, wait};
+use vexfs_e2e::{Result, Scenario, Stack, ensure, samples, wait};
 
 const READY: Duration = Duration::from_secs(120);
-
-fn create_secret(s: &Scenario, name: &str, keys: &[&str]) -> Result<()> {
-    let mut args = vec!["create", "secret", "generic", name, "-n", s.ns()];
-    let literals: Vec<String> = keys
-        .iter()
-        .map(|k| format!("--from-literal={k}=x"))
-        .collect();
-    args.extend(literals.iter().map(String::as_str));
-    s.cluster.kubectl().run(&args)?;
-    Ok(())
-}
 
 /// `engine.toml` of `stack`, once its ConfigMap exists.
 fn engine_toml(stack: &Stack) -> Result<String> {
@@ -53,7 +39,7 @@ fn wait_for<T>(what: &str, probe: impl Fn() -> std::result::Result<T, String>) -
 fn several_replicas_need_nats_and_render_the_cluster_section() -> Result<()> {
     let s = Scenario::new("clustered")?;
     let _operator = s.start_operator("0")?;
-    create_secret(&s, "nats-creds", &["engine.creds"])?;
+    s.create_secret("nats-creds", &["engine.creds"])?;
     let stack = Stack::apply_sample(&s.cluster, s.ns(), "clustered.yaml")?;
     let ns = s.ns().to_owned();
     let toml = wait_for("engine.toml with [cluster] for 3 replicas", || {
@@ -122,8 +108,8 @@ fn several_replicas_need_nats_and_render_the_cluster_section() -> Result<()> {
 fn an_autoscaled_engine_follows_the_statefulsets_scale() -> Result<()> {
     let s = Scenario::new("autoscaled")?;
     let _operator = s.start_operator("0")?;
-    create_secret(&s, "nats-ca", &["ca.crt"])?;
-    create_secret(&s, "nats-client", &["tls.crt", "tls.key"])?;
+    s.create_secret("nats-ca", &["ca.crt"])?;
+    s.create_secret("nats-client", &["tls.crt", "tls.key"])?;
     let stack = Stack::apply_sample(&s.cluster, s.ns(), "autoscaled.yaml")?;
     let hpa = wait_for("the HorizontalPodAutoscaler", || {
         let list = stack
@@ -187,154 +173,5 @@ fn an_autoscaled_engine_follows_the_statefulsets_scale() -> Result<()> {
             left.len(),
             sts["spec"]["replicas"]
         ))
-    })
-}
-
-/// The first run of an every-minute schedule, with the stack's start before it.
-const FIRST_BACKUP: Duration = Duration::from_secs(180);
-/// The NATS servers of the clustered backup test.
-const NATS_URL: &str = "tls://nats-0.nats:4222,tls://nats-1.nats:4222";
-
-/// The `backup` container of a Job.
-fn backup_container(job: &Value) -> Value {
-    job.pointer("/spec/template/spec/containers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .find(|c| c["name"] == "backup")
-        .cloned()
-        .unwrap_or_default()
-}
-
-#[test]
-fn a_clustered_backup_job_reads_the_stream_with_the_engines_nats_files() -> Result<()> {
-    let s = Scenario::concurrent("clustered-backup")?;
-    let volume = BackupVolume::create(&s.cluster.kubectl(), s.ns(), "backups")?;
-    let _operator = s.start_operator("0")?;
-    create_secret(&s, "nats-creds", &["engine.creds"])?;
-    create_secret(&s, "nats-ca", &["ca.crt"])?;
-    create_secret(&s, "nats-client", &["tls.crt", "tls.key"])?;
-    let mut manifest = backups::semantic(
-        "cbackup",
-        volume.claim(),
-        &json!({"schedule": EVERY_MINUTE, "retention": {"keepLast": 2}}),
-    );
-    manifest["spec"]["engine"] = json!({"replicas": 3});
-    manifest["spec"]["cluster"] = json!({"nats": {
-        "url": NATS_URL, "stream": "EVENTS",
-        "credentialsSecretRef": {"name": "nats-creds", "key": "engine.creds"},
-        "tls": {"caSecretRef": {"name": "nats-ca", "key": "ca.crt"},
-                "clientSecretRef": {"name": "nats-client"}}}});
-    let stack = Stack::apply_manifest(&s.cluster, s.ns(), &manifest)?;
-    let kubectl = s.cluster.kubectl();
-    let records = wait::until(
-        "a scheduled clustered backup to succeed",
-        FIRST_BACKUP,
-        || {
-            let records =
-                backups::records(&kubectl, s.ns(), stack.name()).map_err(|e| e.to_string())?;
-            let done = scheduled(&records)
-                .into_iter()
-                .any(|r| phase(r) == Some("Succeeded"));
-            if done {
-                return Ok(records);
-            }
-            Err(format!(
-                "records: {:?}",
-                records.iter().map(phase).collect::<Vec<_>>()
-            ))
-        },
-    )?;
-    let record = scheduled(&records)
-        .into_iter()
-        .find(|r| phase(r) == Some("Succeeded"))
-        .cloned()
-        .unwrap_or_default();
-    ensure(record["status"]["eventCount"] == 1000, || {
-        format!(
-            "the summary is reported as for a standalone backup: {}",
-            record["status"]
-        )
-    })?;
-    let jobs = backups::jobs(&kubectl, s.ns(), stack.name(), "backup")?;
-    let job = jobs
-        .iter()
-        .find(|j| object::name(j) == object::name(&record))
-        .cloned()
-        .unwrap_or_default();
-    let container = backup_container(&job);
-    let args: Vec<&str> = container["args"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
-    let archive = format!("/backups/{}.tar.gz", object::name(&record));
-    let expected = [
-        "backup",
-        "--from",
-        NATS_URL,
-        "--to",
-        &archive,
-        "--summary-file",
-        "/dev/termination-log",
-        "--stream",
-        "EVENTS",
-        "--nats-credentials-file",
-        "/etc/vexfs/nats/creds/nats.creds",
-        "--nats-ca-file",
-        "/etc/vexfs/nats/ca/ca.pem",
-        "--nats-cert-file",
-        "/etc/vexfs/nats/client/tls.crt",
-        "--nats-key-file",
-        "/etc/vexfs/nats/client/tls.key",
-    ];
-    ensure(args == expected, || format!("backup arguments: {args:?}"))?;
-    let nats_mount = container["volumeMounts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|m| m["name"] == "nats")
-        .cloned()
-        .unwrap_or_default();
-    ensure(
-        nats_mount["mountPath"] == "/etc/vexfs/nats" && nats_mount["readOnly"] == true,
-        || format!("NATS files mounted read-only: {nats_mount}"),
-    )?;
-    let volumes = job
-        .pointer("/spec/template/spec/volumes")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let files: Vec<(Value, Value)> = volumes
-        .iter()
-        .filter(|v| v["name"] == "nats")
-        .filter_map(|v| v.pointer("/projected/sources").and_then(Value::as_array))
-        .flatten()
-        .flat_map(|s| s["secret"]["items"].as_array().cloned().unwrap_or_default())
-        .map(|item| (item["path"].clone(), item["mode"].clone()))
-        .collect();
-    let wanted: Vec<(Value, Value)> = [
-        "creds/nats.creds",
-        "ca/ca.pem",
-        "client/tls.crt",
-        "client/tls.key",
-    ]
-    .iter()
-    .map(|p| (json!(p), json!(0o400)))
-    .collect();
-    ensure(files == wanted, || {
-        format!("projected NATS files: {files:?}")
-    })?;
-    ensure(volumes.iter().all(|v| v.get("secret").is_none()), || {
-        format!("no backup token in a clustered backup: {volumes:?}")
-    })?;
-    let current = stack.get()?;
-    let warnings = current
-        .pointer("/status/warnings")
-        .cloned()
-        .unwrap_or_default();
-    ensure(!warnings.to_string().contains("spec.backup"), || {
-        format!("status.warnings: {warnings}")
     })
 }
