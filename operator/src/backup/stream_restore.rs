@@ -68,6 +68,10 @@ pub fn step<'a>(spec: &ValidatedSpec, inputs: &RestoreInputs<'_>, jobs: &'a [Job
     let name = restore_job_name(&spec.name);
     let wanted = restore.backup_name.as_str();
     let Some(job) = jobs.iter().find(|j| j.name_any() == name) else {
+        if spec.suspend {
+            // A frozen resource gets no new objects; the restore starts when it is resumed.
+            return Step::Wait(planned(inputs));
+        }
         let ctx = JobContext::for_spec(spec, wanted, &location, spec.owner.clone());
         return Step::Create(Box::new(restore_job(&ctx, nats)));
     };

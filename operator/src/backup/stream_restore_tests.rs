@@ -166,6 +166,14 @@ fn the_jobs_state_is_reported_and_a_success_releases_the_engine_for_good() {
     let spec = clustered(&json!({}));
     let done = backup("Succeeded", "pvc://archive/nightly-1.tar.gz");
     let inputs = inputs_for(&spec, None, Some(&done));
+    let suspended = ValidatedSpec {
+        suspend: true,
+        ..spec.clone()
+    };
+    assert!(
+        matches!(step(&suspended, &inputs, &[]), Step::Wait(_)),
+        "a suspended resource starts no restore"
+    );
     let job = created(step(&spec, &inputs, &[]));
     let jobs = [job.clone()];
     assert_eq!(
