@@ -2,8 +2,14 @@
 
 mod support;
 
+use k8s_openapi::api::core::v1::PodSpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use serde::Serialize;
+use vexfs_operator::backup::job::{JobContext, backup_job};
+use vexfs_operator::backup::stream_restore::restore_job;
+use vexfs_operator::backup::target::Location;
 use vexfs_operator::controller::build::{ClusterFacts, build_all};
+use vexfs_operator::crd::{BackupEncryption, SecretKeyRef};
 use vexfs_operator::spec::images::Images;
 use vexfs_operator::spec::{ValidatedSpec, validate};
 
@@ -234,4 +240,106 @@ fn an_autoscaler_owns_the_count_the_configuration_follows_until_stopped() {
     assert!(children.autoscaler.is_none(), "no autoscaler while stopped");
     assert_eq!(children.statefulset.spec.and_then(|s| s.replicas), Some(0));
     assert_eq!(children.desired_replicas, 0);
+}
+
+/// `spec.backup` of the full sample (S3) with an archive key, on a clustered resource whose NATS
+/// servers want credentials and TLS with a client certificate.
+fn clustered_with_backups() -> ValidatedSpec {
+    let mut cr = support::load_sample("clustered.yaml");
+    let tls = support::load_sample("autoscaled.yaml")
+        .spec
+        .cluster
+        .and_then(|c| c.nats)
+        .and_then(|n| n.tls);
+    if let Some(nats) = cr.spec.cluster.as_mut().and_then(|c| c.nats.as_mut()) {
+        nats.tls = tls;
+    }
+    let mut backup = support::load_sample("full.yaml").spec.backup;
+    if let Some(backup) = backup.as_mut() {
+        backup.encryption = Some(BackupEncryption {
+            key_secret_ref: SecretKeyRef {
+                name: "archive-key".to_owned(),
+                key: "key".to_owned(),
+            },
+        });
+    }
+    cr.spec.backup = backup;
+    validate(&cr, &Images::default()).expect("valid")
+}
+
+/// The projected NATS files of a pod's volumes as (Secret, key, absolute path, mode), with the
+/// paths resolved against where the container mounts each volume.
+fn nats_files(pod: &PodSpec, container: &str) -> Vec<(String, String, String, Option<i32>)> {
+    let container = pod
+        .init_containers
+        .iter()
+        .flatten()
+        .chain(&pod.containers)
+        .find(|c| c.name == container)
+        .expect("container");
+    let mut files = Vec::new();
+    for mount in container.volume_mounts.iter().flatten() {
+        let volume = pod.volumes.iter().flatten().find(|v| v.name == mount.name);
+        let sources = volume.and_then(|v| v.projected.as_ref()?.sources.clone());
+        for secret in sources.into_iter().flatten().filter_map(|s| s.secret) {
+            for item in secret.items.into_iter().flatten() {
+                let path = format!("{}/{}", mount.mount_path, item.path);
+                if path.starts_with("/etc/vexfs/nats/") {
+                    files.push((secret.name.clone(), item.key, path, item.mode));
+                }
+            }
+        }
+        assert!(
+            mount.read_only == Some(true) || !mount.mount_path.starts_with("/etc/vexfs"),
+            "{} is mounted read-only",
+            mount.mount_path
+        );
+    }
+    files
+}
+
+#[test]
+fn clustered_backup_and_restore_jobs_use_the_engines_nats_files() {
+    let spec = clustered_with_backups();
+    let target = &spec.backup.as_ref().expect("backups").spec.target;
+    let location = Location::for_backup(target, "clustered-29390520").expect("s3");
+    let owner = OwnerReference {
+        api_version: "vexfs.io/v1alpha1".to_owned(),
+        kind: "VexfsBackup".to_owned(),
+        name: "clustered-29390520".to_owned(),
+        uid: "uid-1".to_owned(),
+        controller: Some(true),
+        ..OwnerReference::default()
+    };
+    let job = backup_job(&JobContext::for_spec(
+        &spec,
+        "clustered-29390520",
+        &location,
+        owner,
+    ));
+    support::assert_snapshot(
+        &support::repo_root().join("operator/tests/snapshots/clustered/backup-job.yaml"),
+        &yaml(&job),
+    );
+    let pod = job.spec.and_then(|s| s.template.spec).expect("pod");
+    let engine = build_all(&spec, ClusterFacts::default()).expect("builds");
+    let engine_pod = engine.statefulset.spec.expect("spec").template.spec;
+    let engine_files = nats_files(&engine_pod.expect("engine pod"), "engine");
+    assert_eq!(engine_files.len(), 4, "credentials, CA, certificate, key");
+    assert_eq!(nats_files(&pod, "backup"), engine_files);
+    assert!(
+        nats_files(&pod, "upload").is_empty(),
+        "the upload never sees NATS"
+    );
+
+    let nats = spec.cluster.as_ref().expect("clustered");
+    let ctx = JobContext::for_spec(&spec, "clustered-29390520", &location, spec.owner.clone());
+    let restore = restore_job(&ctx, nats);
+    support::assert_snapshot(
+        &support::repo_root().join("operator/tests/snapshots/clustered/restore-job.yaml"),
+        &yaml(&restore),
+    );
+    let pod = restore.spec.and_then(|s| s.template.spec).expect("pod");
+    assert_eq!(nats_files(&pod, "restore"), engine_files);
+    assert!(nats_files(&pod, "restore-download").is_empty());
 }

@@ -135,6 +135,7 @@ fn download_container(location: &Location, s3: &S3Target) -> Container {
         encryption: None,
         images: &Images::default(),
         data_dir: "/var/lib/vexfs",
+        cluster: None,
     };
     let RestorePlan::Inject {
         init_containers, ..
@@ -171,6 +172,7 @@ fn backup_upload_restore_download_and_cleanup_work_against_real_s3() {
         s3: Some(&s3),
         identity: None,
         encryption: None,
+        cluster: None,
         owner: OwnerReference::default(),
     };
 

@@ -8,6 +8,7 @@ use vexfs_engine::auth::{Gate, required};
 use vexfs_engine::cli::credentials::Credential;
 use vexfs_engine::cli::{Cli, Command};
 use vexfs_operator::backup::job::{JobContext, backup_job};
+use vexfs_operator::backup::stream_restore::restore_job;
 use vexfs_operator::backup::target::Location;
 use vexfs_operator::controller::build::render_engine_toml;
 use vexfs_operator::crd::AuthMethod;
@@ -137,6 +138,7 @@ fn backup_job_credential(spec: &ValidatedSpec, secret_file: &std::path::Path) ->
         s3: None,
         identity: spec.backup_identity.as_ref(),
         encryption: None,
+        cluster: None,
         owner: OwnerReference::default(),
     });
     let pod = job.spec.and_then(|s| s.template.spec).expect("pod spec");
@@ -245,5 +247,71 @@ fn the_backup_job_takes_backups_with_its_own_token_and_nothing_else() {
                 "{method:?}: the backup token may not {verb} {route}"
             );
         }
+    }
+}
+
+/// The clustered sample with NATS TLS (the autoscaled sample's) and scheduled backups.
+fn clustered_with_tls() -> ValidatedSpec {
+    let mut cr = support::load_sample("clustered.yaml");
+    let tls = support::load_sample("autoscaled.yaml")
+        .spec
+        .cluster
+        .and_then(|c| c.nats)
+        .and_then(|n| n.tls);
+    if let Some(nats) = cr.spec.cluster.as_mut().and_then(|c| c.nats.as_mut()) {
+        nats.tls = tls;
+    }
+    cr.spec.backup = support::load_sample("full.yaml").spec.backup;
+    validate(&cr, &Images::default()).expect("valid")
+}
+
+/// `args` of a Job's engine container, parsed by the engine's own CLI.
+fn parse_job_args(job: k8s_openapi::api::batch::v1::Job, container: &str) -> Command {
+    let pod = job.spec.and_then(|s| s.template.spec).expect("pod spec");
+    let engine = pod
+        .init_containers
+        .into_iter()
+        .flatten()
+        .chain(pod.containers)
+        .find(|c| c.name == container)
+        .expect("engine container");
+    let args = engine.args.unwrap_or_default();
+    let cli = Cli::try_parse_from(std::iter::once("vexfs-engine".to_owned()).chain(args))
+        .expect("the engine CLI accepts the Job's arguments");
+    cli.command.expect("a command")
+}
+
+#[test]
+fn clustered_backup_and_restore_jobs_reach_the_stream_the_engine_is_configured_for() {
+    let spec = clustered_with_tls();
+    let toml = render_engine_toml(&spec, 3).expect("renders");
+    let cluster = vexfs_engine::config::Config::from_toml(&toml, "clustered")
+        .expect("engine.toml")
+        .cluster;
+    let nats = spec.cluster.as_ref().expect("clustered");
+    let location = Location::S3 {
+        bucket: "vexfs-backups".to_owned(),
+        key: "prod/b.tar.gz".to_owned(),
+    };
+    let ctx = JobContext::for_spec(&spec, "b", &location, OwnerReference::default());
+    let Command::Backup(backup) = parse_job_args(backup_job(&ctx), "backup") else {
+        panic!("the backup Job runs `vexfs-engine backup`");
+    };
+    assert_eq!(backup.from.as_deref(), Some(cluster.nats_url.as_str()));
+    let Command::Restore(restore) = parse_job_args(restore_job(&ctx, nats), "restore") else {
+        panic!("the restore Job runs `vexfs-engine restore`");
+    };
+    assert_eq!(restore.to.as_deref(), Some(cluster.nats_url.as_str()));
+    assert_eq!(
+        (restore.subject_prefix.as_str(), restore.stream_replicas),
+        (cluster.subject_prefix.as_str(), cluster.stream_replicas)
+    );
+    for options in [&backup.nats, &restore.nats] {
+        assert_eq!(options.stream, cluster.stream);
+        assert_eq!(options.nats_credentials_file, cluster.credentials_file);
+        assert_eq!(options.nats_ca_file, cluster.ca_file);
+        assert_eq!(options.nats_cert_file, cluster.cert_file);
+        assert_eq!(options.nats_key_file, cluster.key_file);
+        assert!(options.nats_key_file.is_some(), "every NATS file is passed");
     }
 }

@@ -12,9 +12,10 @@ use k8s_openapi::api::core::v1::{Container, KeyToPath, PodSpec, Volume};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use serde_json::json;
 use vexfs_operator::backup::job::{JobContext, backup_job, cleanup_job};
+use vexfs_operator::backup::stream_restore::restore_job;
 use vexfs_operator::backup::target::Location;
 use vexfs_operator::controller::build::{ClusterFacts, build_all};
-use vexfs_operator::crd::{RestoreSpec, S3Target, SecretRef, VexfsBackup};
+use vexfs_operator::crd::{NatsSpec, RestoreSpec, S3Target, SecretRef, VexfsBackup};
 use vexfs_operator::spec::identity::BackupIdentity;
 use vexfs_operator::spec::images::Images;
 use vexfs_operator::spec::{ValidatedSpec, validate};
@@ -245,10 +246,19 @@ fn engine_pods() -> Vec<(String, PodSpec)> {
     pods
 }
 
-/// Every Job pod template: backup and cleanup, volume and S3, with and without authentication.
+/// Every Job pod template: backup and cleanup, volume and S3, without and with authentication, and
+/// clustered (reading a NATS stream with credentials and a client certificate), with the
+/// clustered restore.
 fn job_pods() -> Vec<(String, PodSpec)> {
     let s3 = s3_target();
     let identity = BackupIdentity::new("vx");
+    let nats: NatsSpec = serde_json::from_value(json!({
+        "url": "tls://nats.nats:4222",
+        "credentialsSecretRef": {"name": "nats-creds", "key": "engine.creds"},
+        "tls": {"caSecretRef": {"name": "nats-ca", "key": "ca.crt"},
+                "clientSecretRef": {"name": "nats-client"}}
+    }))
+    .expect("NATS settings");
     let locations = [
         (
             Location::Volume {
@@ -267,7 +277,11 @@ fn job_pods() -> Vec<(String, PodSpec)> {
     ];
     let mut pods = Vec::new();
     for (location, s3) in &locations {
-        for auth in [None, Some(&identity)] {
+        for (auth, cluster) in [
+            (None, None),
+            (Some(&identity), None),
+            (Some(&identity), Some(&nats)),
+        ] {
             let ctx = JobContext {
                 backup_name: "b",
                 namespace: "vexfs",
@@ -277,10 +291,18 @@ fn job_pods() -> Vec<(String, PodSpec)> {
                 s3: *s3,
                 identity: auth,
                 encryption: None,
+                cluster,
                 owner: OwnerReference::default(),
             };
-            let what = format!("{} auth={}", location.render(), auth.is_some());
-            for (kind, job) in [("backup", backup_job(&ctx)), ("cleanup", cleanup_job(&ctx))] {
+            let what = format!(
+                "{} auth={} clustered={}",
+                location.render(),
+                auth.is_some(),
+                cluster.is_some()
+            );
+            let restore = cluster.map(|nats| ("restore", restore_job(&ctx, nats)));
+            let jobs = [("backup", backup_job(&ctx)), ("cleanup", cleanup_job(&ctx))];
+            for (kind, job) in jobs.into_iter().chain(restore) {
                 let pod = job.spec.and_then(|s| s.template.spec).expect("pod");
                 pods.push((format!("{kind} Job {what}"), pod));
             }
@@ -294,8 +316,8 @@ fn every_pod_template_meets_the_restricted_profile() {
     let pods: Vec<(String, PodSpec)> = engine_pods().into_iter().chain(job_pods()).collect();
     assert_eq!(
         pods.len(),
-        16,
-        "2 standalone samples × 3 engine shapes + 2 clustered engines + 8 Jobs"
+        22,
+        "2 standalone samples × 3 engine shapes + 2 clustered engines + 14 Jobs"
     );
     let broken: Vec<String> = pods
         .iter()

@@ -94,12 +94,33 @@ pub fn restore_manifest(
         }
         fields.insert("restore".into(), json!({"backupName": backup_name}));
     }
+    own_stream(&mut spec, name);
     Ok(json!({
         "apiVersion": format!("{GROUP}/{VERSION}"),
         "kind": "VexfsSemantic",
         "metadata": {"name": name},
         "spec": spec,
     }))
+}
+
+/// A clustered copy (`spec.cluster.nats`) gets a stream of its own, since the restore refuses a
+/// stream holding messages and two streams cannot share subjects: `<stream>-<name>` and
+/// `<subjectPrefix>.<name>`, dots in `name` becoming dashes (neither may hold one). The source's
+/// subjects `<subjectPrefix>.<partition>` do not match the copy's, which have one token more.
+fn own_stream(spec: &mut Value, name: &str) {
+    let Some(nats) = spec
+        .pointer_mut("/cluster/nats")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let token = name.replace('.', "-");
+    for (field, separator) in [("stream", "-"), ("subjectPrefix", ".")] {
+        if let Some(value) = nats.get(field).and_then(Value::as_str) {
+            let own = format!("{value}{separator}{token}");
+            nats.insert(field.to_owned(), Value::String(own));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -167,5 +188,20 @@ mod tests {
             "status": {"phase": "Succeeded", "location": "s3://b/vx-3.tar.gz"}});
         let err = restore_manifest(None, &s3, "x").unwrap_err();
         assert!(err.contains("spec.backup.target"), "{err}");
+    }
+
+    #[test]
+    fn a_clustered_copy_restores_into_a_stream_of_its_own() {
+        let backup = json!({"metadata": {"name": "vx-1"},
+            "status": {"phase": "Succeeded", "location": "pvc://c/vx-1.tar.gz"}});
+        let source = json!({"spec": {"engine": {"replicas": 3}, "cluster": {"nats": {
+            "url": "nats://nats:4222", "stream": "VEXFS_EVENTS", "subjectPrefix": "vexfs.events",
+            "partitions": 8}}}});
+        let m = restore_manifest(Some(&source), &backup, "vx.restored").unwrap();
+        let nats = &m["spec"]["cluster"]["nats"];
+        assert_eq!(nats["stream"], "VEXFS_EVENTS-vx-restored");
+        assert_eq!(nats["subjectPrefix"], "vexfs.events.vx-restored");
+        assert_eq!(nats["partitions"], 8, "the archive's partition count");
+        assert_eq!(nats["url"], "nats://nats:4222");
     }
 }

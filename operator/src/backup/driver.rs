@@ -17,7 +17,7 @@ use super::job::{JobContext, TRIGGER_LABEL, cleanup_job, job_labels};
 use super::plan::{PlanInput, RunAction, RunPlan, plan};
 use super::retention::{BackupRecord, Outcome, RetentionPolicy, select_prunes};
 use super::runs::{BackupDeps, BackupError, api_error, is_finished, publish, sync_backups};
-use super::target::{Location, s3_target};
+use super::target::Location;
 use crate::crd::{
     BackupPhase, BackupSpec, BackupStatus, DeletionPolicy, VexfsBackup, VexfsBackupSpec,
     VexfsSemantic,
@@ -291,17 +291,7 @@ async fn delete_archive(
         return Ok(());
     };
     let name = record.name_any();
-    let ctx = JobContext {
-        backup_name: &name,
-        namespace: &spec.namespace,
-        semantic: &spec.name,
-        images: &spec.images,
-        location: &location,
-        s3: s3_target(spec),
-        identity: spec.backup_identity.as_ref(),
-        encryption: super::encryption::of(spec),
-        owner: spec.owner.clone(),
-    };
+    let ctx = JobContext::for_spec(spec, &name, &location, spec.owner.clone());
     let api: Api<Job> = Api::namespaced(deps.client.clone(), &spec.namespace);
     match api.create(&PostParams::default(), &cleanup_job(&ctx)).await {
         Ok(_) => Ok(()),

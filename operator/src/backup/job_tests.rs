@@ -82,6 +82,7 @@ fn ctx<'a>(location: &'a Location, s3: Option<&'a S3Target>) -> JobContext<'a> {
         s3,
         identity: None,
         encryption: None,
+        cluster: None,
         owner: owner(),
     }
 }

@@ -13,5 +13,7 @@ pub mod plan;
 pub mod restore;
 pub mod retention;
 pub mod runs;
+pub mod stream_restore;
+pub mod stream_restore_run;
 pub mod target;
 pub mod watch;

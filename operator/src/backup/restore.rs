@@ -3,7 +3,9 @@
 //!
 //! While the backup is missing or unfinished the engine is held at zero replicas, so it never starts
 //! empty. With persistent storage the init containers are dropped once the restore succeeded (the data
-//! is on the volume); with an emptyDir every new pod restores again.
+//! is on the volume); with an emptyDir every new pod restores again. In clustered mode the restore
+//! is a Job of its own instead ([`super::stream_restore`]), and the engine is held at zero replicas
+//! until it succeeded.
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Container, Pod, Volume, VolumeMount};
@@ -11,7 +13,7 @@ use k8s_openapi::api::core::v1::{Container, Pod, Volume, VolumeMount};
 use super::encryption;
 use super::target::{Location, archive_mount, aws_container, endpoint_args, s3_target};
 use crate::crd::{
-    BackupEncryption, BackupPhase, RestoreSpec, RestoreStatus, S3Target, VexfsBackup,
+    BackupEncryption, BackupPhase, NatsSpec, RestoreSpec, RestoreStatus, S3Target, VexfsBackup,
 };
 use crate::spec::ValidatedSpec;
 use crate::spec::container::{hardened, scratch_volume};
@@ -71,6 +73,8 @@ pub struct RestoreInputs<'a> {
     pub images: &'a Images,
     /// The engine's data directory.
     pub data_dir: &'a str,
+    /// Clustered mode's NATS settings: the archive is republished into the stream by a Job.
+    pub cluster: Option<&'a NatsSpec>,
 }
 
 /// The inputs of `spec`'s restore, given the named backup (read once by the fetch step).
@@ -88,6 +92,7 @@ pub fn inputs_for<'a>(
         encryption: encryption::of(spec),
         images: &spec.images,
         data_dir: spec.data_dir,
+        cluster: spec.cluster.as_ref(),
     }
 }
 
@@ -116,8 +121,14 @@ pub fn plan_restore(inputs: &RestoreInputs<'_>) -> (RestorePlan, Option<RestoreS
     let done = inputs
         .previous
         .is_some_and(|s| s.phase == phases::SUCCEEDED);
-    if done && inputs.persistent {
+    if done && (inputs.persistent || inputs.cluster.is_some()) {
         return (RestorePlan::None, inputs.previous.cloned());
+    }
+    if inputs.cluster.is_some() {
+        return (
+            RestorePlan::Hold,
+            Some(super::stream_restore::planned(inputs)),
+        );
     }
     let location = match restorable_location(name, inputs.backup) {
         Ok(location) => location,
@@ -161,7 +172,7 @@ pub fn plan_restore(inputs: &RestoreInputs<'_>) -> (RestorePlan, Option<RestoreS
 }
 
 /// Where the named backup's archive is, or the status explaining why it cannot be restored yet.
-fn restorable_location(
+pub(super) fn restorable_location(
     name: &str,
     backup: Option<&VexfsBackup>,
 ) -> Result<Location, RestoreStatus> {
@@ -276,7 +287,8 @@ fn failure(pod: &str, exit_code: i32, message: Option<&str>) -> RestoreStatus {
     )
 }
 
-fn status(phase: &str, message: String) -> RestoreStatus {
+/// A `status.restore` in `phase`.
+pub(super) fn status(phase: &str, message: String) -> RestoreStatus {
     RestoreStatus {
         phase: phase.to_owned(),
         message,
@@ -310,7 +322,8 @@ fn restore_container(inputs: &RestoreInputs<'_>, location: &Location) -> Contain
     }
 }
 
-fn download_container(
+/// The init container fetching the archive `s3://bucket/key` to `location`'s local path.
+pub(super) fn download_container(
     image: &str,
     bucket: &str,
     key: &str,

@@ -43,6 +43,7 @@ fn inputs<'a>(restore: &'a RestoreSpec, backup: Option<&'a VexfsBackup>) -> Rest
         encryption: None,
         images: &IMAGES,
         data_dir: "/var/lib/vexfs",
+        cluster: None,
     }
 }
 

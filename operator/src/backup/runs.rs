@@ -14,7 +14,7 @@ use super::conditions::with_conditions;
 use super::job::{BACKUP_CONTAINER, JobContext, backup_job};
 use super::metrics::{BackupMetrics, FAILED, SUCCEEDED};
 use super::outcome::{JobState, backup_status, job_state, parse_summary, termination_message};
-use super::target::{Location, s3_target};
+use super::target::Location;
 use crate::crd::{BackupPhase, VexfsBackup, VexfsBackupStatus, VexfsSemantic};
 use crate::spec::ValidatedSpec;
 use crate::spec::names::MANAGER;
@@ -135,17 +135,7 @@ async fn create_job(
     let owner = record
         .controller_owner_ref(&())
         .ok_or_else(|| BackupError::NoUid(name.clone()))?;
-    let ctx = JobContext {
-        backup_name: &name,
-        namespace: &spec.namespace,
-        semantic: &spec.name,
-        images: &spec.images,
-        location,
-        s3: s3_target(spec),
-        identity: spec.backup_identity.as_ref(),
-        encryption: super::encryption::of(spec),
-        owner,
-    };
+    let ctx = JobContext::for_spec(spec, &name, location, owner);
     let api: Api<Job> = Api::namespaced(client.clone(), &spec.namespace);
     tracing::info!(backup = %name, namespace = %spec.namespace, location = %location.render(), "creating backup Job");
     match api.create(&PostParams::default(), &backup_job(&ctx)).await {

@@ -416,9 +416,6 @@ fn warnings(spec: &ValidatedSpec) -> Vec<String> {
              only the generated admin token of Secret {secret}"
         ));
     }
-    let clustered =
-        crate::spec::cluster::backup_warning(spec.cluster.is_some(), spec.backup.is_some());
-    warnings.extend(clustered.map(str::to_owned));
     if spec.engine.storage.is_none() {
         warnings.push(
             "spec.engine.storage is not set: events live in an emptyDir and are lost with the pod"

@@ -20,7 +20,7 @@ use super::compact::{Compact, Compacting};
 use super::fetch::referenced_secret_keys;
 use super::memory::Memory;
 use super::{Context, error_policy, reconcile};
-use crate::backup::watch::{semantic_of_backup, semantic_of_job};
+use crate::backup::watch::{semantic_of_job, semantics_of_backup};
 use crate::crd::{VexfsBackup, VexfsSemantic};
 use crate::metrics::Metrics;
 use crate::spec::credentials::generated_secret_names;
@@ -181,6 +181,7 @@ fn controller_for(
     // The resources themselves are cached trimmed too (their managed fields grow with every
     // status write).
     let (semantics, semantics_writer) = reflector::store();
+    let restoring = semantics.clone();
     let controller = Controller::for_stream(
         watcher::watcher(
             api::<VexfsSemantic>(client, namespace),
@@ -246,7 +247,7 @@ fn controller_for(
                 watcher::Config::default(),
                 writers.backups,
             ),
-            semantic_of_backup,
+            move |backup| semantics_of_backup(&restoring.state(), backup),
         )
         .watches_stream(
             compact_watch(

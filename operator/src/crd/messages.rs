@@ -51,8 +51,6 @@ pub const NATS_STREAM_REPLICAS: &str =
     "cluster.nats.streamReplicas must be between 1 and 5, the JetStream limit";
 /// Every engine replica owns at least one partition.
 pub const REPLICAS_WITHIN_PARTITIONS: &str = "engine replicas (spec.engine.replicas, or spec.engine.autoscaling.maxReplicas) must not exceed spec.cluster.nats.partitions, since each replica owns at least one partition";
-/// A clustered engine's state comes from the stream, not from a restored log.
-pub const RESTORE_NOT_CLUSTERED: &str = "spec.restore cannot be combined with spec.cluster.nats, because a clustered engine rebuilds its state from the NATS stream and refuses a restored standalone log";
 /// Autoscaling bounds.
 pub const AUTOSCALING_RANGE: &str =
     "autoscaling.minReplicas must be less than or equal to autoscaling.maxReplicas";

@@ -68,7 +68,6 @@ use serde::{Deserialize, Serialize};
 #[schemars(extend("x-kubernetes-validations" = [
     {"rule": "!has(self.engine) || !has(self.engine.replicas) || self.engine.replicas <= 1 || (has(self.cluster) && has(self.cluster.nats))", "message": messages::ONE_ENGINE_REPLICA, "fieldPath": ".engine.replicas"},
     {"rule": "!has(self.engine) || !has(self.engine.autoscaling) || (has(self.cluster) && has(self.cluster.nats))", "message": messages::AUTOSCALING_NEEDS_CLUSTER, "fieldPath": ".engine.autoscaling"},
-    {"rule": "!has(self.restore) || !has(self.cluster) || !has(self.cluster.nats)", "message": messages::RESTORE_NOT_CLUSTERED, "fieldPath": ".restore"},
     {"rule": "!has(self.engine) || !has(self.cluster) || !has(self.cluster.nats) || ((!has(self.engine.replicas) || self.engine.replicas <= self.cluster.nats.partitions) && (!has(self.engine.autoscaling) || self.engine.autoscaling.maxReplicas <= self.cluster.nats.partitions))", "message": messages::REPLICAS_WITHIN_PARTITIONS, "fieldPath": ".engine"}
 ]))]
 pub struct VexfsSemanticSpec {

@@ -18,9 +18,12 @@ pub use report::DayTwoReport;
 
 use crate::backup::driver::{BackupObservation, run_backups};
 use crate::backup::metrics::BackupMetrics;
-use crate::backup::restore::{inputs_for, restore_status};
+use crate::backup::restore::{
+    RestorePlan, inputs_for, phases as restore_phases, plan_restore, restore_status,
+};
 use crate::backup::runs::BackupDeps;
-use crate::crd::{VexfsBackup, VexfsSemantic};
+use crate::backup::stream_restore_run;
+use crate::crd::{RestoreStatus, VexfsBackup, VexfsSemantic};
 use crate::recovery::driver::{RecoveryDeps, recover};
 use crate::recovery::memory::RecoveryMemory;
 use crate::recovery::metrics::RecoveryMetrics;
@@ -30,6 +33,8 @@ use crate::spec::conditions::types;
 
 /// Retry delay after a failed day-2 call.
 const RETRY: Duration = Duration::from_secs(10);
+/// Delay of the pass that releases a clustered engine once its restore succeeded.
+const RELEASE: Duration = Duration::from_secs(1);
 
 /// The handles day-2 steps act through.
 pub struct DayTwoDeps<'a> {
@@ -91,16 +96,38 @@ pub async fn report(
     }
     let previous_restore = cr.status.as_ref().and_then(|s| s.restore.as_ref());
     let restore = inputs_for(spec, previous_restore, inputs.restore_backup);
-    report.restore = restore_status(&restore, inputs.pods);
-    requeue.extend(recovery(deps, &inputs, &mut report).await);
+    if spec.cluster.is_none() {
+        report.restore = restore_status(&restore, inputs.pods);
+    } else {
+        match stream_restore_run::run(deps.client, spec, &restore, inputs.backups.jobs).await {
+            Ok(status) => {
+                // The engine is held until a pass sees the restore succeeded: release it now.
+                let done = |s: Option<&RestoreStatus>| {
+                    s.is_some_and(|s| s.phase == restore_phases::SUCCEEDED)
+                };
+                if done(status.as_ref()) && !done(previous_restore) {
+                    requeue.push(RELEASE);
+                }
+                report.restore = status;
+            }
+            Err(error) => {
+                tracing::warn!(object = %spec.name, namespace = %spec.namespace, %error, "restore step failed");
+                requeue.push(RETRY);
+            }
+        }
+    }
+    let held = matches!(plan_restore(&restore).0, RestorePlan::Hold);
+    requeue.extend(recovery(deps, &inputs, held, &mut report).await);
     report.stall = report.stall_reason();
     (report, requeue.into_iter().min())
 }
 
-/// Steps recovery; returns when to check again.
+/// Steps recovery (an engine `held` for a restore counts as stopped); returns when to check
+/// again.
 async fn recovery(
     deps: &DayTwoDeps<'_>,
     inputs: &DayTwoInputs<'_>,
+    held: bool,
     report: &mut DayTwoReport,
 ) -> Option<Duration> {
     if !inputs.spec.recovery.enabled {
@@ -120,6 +147,7 @@ async fn recovery(
         inputs.cr,
         inputs.spec,
         inputs.pods,
+        held,
         inputs.now,
     )
     .await

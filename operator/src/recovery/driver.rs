@@ -94,12 +94,15 @@ pub fn ladder_config(spec: &RecoverySpec) -> LadderConfig {
     }
 }
 
-/// Runs one health check and recovery step for `cr`.
+/// Runs one health check and recovery step for `cr`. An engine `held` at zero replicas (a
+/// bootstrap restore is waiting for its backup, or a clustered restore runs) is healthy, as a
+/// stopped one is.
 pub async fn recover(
     deps: &RecoveryDeps<'_>,
     cr: &VexfsSemantic,
     spec: &ValidatedSpec,
     pods: &[Pod],
+    held: bool,
     now: DateTime<Utc>,
 ) -> Result<RecoveryReport, RecoveryError> {
     let key = format!("{}/{}", spec.namespace, spec.name);
@@ -113,7 +116,7 @@ pub async fn recover(
     let ready = i32::try_from(healths.iter().filter(|p| p.ready && !p.terminating).count())
         .unwrap_or(i32::MAX);
     let workload = WorkloadHealth {
-        desired: spec.desired_replicas(),
+        desired: if held { 0 } else { spec.desired_replicas() },
         ready,
     };
     let assessment = assess(&healths, workload, &state.restart_counts);

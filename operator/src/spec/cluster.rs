@@ -35,12 +35,10 @@ fn error(field: &'static str, message: &str) -> ClusterError {
 
 /// Checks `spec.engine` against `spec.cluster` and returns the NATS settings when clustered:
 /// several replicas and autoscaling need `spec.cluster.nats`, whose fields must be values the
-/// engine accepts, the replicas must not outnumber the partitions, and a clustered engine is not
-/// bootstrapped from a backup (`restoring`: `spec.restore` is set).
+/// engine accepts, and the replicas must not outnumber the partitions.
 pub fn check(
     engine: &EngineSpec,
     cluster: Option<&ClusterSpec>,
-    restoring: bool,
 ) -> Result<Option<NatsSpec>, ClusterError> {
     let Some(nats) = cluster.and_then(|c| c.nats.as_ref()) else {
         if engine.replicas > 1 {
@@ -55,9 +53,6 @@ pub fn check(
         return Ok(None);
     };
     check_nats(nats)?;
-    if restoring {
-        return Err(error("spec.restore", messages::RESTORE_NOT_CLUSTERED));
-    }
     let most = engine
         .autoscaling
         .as_ref()
@@ -114,15 +109,6 @@ fn check_nats(nats: &NatsSpec) -> Result<(), ClusterError> {
         ));
     }
     Ok(())
-}
-
-/// The status warning of a clustered resource with scheduled backups: until backups are clustered,
-/// a backup Job reads the archive of the one replica the client Service picks.
-pub fn backup_warning(clustered: bool, backups: bool) -> Option<&'static str> {
-    (clustered && backups).then_some(
-        "spec.backup in clustered mode archives the share of one replica (the one the client \
-         Service picks), not the whole stream: keep the NATS stream itself durable",
-    )
 }
 
 /// The engine replica count `engine.toml` is rendered for: the StatefulSet's current scale
@@ -202,23 +188,14 @@ mod tests {
 
     #[test]
     fn several_replicas_and_autoscaling_need_nats() {
-        assert_eq!(check(&engine(1), None, false), Ok(None));
-        let err = check(&engine(2), None, false).unwrap_err();
+        assert_eq!(check(&engine(1), None), Ok(None));
+        let err = check(&engine(2), None).unwrap_err();
         assert_eq!(err.field, "spec.engine.replicas");
         assert_eq!(err.message, messages::ONE_ENGINE_REPLICA);
-        let err = check(&autoscaling(1, 3), Some(&ClusterSpec::default()), false).unwrap_err();
+        let err = check(&autoscaling(1, 3), Some(&ClusterSpec::default())).unwrap_err();
         assert_eq!(err.field, "spec.engine.autoscaling");
-        assert!(
-            check(&engine(3), Some(&clustered()), false)
-                .unwrap()
-                .is_some()
-        );
-        assert!(check(&autoscaling(2, 16), Some(&clustered()), false).is_ok());
-        let err = check(&engine(3), Some(&clustered()), true).unwrap_err();
-        assert_eq!(err.message, messages::RESTORE_NOT_CLUSTERED);
-        assert!(check(&engine(1), None, true).is_ok(), "standalone restores");
-        assert!(backup_warning(true, true).is_some());
-        assert!(backup_warning(false, true).is_none());
+        assert!(check(&engine(3), Some(&clustered())).unwrap().is_some());
+        assert!(check(&autoscaling(2, 16), Some(&clustered())).is_ok());
     }
 
     #[test]
@@ -246,7 +223,7 @@ mod tests {
         for (field, change) in cases {
             let mut cluster = clustered();
             change(cluster.nats.as_mut().unwrap());
-            let err = check(&engine(1), Some(&cluster), false).unwrap_err();
+            let err = check(&engine(1), Some(&cluster)).unwrap_err();
             assert_eq!(err.field, field, "{err}");
         }
     }
@@ -255,11 +232,11 @@ mod tests {
     fn replicas_may_not_outnumber_partitions() {
         let mut cluster = clustered();
         cluster.nats.as_mut().unwrap().partitions = 4;
-        assert!(check(&engine(4), Some(&cluster), false).is_ok());
-        let err = check(&engine(5), Some(&cluster), false).unwrap_err();
+        assert!(check(&engine(4), Some(&cluster)).is_ok());
+        let err = check(&engine(5), Some(&cluster)).unwrap_err();
         assert_eq!(err.message, messages::REPLICAS_WITHIN_PARTITIONS);
-        assert!(check(&autoscaling(1, 5), Some(&cluster), false).is_err());
-        let err = check(&autoscaling(3, 2), Some(&cluster), false).unwrap_err();
+        assert!(check(&autoscaling(1, 5), Some(&cluster)).is_err());
+        let err = check(&autoscaling(3, 2), Some(&cluster)).unwrap_err();
         assert_eq!(err.message, messages::AUTOSCALING_RANGE);
     }
 

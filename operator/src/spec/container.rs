@@ -7,8 +7,8 @@
 //! dropped; the runtime's default seccomp profile; no service-account token unless a pod asks.
 
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, EmptyDirVolumeSource, PodSecurityContext, PodSpec, SeccompProfile,
-    SecurityContext, Volume, VolumeMount,
+    Capabilities, Container, EmptyDirVolumeSource, KeyToPath, PodSecurityContext, PodSpec,
+    SeccompProfile, SecretProjection, SecurityContext, Volume, VolumeMount, VolumeProjection,
 };
 
 /// Unprivileged user and group every container runs as (the images' `nonroot` user).
@@ -96,6 +96,42 @@ pub fn scratch_mount() -> VolumeMount {
         mount_path: SCRATCH_DIR.to_owned(),
         ..VolumeMount::default()
     }
+}
+
+/// Keys of the Secret `name` as files of a projected volume, each readable by its owner only
+/// ([`SECRET_FILE_MODE`]); the volume's other files (a ConfigMap's) keep the default mode.
+pub fn secret_projection(name: &str, items: Vec<KeyToPath>) -> VolumeProjection {
+    let items = items
+        .into_iter()
+        .map(|item| KeyToPath {
+            mode: Some(SECRET_FILE_MODE),
+            ..item
+        })
+        .collect();
+    VolumeProjection {
+        secret: Some(SecretProjection {
+            name: name.to_owned(),
+            items: Some(items),
+            ..SecretProjection::default()
+        }),
+        ..VolumeProjection::default()
+    }
+}
+
+/// The key `key` as the file `path` (relative to the volume's mount point).
+pub fn key_to_path(key: &str, path: &str) -> KeyToPath {
+    KeyToPath {
+        key: key.to_owned(),
+        path: path.to_owned(),
+        ..KeyToPath::default()
+    }
+}
+
+/// `file` (an absolute path under `dir`) relative to `dir`, the mount point of its volume.
+pub fn relative_path<'a>(file: &'a str, dir: &str) -> &'a str {
+    file.strip_prefix(dir)
+        .unwrap_or(file)
+        .trim_start_matches('/')
 }
 
 fn runtime_default() -> SeccompProfile {

@@ -15,6 +15,7 @@ pub mod identity;
 pub mod images;
 pub mod kube_time;
 pub mod names;
+pub mod nats_files;
 pub mod peers;
 pub mod schedule;
 pub mod tls;

@@ -122,7 +122,7 @@ pub fn validate(cr: &VexfsSemantic, images: &Images) -> Result<ValidatedSpec, Va
     let spec = &cr.spec;
     // The checks run in the order of the spec's fields, so the first broken field is reported.
     let engine = spec.engine.clone().unwrap_or_default();
-    let cluster = super::cluster::check(&engine, spec.cluster.as_ref(), spec.restore.is_some())
+    let cluster = super::cluster::check(&engine, spec.cluster.as_ref())
         .map_err(|e| invalid(e.field, e.message))?;
     let analytics = spec.analytics.clone().unwrap_or_default();
     check_analytics(&analytics)?;

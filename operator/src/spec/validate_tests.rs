@@ -107,6 +107,24 @@ fn several_replicas_are_accepted_in_clustered_mode_with_the_nats_defaults() {
 }
 
 #[test]
+fn clustered_backups_and_restores_are_accepted() {
+    let clustered = "engine: {replicas: 3}, cluster: {nats: {url: 'nats://nats.nats:4222', \
+                     stream: EVENTS}}, backup: {schedule: '0 1 * * *', \
+                     target: {volume: {claimName: archive}}}";
+    let spec = validate(&cr(&format!("{{{clustered}}}")), &Images::default()).expect("valid");
+    let backup = spec.backup.expect("scheduled backups");
+    assert_eq!(
+        backup.spec.target.volume.map(|v| v.claim_name).as_deref(),
+        Some("archive")
+    );
+    assert_eq!(spec.cluster.map(|n| n.stream).as_deref(), Some("EVENTS"));
+    let restoring = format!("{{{clustered}, restore: {{backupName: b1}}}}");
+    let spec = validate(&cr(&restoring), &Images::default()).expect("a clustered restore");
+    assert_eq!(spec.restore.map(|r| r.backup_name).as_deref(), Some("b1"));
+    assert!(spec.cluster.is_some());
+}
+
+#[test]
 fn unknown_time_zone_is_rejected() {
     let err = validate(
         &cr("{backup: {timeZone: Mars/Olympus, target: {volume: {claimName: b}}}}"),

@@ -86,6 +86,19 @@ impl Scenario {
         Ok(operator)
     }
 
+    /// Creates the generic Secret `name` in the namespace with each of `keys` holding a
+    /// placeholder value (for Secrets that are only mounted: kwok's pods read nothing).
+    pub fn create_secret(&self, name: &str, keys: &[&str]) -> Result<()> {
+        let mut args = vec!["create", "secret", "generic", name, "-n", self.ns()];
+        let literals: Vec<String> = keys
+            .iter()
+            .map(|k| format!("--from-literal={k}=x"))
+            .collect();
+        args.extend(literals.iter().map(String::as_str));
+        self.cluster.kubectl().run(&args)?;
+        Ok(())
+    }
+
     fn spawn_operator(&self, replica: &str) -> Result<(OperatorProcess, String)> {
         let log = format!("{}-{}-{replica}", self.name, self.ns());
         let metrics = format!("127.0.0.1:{}", free_port()?);

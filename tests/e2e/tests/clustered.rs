@@ -3,7 +3,8 @@
 //! configuration, and `spec.engine.autoscaling` gets a HorizontalPodAutoscaler whose scale the
 //! configuration follows, without the operator resetting the StatefulSet's replica count.
 //! (kwok's pods run no engine, so `status.cluster` is covered by
-//! `operator/tests/reconcile_cluster.rs` against `/metrics` servers on loopback.)
+//! `operator/tests/reconcile_cluster.rs` against `/metrics` servers on loopback.) Backups and
+//! restores in clustered mode are in `clustered_backup.rs`.
 
 use std::time::Duration;
 
@@ -11,17 +12,6 @@ use serde_json::{Value, json};
 use vexfs_e2e::{Result, Scenario, Stack, ensure, samples, wait};
 
 const READY: Duration = Duration::from_secs(120);
-
-fn create_secret(s: &Scenario, name: &str, keys: &[&str]) -> Result<()> {
-    let mut args = vec!["create", "secret", "generic", name, "-n", s.ns()];
-    let literals: Vec<String> = keys
-        .iter()
-        .map(|k| format!("--from-literal={k}=x"))
-        .collect();
-    args.extend(literals.iter().map(String::as_str));
-    s.cluster.kubectl().run(&args)?;
-    Ok(())
-}
 
 /// `engine.toml` of `stack`, once its ConfigMap exists.
 fn engine_toml(stack: &Stack) -> Result<String> {
@@ -49,7 +39,7 @@ fn wait_for<T>(what: &str, probe: impl Fn() -> std::result::Result<T, String>) -
 fn several_replicas_need_nats_and_render_the_cluster_section() -> Result<()> {
     let s = Scenario::new("clustered")?;
     let _operator = s.start_operator("0")?;
-    create_secret(&s, "nats-creds", &["engine.creds"])?;
+    s.create_secret("nats-creds", &["engine.creds"])?;
     let stack = Stack::apply_sample(&s.cluster, s.ns(), "clustered.yaml")?;
     let ns = s.ns().to_owned();
     let toml = wait_for("engine.toml with [cluster] for 3 replicas", || {
@@ -118,8 +108,8 @@ fn several_replicas_need_nats_and_render_the_cluster_section() -> Result<()> {
 fn an_autoscaled_engine_follows_the_statefulsets_scale() -> Result<()> {
     let s = Scenario::new("autoscaled")?;
     let _operator = s.start_operator("0")?;
-    create_secret(&s, "nats-ca", &["ca.crt"])?;
-    create_secret(&s, "nats-client", &["tls.crt", "tls.key"])?;
+    s.create_secret("nats-ca", &["ca.crt"])?;
+    s.create_secret("nats-client", &["tls.crt", "tls.key"])?;
     let stack = Stack::apply_sample(&s.cluster, s.ns(), "autoscaled.yaml")?;
     let hpa = wait_for("the HorizontalPodAutoscaler", || {
         let list = stack

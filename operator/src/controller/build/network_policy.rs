@@ -1,8 +1,9 @@
 //! The NetworkPolicy admitting only named peers to the engine's port.
 //!
-//! One rule admits the engine's clients: the operator's own pods, the resource's backup Jobs, in
-//! clustered mode the resource's other engine replicas (a query fans out to them), and the
-//! `ingestFrom` and `queryFrom` peers; a second admits the `metricsFrom` peers. Both cover
+//! One rule admits the engine's clients: the operator's own pods, the resource's backup Jobs
+//! (standalone only: a clustered backup reads the NATS stream, not the engine), in clustered mode
+//! the resource's other engine replicas (a query fans out to them), and the `ingestFrom` and
+//! `queryFrom` peers; a second admits the `metricsFrom` peers. Both cover
 //! the engine port only. A rule is never written without peers: an empty `from` would admit
 //! everyone.
 
@@ -25,7 +26,8 @@ use crate::spec::names::{MANAGED_BY_LABEL, MANAGER, child_meta, selector_labels}
 pub const OPERATOR_APP_NAME: &str = "vexfs-operator";
 /// The label every namespace carries with its own name.
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
-/// `app.kubernetes.io/component` of backup Job pods, the only Jobs that call the engine.
+/// `app.kubernetes.io/component` of backup Job pods, the only Jobs that call the engine (and
+/// only a standalone engine).
 const BACKUP_COMPONENT: &str = "backup";
 
 /// The engine's NetworkPolicy. `operator_namespace` is where the operator's pods run; without it
@@ -35,7 +37,7 @@ pub fn network_policy(spec: &ValidatedSpec, operator_namespace: Option<&str>) ->
     let clients: Vec<NetworkPolicyPeer> = operator_namespace
         .map(operator_peer)
         .into_iter()
-        .chain([backup_peer(spec)])
+        .chain(spec.cluster.is_none().then(|| backup_peer(spec)))
         .chain(spec.cluster.is_some().then(|| replicas_peer(spec)))
         .chain(wanted.ingest_from.iter().map(peer))
         .chain(wanted.query_from.iter().map(peer))

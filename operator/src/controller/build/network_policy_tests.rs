@@ -161,6 +161,7 @@ fn the_backup_peer_selects_the_backup_job_pods_but_not_the_cleanup_pods() {
         s3: None,
         identity: None,
         encryption: None,
+        cluster: None,
         owner: OwnerReference::default(),
     };
     let pod_labels = |job: Job| {
@@ -186,7 +187,7 @@ fn disabled_means_no_network_policy_child() {
 }
 
 #[test]
-fn clustered_replicas_reach_each_other_and_standalone_engines_do_not() {
+fn clustered_replicas_reach_each_other_and_backup_jobs_reach_only_standalone_engines() {
     let engines = json!({"podSelector": {"matchLabels": {
         "app.kubernetes.io/name": "vexfs-engine",
         "app.kubernetes.io/instance": "vx",
@@ -208,4 +209,13 @@ fn clustered_replicas_reach_each_other_and_standalone_engines_do_not() {
     );
     let standalone = from(&spec(json!({})));
     assert!(!standalone.as_array().expect("peers").contains(&engines));
+    // A clustered backup reads the NATS stream: its Jobs need no way to the engine.
+    let backup_jobs = |peers: &Value| {
+        peers.as_array().expect("peers").iter().any(|p| {
+            p.pointer("/podSelector/matchLabels/app.kubernetes.io~1component")
+                == Some(&json!("backup"))
+        })
+    };
+    assert!(backup_jobs(&standalone), "{standalone}");
+    assert!(!backup_jobs(&admitted), "{admitted}");
 }

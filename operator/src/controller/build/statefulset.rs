@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMapProjection, Container, ContainerPort, EmptyDirVolumeSource, HTTPGetAction, KeyToPath,
+    ConfigMapProjection, Container, ContainerPort, EmptyDirVolumeSource, HTTPGetAction,
     PersistentVolumeClaim, PersistentVolumeClaimSpec, PodTemplateSpec, Probe,
-    ProjectedVolumeSource, ResourceRequirements, SecretProjection, Volume, VolumeMount,
-    VolumeProjection, VolumeResourceRequirements,
+    ProjectedVolumeSource, ResourceRequirements, Volume, VolumeMount, VolumeProjection,
+    VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -17,12 +17,14 @@ use super::engine_toml::{
     AUTH_SECRET_FILE, BACKUP_TOKEN_FILE, TLS_CA_FILE, TLS_CERT_FILE, TLS_KEY_FILE,
 };
 use super::{CONFIG_FILE, config_map_name, headless_service_name};
-use crate::crd::{AuthSpec, Receiver, SecretKeyRef};
+use crate::crd::{AuthSpec, Receiver};
 use crate::spec::ValidatedSpec;
-use crate::spec::cluster::{NATS_CA_FILE, NATS_CERT_FILE, NATS_CREDENTIALS_FILE, NATS_KEY_FILE};
-use crate::spec::container::{PodParts, SECRET_FILE_MODE, hardened, pod_spec};
+use crate::spec::container::{
+    PodParts, hardened, key_to_path, pod_spec, relative_path, secret_projection,
+};
 use crate::spec::credentials::{TOKEN_KEY, backup_token_secret_name};
 use crate::spec::names::{child_meta, labels, selector_labels};
+use crate::spec::nats_files;
 use crate::spec::tls::{CA_KEY, CERT_KEY, KEY_KEY};
 
 /// Pod-template annotation carrying the hash of `engine.toml`, so pods roll only on a real change.
@@ -209,7 +211,11 @@ fn config_volume(spec: &ValidatedSpec) -> Volume {
         &backup,
         vec![key_to_path(TOKEN_KEY, config_relative(BACKUP_TOKEN_FILE))],
     ));
-    sources.extend(nats_projections(spec));
+    sources.extend(
+        spec.cluster
+            .iter()
+            .flat_map(|nats| nats_files::projections(nats, CONFIG_DIR)),
+    );
     sources.extend(spec.tls.as_ref().map(|tls| {
         let mut items = vec![
             key_to_path(CERT_KEY, config_relative(TLS_CERT_FILE)),
@@ -228,32 +234,6 @@ fn config_volume(spec: &ValidatedSpec) -> Volume {
         }),
         ..Volume::default()
     }
-}
-
-/// The NATS Secrets of clustered mode at the paths `[cluster]` names: the credentials file, the
-/// servers' CA, the client certificate and key.
-fn nats_projections(spec: &ValidatedSpec) -> Vec<VolumeProjection> {
-    let Some(nats) = &spec.cluster else {
-        return Vec::new();
-    };
-    let one = |r: &SecretKeyRef, file: &str| {
-        secret_projection(&r.name, vec![key_to_path(&r.key, config_relative(file))])
-    };
-    let tls = nats.tls.as_ref();
-    let mut sources: Vec<VolumeProjection> = nats
-        .credentials_secret_ref
-        .iter()
-        .map(|r| one(r, NATS_CREDENTIALS_FILE))
-        .chain(tls.map(|t| one(&t.ca_secret_ref, NATS_CA_FILE)))
-        .collect();
-    if let Some(client) = tls.and_then(|t| t.client_secret_ref.as_ref()) {
-        let key = key_to_path(KEY_KEY, config_relative(NATS_KEY_FILE));
-        sources.push(secret_projection(
-            &client.name,
-            vec![key_to_path(CERT_KEY, config_relative(NATS_CERT_FILE)), key],
-        ));
-    }
-    sources
 }
 
 fn receiver_projection(receiver: &Receiver) -> Option<VolumeProjection> {
@@ -290,35 +270,5 @@ fn auth_projection(auth: &AuthSpec) -> VolumeProjection {
 
 /// `file` relative to the config volume's mount point.
 fn config_relative(file: &str) -> &str {
-    file.strip_prefix(CONFIG_DIR)
-        .unwrap_or(file)
-        .trim_start_matches('/')
-}
-
-/// Secret keys as files readable by their owner only ([`SECRET_FILE_MODE`]); the volume's other
-/// files (`engine.toml`) keep the default mode.
-fn secret_projection(name: &str, items: Vec<KeyToPath>) -> VolumeProjection {
-    let items = items
-        .into_iter()
-        .map(|item| KeyToPath {
-            mode: Some(SECRET_FILE_MODE),
-            ..item
-        })
-        .collect();
-    VolumeProjection {
-        secret: Some(SecretProjection {
-            name: name.to_owned(),
-            items: Some(items),
-            ..SecretProjection::default()
-        }),
-        ..VolumeProjection::default()
-    }
-}
-
-fn key_to_path(key: &str, path: &str) -> KeyToPath {
-    KeyToPath {
-        key: key.to_owned(),
-        path: path.to_owned(),
-        ..KeyToPath::default()
-    }
+    relative_path(file, CONFIG_DIR)
 }
