@@ -65,6 +65,14 @@ async fn any_replica_answers_what_one_engine_answers() {
         sum == SESSIONS as u64 && local_sessions(&single).await == SESSIONS as u64
     })
     .await;
+    // Each replica mines its pattern candidates in the background once its sessions changed;
+    // asking for them waits for that run (a query meanwhile would too).
+    let mining = Instant::now();
+    for r in &replicas {
+        let c = r.get("/api/v1/patterns?scope=local&phase=candidates").await;
+        assert!(c["sessions"].as_u64().unwrap() > 0, "{c}");
+    }
+    eprintln!("replicas' candidates mined within {:?}", mining.elapsed());
 
     let at = chrono::Utc::now().timestamp_nanos_opt().unwrap();
     let want_stats = single.get(&format!("/api/v1/stats?at={at}")).await;

@@ -327,9 +327,9 @@ impl Replica {
 
 /// The TOML of replica `ordinal` of `replicas` (sessions keyed by session id), with `peers`
 /// (base URLs by ordinal; empty: none); `extra` follows `session_key` in `[pattern_discovery]`:
-/// more keys of that section, then any other sections. Peers get a minute to answer: the first
-/// two-phase pattern query on the 200,000-event stream mines every replica's share afresh, which
-/// takes tens of seconds in a debug build on a loaded machine (the default is 5 s).
+/// more keys of that section, then any other sections. Peers get 30 s to answer (the default is
+/// 5 s): counting the pattern candidates of the 200,000-event stream (phase 2) takes seconds in a
+/// debug build on a loaded machine.
 pub fn replica_config(
     nats_url: &str,
     replicas: u32,
@@ -341,7 +341,7 @@ pub fn replica_config(
     format!(
         "[cluster]\nmode = \"nats\"\nnats_url = \"{nats_url}\"\npartitions = {PARTITIONS}\n\
          stream_replicas = 3\nreplicas = {replicas}\nordinal = {ordinal}\npeers = [{}]\n\
-         peer_timeout_ms = 60000\n\n[pattern_discovery]\nsession_key = \"session\"\n{extra}",
+         peer_timeout_ms = 30000\n\n[pattern_discovery]\nsession_key = \"session\"\n{extra}",
         peers.join(", ")
     )
 }

@@ -291,6 +291,12 @@ impl Analytics {
         }
     }
 
+    /// The session window's generation and size: what a [`MiningSnapshot`] would carry, without
+    /// copying the sessions.
+    pub fn mining_generation(&self) -> (u64, usize) {
+        (self.sessions.generation(), self.sessions.completed().len())
+    }
+
     fn mining_db(&self) -> Vec<Vec<u32>> {
         self.sessions
             .completed()

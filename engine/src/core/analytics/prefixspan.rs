@@ -28,15 +28,41 @@ pub struct Pattern {
 
 /// Mines every pattern with `support >= min_support` and `min_len <= len <= max_len`.
 ///
-/// Support counts each sequence once; the result set equals the classic PrefixSpan output.
+/// Support counts each sequence once; the result set equals the classic PrefixSpan output. The
+/// items are renumbered densely (in their order, so the search visits patterns in the same order)
+/// and each depth of the search reuses one slot per item instead of hashing every occurrence.
 pub fn mine(db: &[Vec<u32>], params: MineParams) -> Vec<Pattern> {
     let mut out = Vec::new();
     if params.max_len == 0 || params.min_support == 0 {
         return out;
     }
-    let start: Vec<(u32, u32)> = (0..db.len() as u32).map(|s| (s, 0)).collect();
-    let mut prefix = Vec::with_capacity(params.max_len);
-    grow(db, &start, &mut prefix, params, &mut out);
+    let mut alphabet: Vec<u32> = db.iter().flatten().copied().collect();
+    alphabet.sort_unstable();
+    alphabet.dedup();
+    let dense: Vec<Vec<u32>> = db
+        .iter()
+        .map(|seq| {
+            seq.iter()
+                .map(|item| alphabet.binary_search(item).unwrap_or_default() as u32)
+                .collect()
+        })
+        .collect();
+    let start: Vec<(u32, u32)> = (0..dense.len() as u32).map(|s| (s, 0)).collect();
+    let mut search = Search {
+        db: &dense,
+        params,
+        levels: (0..params.max_len)
+            .map(|_| vec![Vec::new(); alphabet.len()])
+            .collect(),
+        prefix: Vec::with_capacity(params.max_len),
+        out: &mut out,
+    };
+    search.grow(&start);
+    for pattern in &mut out {
+        for item in &mut pattern.items {
+            *item = alphabet[*item as usize];
+        }
+    }
     out
 }
 
@@ -85,44 +111,67 @@ pub fn mine_complete(db: &[Vec<u32>], params: MineParams) -> Bounded {
     best
 }
 
-/// Extends `prefix` by every frequent item of its projected database `proj` (seq, next position).
-fn grow(
-    db: &[Vec<u32>],
-    proj: &[(u32, u32)],
-    prefix: &mut Vec<u32>,
-    p: MineParams,
-    out: &mut Vec<Pattern>,
-) {
-    let mut next: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
-    for &(seq, pos) in proj {
-        let items = &db[seq as usize];
-        for (offset, &item) in items[pos as usize..].iter().enumerate() {
-            let entry = next.entry(item).or_default();
-            if entry.last().is_none_or(|&(s, _)| s != seq) {
-                entry.push((seq, pos + offset as u32 + 1));
+/// The state of one [`mine`] run over a densely numbered database.
+struct Search<'a> {
+    db: &'a [Vec<u32>],
+    params: MineParams,
+    /// Per depth, one projection slot per item (emptied after each use, capacity kept).
+    levels: Vec<Vec<Vec<(u32, u32)>>>,
+    prefix: Vec<u32>,
+    out: &'a mut Vec<Pattern>,
+}
+
+impl Search<'_> {
+    /// Extends the prefix by every frequent item of its projected database `proj` (sequence,
+    /// next position), in item order.
+    fn grow(&mut self, proj: &[(u32, u32)]) {
+        let p = self.params;
+        let depth = self.prefix.len();
+        let mut touched: Vec<u32> = Vec::new();
+        {
+            let slots = &mut self.levels[depth];
+            for &(seq, pos) in proj {
+                let items = &self.db[seq as usize];
+                for (offset, &item) in items[pos as usize..].iter().enumerate() {
+                    let slot = &mut slots[item as usize];
+                    match slot.last() {
+                        Some(&(s, _)) if s == seq => {}
+                        last => {
+                            if last.is_none() {
+                                touched.push(item);
+                            }
+                            slot.push((seq, pos + offset as u32 + 1));
+                        }
+                    }
+                }
             }
         }
-    }
-    let mut frequent: Vec<(u32, Vec<(u32, u32)>)> = next
-        .into_iter()
-        .filter(|(_, m)| m.len() >= p.min_support)
-        .collect();
-    frequent.sort_unstable_by_key(|(item, _)| *item);
-    for (item, matches) in frequent {
-        if out.len() >= p.limit {
-            return;
+        touched.sort_unstable();
+        let mut frequent: Vec<(u32, Vec<(u32, u32)>)> = Vec::new();
+        for item in touched {
+            let slot = &mut self.levels[depth][item as usize];
+            if slot.len() >= p.min_support {
+                frequent.push((item, std::mem::take(slot)));
+            } else {
+                slot.clear();
+            }
         }
-        prefix.push(item);
-        if prefix.len() >= p.min_len {
-            out.push(Pattern {
-                items: prefix.clone(),
-                support: matches.len(),
-            });
+        for (item, matches) in frequent {
+            if self.out.len() >= p.limit {
+                return;
+            }
+            self.prefix.push(item);
+            if self.prefix.len() >= p.min_len {
+                self.out.push(Pattern {
+                    items: self.prefix.clone(),
+                    support: matches.len(),
+                });
+            }
+            if self.prefix.len() < p.max_len {
+                self.grow(&matches);
+            }
+            self.prefix.pop();
         }
-        if prefix.len() < p.max_len {
-            grow(db, &matches, prefix, p, out);
-        }
-        prefix.pop();
     }
 }
 
@@ -266,5 +315,64 @@ mod tests {
             (&[1u32][..], 3)
         );
         assert!((r[0].confidence - 1.0).abs() < 1e-12);
+    }
+
+    /// Whether `pattern` is a subsequence of `seq`.
+    fn contains(seq: &[u32], pattern: &[u32]) -> bool {
+        let mut at = 0;
+        for item in seq {
+            if at < pattern.len() && *item == pattern[at] {
+                at += 1;
+            }
+        }
+        at == pattern.len()
+    }
+
+    #[test]
+    fn matches_brute_force_on_random_sequences_with_sparse_item_ids() {
+        let alphabet = [7, 1_000, 42, 3_000_000, 5];
+        let mut x: u64 = 9;
+        let mut next = move || {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (x >> 33) as usize
+        };
+        let db: Vec<Vec<u32>> = (0..60)
+            .map(|_| (0..next() % 9).map(|_| alphabet[next() % 5]).collect())
+            .collect();
+        let mut want = Vec::new();
+        let mut level: Vec<Vec<u32>> = vec![Vec::new()];
+        for _ in 0..3 {
+            level = level
+                .iter()
+                .flat_map(|p| alphabet.iter().map(move |a| [p.as_slice(), &[*a]].concat()))
+                .collect();
+            for p in &level {
+                let support = db.iter().filter(|s| contains(s, p)).count();
+                if support >= 6 {
+                    want.push((p.clone(), support));
+                }
+            }
+        }
+        want.sort();
+        let got = mine(
+            &db,
+            MineParams {
+                min_support: 6,
+                min_len: 1,
+                max_len: 3,
+                limit: usize::MAX,
+            },
+        );
+        assert!(want.len() > 20, "{} patterns", want.len());
+        assert_eq!(as_set(&got), want);
+        let order: Vec<Vec<u32>> = got.iter().map(|p| p.items.clone()).collect();
+        let mut sorted = order.clone();
+        sorted.sort();
+        assert_eq!(
+            order, sorted,
+            "depth-first in item order, so a limit cuts the same way"
+        );
     }
 }

@@ -16,6 +16,7 @@
 //!
 //! [`EventLog`]: crate::server::event_log::EventLog
 
+pub mod candidates;
 pub mod connect;
 pub mod consume;
 pub mod partition;
@@ -278,6 +279,9 @@ pub async fn start(
             status: status.clone(),
             on_caught_up: on_caught_up.clone(),
         })));
+    }
+    if section.replicas > 1 {
+        tasks.push(tokio::spawn(candidates::keep_warm(state.clone())));
     }
     tasks.push(tokio::spawn(consume::monitor(
         stream,

@@ -28,22 +28,45 @@ pub struct SupportRequest {
 }
 
 /// This replica's last phase-1 answer, reused while its session window is unchanged (pattern
-/// queries repeat, for example from a dashboard, far more often than sessions complete).
+/// queries repeat, for example from a dashboard, far more often than sessions complete). One
+/// mining run at a time: a query arriving while the window is being mined waits for that run
+/// instead of starting another (the clustered replicas mine ahead of queries, see
+/// `server::cluster::candidates`).
 #[derive(Debug, Default)]
-pub struct CandidateCache(Mutex<Option<Arc<Candidates>>>);
+pub struct CandidateCache {
+    last: Mutex<Option<Arc<Candidates>>>,
+    mining: tokio::sync::Mutex<()>,
+}
 
 impl CandidateCache {
+    /// Whether the cached answer is that of the session window at `generation` with `sessions`.
+    pub fn is_current(&self, generation: u64, sessions: usize) -> bool {
+        self.last
+            .lock()
+            .as_ref()
+            .is_some_and(|c| c.generation == generation && c.sessions == sessions)
+    }
+
+    fn cached(&self, snapshot: &MiningSnapshot) -> Option<Arc<Candidates>> {
+        self.last
+            .lock()
+            .as_ref()
+            .filter(|c| c.generation == snapshot.generation && c.sessions == snapshot.db.len())
+            .cloned()
+    }
+
     /// Phase 1 on this replica's snapshot: the cached answer for the snapshot's generation, or
     /// a new mining run (CPU-bound: off the async workers).
     pub async fn candidates(
         &self,
         snapshot: Arc<MiningSnapshot>,
     ) -> Result<Arc<Candidates>, FanoutError> {
-        let same = |c: &&Arc<Candidates>| {
-            c.generation == snapshot.generation && c.sessions == snapshot.db.len()
-        };
-        if let Some(c) = self.0.lock().as_ref().filter(same) {
-            return Ok(c.clone());
+        if let Some(c) = self.cached(&snapshot) {
+            return Ok(c);
+        }
+        let _turn = self.mining.lock().await;
+        if let Some(c) = self.cached(&snapshot) {
+            return Ok(c);
         }
         let mined = tokio::task::spawn_blocking(move || {
             pattern_merge::candidates(
@@ -57,7 +80,7 @@ impl CandidateCache {
         .await
         .map_err(|e| FanoutError::Task(e.to_string()))?;
         let mined = Arc::new(mined);
-        *self.0.lock() = Some(mined.clone());
+        *self.last.lock() = Some(mined.clone());
         Ok(mined)
     }
 }
