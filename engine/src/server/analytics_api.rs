@@ -113,7 +113,7 @@ pub async fn patterns(
         return Ok(Json(report).into_response());
     };
     if candidates {
-        let candidates = state.candidates.candidates(snapshot).await?;
+        let candidates = state.pattern_phases.candidates(snapshot).await?;
         return Ok(Json(candidates.as_ref()).into_response());
     }
     match peers {
@@ -122,7 +122,7 @@ pub async fn patterns(
                 peers,
                 fanout::authorization(&headers),
                 snapshot,
-                &state.candidates,
+                &state.pattern_phases,
             )
             .await?;
             Ok(Json(Answer {
@@ -174,9 +174,11 @@ pub async fn pattern_support(
             p.len()
         )));
     }
-    let supports =
-        fanout::patterns::local_supports(Arc::new(snapshot), Arc::new(body.patterns)).await?;
-    Ok(Json(supports).into_response())
+    let supports = state
+        .pattern_phases
+        .supports(Arc::new(snapshot), Arc::new(body.patterns))
+        .await?;
+    Ok(Json(supports.as_ref()).into_response())
 }
 
 /// `GET /api/v1/correlations`: lagged Pearson correlations between per-type rates.

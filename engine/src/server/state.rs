@@ -3,7 +3,7 @@
 use super::cluster_status::ClusterStatus;
 use super::event_log::{EventLog, WalLog};
 use super::fanout::Peers;
-use super::fanout::patterns::CandidateCache;
+use super::fanout::patterns::PhaseCache;
 use super::metrics::Metrics;
 use super::pipeline::Command;
 use super::rate_limit::RateLimiter;
@@ -65,8 +65,8 @@ pub struct AppState {
     /// Clustered mode with more than one replica: the peers queries fan out to (set by the
     /// runtime once the ordinal is known).
     pub peers: Arc<OnceLock<Arc<Peers>>>,
-    /// This replica's last candidate patterns for a pattern query across replicas.
-    pub candidates: Arc<CandidateCache>,
+    /// This replica's last answers to both phases of a pattern query across replicas.
+    pub pattern_phases: Arc<PhaseCache>,
 }
 
 impl AppState {
@@ -118,7 +118,7 @@ impl AppState {
             log,
             cluster: Arc::new(OnceLock::new()),
             peers: Arc::new(OnceLock::new()),
-            candidates: Arc::new(CandidateCache::default()),
+            pattern_phases: Arc::new(PhaseCache::default()),
         };
         (state, rx)
     }

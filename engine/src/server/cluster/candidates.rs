@@ -22,7 +22,7 @@ pub async fn keep_warm(state: AppState) {
                 return;
             };
             let (generation, sessions) = analytics.mining_generation();
-            if state.candidates.is_current(generation, sessions) {
+            if state.pattern_phases.is_current(generation, sessions) {
                 continue;
             }
             analytics.mining_snapshot()
@@ -30,7 +30,7 @@ pub async fn keep_warm(state: AppState) {
         if !snapshot.settings.patterns {
             return;
         }
-        if let Err(e) = state.candidates.candidates(Arc::new(snapshot)).await {
+        if let Err(e) = state.pattern_phases.candidates(Arc::new(snapshot)).await {
             tracing::warn!(error = %e, "mining pattern candidates ahead of queries failed");
         }
     }

@@ -27,18 +27,24 @@ pub struct SupportRequest {
     pub patterns: Vec<Vec<u32>>,
 }
 
-/// This replica's last phase-1 answer, reused while its session window is unchanged (pattern
-/// queries repeat, for example from a dashboard, far more often than sessions complete). One
-/// mining run at a time: a query arriving while the window is being mined waits for that run
-/// instead of starting another (the clustered replicas mine ahead of queries, see
+/// Patterns counted in phase 2, with the counts.
+type Counted = (Arc<Vec<Vec<u32>>>, Arc<Supports>);
+
+/// This replica's last answers to both phases, reused while its session window is unchanged
+/// (pattern queries repeat, for example from a dashboard, far more often than sessions
+/// complete): the phase-1 candidates, and the phase-2 counts with the patterns they counted (a
+/// repeated query over unchanged replicas asks for the same union of candidates). One mining
+/// run at a time: a query arriving while the window is being mined waits for that run instead
+/// of starting another (the clustered replicas mine ahead of queries, see
 /// `server::cluster::candidates`).
 #[derive(Debug, Default)]
-pub struct CandidateCache {
+pub struct PhaseCache {
     last: Mutex<Option<Arc<Candidates>>>,
     mining: tokio::sync::Mutex<()>,
+    counted: Mutex<Option<Counted>>,
 }
 
-impl CandidateCache {
+impl PhaseCache {
     /// Whether the cached answer is that of the session window at `generation` with `sessions`.
     pub fn is_current(&self, generation: u64, sessions: usize) -> bool {
         self.last
@@ -85,8 +91,8 @@ impl CandidateCache {
     }
 }
 
-/// Phase 2 on this replica's snapshot.
-pub async fn local_supports(
+/// Phase 2 on this replica's snapshot (CPU-bound: off the async workers).
+async fn count_supports(
     snapshot: Arc<MiningSnapshot>,
     patterns: Arc<Vec<Vec<u32>>>,
 ) -> Result<Supports, FanoutError> {
@@ -100,12 +106,39 @@ pub async fn local_supports(
     .map_err(|e| FanoutError::Task(e.to_string()))
 }
 
+impl PhaseCache {
+    /// Phase 2 on this replica's snapshot: the cached counts when the window and the patterns
+    /// are the same, else a new counting pass.
+    pub async fn supports(
+        &self,
+        snapshot: Arc<MiningSnapshot>,
+        patterns: Arc<Vec<Vec<u32>>>,
+    ) -> Result<Arc<Supports>, FanoutError> {
+        let hit = self
+            .counted
+            .lock()
+            .as_ref()
+            .filter(|(asked, s)| {
+                s.generation == snapshot.generation
+                    && s.sessions == snapshot.db.len()
+                    && **asked == *patterns
+            })
+            .map(|(_, s)| s.clone());
+        if let Some(s) = hit {
+            return Ok(s);
+        }
+        let counted = Arc::new(count_supports(snapshot, patterns.clone()).await?);
+        *self.counted.lock() = Some((patterns, counted.clone()));
+        Ok(counted)
+    }
+}
+
 /// The patterns one engine would mine from every replica's sessions.
 pub async fn merged(
     peers: &Peers,
     auth: Option<&HeaderValue>,
     snapshot: Arc<MiningSnapshot>,
-    cache: &CandidateCache,
+    cache: &PhaseCache,
 ) -> Result<(PatternsReport, Coverage), FanoutError> {
     let mut attempt = 0;
     loop {
@@ -133,7 +166,7 @@ async fn round(
     peers: &Peers,
     auth: Option<&HeaderValue>,
     snapshot: Arc<MiningSnapshot>,
-    cache: &CandidateCache,
+    cache: &PhaseCache,
 ) -> Result<Round, FanoutError> {
     let (mine, theirs) = tokio::join!(
         cache.candidates(snapshot.clone()),
@@ -153,12 +186,12 @@ async fn round(
         patterns: union.as_ref().clone(),
     };
     let (mine, theirs) = tokio::join!(
-        local_supports(snapshot.clone(), union.clone()),
+        cache.supports(snapshot.clone(), union.clone()),
         peers.post::<Supports, _>("/api/v1/patterns/support", &body, auth)
     );
     missing.extend(theirs.missing);
     let mut phase2: Vec<(u32, Supports)> = theirs.answers;
-    phase2.push((peers.ordinal(), mine?));
+    phase2.push((peers.ordinal(), mine?.as_ref().clone()));
     let mut consistent = true;
     let mut total = vec![0usize; union.len()];
     let (mut sessions, mut open_sessions) = (0, 0);
@@ -220,7 +253,7 @@ mod tests {
 
     #[tokio::test]
     async fn candidates_are_mined_again_only_when_the_session_window_changed() {
-        let cache = CandidateCache::default();
+        let cache = PhaseCache::default();
         let first = cache.candidates(snapshot(4, 10)).await.expect("mined");
         assert!(first.patterns.contains(&vec![1, 2, 3]));
         let again = cache.candidates(snapshot(4, 10)).await.expect("cached");
@@ -231,5 +264,35 @@ mod tests {
         let changed = cache.candidates(snapshot(5, 11)).await.expect("mined");
         assert!(!Arc::ptr_eq(&first, &changed));
         assert_eq!((changed.generation, changed.sessions), (5, 11));
+    }
+
+    #[tokio::test]
+    async fn supports_are_counted_again_only_for_another_window_or_other_patterns() {
+        let cache = PhaseCache::default();
+        let asked = Arc::new(vec![vec![1, 2], vec![3]]);
+        let first = cache
+            .supports(snapshot(4, 10), asked.clone())
+            .await
+            .expect("counted");
+        assert_eq!(first.supports, vec![10, 10]);
+        let again = cache
+            .supports(snapshot(4, 10), Arc::new(vec![vec![1, 2], vec![3]]))
+            .await;
+        assert!(
+            Arc::ptr_eq(&first, &again.expect("cached")),
+            "same window and patterns"
+        );
+        let other = cache
+            .supports(snapshot(4, 10), Arc::new(vec![vec![2, 1]]))
+            .await;
+        assert_eq!(other.expect("counted").supports, vec![0]);
+        let grown = cache
+            .supports(snapshot(5, 12), asked)
+            .await
+            .expect("counted");
+        assert_eq!(
+            (grown.generation, grown.supports.clone()),
+            (5, vec![12, 12])
+        );
     }
 }
