@@ -11,6 +11,7 @@ pub mod crdgen;
 pub mod day2;
 pub mod http;
 pub mod leader;
+pub mod memory_trim;
 pub mod metrics;
 pub mod metrics_tls;
 pub mod recovery;
