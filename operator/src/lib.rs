@@ -11,7 +11,6 @@ pub mod crdgen;
 pub mod day2;
 pub mod http;
 pub mod leader;
-pub mod memory_trim;
 pub mod metrics;
 pub mod metrics_tls;
 pub mod recovery;

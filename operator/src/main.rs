@@ -3,7 +3,6 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, ValueEnum};
@@ -14,7 +13,6 @@ use vexfs_operator::controller::memory::Memory;
 use vexfs_operator::controller::run::{Handles, RunConfig, Shared, run};
 use vexfs_operator::http::{HttpState, router};
 use vexfs_operator::leader::LeaderElector;
-use vexfs_operator::memory_trim;
 use vexfs_operator::metrics::Metrics;
 use vexfs_operator::metrics_tls::{self, TlsFiles};
 use vexfs_operator::spec::images::{self, Images};
@@ -87,10 +85,6 @@ struct Args {
     /// readiness alone).
     #[arg(long, env = "ENGINE_PROBES", default_value_t = true, action = clap::ArgAction::Set)]
     engine_probes: bool,
-    /// Seconds between returns of the heap's free pages to the OS (glibc's `malloc_trim`, only
-    /// when resident memory grew since the last one); 0 turns them off.
-    #[arg(long, env = "MALLOC_TRIM_INTERVAL_SECONDS", default_value_t = 10)]
-    malloc_trim_interval_seconds: u64,
 }
 
 fn init_tracing(format: LogFormat) {
@@ -124,17 +118,8 @@ async fn shutdown_signal(token: CancellationToken) {
     token.cancel();
 }
 
-fn main() -> anyhow::Result<()> {
-    // Before the runtime's threads exist, so that none has an arena of its own yet.
-    memory_trim::cap_arenas();
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?
-        .block_on(operate())
-}
-
-async fn operate() -> anyhow::Result<()> {
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     init_tracing(args.log_format);
     // rustls is built with both crypto backends here (kube's ring, the workspace's aws-lc-rs),
@@ -157,8 +142,6 @@ async fn operate() -> anyhow::Result<()> {
     let shared = Arc::new(Shared::default());
     let shutdown = CancellationToken::new();
     tokio::spawn(shutdown_signal(shutdown.clone()));
-    let trim_interval = Duration::from_secs(args.malloc_trim_interval_seconds);
-    let trim = memory_trim::start(trim_interval, shutdown.clone());
 
     let listener = tokio::net::TcpListener::bind(args.metrics_addr)
         .await
@@ -229,9 +212,6 @@ async fn operate() -> anyhow::Result<()> {
     run(handles, config, shared, shutdown.clone()).await;
     shutdown.cancel();
     server.await?.context("HTTP server")?;
-    if let Some(trim) = trim {
-        trim.await?;
-    }
     if let Some(renewal) = renewal {
         renewal.await?.context("leader election")?;
     }
