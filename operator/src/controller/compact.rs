@@ -9,17 +9,22 @@
 //! Services, a ServiceAccount, a NetworkPolicy, a pod and two Secrets each.
 //!
 //! Typed are only the name and namespace (the store's key), the resource version (the watch resumes
-//! from it), the owner references (the owner triggers read them) and, for kinds selected by label in the cache, the labels. The other
-//! metadata (labels of the other kinds, annotations, generation, uid, ...) stays in the JSON text,
-//! and [`Compacting::prune`] drops per kind the fields no reconcile reads.
+//! from it) and, for kinds selected by label in the cache, the labels. The other metadata (owner
+//! references, read from the text by [`Compact::owner_references`] when a watch event arrives;
+//! labels of the other kinds, annotations, generation, uid, ...) stays in the JSON text,
+//! and [`Compacting::prune`] drops per kind the fields no reconcile reads. The text is kept
+//! deflated ([`PackedText`]).
 
 use std::fmt;
 use std::marker::PhantomData;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use kube::runtime::reflector::ObjectRef;
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer};
 use serde_json::{Map, Value};
+
+use super::packed_text::PackedText;
 
 /// How objects of one kind are kept compact.
 pub trait Compacting: k8s_openapi::Resource {
@@ -32,14 +37,14 @@ pub trait Compacting: k8s_openapi::Resource {
     fn prune(_body: &mut Map<String, Value>) {}
 }
 
-/// A Kubernetes object of kind `K`: its name, namespace, owner references and (per
+/// A Kubernetes object of kind `K`: its name, namespace, resource version and (per
 /// [`Compacting::TYPED_LABELS`]) labels typed, the rest as JSON text.
 pub struct Compact<K> {
     /// The typed part of the object's metadata.
     pub metadata: ObjectMeta,
     /// The other fields as a JSON object, without `apiVersion` and `kind`; its `metadata` holds
     /// what [`Compact::metadata`] does not.
-    body: Box<str>,
+    body: PackedText,
     kind: PhantomData<fn() -> K>,
 }
 
@@ -49,7 +54,8 @@ impl<K: k8s_openapi::Resource> Compact<K> {
     /// # Errors
     /// When the kept body is not a JSON object (it always is: it was written from one).
     pub fn to_value(&self) -> Result<Value, serde_json::Error> {
-        let mut object: Map<String, Value> = serde_json::from_str(&self.body)?;
+        let body = self.body.unpack().map_err(de::Error::custom)?;
+        let mut object: Map<String, Value> = serde_json::from_str(&body)?;
         let mut metadata = match object.remove("metadata") {
             Some(Value::Object(metadata)) => metadata,
             _ => Map::new(),
@@ -61,6 +67,46 @@ impl<K: k8s_openapi::Resource> Compact<K> {
         object.insert("kind".to_owned(), Value::from(K::KIND));
         object.insert("metadata".to_owned(), Value::Object(metadata));
         Ok(Value::Object(object))
+    }
+
+    /// The object's owner references, read from the kept text (none when it has none).
+    ///
+    /// # Errors
+    /// When the kept body does not unpack or its owner references do not deserialise (neither
+    /// happens: the API server wrote them).
+    pub fn owner_references(&self) -> Result<Vec<OwnerReference>, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Owned {
+            #[serde(default)]
+            metadata: OwnedMetadata,
+        }
+        #[derive(Default, Deserialize)]
+        struct OwnedMetadata {
+            #[serde(default, rename = "ownerReferences")]
+            owner_references: Vec<OwnerReference>,
+        }
+        let body = self.body.unpack().map_err(de::Error::custom)?;
+        let owned: Owned = serde_json::from_str(&body)?;
+        Ok(owned.metadata.owner_references)
+    }
+
+    /// The objects of kind `P` owning this one (in its namespace), from its owner references.
+    ///
+    /// # Errors
+    /// As [`Compact::owner_references`].
+    pub fn owners<P>(&self) -> Result<Vec<ObjectRef<P>>, serde_json::Error>
+    where
+        P: kube::Resource<DynamicType = ()>,
+    {
+        let Some(namespace) = self.metadata.namespace.as_deref() else {
+            return Ok(Vec::new());
+        };
+        Ok(self
+            .owner_references()?
+            .into_iter()
+            .filter(|owner| owner.kind == P::kind(&()) && owner.api_version == P::api_version(&()))
+            .map(|owner| ObjectRef::new(&owner.name).within(namespace))
+            .collect())
     }
 
     /// The object typed again, as a reconcile step that reads typed fields wants it.
@@ -89,7 +135,7 @@ impl<K: k8s_openapi::Resource> fmt::Debug for Compact<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct(K::KIND)
             .field("metadata", &self.metadata)
-            .field("body_bytes", &self.body.len())
+            .field("packed_body_bytes", &self.body.packed_len())
             .finish()
     }
 }
@@ -136,7 +182,6 @@ impl<'de, K: Compacting> Deserialize<'de> for Compact<K> {
         keep("namespace");
         // The watcher resumes from the resource version of the last event it saw.
         keep("resourceVersion");
-        keep("ownerReferences");
         if K::TYPED_LABELS {
             keep("labels");
         }
@@ -148,7 +193,7 @@ impl<'de, K: Compacting> Deserialize<'de> for Compact<K> {
         let body = serde_json::to_string(&fields).map_err(de::Error::custom)?;
         Ok(Self {
             metadata: typed,
-            body: body.into_boxed_str(),
+            body: PackedText::pack(&body),
             kind: PhantomData,
         })
     }
@@ -181,6 +226,31 @@ mod tests {
             typed.spec.expect("spec").service_name.as_deref(),
             Some("vx-headless")
         );
+    }
+
+    #[test]
+    fn owner_references_are_read_from_the_text() {
+        let owned = json!({
+            "metadata": {"name": "vx", "namespace": "ns",
+                         "ownerReferences": [{"apiVersion": "vexfs.io/v1alpha1", "kind": "VexfsSemantic",
+                                              "name": "vx", "uid": "u-0", "controller": true}]},
+            "spec": {"replicas": 1}
+        });
+        let compact: Compact<StatefulSet> = serde_json::from_value(owned).expect("reads");
+        assert_eq!(compact.metadata.owner_references, None, "not typed");
+        let owners = compact.owner_references().expect("owners");
+        assert_eq!(owners.len(), 1);
+        assert_eq!(
+            (owners[0].kind.as_str(), owners[0].name.as_str()),
+            ("VexfsSemantic", "vx")
+        );
+        let owners: Vec<ObjectRef<crate::crd::VexfsSemantic>> = compact.owners().expect("owners");
+        assert_eq!(owners, [ObjectRef::new("vx").within("ns")]);
+        let others: Vec<ObjectRef<StatefulSet>> = compact.owners().expect("owners");
+        assert!(others.is_empty(), "only owners of the asked kind");
+        let orphan: Compact<StatefulSet> =
+            serde_json::from_value(json!({"metadata": {"name": "vx"}})).expect("reads");
+        assert!(orphan.owner_references().expect("none").is_empty());
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod compact;
 pub mod credentials;
 pub mod fetch;
 pub mod memory;
+pub mod packed_text;
 pub mod plan;
 pub mod priority;
 pub mod run;

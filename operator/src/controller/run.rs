@@ -132,6 +132,15 @@ fn warn_watch_error<K: kube::Resource<DynamicType = ()>>(error: &watcher::Error)
     tracing::warn!(kind = %K::kind(&()), %error, "watch failed; retrying with backoff");
 }
 
+/// The resources owning a child, from the owner references in its kept text (what `owns` reads
+/// from typed metadata, which compact children do not keep typed).
+fn semantics_owning<K: Compacting>(child: Compact<K>) -> Vec<ObjectRef<VexfsSemantic>> {
+    child.owners().unwrap_or_else(|error| {
+        tracing::warn!(kind = K::KIND, %error, "owner references unreadable");
+        Vec::new()
+    })
+}
+
 /// The resource an engine or Job pod belongs to, from its `app.kubernetes.io/instance` label.
 fn semantic_of_pod(pod: Compact<Pod>) -> Option<ObjectRef<VexfsSemantic>> {
     let namespace = pod.metadata.namespace.as_deref()?;
@@ -194,41 +203,62 @@ fn controller_for(
         semantics.clone(),
     );
     let controller = controller
-        .owns_stream(compact_watch(
-            api::<Compact<StatefulSet>>(client, namespace),
-            managed(),
-            writers.statefulsets,
-        ))
-        .owns_stream(compact_watch(
-            api::<Compact<ConfigMap>>(client, namespace),
-            managed(),
-            writers.config_maps,
-        ))
-        .owns_stream(compact_watch(
-            api::<Compact<Service>>(client, namespace),
-            managed(),
-            writers.services,
-        ))
-        .owns_stream(compact_watch(
-            api::<Compact<ServiceAccount>>(client, namespace),
-            managed(),
-            writers.service_accounts,
-        ))
-        .owns_stream(compact_watch(
-            api::<Compact<PodDisruptionBudget>>(client, namespace),
-            managed(),
-            writers.pod_disruption_budgets,
-        ))
-        .owns_stream(compact_watch(
-            api::<Compact<NetworkPolicy>>(client, namespace),
-            managed(),
-            writers.network_policies,
-        ))
-        .owns_stream(compact_watch(
-            api::<Compact<HorizontalPodAutoscaler>>(client, namespace),
-            managed(),
-            writers.autoscalers,
-        ))
+        .watches_stream(
+            compact_watch(
+                api::<Compact<StatefulSet>>(client, namespace),
+                managed(),
+                writers.statefulsets,
+            ),
+            semantics_owning,
+        )
+        .watches_stream(
+            compact_watch(
+                api::<Compact<ConfigMap>>(client, namespace),
+                managed(),
+                writers.config_maps,
+            ),
+            semantics_owning,
+        )
+        .watches_stream(
+            compact_watch(
+                api::<Compact<Service>>(client, namespace),
+                managed(),
+                writers.services,
+            ),
+            semantics_owning,
+        )
+        .watches_stream(
+            compact_watch(
+                api::<Compact<ServiceAccount>>(client, namespace),
+                managed(),
+                writers.service_accounts,
+            ),
+            semantics_owning,
+        )
+        .watches_stream(
+            compact_watch(
+                api::<Compact<PodDisruptionBudget>>(client, namespace),
+                managed(),
+                writers.pod_disruption_budgets,
+            ),
+            semantics_owning,
+        )
+        .watches_stream(
+            compact_watch(
+                api::<Compact<NetworkPolicy>>(client, namespace),
+                managed(),
+                writers.network_policies,
+            ),
+            semantics_owning,
+        )
+        .watches_stream(
+            compact_watch(
+                api::<Compact<HorizontalPodAutoscaler>>(client, namespace),
+                managed(),
+                writers.autoscalers,
+            ),
+            semantics_owning,
+        )
         .watches_stream(
             compact_watch(
                 api::<Compact<Pod>>(client, namespace),
