@@ -4,7 +4,7 @@
 //! While the backup is missing or unfinished the engine is held at zero replicas, so it never starts
 //! empty. With persistent storage the init containers are dropped once the restore succeeded (the data
 //! is on the volume); with an emptyDir every new pod restores again. In clustered mode the restore
-//! is a Job of its own instead ([`super::stream_restore`]), and the engine is held at zero replicas
+//! is a Job of its own instead (`stream_restore.rs`), and the engine is held at zero replicas
 //! until it succeeded.
 
 use k8s_openapi::api::apps::v1::StatefulSet;
@@ -125,10 +125,7 @@ pub fn plan_restore(inputs: &RestoreInputs<'_>) -> (RestorePlan, Option<RestoreS
         return (RestorePlan::None, inputs.previous.cloned());
     }
     if inputs.cluster.is_some() {
-        return (
-            RestorePlan::Hold,
-            Some(super::stream_restore::planned(inputs)),
-        );
+        return (RestorePlan::Hold, Some(stream_planned(inputs)));
     }
     let location = match restorable_location(name, inputs.backup) {
         Ok(location) => location,
@@ -202,6 +199,33 @@ pub(super) fn restorable_location(
             format!("VexfsBackup {name} has no location"),
         )),
     }
+}
+
+/// Clustered mode: the status shown until the restore Job says more: why the backup cannot be restored yet, or the last
+/// one reported, or that the restore is pending.
+pub fn stream_planned(inputs: &RestoreInputs<'_>) -> RestoreStatus {
+    match stream_archive(inputs) {
+        Err(held) => held,
+        Ok(_) => inputs.previous.cloned().unwrap_or_else(|| {
+            let name = inputs.restore.map_or("", |r| r.backup_name.as_str());
+            let stream = inputs.cluster.map_or("", |n| n.stream.as_str());
+            status(
+                phases::PENDING,
+                format!("restoring VexfsBackup {name} into stream {stream}"),
+            )
+        }),
+    }
+}
+
+/// Clustered mode: where the archive is, or the status saying why it cannot be restored.
+pub(super) fn stream_archive(inputs: &RestoreInputs<'_>) -> Result<Location, RestoreStatus> {
+    let name = inputs.restore.map_or("", |r| r.backup_name.as_str());
+    let location = restorable_location(name, inputs.backup)?;
+    if matches!(location, Location::S3 { .. }) && inputs.s3.is_none() {
+        let message = "an S3 backup needs spec.backup.target.s3 for its credentials";
+        return Err(status(phases::FAILED, message.to_owned()));
+    }
+    Ok(location)
 }
 
 /// Applies the plan to the engine StatefulSet built by the pipeline.

@@ -20,7 +20,8 @@ use super::encryption;
 use super::job::{BACKUP_LABEL, JobContext, JobPod, job};
 use super::outcome::{JobState, job_state};
 use super::restore::{
-    RESTORE_CONTAINER, RestoreInputs, download_container, phases, restorable_location, status,
+    RESTORE_CONTAINER, RestoreInputs, download_container, phases, status, stream_archive,
+    stream_planned,
 };
 use super::target::{Location, archive_mount};
 use crate::crd::{NatsSpec, RestoreStatus};
@@ -61,7 +62,7 @@ pub fn step<'a>(spec: &ValidatedSpec, inputs: &RestoreInputs<'_>, jobs: &'a [Job
     {
         return Step::Keep(inputs.previous.cloned());
     }
-    let location = match archive(inputs) {
+    let location = match stream_archive(inputs) {
         Ok(location) => location,
         Err(held) => return Step::Wait(held),
     };
@@ -70,7 +71,7 @@ pub fn step<'a>(spec: &ValidatedSpec, inputs: &RestoreInputs<'_>, jobs: &'a [Job
     let Some(job) = jobs.iter().find(|j| j.name_any() == name) else {
         if spec.suspend {
             // A frozen resource gets no new objects; the restore starts when it is resumed.
-            return Step::Wait(planned(inputs));
+            return Step::Wait(stream_planned(inputs));
         }
         let ctx = JobContext::for_spec(spec, wanted, &location, spec.owner.clone());
         return Step::Create(Box::new(restore_job(&ctx, nats)));
@@ -85,33 +86,6 @@ pub fn step<'a>(spec: &ValidatedSpec, inputs: &RestoreInputs<'_>, jobs: &'a [Job
             ),
         )),
     }
-}
-
-/// The status shown until the Job says more: why the backup cannot be restored yet, or the last
-/// one reported, or that the restore is pending.
-pub fn planned(inputs: &RestoreInputs<'_>) -> RestoreStatus {
-    match archive(inputs) {
-        Err(held) => held,
-        Ok(_) => inputs.previous.cloned().unwrap_or_else(|| {
-            let name = inputs.restore.map_or("", |r| r.backup_name.as_str());
-            let stream = inputs.cluster.map_or("", |n| n.stream.as_str());
-            status(
-                phases::PENDING,
-                format!("restoring VexfsBackup {name} into stream {stream}"),
-            )
-        }),
-    }
-}
-
-/// Where the archive is, or the status saying why it cannot be restored.
-fn archive(inputs: &RestoreInputs<'_>) -> Result<Location, RestoreStatus> {
-    let name = inputs.restore.map_or("", |r| r.backup_name.as_str());
-    let location = restorable_location(name, inputs.backup)?;
-    if matches!(location, Location::S3 { .. }) && inputs.s3.is_none() {
-        let message = "an S3 backup needs spec.backup.target.s3 for its credentials";
-        return Err(status(phases::FAILED, message.to_owned()));
-    }
-    Ok(location)
 }
 
 /// The Job republishing the archive of `ctx` into the stream of `nats`: from the claim read-only,

@@ -7,9 +7,9 @@ use kube::api::{Api, ListParams, PostParams};
 use kube::{Client, ResourceExt};
 
 use super::outcome::{JobState, job_state, termination_message};
-use super::restore::{RESTORE_CONTAINER, RestoreInputs, phases};
+use super::restore::{RESTORE_CONTAINER, RestoreInputs, phases, stream_planned};
 use super::runs::BackupError;
-use super::stream_restore::{Step, observed, planned, step};
+use super::stream_restore::{Step, observed, step};
 use crate::crd::RestoreStatus;
 use crate::spec::ValidatedSpec;
 
@@ -30,7 +30,9 @@ pub async fn run(
             match api.create(&PostParams::default(), &job).await {
                 Ok(created) => Ok(Some(observed(&created, None))),
                 // Created by an earlier pass the cache has not seen yet.
-                Err(kube::Error::Api(status)) if status.code == 409 => Ok(Some(planned(inputs))),
+                Err(kube::Error::Api(status)) if status.code == 409 => {
+                    Ok(Some(stream_planned(inputs)))
+                }
                 Err(source) => Err(BackupError::Api {
                     what: "creating restore Job",
                     source,
