@@ -245,17 +245,8 @@ fn an_autoscaler_owns_the_count_the_configuration_follows_until_stopped() {
 /// `spec.backup` of the full sample (S3) with an archive key, on a clustered resource whose NATS
 /// servers want credentials and TLS with a client certificate.
 fn clustered_with_backups() -> ValidatedSpec {
-    let mut cr = support::load_sample("clustered.yaml");
-    let tls = support::load_sample("autoscaled.yaml")
-        .spec
-        .cluster
-        .and_then(|c| c.nats)
-        .and_then(|n| n.tls);
-    if let Some(nats) = cr.spec.cluster.as_mut().and_then(|c| c.nats.as_mut()) {
-        nats.tls = tls;
-    }
-    let mut backup = support::load_sample("full.yaml").spec.backup;
-    if let Some(backup) = backup.as_mut() {
+    let mut cr = support::clustered_with_tls_and_backups();
+    if let Some(backup) = cr.spec.backup.as_mut() {
         backup.encryption = Some(BackupEncryption {
             key_secret_ref: SecretKeyRef {
                 name: "archive-key".to_owned(),
@@ -263,7 +254,6 @@ fn clustered_with_backups() -> ValidatedSpec {
             },
         });
     }
-    cr.spec.backup = backup;
     validate(&cr, &Images::default()).expect("valid")
 }
 

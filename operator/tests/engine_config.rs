@@ -252,17 +252,11 @@ fn the_backup_job_takes_backups_with_its_own_token_and_nothing_else() {
 
 /// The clustered sample with NATS TLS (the autoscaled sample's) and scheduled backups.
 fn clustered_with_tls() -> ValidatedSpec {
-    let mut cr = support::load_sample("clustered.yaml");
-    let tls = support::load_sample("autoscaled.yaml")
-        .spec
-        .cluster
-        .and_then(|c| c.nats)
-        .and_then(|n| n.tls);
-    if let Some(nats) = cr.spec.cluster.as_mut().and_then(|c| c.nats.as_mut()) {
-        nats.tls = tls;
-    }
-    cr.spec.backup = support::load_sample("full.yaml").spec.backup;
-    validate(&cr, &Images::default()).expect("valid")
+    validate(
+        &support::clustered_with_tls_and_backups(),
+        &Images::default(),
+    )
+    .expect("valid")
 }
 
 /// `args` of a Job's engine container, parsed by the engine's own CLI.

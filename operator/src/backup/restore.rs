@@ -366,4 +366,4 @@ pub(super) fn download_container(
 
 #[cfg(test)]
 #[path = "restore_tests.rs"]
-mod tests;
+pub(super) mod tests;

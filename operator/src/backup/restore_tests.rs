@@ -7,7 +7,9 @@ use serde_json::json;
 use super::*;
 use crate::crd::SecretRef;
 
-fn backup(phase: &str, location: &str) -> VexfsBackup {
+/// A `VexfsBackup` named `nightly-1` in `phase` at `location` (also used by the clustered
+/// restore's tests).
+pub(in crate::backup) fn backup(phase: &str, location: &str) -> VexfsBackup {
     serde_json::from_value(json!({
         "apiVersion": "vexfs.io/v1alpha1", "kind": "VexfsBackup",
         "metadata": {"name": "nightly-1", "namespace": "ns"},

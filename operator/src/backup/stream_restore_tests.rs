@@ -4,8 +4,9 @@ use k8s_openapi::api::batch::v1::JobStatus;
 use serde_json::json;
 
 use super::*;
+use crate::backup::restore::tests::backup;
 use crate::backup::restore::{RestorePlan, inputs_for, plan_restore};
-use crate::crd::{VexfsBackup, VexfsSemantic};
+use crate::crd::VexfsSemantic;
 use crate::spec::images::Images;
 use crate::spec::validate;
 
@@ -28,16 +29,6 @@ fn clustered(extra: &serde_json::Value) -> ValidatedSpec {
     }))
     .expect("fixture");
     validate(&cr, &Images::default()).expect("valid")
-}
-
-fn backup(phase: &str, location: &str) -> VexfsBackup {
-    serde_json::from_value(json!({
-        "apiVersion": "vexfs.io/v1alpha1", "kind": "VexfsBackup",
-        "metadata": {"name": "nightly-1", "namespace": "ns"},
-        "spec": {"semanticRef": "old"},
-        "status": {"phase": phase, "location": location}
-    }))
-    .expect("fixture")
 }
 
 fn with_status(job: &Job, status: serde_json::Value) -> Job {

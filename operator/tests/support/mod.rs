@@ -26,6 +26,22 @@ pub fn load_sample(file: &str) -> VexfsSemantic {
     cr
 }
 
+/// The clustered sample with the autoscaled sample's NATS TLS (client certificate included) and
+/// the full sample's backups.
+pub fn clustered_with_tls_and_backups() -> VexfsSemantic {
+    let mut cr = load_sample("clustered.yaml");
+    let tls = load_sample("autoscaled.yaml")
+        .spec
+        .cluster
+        .and_then(|c| c.nats)
+        .and_then(|n| n.tls);
+    if let Some(nats) = cr.spec.cluster.as_mut().and_then(|c| c.nats.as_mut()) {
+        nats.tls = tls;
+    }
+    cr.spec.backup = load_sample("full.yaml").spec.backup;
+    cr
+}
+
 /// First-line `# expect: MESSAGE` of an invalid sample.
 pub fn expected_message(file: &str) -> String {
     let text = std::fs::read_to_string(repo_root().join("config/samples").join(file))
