@@ -13,6 +13,7 @@ pub mod cluster_probe;
 pub mod cluster_view;
 pub mod compact;
 pub mod credentials;
+pub mod error;
 pub mod fetch;
 pub mod memory;
 pub mod packed_text;
@@ -20,28 +21,29 @@ pub mod plan;
 pub mod priority;
 pub mod run;
 pub mod status;
+pub mod status_write;
 pub mod tls;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::controller::Action;
-use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::Store;
-use kube::{Client, Resource, ResourceExt};
-use serde_json::json;
+use kube::{Client, ResourceExt};
 
 use crate::backup::driver::BackupObservation;
 use crate::crd::{AuthStatus, ClusterStatus, MonitoringMode, VexfsSemantic, VexfsSemanticStatus};
 use crate::day2::{self, DayTwoDeps, DayTwoInputs, DayTwoReport};
 use crate::metrics::Metrics;
-use crate::spec::conditions::{Stall, reasons, types};
+use crate::spec::conditions::{Stall, reasons};
 use crate::spec::images::Images;
 use crate::spec::names::MANAGER;
 use crate::spec::{ValidatedSpec, validate};
-use build::{BuildError, ClusterFacts};
+pub use error::ReconcileError;
+
+use build::ClusterFacts;
 use caches::Caches;
 use fetch::Fetched;
 use memory::Memory;
@@ -55,47 +57,6 @@ pub const RESYNC: Duration = Duration::from_secs(600);
 /// The safety-net delay of one object, jittered by `jitter` in `[0, 1]`.
 pub fn resync_after(jitter: f64) -> Duration {
     RESYNC.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
-}
-
-/// A transient reconcile failure; retried with per-object backoff.
-#[derive(Debug, thiserror::Error)]
-pub enum ReconcileError {
-    /// Reading from the cluster failed.
-    #[error(transparent)]
-    Fetch(#[from] fetch::FetchError),
-    /// A built child did not serialise.
-    #[error(transparent)]
-    Plan(#[from] plan::PlanError),
-    /// Applying or deleting a child failed.
-    #[error(transparent)]
-    Apply(#[from] apply::ApplyError),
-    /// Issuing or storing the operator's certificates failed.
-    #[error(transparent)]
-    Tls(#[from] tls::TlsError),
-    /// Creating a generated credentials Secret failed.
-    #[error(transparent)]
-    Credentials(#[from] credentials::CredentialsError),
-    /// Building a child failed (`engine.toml`, the embedded alert rules).
-    #[error(transparent)]
-    Render(#[from] BuildError),
-    /// Writing the status failed.
-    #[error("patching status: {0}")]
-    Status(#[source] kube::Error),
-}
-
-impl ReconcileError {
-    /// Short label for the errors-by-reason metric.
-    pub fn metric_reason(&self) -> &'static str {
-        match self {
-            Self::Fetch(_) => "fetch",
-            Self::Plan(_) => "plan",
-            Self::Apply(_) => "apply",
-            Self::Render(_) => "render",
-            Self::Credentials(_) => "credentials",
-            Self::Tls(_) => "tls",
-            Self::Status(_) => "status",
-        }
-    }
 }
 
 /// Handles shared by every reconcile: the API client, the caches, the Event recorder, metrics,
@@ -171,7 +132,7 @@ impl Context {
     }
 }
 
-fn object_key(cr: &VexfsSemantic) -> String {
+pub(crate) fn object_key(cr: &VexfsSemantic) -> String {
     format!("{}/{}", cr.namespace().unwrap_or_default(), cr.name_any())
 }
 
@@ -245,7 +206,7 @@ async fn reconcile_once(cr: &VexfsSemantic, ctx: &Context) -> Result<Action, Rec
         let outcome = Outcome {
             observed: fetched.live.engine(&spec.name),
             pending: true,
-            warnings: warnings(&spec),
+            warnings: status::warnings(&spec),
             // The replicas are read again once the new generation is applied.
             cluster: cr.status.as_ref().and_then(|s| s.cluster.clone()),
             ..Outcome::default()
@@ -316,7 +277,7 @@ async fn finish(
     now: DateTime<Utc>,
 ) -> Result<(), ReconcileError> {
     if let Some(stall) = &outcome.stall {
-        publish_stall_event(cr, stall, ctx).await;
+        status_write::publish_stall_event(cr, stall, &ctx.recorder).await;
     }
     let status = status::compute(StatusInputs {
         generation: cr.metadata.generation,
@@ -334,7 +295,7 @@ async fn finish(
         day_two,
         now,
     });
-    patch_status_if_changed(cr, status, &ctx.client).await
+    status_write::patch_status_if_changed(cr, status, &ctx.client).await
 }
 
 async fn converge(
@@ -400,76 +361,8 @@ async fn converge(
         auth: Some(AuthStatus {
             admin_token_secret: spec.api_auth.generated_secret().map(str::to_owned),
         }),
-        warnings: warnings(spec),
+        warnings: status::warnings(spec),
         cluster,
         rebalancing,
     })
-}
-
-/// Risky but valid configuration, reported in `status.warnings`.
-fn warnings(spec: &ValidatedSpec) -> Vec<String> {
-    let mut warnings = Vec::new();
-    if let Some(secret) = spec.api_auth.generated_secret()
-        && !(spec.rbac.roles.is_empty() && spec.rbac.subjects.is_empty())
-    {
-        warnings.push(format!(
-            "spec.rbac.roles and subjects are not used without spec.rbac.auth: the API accepts \
-             only the generated admin token of Secret {secret}"
-        ));
-    }
-    if spec.engine.storage.is_none() {
-        warnings.push(
-            "spec.engine.storage is not set: events live in an emptyDir and are lost with the pod"
-                .to_owned(),
-        );
-    }
-    warnings
-}
-
-/// Publishes a Warning Event when the object newly stalls (or stalls for a new reason), never on repeats.
-async fn publish_stall_event(cr: &VexfsSemantic, stall: &Stall, ctx: &Context) {
-    let already = cr
-        .status
-        .as_ref()
-        .and_then(|s| s.conditions.iter().find(|c| c.type_ == types::STALLED));
-    if already.is_some_and(|c| c.status == "True" && c.reason == stall.reason) {
-        return;
-    }
-    let event = Event {
-        type_: EventType::Warning,
-        reason: stall.reason.to_owned(),
-        note: Some(stall.message.chars().take(1000).collect()),
-        action: "Reconcile".to_owned(),
-        secondary: None,
-    };
-    if let Err(error) = ctx.recorder.publish(&event, &cr.object_ref(&())).await {
-        tracing::warn!(object = %object_key(cr), %error, "publishing stall event failed");
-    }
-}
-
-async fn patch_status_if_changed(
-    cr: &VexfsSemantic,
-    status: VexfsSemanticStatus,
-    client: &Client,
-) -> Result<(), ReconcileError> {
-    if cr.status.as_ref() == Some(&status) {
-        return Ok(());
-    }
-    let api: Api<VexfsSemantic> =
-        Api::namespaced(client.clone(), &cr.namespace().unwrap_or_default());
-    // Server-side apply of the whole status: fields this manager stops setting are removed.
-    let patch = json!({
-        "apiVersion": VexfsSemantic::api_version(&()),
-        "kind": VexfsSemantic::kind(&()),
-        "status": status,
-    });
-    api.patch_status(
-        &cr.name_any(),
-        &PatchParams::apply(MANAGER).force(),
-        &Patch::Apply(&patch),
-    )
-    .await
-    .map_err(ReconcileError::Status)?;
-    tracing::info!(object = %object_key(cr), ready = status::ready_state(Some(&status)), "status updated");
-    Ok(())
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::crd::{AuthStatus, ClusterStatus, EngineStatus, VexfsSemanticStatus};
 use crate::day2::DayTwoReport;
+use crate::spec::ValidatedSpec;
 use crate::spec::conditions::{Stall, condition, keep_transition_times, reasons, types};
 
 /// What the engine StatefulSet looks like right now.
@@ -240,4 +241,24 @@ pub fn ready_state(status: Option<&VexfsSemanticStatus>) -> &'static str {
         Some("False") => "False",
         _ => "Unknown",
     }
+}
+
+/// Risky but valid configuration, reported in `status.warnings`.
+pub fn warnings(spec: &ValidatedSpec) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if let Some(secret) = spec.api_auth.generated_secret()
+        && !(spec.rbac.roles.is_empty() && spec.rbac.subjects.is_empty())
+    {
+        warnings.push(format!(
+            "spec.rbac.roles and subjects are not used without spec.rbac.auth: the API accepts \
+             only the generated admin token of Secret {secret}"
+        ));
+    }
+    if spec.engine.storage.is_none() {
+        warnings.push(
+            "spec.engine.storage is not set: events live in an emptyDir and are lost with the pod"
+                .to_owned(),
+        );
+    }
+    warnings
 }
