@@ -7,7 +7,7 @@
 mod cluster_common;
 
 use cluster_common::queries::{comparable_stats, wait_until};
-use cluster_common::{BIN, NatsCluster, Replica, event, free_port, ndjson, post, replica_config};
+use cluster_common::{BIN, NatsCluster, Replica, event, free_ports, ndjson, post, replica_config};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -94,7 +94,7 @@ async fn start_replicas(
     stream: &str,
     prefix: &str,
 ) -> Vec<Replica> {
-    let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let ports = free_ports(3);
     let peers: Vec<String> = ports
         .iter()
         .map(|p| format!("http://127.0.0.1:{p}"))

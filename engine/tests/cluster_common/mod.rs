@@ -41,10 +41,18 @@ pub fn nats_server_binary() -> PathBuf {
 
 /// A free loopback port.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
+    free_ports(1)[0]
+}
+
+/// `n` distinct free loopback ports: all held at once while they are chosen (so the kernel
+/// cannot hand out one twice), then released.
+pub fn free_ports(n: usize) -> Vec<u16> {
+    let held: Vec<std::net::TcpListener> = (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port"))
+        .collect();
+    held.iter()
+        .map(|l| l.local_addr().expect("bound").port())
+        .collect()
 }
 
 fn kill(child: &mut Child) {
@@ -72,8 +80,9 @@ impl NatsCluster {
     /// Starts three servers under `root` and waits until JetStream is healthy on each.
     pub async fn start(root: &Path) -> NatsCluster {
         let bin = nats_server_binary();
-        let ports: Vec<(u16, u16, u16)> = (0..3)
-            .map(|_| (free_port(), free_port(), free_port()))
+        let ports: Vec<(u16, u16, u16)> = free_ports(9)
+            .chunks(3)
+            .map(|p| (p[0], p[1], p[2]))
             .collect();
         let routes: Vec<String> = ports
             .iter()
@@ -142,9 +151,13 @@ impl NatsCluster {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        // The log is in a temporary directory removed while this panic unwinds: quote its end.
+        let log = std::fs::read_to_string(&self.nodes[i].log).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(20).collect();
         panic!(
-            "nats server {i} never became healthy; see {}",
-            self.nodes[i].log.display()
+            "nats server {i} never became healthy; the end of {}:\n{}",
+            self.nodes[i].log.display(),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
         );
     }
 
@@ -354,7 +367,7 @@ pub async fn start_cluster(
     replicas: u32,
     extra: &str,
 ) -> Vec<Replica> {
-    let ports: Vec<u16> = (0..replicas).map(|_| free_port()).collect();
+    let ports = free_ports(replicas as usize);
     let peers: Vec<String> = ports
         .iter()
         .map(|p| format!("http://127.0.0.1:{p}"))
