@@ -28,28 +28,12 @@ impl Analytics {
     }
 
     fn judge(&mut self, session: &OpenSession, now_ns: i64) {
-        let mut verdict = SessionVerdict {
-            key: session.key.to_string(),
-            events: session.items.len(),
-            start_ns: session.first_ns,
-            start: timestamp::format(session.first_ns),
-            end_ns: session.last_ns,
-            end: timestamp::format(session.last_ns),
-            closed_at_ns: now_ns,
-            closed_at: timestamp::format(now_ns),
-            verdict: Verdict::Unscored,
-            severity: 0.0,
-            mean_surprisal: 0.0,
-            least_likely_step: None,
-            anomaly_id: None,
-            count_anomaly: None,
-            step_scores: Vec::new(),
-            event_ids: session.event_ids.clone(),
-        };
         let established = self.cfg.min_samples as u64;
         if self.session_model.sessions() < self.cfg.min_sessions as u64 {
             self.learn_session(&session.items);
-            self.keep_verdict(session, verdict);
+            if session.owned {
+                self.verdicts.push(unscored(session, now_ns));
+            }
             return;
         }
         let score = self.session_model.score(&session.items);
@@ -57,31 +41,6 @@ impl Analytics {
         let unlikely_step = worst.probability <= self.cfg.report_tail();
         let count = self.profile.check(&session.items, established);
         let anomalous = unlikely_step || count.is_some();
-        verdict.verdict = if anomalous {
-            Verdict::Anomalous
-        } else {
-            Verdict::Normal
-        };
-        let count_tail = count.as_ref().map_or(1.0, CountAnomaly::tail);
-        verdict.severity = severity::from_tail(worst.probability.min(count_tail));
-        verdict.count_anomaly = count.as_ref().map(|c| CountView {
-            event_type: name(c.item),
-            count: c.count,
-            usual: c.usual,
-            sessions: c.sessions,
-        });
-        verdict.mean_surprisal = score.mean_surprisal;
-        verdict.least_likely_step = Some(StepView {
-            index: score.worst,
-            from: name(worst.from),
-            to: name(worst.to),
-            probability: worst.probability,
-        });
-        verdict.step_scores = score
-            .steps
-            .iter()
-            .map(|s| (s.to, s.probability as f32))
-            .collect();
         if let Some(sessions) = self.shift.note(anomalous, &session.items) {
             tracing::info!(
                 sessions = sessions.len(),
@@ -92,23 +51,45 @@ impl Analytics {
             }
         }
         let mild = count.is_none() && severity::from_tail(worst.probability) < QUARANTINE_SEVERITY;
-        if anomalous && session.owned {
-            let finding = match count {
-                Some(c) if !unlikely_step => self.count_finding(session, &c),
-                _ => self.session_finding(session, &score),
+        // Another replica's session is judged for the model's sake only: no verdict, no record.
+        if session.owned {
+            let mut verdict = unscored(session, now_ns);
+            verdict.verdict = if anomalous {
+                Verdict::Anomalous
+            } else {
+                Verdict::Normal
             };
-            verdict.anomaly_id = self.store.record(finding, now_ns).map(|r| r.id);
+            let count_tail = count.as_ref().map_or(1.0, CountAnomaly::tail);
+            verdict.severity = severity::from_tail(worst.probability.min(count_tail));
+            verdict.count_anomaly = count.as_ref().map(|c| CountView {
+                event_type: name(c.item),
+                count: c.count,
+                usual: c.usual,
+                sessions: c.sessions,
+            });
+            verdict.mean_surprisal = score.mean_surprisal;
+            verdict.least_likely_step = Some(StepView {
+                index: score.worst,
+                from: name(worst.from),
+                to: name(worst.to),
+                probability: worst.probability,
+            });
+            verdict.step_scores = score
+                .steps
+                .iter()
+                .map(|s| (s.to, s.probability as f32))
+                .collect();
+            if anomalous {
+                let finding = match count {
+                    Some(c) if !unlikely_step => self.count_finding(session, &c),
+                    _ => self.session_finding(session, &score),
+                };
+                verdict.anomaly_id = self.store.record(finding, now_ns).map(|r| r.id);
+            }
+            self.verdicts.push(verdict);
         }
         if !anomalous || mild {
             self.learn_session(&session.items);
-        }
-        self.keep_verdict(session, verdict);
-    }
-
-    /// Keeps the verdict of a session this replica owns.
-    fn keep_verdict(&mut self, session: &OpenSession, verdict: SessionVerdict) {
-        if session.owned {
-            self.verdicts.push(verdict);
         }
     }
 
@@ -194,4 +175,26 @@ impl Analytics {
 
 fn describe(index: usize, step: StepScore) -> String {
     format!("step {index} {} -> {}", name(step.from), name(step.to))
+}
+
+/// The verdict of `session` closed at `now_ns`, before (or without) scoring.
+fn unscored(session: &OpenSession, now_ns: i64) -> SessionVerdict {
+    SessionVerdict {
+        key: session.key.to_string(),
+        events: session.items.len(),
+        start_ns: session.first_ns,
+        start: timestamp::format(session.first_ns),
+        end_ns: session.last_ns,
+        end: timestamp::format(session.last_ns),
+        closed_at_ns: now_ns,
+        closed_at: timestamp::format(now_ns),
+        verdict: Verdict::Unscored,
+        severity: 0.0,
+        mean_surprisal: 0.0,
+        least_likely_step: None,
+        anomaly_id: None,
+        count_anomaly: None,
+        step_scores: Vec::new(),
+        event_ids: session.event_ids.clone(),
+    }
 }
