@@ -32,12 +32,9 @@ pub struct Report {
 
 /// The listing order of two verdicts (as JSON): smaller first.
 fn order(sort: SessionSort, a: &Value, b: &Value) -> Ordering {
-    let time = |v: &Value| {
-        (
-            v["startNs"].as_i64().unwrap_or(0),
-            v["key"].as_str().map(str::to_owned),
-        )
-    };
+    fn time(v: &Value) -> (i64, Option<&str>) {
+        (v["startNs"].as_i64().unwrap_or(0), v["key"].as_str())
+    }
     let by_time = time(b).cmp(&time(a));
     match sort {
         SessionSort::Time => by_time,
