@@ -14,12 +14,13 @@ COPY engine ./engine
 COPY plugin ./plugin
 COPY monitoring/rules ./monitoring/rules
 COPY tests/e2e ./tests/e2e
+COPY scripts/build-operator.sh ./scripts/
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked -p vexfs-operator -p vexfs-engine --bin crdgen --bin vexfs-engine \
- && cargo build --profile operator --locked -p vexfs-operator --bin vexfs-operator \
+ && operator="$(scripts/build-operator.sh --locked)" \
  && mkdir -p /out \
- && cp target/operator/vexfs-operator target/release/crdgen target/release/vexfs-engine /out/
+ && cp "$operator" target/release/crdgen target/release/vexfs-engine /out/
 
 FROM gcr.io/distroless/cc-debian12:nonroot
 LABEL org.opencontainers.image.title="vexfs-semantic" \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Scale benchmark of the operator: starts a dedicated local control plane with enough kwok nodes,
-# runs the operator as released (its `operator` build profile, built for size), creates N minimal
+# runs the operator as released (`scripts/build-operator.sh`), creates N minimal
 # VexfsSemantics across 10 namespaces and measures
 # (see measure.py): time to 50/90/100% Ready, worst create-to-first-reconcile, convergence after a
 # spec change on all N, steady-state API requests by verb and resource, operator RSS and CPU, and
@@ -30,9 +30,8 @@ export VEXFS_E2E_NODES="${VEXFS_E2E_NODES:-$(((n + 109) / 110 + 2))}"
 cd "$repo"
 operator_bin="${OPERATOR_BIN:-}"
 if [[ -z "$operator_bin" ]]; then
-  # The operator's own profile (built for size), as the image ships it.
-  cargo build --profile operator -p vexfs-operator --bin vexfs-operator
-  operator_bin=target/operator/vexfs-operator
+  # Built as the image ships it.
+  operator_bin="$(scripts/build-operator.sh)"
 fi
 operator_pid=""
 cleanup() {
