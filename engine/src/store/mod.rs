@@ -5,6 +5,7 @@ pub mod archive_restore;
 pub mod audit_files;
 mod checkpoint;
 mod intern;
+mod keys;
 pub mod position;
 pub mod record;
 mod retained;

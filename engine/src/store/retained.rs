@@ -1,10 +1,10 @@
 //! Retained events in memory: id assignment, idempotency keys, retention and filtered queries.
 
 use super::intern::Interner;
+use super::keys::Keys;
 use crate::event::{
     Event, EventCategory, EventType, FilesystemContext, GraphContext, Priority, Sym, VectorContext,
 };
-use ahash::HashMap;
 use std::collections::VecDeque;
 
 /// Filters of `GET /api/v1/events`; empty fields match everything.
@@ -108,8 +108,7 @@ pub fn footprint(e: &Event) -> u64 {
 pub struct Retained {
     events: VecDeque<Event>,
     next_id: u64,
-    keys: HashMap<Sym, u64>,
-    key_order: VecDeque<(Sym, u64)>,
+    keys: Keys,
     interner: Interner,
     retention: Retention,
     bytes: u64,
@@ -121,8 +120,7 @@ impl Retained {
         Retained {
             events: VecDeque::new(),
             next_id: next_id.max(1),
-            keys: HashMap::default(),
-            key_order: VecDeque::new(),
+            keys: Keys::new(retention.max_events),
             interner: Interner::default(),
             retention,
             bytes: 0,
@@ -136,14 +134,13 @@ impl Retained {
         let mut accepted = Vec::with_capacity(batch.len());
         for mut e in batch {
             if let Some(key) = &e.idempotency_key
-                && let Some(id) = self.keys.get(key)
+                && let Some(id) = self.keys.admit(key, self.next_id)
             {
-                admissions.push(Admission::Duplicate(*id));
+                admissions.push(Admission::Duplicate(id));
                 continue;
             }
             e.id = self.next_id;
             self.next_id += 1;
-            self.remember_key(&e);
             self.interner.intern_event(&mut e);
             admissions.push(Admission::New(e.id));
             accepted.push(e);
@@ -153,24 +150,8 @@ impl Retained {
 
     /// Undoes the last `admit` calls back to `next_id` (used when the log write failed).
     pub fn rollback(&mut self, next_id: u64) {
-        while self.key_order.back().is_some_and(|(_, id)| *id >= next_id) {
-            if let Some((key, _)) = self.key_order.pop_back() {
-                self.keys.remove(&key);
-            }
-        }
+        self.keys.rollback(next_id);
         self.next_id = next_id;
-    }
-
-    fn remember_key(&mut self, e: &Event) {
-        if let Some(key) = &e.idempotency_key {
-            self.keys.insert(key.clone(), e.id);
-            self.key_order.push_back((key.clone(), e.id));
-            while self.key_order.len() > self.retention.max_events {
-                if let Some((old, _)) = self.key_order.pop_front() {
-                    self.keys.remove(&old);
-                }
-            }
-        }
     }
 
     /// Stores accepted events (already admitted, in id order) and applies count and byte
@@ -185,7 +166,9 @@ impl Retained {
     pub fn restore(&mut self, mut event: Event) {
         self.interner.intern_event(&mut event);
         self.next_id = self.next_id.max(event.id + 1);
-        self.remember_key(&event);
+        if let Some(key) = &event.idempotency_key {
+            self.keys.remember(key, event.id);
+        }
         self.push(event);
     }
 
