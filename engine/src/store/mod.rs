@@ -3,6 +3,7 @@
 pub mod archive_read;
 pub mod archive_restore;
 pub mod audit_files;
+mod batches;
 mod checkpoint;
 mod intern;
 mod keys;
