@@ -16,7 +16,7 @@ use super::metrics::Metrics;
 use super::shared::{Shared, StageTiming, now_ns};
 use crate::core::profiler::Stage;
 use crate::event::Event;
-use crate::store::{Admission, LogPosition, Wal};
+use crate::store::{Admission, LogPosition, SharedBatch, Wal};
 use parking_lot::Mutex;
 use serde::Serialize;
 use std::sync::Arc;
@@ -84,7 +84,7 @@ pub struct Writer {
     /// Metrics.
     pub metrics: Arc<Metrics>,
     /// Stream subscribers.
-    pub stream: broadcast::Sender<Arc<[Event]>>,
+    pub stream: broadcast::Sender<SharedBatch>,
     /// Handler stage timings to fold into the profiler.
     pub timings: Arc<Mutex<Vec<StageTiming>>>,
     /// How often to checkpoint and expire old events.
@@ -212,7 +212,7 @@ impl Writer {
         }
         for (reply, (admissions, accepted)) in plans {
             let receipt = receipt(&admissions, accepted.len());
-            let batch = Arc::<[Event]>::from(accepted);
+            let batch = Arc::new(accepted);
             {
                 let mut shared = self.shared.lock();
                 shared.engine.apply_windows(&batch);
@@ -237,7 +237,7 @@ impl Writer {
 
     /// Sends an acknowledged batch to stream subscribers and queues it for the analytics
     /// (blocking while the analytics queue is full).
-    fn hand_on(&self, batch: Arc<[Event]>, streaming: bool, now: i64) {
+    fn hand_on(&self, batch: SharedBatch, streaming: bool, now: i64) {
         if streaming {
             let _ = self.stream.send(batch.clone());
         }

@@ -1,6 +1,6 @@
 //! The retained events as the shared batches the log writer acknowledged them in.
 //!
-//! The writer hands each acknowledged batch, as one `Arc<[Event]>`, to the retained set, to the
+//! The writer hands each acknowledged batch, as one [`SharedBatch`], to the retained set, to the
 //! analytics feed and to stream subscribers alike, so no event is copied for them. Retention
 //! drops events one at a time from the front; a batch is freed once its last event is dropped
 //! here and every other holder is done with it.
@@ -9,10 +9,14 @@ use crate::event::Event;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+/// One acknowledged batch as the retained set, the analytics feed and stream subscribers share
+/// it: an `Arc` of the very `Vec` the request handler decoded, so sharing it moves no event.
+pub type SharedBatch = Arc<Vec<Event>>;
+
 /// Events in id order, held as shared batches; the oldest may be partly dropped.
 #[derive(Default)]
 pub struct Batches {
-    chunks: VecDeque<Arc<[Event]>>,
+    chunks: VecDeque<SharedBatch>,
     /// Events already dropped from the front chunk.
     head: usize,
     len: usize,
@@ -20,7 +24,7 @@ pub struct Batches {
 
 impl Batches {
     /// Appends a batch whose ids follow those already held (an empty batch is ignored).
-    pub fn push(&mut self, batch: Arc<[Event]>) {
+    pub fn push(&mut self, batch: SharedBatch) {
         if !batch.is_empty() {
             self.len += batch.len();
             self.chunks.push_back(batch);
@@ -101,13 +105,15 @@ mod tests {
     use super::*;
     use crate::event::EventType;
 
-    fn batch(ids: std::ops::Range<u64>) -> Arc<[Event]> {
-        ids.map(|id| {
-            let mut e = Event::new(EventType::AgentQuery, 1, "n");
-            e.id = id;
-            e
-        })
-        .collect()
+    fn batch(ids: std::ops::Range<u64>) -> SharedBatch {
+        Arc::new(
+            ids.map(|id| {
+                let mut e = Event::new(EventType::AgentQuery, 1, "n");
+                e.id = id;
+                e
+            })
+            .collect(),
+        )
     }
 
     fn ids<'a>(events: impl Iterator<Item = &'a Event>) -> Vec<u64> {

@@ -14,6 +14,7 @@ pub mod sealed;
 pub mod snapshot;
 mod wal;
 
+pub use batches::SharedBatch;
 pub use checkpoint::{Checkpoint, read_checkpoint, write_checkpoint};
 pub use intern::Interner;
 pub use position::{LogPosition, Positions};

@@ -1,6 +1,6 @@
 //! Retained events in memory: id assignment, idempotency keys, retention and filtered queries.
 
-use super::batches::Batches;
+use super::batches::{Batches, SharedBatch};
 use super::intern::Interner;
 use super::keys::Keys;
 use crate::event::{
@@ -130,23 +130,23 @@ impl Retained {
 
     /// Assigns ids to a batch and drops events whose idempotency key was seen (also within the
     /// batch). Returns one admission per input event and the accepted events, interned.
-    pub fn admit(&mut self, batch: Vec<Event>) -> (Vec<Admission>, Vec<Event>) {
+    /// The batch is filtered in place, so accepted events are not moved.
+    pub fn admit(&mut self, mut batch: Vec<Event>) -> (Vec<Admission>, Vec<Event>) {
         let mut admissions = Vec::with_capacity(batch.len());
-        let mut accepted = Vec::with_capacity(batch.len());
-        for mut e in batch {
+        batch.retain_mut(|e| {
             if let Some(key) = &e.idempotency_key
                 && let Some(id) = self.keys.admit(key, self.next_id)
             {
                 admissions.push(Admission::Duplicate(id));
-                continue;
+                return false;
             }
             e.id = self.next_id;
             self.next_id += 1;
-            self.interner.intern_event(&mut e);
+            self.interner.intern_event(e);
             admissions.push(Admission::New(e.id));
-            accepted.push(e);
-        }
-        (admissions, accepted)
+            true
+        });
+        (admissions, batch)
     }
 
     /// Undoes the last `admit` calls back to `next_id` (used when the log write failed).
@@ -158,7 +158,7 @@ impl Retained {
     /// Stores accepted events (already admitted, in id order) and applies count and byte
     /// retention. The batch is kept as given: the log writer shares the same `Arc` with the
     /// analytics feed and stream subscribers instead of copying the events.
-    pub fn insert(&mut self, events: impl Into<Arc<[Event]>>) {
+    pub fn insert(&mut self, events: impl Into<SharedBatch>) {
         let events = events.into();
         self.bytes += events.iter().map(footprint).sum::<u64>();
         self.events.push(events);
@@ -167,7 +167,7 @@ impl Retained {
 
     /// Re-inserts events read back from the log at startup (in id order) as one batch, and
     /// returns that batch, interned, to share with the analytics feed.
-    pub fn restore(&mut self, mut events: Vec<Event>) -> Arc<[Event]> {
+    pub fn restore(&mut self, mut events: Vec<Event>) -> SharedBatch {
         for event in &mut events {
             self.interner.intern_event(event);
             self.next_id = self.next_id.max(event.id + 1);
@@ -175,7 +175,7 @@ impl Retained {
                 self.keys.remember(key, event.id);
             }
         }
-        let batch = Arc::<[Event]>::from(events);
+        let batch = Arc::new(events);
         self.insert(batch.clone());
         batch
     }
