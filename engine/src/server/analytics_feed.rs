@@ -18,7 +18,7 @@
 
 use super::shared::Shared;
 use crate::core::HookHandle;
-use crate::event::Event;
+use crate::store::SharedBatch;
 use parking_lot::Mutex;
 use prometheus::IntGauge;
 use std::sync::Arc;
@@ -43,7 +43,7 @@ pub enum FeedError {
 
 /// One queued batch and the time it was acknowledged at.
 struct FeedBatch {
-    events: Arc<[Event]>,
+    events: SharedBatch,
     now_ns: i64,
 }
 
@@ -79,7 +79,7 @@ impl AnalyticsFeed {
 
     /// Queues admitted `events` (acknowledged at `now_ns`) for the hooks; blocks while the queue
     /// is full. Never call it under the core lock: the analytics thread needs that lock to drain.
-    pub fn push(&self, events: Arc<[Event]>, now_ns: i64) -> Result<(), FeedError> {
+    pub fn push(&self, events: SharedBatch, now_ns: i64) -> Result<(), FeedError> {
         if events.is_empty() {
             return Ok(());
         }
@@ -133,7 +133,7 @@ mod tests {
     use super::*;
     use crate::core::profiler::{ProfilerSettings, Stage};
     use crate::core::{Engine, EngineSettings, EventHook};
-    use crate::event::EventType;
+    use crate::event::{Event, EventType};
     use crate::store::{Retained, Retention};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
@@ -181,13 +181,15 @@ mod tests {
         Arc::new(Mutex::new(Shared { retained, engine }))
     }
 
-    fn batch(ids: std::ops::Range<u64>) -> Arc<[Event]> {
-        ids.map(|id| {
-            let mut e = Event::new(EventType::AgentQuery, 1, "n");
-            e.id = id;
-            e
-        })
-        .collect()
+    fn batch(ids: std::ops::Range<u64>) -> SharedBatch {
+        Arc::new(
+            ids.map(|id| {
+                let mut e = Event::new(EventType::AgentQuery, 1, "n");
+                e.id = id;
+                e
+            })
+            .collect(),
+        )
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::metrics::Metrics;
 use super::shared::{Shared, StageTiming, now_ns};
 use crate::core::profiler::Stage;
 use crate::event::Event;
-use crate::store::{Admission, LogPosition, Wal};
+use crate::store::{Admission, LogPosition, SharedBatch, Wal};
 use parking_lot::Mutex;
 use serde::Serialize;
 use std::sync::Arc;
@@ -84,7 +84,7 @@ pub struct Writer {
     /// Metrics.
     pub metrics: Arc<Metrics>,
     /// Stream subscribers.
-    pub stream: broadcast::Sender<Arc<[Event]>>,
+    pub stream: broadcast::Sender<SharedBatch>,
     /// Handler stage timings to fold into the profiler.
     pub timings: Arc<Mutex<Vec<StageTiming>>>,
     /// How often to checkpoint and expire old events.
@@ -195,8 +195,9 @@ impl Writer {
     }
 
     /// Inserts each request's events into the retained set and windows, answers it, then hands
-    /// the batch to stream subscribers and the analytics feed. The core lock is taken per
-    /// request so queries interleave with a long group.
+    /// the batch to stream subscribers and the analytics feed. The retained set, the feed and the
+    /// subscribers share one `Arc` of the batch; no event is copied for them. The core lock is
+    /// taken per request so queries interleave with a long group.
     fn apply_and_reply(&self, plans: Vec<Plan>, log_ns: u64, now: i64) {
         let total: usize = plans.iter().map(|(_, (_, a))| a.len()).sum();
         let streaming = self.stream.receiver_count() > 0;
@@ -211,16 +212,14 @@ impl Writer {
         }
         for (reply, (admissions, accepted)) in plans {
             let receipt = receipt(&admissions, accepted.len());
-            let wanted = streaming || self.feed.is_some();
-            let copy =
-                (wanted && !accepted.is_empty()).then(|| Arc::<[Event]>::from(&accepted[..]));
+            let batch = Arc::new(accepted);
             {
                 let mut shared = self.shared.lock();
-                shared.engine.apply_windows(&accepted);
+                shared.engine.apply_windows(&batch);
                 if let Some(feed) = &self.feed {
-                    feed.admit(accepted.len());
+                    feed.admit(batch.len());
                 }
-                shared.retained.insert(accepted);
+                shared.retained.insert(batch.clone());
                 self.metrics
                     .events_retained
                     .set(shared.retained.len() as i64);
@@ -230,7 +229,7 @@ impl Writer {
                 .events_duplicate
                 .inc_by(receipt.duplicates as u64);
             let _ = reply.send(Ok(receipt));
-            if let Some(batch) = copy {
+            if !batch.is_empty() && (streaming || self.feed.is_some()) {
                 self.hand_on(batch, streaming, now);
             }
         }
@@ -238,7 +237,7 @@ impl Writer {
 
     /// Sends an acknowledged batch to stream subscribers and queues it for the analytics
     /// (blocking while the analytics queue is full).
-    fn hand_on(&self, batch: Arc<[Event]>, streaming: bool, now: i64) {
+    fn hand_on(&self, batch: SharedBatch, streaming: bool, now: i64) {
         if streaming {
             let _ = self.stream.send(batch.clone());
         }

@@ -95,19 +95,19 @@ impl ReplaySink<'_> {
         if self.pending.is_empty() {
             return;
         }
-        let copy = self.feed.map(|_| Arc::<[Event]>::from(&self.pending[..]));
-        {
+        let events = std::mem::replace(&mut self.pending, Vec::with_capacity(REPLAY_BATCH));
+        let batch = {
             let mut guard = self.state.shared.lock();
             let Shared { retained, engine } = &mut *guard;
             if let Some(feed) = self.feed {
-                feed.admit(self.pending.len());
+                feed.admit(events.len());
             }
-            for event in self.pending.drain(..) {
-                engine.windows.observe(&event);
-                retained.restore(event);
+            for event in &events {
+                engine.windows.observe(event);
             }
-        }
-        if let (Some(feed), Some(batch)) = (self.feed, copy)
+            retained.restore(events)
+        };
+        if let Some(feed) = self.feed
             && let Err(e) = feed.push(batch, self.now)
         {
             tracing::error!(error = %e, "replayed batch not analysed");

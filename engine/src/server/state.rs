@@ -12,8 +12,7 @@ use super::stream_gate::StreamGate;
 use crate::config::{ClusterMode, Config};
 use crate::core::analytics::records::AnomalyRecord;
 use crate::core::compose::build_engine;
-use crate::event::Event;
-use crate::store::{Retained, Retention};
+use crate::store::{Retained, Retention, SharedBatch};
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -37,7 +36,7 @@ pub struct AppState {
     /// True once replay finished.
     pub ready: Arc<AtomicBool>,
     /// Accepted batches for stream subscribers.
-    pub stream: broadcast::Sender<Arc<[Event]>>,
+    pub stream: broadcast::Sender<SharedBatch>,
     /// Stage timings measured by handlers, drained into the profiler by the log writer (so
     /// handlers never wait for the core lock).
     pub timings: Arc<Mutex<Vec<StageTiming>>>,

@@ -3,8 +3,10 @@
 pub mod archive_read;
 pub mod archive_restore;
 pub mod audit_files;
+mod batches;
 mod checkpoint;
 mod intern;
+mod keys;
 pub mod position;
 pub mod record;
 mod retained;
@@ -12,6 +14,7 @@ pub mod sealed;
 pub mod snapshot;
 mod wal;
 
+pub use batches::SharedBatch;
 pub use checkpoint::{Checkpoint, read_checkpoint, write_checkpoint};
 pub use intern::Interner;
 pub use position::{LogPosition, Positions};

@@ -1,11 +1,12 @@
 //! Retained events in memory: id assignment, idempotency keys, retention and filtered queries.
 
+use super::batches::{Batches, SharedBatch};
 use super::intern::Interner;
+use super::keys::Keys;
 use crate::event::{
     Event, EventCategory, EventType, FilesystemContext, GraphContext, Priority, Sym, VectorContext,
 };
-use ahash::HashMap;
-use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// Filters of `GET /api/v1/events`; empty fields match everything.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -104,12 +105,11 @@ pub fn footprint(e: &Event) -> u64 {
     (size_of::<Event>() + boxed + payload) as u64
 }
 
-/// Retained events with contiguous ids, so a cursor maps straight to an index.
+/// Retained events with contiguous ids, held as the shared batches they were stored in.
 pub struct Retained {
-    events: VecDeque<Event>,
+    events: Batches,
     next_id: u64,
-    keys: HashMap<Sym, u64>,
-    key_order: VecDeque<(Sym, u64)>,
+    keys: Keys,
     interner: Interner,
     retention: Retention,
     bytes: u64,
@@ -119,10 +119,9 @@ impl Retained {
     /// An empty store whose first id will be `next_id`.
     pub fn new(retention: Retention, next_id: u64) -> Self {
         Retained {
-            events: VecDeque::new(),
+            events: Batches::default(),
             next_id: next_id.max(1),
-            keys: HashMap::default(),
-            key_order: VecDeque::new(),
+            keys: Keys::new(retention.max_events),
             interner: Interner::default(),
             retention,
             bytes: 0,
@@ -131,69 +130,59 @@ impl Retained {
 
     /// Assigns ids to a batch and drops events whose idempotency key was seen (also within the
     /// batch). Returns one admission per input event and the accepted events, interned.
-    pub fn admit(&mut self, batch: Vec<Event>) -> (Vec<Admission>, Vec<Event>) {
+    /// The batch is filtered in place, so accepted events are not moved.
+    pub fn admit(&mut self, mut batch: Vec<Event>) -> (Vec<Admission>, Vec<Event>) {
         let mut admissions = Vec::with_capacity(batch.len());
-        let mut accepted = Vec::with_capacity(batch.len());
-        for mut e in batch {
+        batch.retain_mut(|e| {
             if let Some(key) = &e.idempotency_key
-                && let Some(id) = self.keys.get(key)
+                && let Some(id) = self.keys.admit(key, self.next_id)
             {
-                admissions.push(Admission::Duplicate(*id));
-                continue;
+                admissions.push(Admission::Duplicate(id));
+                return false;
             }
             e.id = self.next_id;
             self.next_id += 1;
-            self.remember_key(&e);
-            self.interner.intern_event(&mut e);
+            self.interner.intern_event(e);
             admissions.push(Admission::New(e.id));
-            accepted.push(e);
-        }
-        (admissions, accepted)
+            true
+        });
+        (admissions, batch)
     }
 
     /// Undoes the last `admit` calls back to `next_id` (used when the log write failed).
     pub fn rollback(&mut self, next_id: u64) {
-        while self.key_order.back().is_some_and(|(_, id)| *id >= next_id) {
-            if let Some((key, _)) = self.key_order.pop_back() {
-                self.keys.remove(&key);
-            }
-        }
+        self.keys.rollback(next_id);
         self.next_id = next_id;
     }
 
-    fn remember_key(&mut self, e: &Event) {
-        if let Some(key) = &e.idempotency_key {
-            self.keys.insert(key.clone(), e.id);
-            self.key_order.push_back((key.clone(), e.id));
-            while self.key_order.len() > self.retention.max_events {
-                if let Some((old, _)) = self.key_order.pop_front() {
-                    self.keys.remove(&old);
-                }
+    /// Stores accepted events (already admitted, in id order) and applies count and byte
+    /// retention. The batch is kept as given: the log writer shares the same `Arc` with the
+    /// analytics feed and stream subscribers instead of copying the events.
+    pub fn insert(&mut self, events: impl Into<SharedBatch>) {
+        let events = events.into();
+        self.bytes += events.iter().map(footprint).sum::<u64>();
+        self.events.push(events);
+        self.evict();
+    }
+
+    /// Re-inserts events read back from the log at startup (in id order) as one batch, and
+    /// returns that batch, interned, to share with the analytics feed.
+    pub fn restore(&mut self, mut events: Vec<Event>) -> SharedBatch {
+        for event in &mut events {
+            self.interner.intern_event(event);
+            self.next_id = self.next_id.max(event.id + 1);
+            if let Some(key) = &event.idempotency_key {
+                self.keys.remember(key, event.id);
             }
         }
+        let batch = Arc::new(events);
+        self.insert(batch.clone());
+        batch
     }
 
-    /// Stores accepted events (already admitted, in id order) and applies count and byte
-    /// retention.
-    pub fn insert(&mut self, events: Vec<Event>) {
-        for e in events {
-            self.push(e);
-        }
-    }
-
-    /// Re-inserts an event read back from the log at startup.
-    pub fn restore(&mut self, mut event: Event) {
-        self.interner.intern_event(&mut event);
-        self.next_id = self.next_id.max(event.id + 1);
-        self.remember_key(&event);
-        self.push(event);
-    }
-
-    /// Appends one event, then drops the oldest until the count and byte limits hold. The
-    /// newest event always stays, even when it alone is over the byte limit.
-    fn push(&mut self, event: Event) {
-        self.bytes += footprint(&event);
-        self.events.push_back(event);
+    /// Drops the oldest events until the count and byte limits hold. The newest event always
+    /// stays, even when it alone is over the byte limit.
+    fn evict(&mut self) {
         let over_bytes = |r: &Self| r.retention.max_bytes > 0 && r.bytes > r.retention.max_bytes;
         while self.events.len() > self.retention.max_events
             || (self.events.len() > 1 && over_bytes(self))
@@ -203,8 +192,9 @@ impl Retained {
     }
 
     fn pop_oldest(&mut self) {
-        if let Some(old) = self.events.pop_front() {
-            self.bytes -= footprint(&old);
+        if let Some(old) = self.events.front() {
+            self.bytes -= footprint(old);
+            self.events.pop_front();
         }
     }
 
@@ -228,13 +218,10 @@ impl Retained {
 
     /// Events with id greater than `cursor` that match `filter`, at most `limit`.
     pub fn page(&self, filter: &EventFilter, cursor: Option<u64>, limit: usize) -> Page {
-        let start = match (cursor, self.events.front()) {
-            (Some(c), Some(first)) => c.saturating_sub(first.id).saturating_add(1) as usize,
-            _ => 0,
-        };
+        let start = cursor.map_or(0, |c| c.saturating_add(1));
         let mut events = Vec::new();
         let mut last_scanned = None;
-        for e in self.events.iter().skip(start) {
+        for e in self.events.iter_from(start) {
             last_scanned = Some(e.id);
             if filter.matches(e) {
                 events.push(e.clone());
@@ -250,13 +237,9 @@ impl Retained {
         }
     }
 
-    /// The retained event with id `id`, if any (ids are contiguous, so this is an index).
+    /// The retained event with id `id`, if any.
     pub fn get(&self, id: u64) -> Option<&Event> {
-        let first = self.events.front()?.id;
-        let e = self
-            .events
-            .get(usize::try_from(id.checked_sub(first)?).ok()?)?;
-        (e.id == id).then_some(e)
+        self.events.get(id)
     }
 
     /// The retained events, oldest first.
