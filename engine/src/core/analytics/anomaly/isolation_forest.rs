@@ -10,6 +10,8 @@ use std::hash::{BuildHasher, Hash, Hasher};
 mod grow;
 #[path = "isolation_forest_screen.rs"]
 mod screen;
+#[path = "isolation_forest_top.rs"]
+mod top;
 
 /// Expected path length of an unsuccessful search in a binary search tree of `n` points, `c(n)`.
 pub fn average_path_length(n: usize) -> f64 {
@@ -262,9 +264,8 @@ impl IsolationForest {
             stop_sum: f64::INFINITY,
             screen: None,
         };
-        let mut scores = forest.threshold_scores(data, &mut rng);
-        forest.threshold = contamination_threshold(&mut scores, params.contamination)?;
-        forest.tail_scale = mean_excess(&scores, forest.threshold);
+        (forest.threshold, forest.tail_scale) =
+            forest.threshold_and_tail(data, &mut rng, params.contamination)?;
         // score > t  <=>  mean path < -log2(t) * c(n); paths only add up, so once the partial
         // sum reaches that bound times the number of trees the answer is known. The margin keeps
         // rounding from ever stopping a walk whose exact score would pass.
@@ -316,11 +317,28 @@ impl IsolationForest {
         Some(sum)
     }
 
-    /// Training scores that place the threshold. Rows with at most [`THRESHOLD_SAMPLE`] distinct
-    /// values (discrete features, where scores come in large tied blocks) are all scored, each
-    /// distinct row once, so the blocks' shares are exact; otherwise a uniform sample of
-    /// [`THRESHOLD_SAMPLE`] rows estimates the quantile.
-    fn threshold_scores<R: AsRef<[f64]>>(&self, data: &[R], rng: &mut StdRng) -> Vec<f64> {
+    /// The contamination threshold and tail scale of the training scores. Rows with at most
+    /// [`THRESHOLD_SAMPLE`] distinct values (discrete features, where scores come in large tied
+    /// blocks) are all scored, each distinct row once, so the blocks' shares are exact; otherwise
+    /// a uniform sample of [`THRESHOLD_SAMPLE`] rows estimates the quantile.
+    fn threshold_and_tail<R: AsRef<[f64]>>(
+        &self,
+        data: &[R],
+        rng: &mut StdRng,
+        contamination: f64,
+    ) -> Option<(f64, f64)> {
+        if !few_distinct(data.iter().map(AsRef::as_ref), THRESHOLD_SAMPLE) {
+            let picked = rand::seq::index::sample(rng, data.len(), THRESHOLD_SAMPLE);
+            let rows = picked.iter().map(|i| data[i].as_ref());
+            return self.top_threshold(rows, contamination);
+        }
+        let mut scores = self.distinct_row_scores(data);
+        let threshold = contamination_threshold(&mut scores, contamination)?;
+        Some((threshold, mean_excess(&scores, threshold)))
+    }
+
+    /// The score of every row of `data`, each distinct row scored once.
+    fn distinct_row_scores<R: AsRef<[f64]>>(&self, data: &[R]) -> Vec<f64> {
         let row = |i: usize| data[i].as_ref();
         let same = |a: usize, b: usize| {
             row(a)
@@ -328,10 +346,6 @@ impl IsolationForest {
                 .zip(row(b))
                 .all(|(x, y)| x.total_cmp(y).is_eq())
         };
-        if !few_distinct(data.iter().map(AsRef::as_ref), THRESHOLD_SAMPLE) {
-            let picked = rand::seq::index::sample(rng, data.len(), THRESHOLD_SAMPLE);
-            return picked.iter().map(|i| self.score(row(i))).collect();
-        }
         let mut order: Vec<usize> = (0..data.len()).collect();
         order.sort_unstable_by(|&a, &b| {
             let pairs = row(a).iter().zip(row(b));
