@@ -133,8 +133,8 @@ mod tests {
     use super::*;
     use crate::core::profiler::{ProfilerSettings, Stage};
     use crate::core::{Engine, EngineSettings, EventHook};
-    use crate::event::{Event, EventType};
-    use crate::store::{Retained, Retention};
+    use crate::event::Event;
+    use crate::store::{Retained, Retention, test_batch};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
@@ -181,17 +181,6 @@ mod tests {
         Arc::new(Mutex::new(Shared { retained, engine }))
     }
 
-    fn batch(ids: std::ops::Range<u64>) -> SharedBatch {
-        Arc::new(
-            ids.map(|id| {
-                let mut e = Event::new(EventType::AgentQuery, 1, "n");
-                e.id = id;
-                e
-            })
-            .collect(),
-        )
-    }
-
     #[test]
     fn lag_counts_queued_events_until_the_hooks_have_seen_them_in_order() {
         let gate = Arc::new(Mutex::new(()));
@@ -200,7 +189,11 @@ mod tests {
         let lag = IntGauge::new("lag", "lag").unwrap();
         let feed = AnalyticsFeed::start(shared.clone(), lag.clone(), 4).unwrap();
         let held = gate.lock();
-        for events in [batch(1..1_001), batch(1_001..1_004), batch(0..0)] {
+        for events in [
+            test_batch(1..1_001),
+            test_batch(1_001..1_004),
+            test_batch(0..0),
+        ] {
             feed.admit(events.len());
             feed.push(events, 5).unwrap();
         }
@@ -238,7 +231,10 @@ mod tests {
             thread: std::thread::spawn(|| {}),
         };
         feed.admit(2);
-        assert!(matches!(feed.push(batch(1..3), 0), Err(FeedError::Stopped)));
+        assert!(matches!(
+            feed.push(test_batch(1..3), 0),
+            Err(FeedError::Stopped)
+        ));
         assert_eq!(lag.get(), 0);
         feed.finish();
     }

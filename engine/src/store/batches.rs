@@ -100,21 +100,22 @@ impl Batches {
     }
 }
 
+/// A batch of `AgentQuery` events with the ids `ids` (for tests of the batches' consumers).
+#[cfg(test)]
+pub(crate) fn test_batch(ids: std::ops::Range<u64>) -> SharedBatch {
+    Arc::new(
+        ids.map(|id| {
+            let mut e = Event::new(crate::event::EventType::AgentQuery, 1, "n");
+            e.id = id;
+            e
+        })
+        .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::EventType;
-
-    fn batch(ids: std::ops::Range<u64>) -> SharedBatch {
-        Arc::new(
-            ids.map(|id| {
-                let mut e = Event::new(EventType::AgentQuery, 1, "n");
-                e.id = id;
-                e
-            })
-            .collect(),
-        )
-    }
 
     fn ids<'a>(events: impl Iterator<Item = &'a Event>) -> Vec<u64> {
         events.map(|e| e.id).collect()
@@ -123,10 +124,10 @@ mod tests {
     #[test]
     fn batches_read_as_one_sequence_while_the_front_is_dropped() {
         let mut b = Batches::default();
-        b.push(batch(1..4));
-        b.push(batch(4..4));
-        b.push(batch(4..6));
-        b.push(batch(6..7));
+        b.push(test_batch(1..4));
+        b.push(test_batch(4..4));
+        b.push(test_batch(4..6));
+        b.push(test_batch(6..7));
         assert_eq!((b.len(), ids(b.iter())), (6, vec![1, 2, 3, 4, 5, 6]));
         b.pop_front();
         b.pop_front();
@@ -143,8 +144,8 @@ mod tests {
     #[test]
     fn ids_are_found_across_batches_and_dropped_ones_are_not() {
         let mut b = Batches::default();
-        b.push(batch(1..4));
-        b.push(batch(4..6));
+        b.push(test_batch(1..4));
+        b.push(test_batch(4..6));
         b.pop_front();
         assert_eq!(b.get(1), None, "dropped");
         assert_eq!(b.get(2).map(|e| e.id), Some(2));

@@ -44,15 +44,7 @@ impl Keys {
         if let Some(found) = self.table.find(hash, |e| e.key == *key) {
             return Some(found.id);
         }
-        self.table.insert_unique(
-            hash,
-            Entry {
-                key: key.clone(),
-                id,
-                hash,
-            },
-            |e| e.hash,
-        );
+        self.insert(hash, key, id);
         self.push_order(hash, id);
         None
     }
@@ -62,19 +54,19 @@ impl Keys {
         let hash = self.state.hash_one(&**key);
         match self.table.find_mut(hash, |e| e.key == *key) {
             Some(found) => found.id = id,
-            None => {
-                self.table.insert_unique(
-                    hash,
-                    Entry {
-                        key: key.clone(),
-                        id,
-                        hash,
-                    },
-                    |e| e.hash,
-                );
-            }
+            None => self.insert(hash, key, id),
         }
         self.push_order(hash, id);
+    }
+
+    /// Adds `key` (not in the table) under `id` with its precomputed `hash`.
+    fn insert(&mut self, hash: u64, key: &Sym, id: u64) {
+        let entry = Entry {
+            key: key.clone(),
+            id,
+            hash,
+        };
+        self.table.insert_unique(hash, entry, |e| e.hash);
     }
 
     /// Forgets every key remembered under an id at or above `next_id` (newest first).

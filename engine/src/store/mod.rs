@@ -15,6 +15,8 @@ pub mod snapshot;
 mod wal;
 
 pub use batches::SharedBatch;
+#[cfg(test)]
+pub(crate) use batches::test_batch;
 pub use checkpoint::{Checkpoint, read_checkpoint, write_checkpoint};
 pub use intern::Interner;
 pub use position::{LogPosition, Positions};
