@@ -5,8 +5,8 @@
 //! strictly above it: both depend on the `allowed + 1` highest scores and nothing else. So the
 //! rows are walked keeping just those, and each further row's walk stops as soon as its partial
 //! path sum shows it cannot score above the lowest score kept. Most rows are normal and stop
-//! after a few trees, which makes placing the threshold several times cheaper than scoring every
-//! sampled row, with the same threshold and tail scale to the bit.
+//! after a few trees, which makes placing the threshold cheaper than scoring every sampled row in
+//! full, with the same threshold and tail scale to the bit.
 
 use super::{IsolationForest, mean_excess};
 
@@ -39,6 +39,8 @@ impl IsolationForest {
         let allowed = (contamination.clamp(0.0, 0.5) * n as f64).floor() as usize;
         let keep = allowed.min(n - 1) + 1;
         let mut top: Vec<Kept> = Vec::with_capacity(keep);
+        // Index of the lowest kept score, once `keep` are kept.
+        let mut low = 0;
         let mut stop_at = f64::INFINITY;
         for x in rows {
             // The same walk as `score`, summing in the same order: a row not stopped gets the
@@ -52,16 +54,15 @@ impl IsolationForest {
             };
             if top.len() < keep {
                 top.push(kept);
+            } else if kept.score.total_cmp(&top[low].score).is_gt() {
+                top[low] = kept;
             } else {
-                let lowest = lowest(&top);
                 // A score equal to the lowest kept one leaves the kept values unchanged.
-                if kept.score.total_cmp(&top[lowest].score).is_le() {
-                    continue;
-                }
-                top[lowest] = kept;
+                continue;
             }
             if top.len() == keep {
-                stop_at = top[lowest(&top)].sum * (1.0 + STOP_MARGIN);
+                low = lowest(&top);
+                stop_at = top[low].sum * (1.0 + STOP_MARGIN);
             }
         }
         let mut scores: Vec<f64> = top.iter().map(|k| k.score).collect();
