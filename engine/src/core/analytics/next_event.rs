@@ -4,23 +4,39 @@
 
 use ahash::HashMap;
 use serde::Serialize;
+use smallvec::SmallVec;
 
 /// Longest context the model uses.
 pub const MAX_ORDER: usize = 4;
 
 type Context = (u8, [u32; MAX_ORDER]);
 
-/// Counts of the items that followed one context.
+/// Items a context's follower list holds inline, in its table slot, before it moves to the heap.
+const INLINE_FOLLOWERS: usize = 3;
+
+/// Counts of the items that followed one context, in first-seen order. Most contexts are
+/// followed by one to three items, so a short list scanned in place beats hashing the item, and
+/// kept inline it is read from the table slot the context lookup already loaded.
 #[derive(Debug, Clone, Default)]
 struct Followers {
     total: u32,
-    counts: HashMap<u32, u32>,
+    counts: SmallVec<[(u32, u32); INLINE_FOLLOWERS]>,
 }
 
 impl Followers {
     fn add(&mut self, item: u32) {
         self.total += 1;
-        *self.counts.entry(item).or_insert(0) += 1;
+        match self.counts.iter_mut().find(|(i, _)| *i == item) {
+            Some((_, count)) => *count += 1,
+            None => self.counts.push((item, 1)),
+        }
+    }
+
+    fn count(&self, item: u32) -> u32 {
+        self.counts
+            .iter()
+            .find_map(|&(i, count)| (i == item).then_some(count))
+            .unwrap_or(0)
     }
 }
 
@@ -102,7 +118,7 @@ impl NextEventModel {
     pub fn probability(&self, history: &[u32], item: u32) -> f64 {
         let mut p = 0.0;
         let weight_sum = self.for_each_context(history, |weight, f| {
-            p += weight * f64::from(f.counts.get(&item).copied().unwrap_or(0)) / f64::from(f.total);
+            p += weight * f64::from(f.count(item)) / f64::from(f.total);
         });
         if weight_sum > 0.0 {
             (p / weight_sum).max(1e-6)
@@ -134,12 +150,18 @@ impl NextEventModel {
     }
 
     /// Weighted follower counts of every matching context (see [`Self::for_each_context`]).
-    fn blend(&self, history: &[u32]) -> (HashMap<u32, f64>, f64) {
-        let mut scores: HashMap<u32, f64> = HashMap::default();
+    /// Scores are kept in a short list in first-seen order: each item's score adds the
+    /// contexts' shares in the same order whatever the list's order, and callers rank by score
+    /// with the item as the tie-break.
+    fn blend(&self, history: &[u32]) -> (Vec<(u32, f64)>, f64) {
+        let mut scores: Vec<(u32, f64)> = Vec::new();
         let weight_sum = self.for_each_context(history, |weight, f| {
-            for (&item, &count) in &f.counts {
-                *scores.entry(item).or_insert(0.0) +=
-                    weight * f64::from(count) / f64::from(f.total);
+            for &(item, count) in &f.counts {
+                let share = weight * f64::from(count) / f64::from(f.total);
+                match scores.iter_mut().find(|(i, _)| *i == item) {
+                    Some((_, score)) => *score += share,
+                    None => scores.push((item, 0.0 + share)),
+                }
             }
         });
         (scores, weight_sum.max(f64::MIN_POSITIVE))

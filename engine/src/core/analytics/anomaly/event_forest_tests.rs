@@ -71,17 +71,84 @@ fn log_like_events_without_measures_are_never_flagged() {
     }
 }
 
-#[test]
-fn retrains_as_the_window_doubles_then_every_window() {
-    let mut forest = EventForest::new(SETTINGS);
+/// The event counts at which `forest` was trained while observing `events`.
+fn trainings(forest: &mut EventForest, events: &[Event]) -> Vec<usize> {
     let mut trained_at = Vec::new();
-    for (i, e) in stream(&EventType::ALL, 3_000, 4).iter().enumerate() {
+    for (i, e) in events.iter().enumerate() {
         let before = forest.trainings;
         forest.observe(e);
         if forest.trainings > before {
             trained_at.push(i + 1);
         }
     }
-    assert_eq!(trained_at, [50, 100, 200, 400, 800, 1600, 2600]);
+    trained_at
+}
+
+#[test]
+fn retrains_as_the_window_doubles_then_keeps_a_model_that_fits() {
+    let mut forest = EventForest::new(SETTINGS);
+    let trained_at = trainings(&mut forest, &stream(&EventType::ALL, 3_000, 4));
+    assert_eq!(trained_at, [50, 100, 200, 400, 800, 1600]);
     assert_eq!(forest.window_fill(), 1000);
+}
+
+#[test]
+fn a_stationary_stream_retrains_only_when_the_model_is_old() {
+    let mut forest = EventForest::new(SETTINGS);
+    let trained_at = trainings(&mut forest, &stream(&EventType::ALL, 20_000, 5));
+    let age = MAX_TURNOVERS as usize * SETTINGS.window_size;
+    assert_eq!(trained_at[..7], [50, 100, 200, 400, 800, 1600, 1600 + age]);
+    // Every full window used to be retrained: 18 times here. A model whose sampled threshold
+    // flags too much in its first turnover may be retrained once more.
+    assert!(trained_at.len() - 6 <= 3, "{trained_at:?}");
+}
+
+/// `events` with every latency multiplied by `factor` from position `from` on.
+fn shifted(mut events: Vec<Event>, from: usize, factor: u64) -> Vec<Event> {
+    for e in &mut events[from..] {
+        e.latency_ns *= factor;
+    }
+    events
+}
+
+#[test]
+fn a_shift_to_new_values_retrains_at_the_next_turnover() {
+    // From 5,000 on, every event is far outside the model's window: nearly all are flagged.
+    let events = shifted(stream(&EventType::ALL, 8_000, 6), 5_000, 1_000);
+    let mut forest = EventForest::new(SETTINGS);
+    let trained_at = trainings(&mut forest, &events);
+    assert_eq!(trained_at[..6], [50, 100, 200, 400, 800, 1600]);
+    // Turnovers fall at 2,600, 3,600, ...: the one at 5,600 is the first that saw the shift.
+    assert!(trained_at.contains(&5_600), "{trained_at:?}");
+}
+
+#[test]
+fn a_shift_into_a_narrow_range_retrains_too() {
+    // From 5,000 on, every latency and size is the same ordinary value: the model flags far
+    // fewer events than in its first turnover, though each is well inside its range.
+    let mut events = stream(&EventType::ALL, 8_000, 7);
+    for e in &mut events[5_000..] {
+        (e.latency_ns, e.size_bytes) = (20_000, 4_000);
+    }
+    let mut forest = EventForest::new(SETTINGS);
+    let trained_at = trainings(&mut forest, &events);
+    assert!(
+        trained_at.iter().any(|&at| at == 5_600 || at == 6_600),
+        "{trained_at:?}"
+    );
+}
+
+#[test]
+fn drift_tests_need_four_standard_errors() {
+    // 1,000 events at 5%: 50 expected, one standard error about 6.9.
+    assert!(!above_expected(77, 1_000, 0.05));
+    assert!(above_expected(78, 1_000, 0.05));
+    assert!(
+        !above_expected(0, 1_000, 0.05),
+        "a shortfall alone is no excess"
+    );
+    // Against a first turnover's 50 (the pooled standard error grows with the count).
+    assert!(!differs(50, 96, 1_000) && differs(50, 97, 1_000));
+    assert!(!differs(50, 18, 1_000) && differs(50, 17, 1_000));
+    assert!(!differs(0, 0, 1_000), "nothing flagged either time");
 }
