@@ -265,10 +265,10 @@ fn write_f64(out: &mut Vec<u8>, value: f64) {
     }
 }
 
-/// Whether JSON needs `byte` escaped inside a string: control bytes, `"` and `\`. Written with
-/// non-short-circuiting `|` so a loop over a slice vectorises.
-const fn needs_escape(byte: u8) -> bool {
-    (byte < 0x20) | (byte == b'"') | (byte == b'\\')
+/// 1 if JSON needs `byte` escaped inside a string (control bytes, `"` and `\`), else 0. An
+/// integer rather than a `bool` so that or-ing it over a slice has no branch and vectorises.
+fn needs_escape(byte: u8) -> u8 {
+    u8::from(byte < 0x20) | u8::from(byte == b'"') | u8::from(byte == b'\\')
 }
 
 /// Bytes scanned per step of the escape check: wide enough for the vector units, small enough
@@ -280,7 +280,7 @@ fn write_str(out: &mut Vec<u8>, value: &str) {
     let bytes = value.as_bytes();
     let clean = bytes
         .chunks(SCAN_CHUNK)
-        .all(|chunk| !chunk.iter().fold(false, |any, &b| any | needs_escape(b)));
+        .all(|chunk| chunk.iter().fold(0, |any, &b| any | needs_escape(b)) == 0);
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     if clean {
@@ -298,7 +298,7 @@ fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut run = 0;
     for (i, &byte) in bytes.iter().enumerate() {
-        if !needs_escape(byte) {
+        if needs_escape(byte) == 0 {
             continue;
         }
         out.extend_from_slice(&bytes[run..i]);

@@ -41,8 +41,8 @@ fn assert_round_trips(event: &Event) {
     assert_eq!(&back, event);
 }
 
-fn sym(text: &str) -> Option<Sym> {
-    Some(Sym::from(text))
+fn sym(text: &str) -> Sym {
+    Sym::from(text)
 }
 
 /// Every field of the event and of every context block set. The literals name every field and
@@ -60,46 +60,46 @@ fn fully_populated() -> Event {
         latency_ns: 0,
         size_bytes: u64::MAX,
         context: Context {
-            transaction_id: sym("tx-1\n"),
-            session_id: sym("s-\u{e9}t\u{e9}"),
-            agent_id: sym("agent-\u{1f600}"),
+            transaction_id: Some(sym("tx-1\n")),
+            session_id: Some(sym("s-\u{e9}t\u{e9}")),
+            agent_id: Some(sym("agent-\u{1f600}")),
             filesystem: Some(Box::new(FilesystemContext {
                 path: Sym::from("/data/\u{7f}/a b.bin"),
                 inode: Some(u64::MAX),
                 file_type: Some(FileType::Symlink),
                 mode: Some(u32::MAX),
-                target_path: sym("/data/\t"),
+                target_path: Some(sym("/data/\t")),
             })),
             graph: Some(Box::new(GraphContext {
                 node_id: Some(0),
                 edge_id: Some(7),
-                label: sym(""),
-                property: sym("p\u{1}"),
+                label: Some(sym("")),
+                property: Some(sym("p\u{1}")),
             })),
             vector: Some(Box::new(VectorContext {
                 vector_id: Some(42),
-                collection: sym("docs"),
+                collection: Some(sym("docs")),
                 dimensions: Some(1536),
                 k: Some(0),
             })),
             agent: Some(Box::new(AgentContext {
-                intent: sym("summarise \"q3\""),
-                model: sym("m-1"),
+                intent: Some(sym("summarise \"q3\"")),
+                model: Some(sym("m-1")),
                 confidence: Some(0.1),
             })),
             system: Some(Box::new(SystemContext {
-                component: sym("wal"),
-                host: sym("host\r\n"),
+                component: Some(sym("wal")),
+                host: Some(sym("host\r\n")),
             })),
             semantic: Some(Box::new(SemanticContext {
-                relation: sym("causes"),
+                relation: Some(sym("causes")),
                 related_event_id: Some(u64::MAX - 1),
             })),
             observability: Some(Box::new(ObservabilityContext {
-                metric: sym("latency"),
+                metric: Some(sym("latency")),
                 value: Some(-1e300),
-                trace_id: sym("t\u{8}\u{c}"),
-                span_id: sym("s\u{1f}"),
+                trace_id: Some(sym("t\u{8}\u{c}")),
+                span_id: Some(sym("s\u{1f}")),
             })),
         },
         causality: Causality {
@@ -110,7 +110,7 @@ fn fully_populated() -> Event {
             RawValue::from_string(r#"{"a": {"b": [1, "x\"y\n\u0001"]}, "c" : null}"#.to_owned())
                 .unwrap(),
         ),
-        idempotency_key: sym("key-\\-\u{0}"),
+        idempotency_key: Some(sym("key-\\-\u{0}")),
     }
 }
 
@@ -179,7 +179,7 @@ fn optional_parts_are_left_out_as_serde_leaves_them_out() {
     assert_same_as_serde(&event);
     let mut event = minimal;
     event.payload = Some(RawValue::from_string("[]".to_owned()).unwrap());
-    event.idempotency_key = sym("");
+    event.idempotency_key = Some(sym(""));
     assert_same_as_serde(&event);
 }
 
@@ -203,10 +203,10 @@ fn strings_escape_as_serde_escapes_them() {
         "\\",
     ] {
         event.source = Sym::from(text);
-        event.idempotency_key = sym(text);
-        event.context.agent_id = sym(text);
+        event.idempotency_key = Some(sym(text));
+        event.context.agent_id = Some(sym(text));
         event.context.filesystem.as_mut().unwrap().path = Sym::from(text);
-        event.context.graph.as_mut().unwrap().label = sym(text);
+        event.context.graph.as_mut().unwrap().label = Some(sym(text));
         assert_same_as_serde(&event);
         assert_round_trips(&event);
     }
