@@ -1,6 +1,6 @@
-//! Engine core benchmarks: decode (with a plain serde_json parse loop as the ceiling), window
-//! update, the in-process core (windows + profiler), and log append. Also prints the per-event
-//! core latency distribution.
+//! Engine core benchmarks: decode (with a plain serde_json parse loop as the ceiling), encode
+//! (serde_json against the log's hand-written encoder), window update, the in-process core
+//! (windows + profiler), and log append. Also prints the per-event core latency distribution.
 
 use criterion::{BatchSize, Criterion, Throughput};
 use std::hint::black_box;
@@ -11,7 +11,7 @@ use vexfs_engine::core::stats::Histogram;
 use vexfs_engine::core::windows::Windows;
 use vexfs_engine::core::{Engine, EngineSettings};
 use vexfs_engine::event::synth::Synthetic;
-use vexfs_engine::event::{Event, decode_batch};
+use vexfs_engine::event::{Event, decode_batch, write_json};
 use vexfs_engine::store::{Wal, WalOptions};
 
 const BATCH: usize = 5_000;
@@ -56,6 +56,35 @@ fn bench_decode(c: &mut Criterion) {
     });
     g.bench_function("decode_and_validate_batch", |b| {
         b.iter(|| black_box(decode_batch(body.as_bytes(), 1, BATCH).unwrap()));
+    });
+    g.finish();
+}
+
+/// One log record's worth of encoding: every event as a JSON line into one reused buffer.
+fn bench_encode(c: &mut Criterion) {
+    let events = events(10_000);
+    let mut out = Vec::with_capacity(events.len() * 384);
+    let mut g = c.benchmark_group("encode");
+    g.throughput(Throughput::Elements(events.len() as u64));
+    g.bench_function("serde_json_to_writer", |b| {
+        b.iter(|| {
+            out.clear();
+            for e in &events {
+                serde_json::to_writer(&mut out, e).unwrap();
+                out.push(b'\n');
+            }
+            black_box(out.len())
+        });
+    });
+    g.bench_function("write_json", |b| {
+        b.iter(|| {
+            out.clear();
+            for e in &events {
+                write_json(&mut out, e);
+                out.push(b'\n');
+            }
+            black_box(out.len())
+        });
     });
     g.finish();
 }
@@ -132,6 +161,7 @@ fn latency_report() {
 fn all(c: &mut Criterion) {
     latency_report();
     bench_decode(c);
+    bench_encode(c);
     bench_core(c);
     bench_log(c);
 }

@@ -12,7 +12,7 @@
 
 use super::CliError;
 use crate::config::{ClusterMode, ClusterSection};
-use crate::event::Event;
+use crate::event::{Event, write_json};
 use crate::server::cluster::connect::{self, PARTITIONS_KEY};
 use crate::server::cluster::partition::{stream_subjects, subject};
 use crate::store::StoreError;
@@ -254,7 +254,8 @@ pub async fn restore(
     for batch in numbered.chunks(RESTORE_BATCH) {
         let mut acks = Vec::with_capacity(batch.len());
         for (index, (event, partition)) in batch {
-            let payload = serde_json::to_vec(event).map_err(|e| failed(&e))?;
+            let mut payload = Vec::with_capacity(384);
+            write_json(&mut payload, event);
             let mut headers = HeaderMap::new();
             let id = format!("restore-{}-{index}", source.cut_sequence);
             headers.insert(async_nats::header::NATS_MESSAGE_ID, id.as_str());

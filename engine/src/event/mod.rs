@@ -1,8 +1,10 @@
-//! The semantic event model: types and codes, attributes, context blocks, validation and decoding.
+//! The semantic event model: types and codes, attributes, context blocks, validation, decoding
+//! and encoding.
 
 mod attrs;
 mod context;
 mod decode;
+mod encode;
 mod model;
 mod rfc3339;
 mod sym;
@@ -16,6 +18,7 @@ pub use context::{
     ObservabilityContext, SemanticContext, SystemContext, VectorContext,
 };
 pub use decode::{BatchLimits, DecodeError, Decoded, decode, decode_batch, decode_limited};
+pub use encode::write_json;
 pub use model::Event;
 pub use sym::Sym;
 pub use types::{EventCategory, EventType};

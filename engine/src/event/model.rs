@@ -125,9 +125,11 @@ impl Event {
         self.context.path()
     }
 
-    /// Serializes the event as one JSON line (no trailing newline).
+    /// Serializes the event as one JSON line (no trailing newline), as serde_json would.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let mut out = Vec::with_capacity(384);
+        super::encode::write_json(&mut out, self);
+        String::from_utf8(out).unwrap_or_default()
     }
 }
 

@@ -15,47 +15,52 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-fn push_digits(out: &mut String, value: u64, width: usize) {
+fn push_digits(out: &mut Vec<u8>, value: u64, width: usize) {
     let mut buf = [b'0'; 20];
     let mut v = value;
     for slot in buf[..width].iter_mut().rev() {
         *slot = b'0' + (v % 10) as u8;
         v /= 10;
     }
-    out.extend(buf[..width].iter().map(|b| char::from(*b)));
+    out.extend_from_slice(&buf[..width]);
 }
 
 /// Formats `ns` since the epoch as `YYYY-MM-DDTHH:MM:SS[.fff|.ffffff|.fffffffff]Z`, using the
 /// shortest of 0, 3, 6 or 9 fractional digits that is exact.
 pub fn format(ns: i64) -> String {
+    let mut out = Vec::with_capacity(30);
+    write(&mut out, ns);
+    out.into_iter().map(char::from).collect()
+}
+
+/// Appends [`format`]'s text (ASCII, nothing a JSON string escapes) to `out`.
+pub fn write(out: &mut Vec<u8>, ns: i64) {
     let secs = ns.div_euclid(1_000_000_000);
     let nanos = ns.rem_euclid(1_000_000_000) as u64;
     let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
     let sod = secs.rem_euclid(86_400) as u64;
-    let mut out = String::with_capacity(30);
-    push_digits(&mut out, year.max(0) as u64, 4);
-    out.push('-');
-    push_digits(&mut out, u64::from(month), 2);
-    out.push('-');
-    push_digits(&mut out, u64::from(day), 2);
-    out.push('T');
-    push_digits(&mut out, sod / 3600, 2);
-    out.push(':');
-    push_digits(&mut out, sod / 60 % 60, 2);
-    out.push(':');
-    push_digits(&mut out, sod % 60, 2);
+    push_digits(out, year.max(0) as u64, 4);
+    out.push(b'-');
+    push_digits(out, u64::from(month), 2);
+    out.push(b'-');
+    push_digits(out, u64::from(day), 2);
+    out.push(b'T');
+    push_digits(out, sod / 3600, 2);
+    out.push(b':');
+    push_digits(out, sod / 60 % 60, 2);
+    out.push(b':');
+    push_digits(out, sod % 60, 2);
     if nanos != 0 {
-        out.push('.');
+        out.push(b'.');
         if nanos.is_multiple_of(1_000_000) {
-            push_digits(&mut out, nanos / 1_000_000, 3);
+            push_digits(out, nanos / 1_000_000, 3);
         } else if nanos.is_multiple_of(1_000) {
-            push_digits(&mut out, nanos / 1_000, 6);
+            push_digits(out, nanos / 1_000, 6);
         } else {
-            push_digits(&mut out, nanos, 9);
+            push_digits(out, nanos, 9);
         }
     }
-    out.push('Z');
-    out
+    out.push(b'Z');
 }
 
 #[cfg(test)]

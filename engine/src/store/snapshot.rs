@@ -5,7 +5,7 @@
 
 use super::StoreError;
 use super::audit_files::{self, AuditFile};
-use crate::event::{Event, timestamp};
+use crate::event::{Event, timestamp, write_json};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde::{Deserialize, Serialize};
@@ -223,7 +223,7 @@ impl Read for EventLines<'_> {
                 let Some(event) = self.events.next() else {
                     break;
                 };
-                serde_json::to_writer(&mut self.buf, event).map_err(std::io::Error::other)?;
+                write_json(&mut self.buf, event);
                 self.buf.push(b'\n');
             }
         }

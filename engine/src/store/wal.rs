@@ -9,7 +9,8 @@ use super::io_err;
 use super::position::{LogPosition, Positions};
 use super::record::{self, TailProblem};
 use crate::config::FsyncPolicy;
-use crate::event::Event;
+use crate::event::{Event, write_json};
+use std::convert::Infallible;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -244,17 +245,16 @@ impl Wal {
             return Ok(());
         }
         self.pending.reserve(events.len() * 320 + 32);
-        record::encode_with(&mut self.pending, |payload| {
+        let Ok(()) = record::encode_with(&mut self.pending, |payload| {
             if let Some(position) = position {
                 position.encode(payload);
             }
-            events.iter().try_for_each(|e| {
-                serde_json::to_writer(&mut *payload, e)
-                    .map_err(|e| StoreError::Encode(e.to_string()))?;
+            for e in events {
+                write_json(payload, e);
                 payload.push(b'\n');
-                Ok(())
-            })
-        })?;
+            }
+            Ok::<(), Infallible>(())
+        });
         if let Some(last) = events.last() {
             self.next_id = self.next_id.max(last.id + 1);
         }

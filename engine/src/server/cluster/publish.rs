@@ -15,7 +15,7 @@
 
 use super::partition::{partition_of, subject};
 use crate::core::analytics::sessions::SessionKey;
-use crate::event::Event;
+use crate::event::{Event, write_json};
 use crate::server::event_log::{EventLog, LogError};
 use crate::server::pipeline::Receipt;
 use async_nats::HeaderMap;
@@ -132,7 +132,8 @@ impl NatsLog {
     ) -> Result<jetstream::context::PublishAckFuture, LogError> {
         let failed = |e: &dyn std::fmt::Display| LogError::Unacknowledged(e.to_string());
         let partition = partition_of(event, &self.key, self.partitions);
-        let payload = serde_json::to_vec(event).map_err(|e| failed(&e))?;
+        let mut payload = Vec::with_capacity(384);
+        write_json(&mut payload, event);
         let mut headers = HeaderMap::new();
         headers.insert(async_nats::header::NATS_MESSAGE_ID, id);
         self.js
