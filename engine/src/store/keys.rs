@@ -2,8 +2,11 @@
 //! oldest first once more than a limit are held.
 //!
 //! Each key is hashed once, when it is offered: the lookup and the insertion share that hash,
-//! and the hash is kept with the entry and in the eviction order, so growing the table,
-//! evicting and rolling back never hash a key again (they find an entry by hash and id).
+//! and the hash is kept with the entry, so growing the table and sweeping it never hash a key
+//! again. Forgetting is lazy: the oldest key leaving the window only raises the lowest id still
+//! remembered, and an entry below it counts as absent (a later admission of its key reuses it).
+//! Forgotten entries are swept out in one pass once they are as many as the limit, so the table
+//! holds at most twice the limit, and no eviction probes the table at a random place.
 
 use crate::event::Sym;
 use ahash::RandomState;
@@ -20,8 +23,10 @@ struct Entry {
 /// Remembered idempotency keys, at most `limit` of them (the oldest are forgotten first).
 pub struct Keys {
     table: HashTable<Entry>,
-    /// Hash and id of each remembered key, oldest first.
-    order: VecDeque<(u64, u64)>,
+    /// Id of each remembered key, oldest first.
+    order: VecDeque<u64>,
+    /// Entries with an id below this are forgotten (swept out later).
+    floor: u64,
     state: RandomState,
     limit: usize,
 }
@@ -32,6 +37,7 @@ impl Keys {
         Keys {
             table: HashTable::new(),
             order: VecDeque::new(),
+            floor: 0,
             state: RandomState::new(),
             limit,
         }
@@ -41,11 +47,12 @@ impl Keys {
     /// and answers `None`.
     pub fn admit(&mut self, key: &Sym, id: u64) -> Option<u64> {
         let hash = self.state.hash_one(&**key);
-        if let Some(found) = self.table.find(hash, |e| e.key == *key) {
-            return Some(found.id);
+        match self.table.find_mut(hash, |e| e.key == *key) {
+            Some(found) if found.id >= self.floor => return Some(found.id),
+            Some(forgotten) => forgotten.id = id,
+            None => self.insert(hash, key, id),
         }
-        self.insert(hash, key, id);
-        self.push_order(hash, id);
+        self.push_order(id);
         None
     }
 
@@ -56,7 +63,7 @@ impl Keys {
             Some(found) => found.id = id,
             None => self.insert(hash, key, id),
         }
-        self.push_order(hash, id);
+        self.push_order(id);
     }
 
     /// Adds `key` (not in the table) under `id` with its precomputed `hash`.
@@ -71,34 +78,34 @@ impl Keys {
 
     /// Forgets every key remembered under an id at or above `next_id` (newest first).
     pub fn rollback(&mut self, next_id: u64) {
-        while let Some(&(hash, id)) = self.order.back()
+        while let Some(&id) = self.order.back()
             && id >= next_id
         {
             self.order.pop_back();
-            self.forget(hash, id);
         }
+        self.table.retain(|e| e.id < next_id);
+        // Ids from `next_id` on are assigned again; any below it that were forgotten stay so.
+        self.floor = self.floor.min(next_id);
     }
 
     /// Number of keys remembered.
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.table.len()
+        self.table.iter().filter(|e| e.id >= self.floor).count()
     }
 
-    fn push_order(&mut self, hash: u64, id: u64) {
-        self.order.push_back((hash, id));
+    /// Appends `id` to the eviction order; past the limit the oldest is forgotten by raising the
+    /// floor, and once the forgotten entries are as many as the limit they are swept out.
+    fn push_order(&mut self, id: u64) {
+        self.order.push_back(id);
         while self.order.len() > self.limit {
-            if let Some((hash, id)) = self.order.pop_front() {
-                self.forget(hash, id);
+            if let Some(oldest) = self.order.pop_front() {
+                self.floor = self.floor.max(oldest + 1);
             }
         }
-    }
-
-    /// Drops the entry with this hash and id; an entry whose key was since remembered under a
-    /// newer id stays.
-    fn forget(&mut self, hash: u64, id: u64) {
-        if let Ok(entry) = self.table.find_entry(hash, |e| e.id == id) {
-            entry.remove();
+        if self.table.len() >= 2 * self.limit.max(1) {
+            let floor = self.floor;
+            self.table.retain(|e| e.id >= floor);
         }
     }
 }
@@ -152,6 +159,42 @@ mod tests {
         keys.remember(&key("b"), 3);
         assert_eq!(keys.admit(&key("a"), 9), Some(2));
         assert_eq!(keys.len(), 2);
+    }
+
+    #[test]
+    fn a_forgotten_key_is_admitted_again_and_the_table_stays_bounded() {
+        let mut keys = Keys::new(100);
+        for i in 0..10_000u64 {
+            assert_eq!(
+                keys.admit(&key(&format!("k{}", i % 150)), i),
+                None,
+                "at {i}"
+            );
+            assert!(keys.table.len() <= 200, "{} entries", keys.table.len());
+        }
+        assert_eq!(keys.len(), 100);
+        // The window holds the ids 9,900-9,999.
+        assert_eq!(keys.admit(&key("k99"), 10_000), Some(9_999));
+        assert_eq!(keys.admit(&key("k49"), 10_000), Some(9_949));
+        assert_eq!(
+            keys.admit(&key("k149"), 10_000),
+            None,
+            "last stored at 9,899"
+        );
+        assert_eq!(keys.admit(&key("k149"), 10_001), Some(10_000));
+    }
+
+    #[test]
+    fn rollback_past_the_window_forgets_the_batch_and_admits_it_again() {
+        let mut keys = Keys::new(2);
+        keys.admit(&key("a"), 1);
+        for (i, k) in ["b", "c", "d", "e"].into_iter().enumerate() {
+            keys.admit(&key(k), i as u64 + 2);
+        }
+        keys.rollback(2);
+        assert_eq!(keys.len(), 0);
+        assert_eq!(keys.admit(&key("b"), 2), None);
+        assert_eq!(keys.admit(&key("b"), 3), Some(2), "b is remembered again");
     }
 
     #[test]
