@@ -55,6 +55,15 @@ pub fn write_json(out: &mut Vec<u8>, event: &Event) {
     out.push(b'}');
 }
 
+impl Event {
+    /// Serializes the event as one JSON line (no trailing newline), as serde_json would.
+    pub fn to_json(&self) -> String {
+        let mut out = Vec::with_capacity(384);
+        write_json(&mut out, self);
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
 /// A JSON object being written: `{` on creation, a comma before every field but the first, `}`
 /// at [`Object::end`]. Each `Option` field is written only when it is `Some`, as the model's
 /// `skip_serializing_if = "Option::is_none"` says.

@@ -124,13 +124,6 @@ impl Event {
     pub fn path(&self) -> Option<&Sym> {
         self.context.path()
     }
-
-    /// Serializes the event as one JSON line (no trailing newline), as serde_json would.
-    pub fn to_json(&self) -> String {
-        let mut out = Vec::with_capacity(384);
-        super::encode::write_json(&mut out, self);
-        String::from_utf8(out).unwrap_or_default()
-    }
 }
 
 #[cfg(test)]
