@@ -44,7 +44,18 @@ impl Priority {
         }
         Self::ALL
             .into_iter()
-            .find(|p| format!("{p:?}").eq_ignore_ascii_case(text))
+            .find(|p| p.name().eq_ignore_ascii_case(text))
+    }
+
+    /// The variant's name, as the derived `Serialize` writes it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Critical => "Critical",
+            Self::High => "High",
+            Self::Normal => "Normal",
+            Self::Low => "Low",
+            Self::Background => "Background",
+        }
     }
 
     fn from_level(level: u64) -> Option<Self> {

@@ -5,7 +5,7 @@
 //! the compiler vectorises, then copied whole. Numbers use the crates serde_json uses (`itoa`,
 //! `zmij`), so their digits are the same.
 
-use super::attrs::{Flags, Priority};
+use super::attrs::Flags;
 use super::context::{
     AgentContext, Causality, Context, FileType, FilesystemContext, GraphContext,
     ObservabilityContext, SemanticContext, SystemContext, VectorContext,
@@ -26,7 +26,7 @@ pub fn write_json(out: &mut Vec<u8>, event: &Event) {
     out.extend_from_slice(b"\",\"source\":");
     write_str(out, &event.source);
     out.extend_from_slice(b",\"priority\":\"");
-    out.extend_from_slice(priority_name(event.priority));
+    out.extend_from_slice(event.priority.name().as_bytes());
     out.push(b'"');
     if !event.flags.is_empty() {
         out.extend_from_slice(b",\"flags\":");
@@ -101,11 +101,7 @@ impl<'a> Object<'a> {
     }
 
     fn u32(&mut self, key: &[u8], value: Option<u32>) {
-        if let Some(value) = value {
-            let mut digits = itoa::Buffer::new();
-            self.key(key)
-                .extend_from_slice(digits.format(value).as_bytes());
-        }
+        self.u64(key, value.map(u64::from));
     }
 
     fn f64(&mut self, key: &[u8], value: Option<f64>) {
@@ -215,17 +211,6 @@ fn write_causality(out: &mut Vec<u8>, c: Causality) {
     o.u64(b"\"parentEventId\":", c.parent_event_id);
     o.u64(b"\"rootEventId\":", c.root_event_id);
     o.end();
-}
-
-/// The derived unit-variant spelling (the variant's name, quoted).
-fn priority_name(p: Priority) -> &'static [u8] {
-    match p {
-        Priority::Critical => b"Critical",
-        Priority::High => b"High",
-        Priority::Normal => b"Normal",
-        Priority::Low => b"Low",
-        Priority::Background => b"Background",
-    }
 }
 
 /// The derived camelCase spelling, with its quotes.

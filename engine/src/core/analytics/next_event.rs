@@ -160,7 +160,7 @@ impl NextEventModel {
                 let share = weight * f64::from(count) / f64::from(f.total);
                 match scores.iter_mut().find(|(i, _)| *i == item) {
                     Some((_, score)) => *score += share,
-                    None => scores.push((item, 0.0 + share)),
+                    None => scores.push((item, share)),
                 }
             }
         });
